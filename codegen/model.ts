@@ -1,0 +1,138 @@
+/**
+ * The shape of ../shared/ovirt-api/model.json (see its README) and how to load it.
+ * Facts only: the generator derives every name from `words` and every wire name from `xml`.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+
+export interface ModelMember {
+  readonly name: string
+  readonly words: ReadonlyArray<string>
+  readonly xml: string
+  readonly xmlAttribute: boolean
+  readonly type: string
+  readonly typeKind: "primitive" | "enum" | "struct"
+  readonly list: boolean
+  readonly xmlItem?: string
+  readonly rel?: string
+  readonly schemaType?: string
+  readonly deprecated?: boolean
+}
+
+export interface ModelStruct {
+  readonly name: string
+  readonly words: ReadonlyArray<string>
+  readonly xml: string
+  readonly xmlPlural: string | null
+  readonly base: string | null
+  readonly builtin?: boolean
+  readonly deprecated?: boolean
+  readonly attributes: ReadonlyArray<ModelMember>
+  readonly links: ReadonlyArray<ModelMember>
+}
+
+export interface ModelEnum {
+  readonly name: string
+  readonly words: ReadonlyArray<string>
+  readonly deprecated?: boolean
+  readonly values: ReadonlyArray<{ readonly name: string; readonly deprecated?: boolean }>
+}
+
+export interface ModelParameter {
+  readonly name: string
+  readonly words: ReadonlyArray<string>
+  readonly type: string
+  readonly typeKind: "primitive" | "enum" | "struct"
+  readonly list: boolean
+  readonly in: boolean
+  readonly out: boolean
+  readonly query: string | null
+  readonly xml: string | null
+  readonly deprecated?: boolean
+}
+
+export interface ModelConstraints {
+  readonly mandatory?: ReadonlyArray<string>
+  readonly optional?: ReadonlyArray<string>
+  readonly or?: ReadonlyArray<{ readonly mandatory: boolean; readonly paths: ReadonlyArray<string> }>
+}
+
+export interface ModelMethod {
+  readonly name: string
+  readonly words: ReadonlyArray<string>
+  readonly kind: "get" | "list" | "add" | "update" | "remove" | "action"
+  readonly http: "GET" | "POST" | "PUT" | "DELETE"
+  readonly path: string | null
+  readonly signatureOf?: string
+  readonly bodyParameter: string | null
+  readonly actionResultMember: string | null
+  readonly responseParameter: string | null
+  readonly requestTag: string | null
+  readonly responseTag: string | null
+  readonly parameters: ReadonlyArray<ModelParameter>
+  readonly constraints?: ModelConstraints
+  readonly deprecated?: boolean
+  readonly inheritedFrom?: string
+}
+
+export interface ModelLocator {
+  readonly name: string
+  readonly words: ReadonlyArray<string>
+  readonly service: string
+  readonly path: string
+  readonly parameters: ReadonlyArray<{
+    readonly name: string
+    readonly words: ReadonlyArray<string>
+    readonly type: string
+    readonly typeKind: "primitive" | "enum" | "struct"
+    readonly list: boolean
+  }>
+  readonly deprecated?: boolean
+  readonly inheritedFrom?: string
+}
+
+export interface ModelService {
+  readonly name: string
+  readonly words: ReadonlyArray<string>
+  readonly deprecated?: boolean
+  readonly base: string | null
+  readonly methods: ReadonlyArray<ModelMethod>
+  readonly locators: ReadonlyArray<ModelLocator>
+}
+
+export interface Model {
+  readonly version: string
+  readonly root: string
+  readonly wire: {
+    readonly requestHeaders: Readonly<Record<string, string>>
+    readonly linkElement: string
+    readonly actionsElement: string
+    readonly actionTag: string
+    readonly faultTag: string
+    readonly successStatus: Readonly<Record<ModelMethod["kind"], ReadonlyArray<number>>>
+  }
+  readonly primitives: ReadonlyArray<{ readonly name: string; readonly xsd: string }>
+  readonly enums: ReadonlyArray<ModelEnum>
+  readonly structs: ReadonlyArray<ModelStruct>
+  readonly services: ReadonlyArray<ModelService>
+}
+
+/** ../shared/ovirt-api/model.json, seen from the project root (CI keeps `shared` beside the checkout). */
+export const defaultModelPath = (): string =>
+  path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "model.json")
+
+export const loadModel = (file: string = defaultModelPath()): Model => {
+  if (!fs.existsSync(file)) {
+    throw new Error(`oVirt API model not found at ${file}; pass --model PATH or keep ../shared beside the checkout`)
+  }
+  return JSON.parse(fs.readFileSync(file, "utf8")) as Model
+}
+
+/** `["disk", "attachments"]` -> `diskAttachments` */
+export const camelCase = (words: ReadonlyArray<string>): string =>
+  words.map((w, i) => (i === 0 ? w.toLowerCase() : w.charAt(0).toUpperCase() + w.slice(1).toLowerCase())).join("")
+
+/** `["disk", "attachments"]` -> `DiskAttachments` */
+export const pascalCase = (words: ReadonlyArray<string>): string =>
+  words.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join("")
