@@ -136,3 +136,25 @@ export const camelCase = (words: ReadonlyArray<string>): string =>
 /** `["disk", "attachments"]` -> `DiskAttachments` */
 export const pascalCase = (words: ReadonlyArray<string>): string =>
   words.map((w) => w.charAt(0).toUpperCase() + w.slice(1).toLowerCase()).join("")
+
+/** A member with where it comes from: `link` for members declared in `links`. */
+export interface FlatMember extends ModelMember {
+  readonly link: boolean
+  /** The struct that declares the member (the type itself or one of its bases). */
+  readonly declaredIn: string
+}
+
+/** Every member of a struct, inherited ones first (walking `base`), then its own; attributes before links. */
+export const flattenMembers = (model: Model, struct: ModelStruct): ReadonlyArray<FlatMember> => {
+  const chain: Array<ModelStruct> = []
+  for (let current: ModelStruct | undefined = struct; current !== undefined; ) {
+    chain.unshift(current)
+    const base: string | null = current.base
+    current = base === null ? undefined : model.structs.find((s) => s.name === base)
+    if (base !== null && current === undefined) throw new Error(`${struct.name}: unknown base ${base}`)
+  }
+  return chain.flatMap((s) => [
+    ...s.attributes.map((m) => ({ ...m, link: false, declaredIn: s.name })),
+    ...s.links.map((m) => ({ ...m, link: true, declaredIn: s.name }))
+  ])
+}

@@ -1,0 +1,166 @@
+/**
+ * Service metadata: one plain-data file per service (src/services/generated/meta/<Service>.ts), the
+ * table of all of them (src/services/generated/metadata.ts, for the simulator and `service(path)`), and
+ * the wire constants (src/services/generated/wire.ts). The service modules import only their own file.
+ */
+import { generatedFile, type GeneratedFile } from "../emit.js"
+import { camelCase, type Model, type ModelMethod, type ModelService } from "../model.js"
+
+export const generator = "codegen/services.ts"
+export const dir = "src/services/generated"
+
+const str = (s: string): string => JSON.stringify(s)
+const strOrNull = (s: string | null): string => (s === null ? "null" : str(s))
+const strings = (items: ReadonlyArray<string>): string => `[${items.map(str).join(", ")}]`
+
+/** The camelCase name of a model method (`AddFromScratch` -> `addFromScratch`). */
+export const methodName = (method: ModelMethod): string => camelCase(method.words)
+
+const baseName = (service: ModelService, method: ModelMethod): string | undefined => {
+  if (method.signatureOf === undefined) return undefined
+  const base = service.methods.find((m) => m.name === method.signatureOf)
+  if (base === undefined) throw new Error(`${service.name}.${method.name}: unknown base ${method.signatureOf}`)
+  return methodName(base)
+}
+
+/** The response parameter of a get/list/add/update method. */
+export const responseParameter = (service: ModelService, method: ModelMethod) => {
+  if (method.responseParameter === null) return undefined
+  const p = method.parameters.find((q) => q.name === method.responseParameter)
+  if (p === undefined) throw new Error(`${service.name}.${method.name}: no parameter ${method.responseParameter}`)
+  return p
+}
+
+const methodLines = (service: ModelService, method: ModelMethod): string => {
+  const base = baseName(service, method)
+  const response = responseParameter(service, method)
+  const head = [
+    `name: ${str(methodName(method))}`,
+    `kind: ${str(method.kind)}`,
+    `http: ${str(method.http)}`,
+    `path: ${strOrNull(method.path)}`,
+    ...(base === undefined ? [] : [`signatureOf: ${str(base)}`]),
+    `body: ${strOrNull(method.bodyParameter)}`,
+    `requestTag: ${strOrNull(method.requestTag)}`,
+    `responseTag: ${strOrNull(method.responseTag)}`,
+    `response: ${strOrNull(method.responseParameter)}`,
+    `responseType: ${strOrNull(response?.type ?? null)}`,
+    `responseList: ${response?.list ?? false}`,
+    `actionResult: ${strOrNull(method.actionResultMember)}`,
+    ...(method.deprecated === true ? ["deprecated: true"] : [])
+  ]
+  const params = method.parameters.map((p) => {
+    const fields = [
+      `name: ${str(p.name)}`,
+      `kind: ${str(p.typeKind)}`,
+      `type: ${str(p.type)}`,
+      `list: ${p.list}`,
+      `in: ${p.in}`,
+      `out: ${p.out}`,
+      `query: ${strOrNull(p.query)}`,
+      `xml: ${strOrNull(p.xml)}`,
+      ...(p.deprecated === true ? ["deprecated: true"] : [])
+    ]
+    return `        { ${fields.join(", ")} }`
+  })
+  const c = method.constraints
+  const constraints =
+    c === undefined
+      ? []
+      : [
+          `      constraints: {`,
+          `        mandatory: ${strings(c.mandatory ?? [])},`,
+          `        optional: ${strings(c.optional ?? [])},`,
+          `        or: [${(c.or ?? []).map((g) => `{ mandatory: ${g.mandatory}, paths: ${strings(g.paths)} }`).join(", ")}]`,
+          `      }`
+        ]
+  return [
+    `    {`,
+    `      ${head.join(", ")},`,
+    params.length === 0 ? `      parameters: []${constraints.length > 0 ? "," : ""}` : `      parameters: [\n${params.join(",\n")}\n      ]${constraints.length > 0 ? "," : ""}`,
+    ...constraints,
+    `    }`
+  ].join("\n")
+}
+
+const locatorLine = (service: ModelService, l: ModelService["locators"][number]): string => {
+  if (l.parameters.length > 1) throw new Error(`${service.name}.${l.name}: locators take at most one parameter`)
+  const param = l.parameters[0]
+  const fields = [
+    `name: ${str(l.name)}`,
+    `service: ${str(l.service)}`,
+    `path: ${str(l.path)}`,
+    `parameter: ${param === undefined ? "null" : str(param.name)}`,
+    ...(l.deprecated === true ? ["deprecated: true"] : [])
+  ]
+  return `    { ${fields.join(", ")} }`
+}
+
+const serviceMetaFile = (model: Model, service: ModelService): GeneratedFile => {
+  const methods = service.methods.map((m) => methodLines(service, m))
+  const locators = service.locators.map((l) => locatorLine(service, l))
+  const body = [
+    `import type { ServiceMeta } from "../../../core/Metadata.js"`,
+    ``,
+    `/** Wire metadata of \`${service.name}\`: its methods (signatures included) and locators. */`,
+    `export const ${service.name}: ServiceMeta = {`,
+    `  name: ${str(service.name)},`,
+    ...(service.deprecated === true ? ["  deprecated: true,"] : []),
+    methods.length === 0 ? `  methods: [],` : `  methods: [\n${methods.join(",\n")}\n  ],`,
+    locators.length === 0 ? `  locators: []` : `  locators: [\n${locators.join(",\n")}\n  ]`,
+    `}`,
+    ``
+  ].join("\n")
+  return generatedFile(`${dir}/meta/${service.name}.ts`, generator, model, body)
+}
+
+const kinds = ["get", "list", "add", "update", "remove", "action"] as const
+
+const wireFile = (model: Model): GeneratedFile =>
+  generatedFile(
+    `${dir}/wire.ts`,
+    generator,
+    model,
+    [
+      `import type { MethodKind } from "../../core/Metadata.js"`,
+      ``,
+      `/** HTTP statuses that mean success, per method kind. */`,
+      `export const successStatus: Readonly<Record<MethodKind, ReadonlyArray<number>>> = {`,
+      kinds.map((k) => `  ${k}: [${model.wire.successStatus[k].join(", ")}]`).join(",\n"),
+      `}`,
+      ``,
+      `/** Root element of action requests and replies, and of faults. */`,
+      `export const actionTag: string = ${str(model.wire.actionTag)}`,
+      `export const faultTag: string = ${str(model.wire.faultTag)}`,
+      ``,
+      `/** The service at the API root. */`,
+      `export const rootService: string = ${str(model.root)}`,
+      ``
+    ].join("\n")
+  )
+
+const tableFile = (model: Model): GeneratedFile => {
+  const names = model.services.map((s) => s.name)
+  const body = [
+    `import type { ServiceMeta } from "../../core/Metadata.js"`,
+    ...names.map((n) => `import { ${n} } from "./meta/${n}.js"`),
+    ``,
+    `export { actionTag, faultTag, rootService, successStatus } from "./wire.js"`,
+    ``,
+    `/** The service at the API root (\`SystemService\`). */`,
+    `export const root: string = ${str(model.root)}`,
+    ``,
+    `/** Every service of the model, by name. */`,
+    `export const services: ReadonlyArray<ServiceMeta> = [`,
+    names.map((n) => `  ${n}`).join(",\n"),
+    `]`,
+    ``
+  ].join("\n")
+  return generatedFile(`${dir}/metadata.ts`, generator, model, body)
+}
+
+export const generateServiceMetadata = (model: Model): ReadonlyArray<GeneratedFile> => [
+  ...model.services.map((s) => serviceMetaFile(model, s)),
+  wireFile(model),
+  tableFile(model)
+]

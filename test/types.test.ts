@@ -1,0 +1,272 @@
+/**
+ * The generated types checked against ../shared/ovirt-api/model.json itself (not against the generator):
+ * every struct and enum is exported with every member, base members included, and every struct Schema
+ * decodes and encodes a value that sets all of its members.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { Arbitrary, FastCheck, Pretty, Schema } from "effect"
+import { describe, expect, expectTypeOf, it } from "vitest"
+import { StructNameAnnotationId } from "../src/core/Metadata.js"
+import * as Metadata from "../src/types/generated/metadata.js"
+import * as Types from "../src/types/index.js"
+
+interface Member {
+  readonly words: ReadonlyArray<string>
+  readonly xml: string
+  readonly xmlAttribute: boolean
+  readonly xmlItem?: string
+  readonly rel?: string
+  readonly type: string
+  readonly typeKind: "primitive" | "enum" | "struct"
+  readonly list: boolean
+}
+interface Struct {
+  readonly name: string
+  readonly xml: string
+  readonly xmlPlural: string | null
+  readonly base: string | null
+  readonly attributes: ReadonlyArray<Member>
+  readonly links: ReadonlyArray<Member & { readonly rel?: string }>
+}
+interface Enum {
+  readonly name: string
+  readonly values: ReadonlyArray<{ readonly name: string }>
+}
+
+const modelPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "model.json")
+const present = fs.existsSync(modelPath)
+const model: { readonly structs: ReadonlyArray<Struct>; readonly enums: ReadonlyArray<Enum> } = present
+  ? JSON.parse(fs.readFileSync(modelPath, "utf8"))
+  : { structs: [], enums: [] }
+
+if (!present) {
+  if (process.env.CI) {
+    it("finds the oVirt API model", () => expect.fail(`${modelPath} is missing (CI must check out ../shared)`))
+  } else {
+    console.warn(`types.test: skipping model checks, ${modelPath} not found (keep ../shared beside the checkout)`)
+  }
+}
+
+const exported = Types as unknown as Readonly<Record<string, unknown>>
+const byName = new Map(model.structs.map((s) => [s.name, s]))
+
+const camel = (words: ReadonlyArray<string>): string =>
+  words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join("")
+
+/** Members of a struct and of all its bases, with whether each is a list link. */
+const allMembers = (s: Struct): ReadonlyArray<Member & { readonly listLink: boolean; readonly link: boolean }> => {
+  const own = [
+    ...s.attributes.map((m) => ({ ...m, listLink: false, link: false })),
+    ...s.links.map((m) => ({ ...m, listLink: m.list, link: true }))
+  ]
+  const base = s.base === null ? undefined : byName.get(s.base)
+  return base === undefined ? own : [...allMembers(base), ...own]
+}
+
+const date = "2016-10-06T15:38:18.548+02:00"
+const dateIso = "2016-10-06T13:38:18.548Z"
+
+/** An encoded value of one member, as the wire would have it. */
+const encodedSample = (m: Member & { readonly listLink: boolean }): unknown => {
+  const one =
+    m.typeKind === "enum" ? "a_value_from_a_newer_engine"
+    : m.typeKind === "struct" ? { href: "/ovirt-engine/api/things/123" }
+    : { String: "text", Boolean: true, Integer: 9007199254740991, Decimal: 0.5, Date: date }[m.type]
+  if (!m.list) return one
+  return m.listLink ? Types.makeListLink([], "/ovirt-engine/api/vms/1/things") : [one, one]
+}
+
+const schemaOf = (name: string): Schema.Schema<unknown, unknown> => exported[name] as Schema.Schema<unknown, unknown>
+
+describe.skipIf(!present)("Types against the model", () => {
+  it("has 220 structs and 115 enums", () => {
+    expect(model.structs.length).toBe(220)
+    expect(model.enums.length).toBe(115)
+  })
+
+  it.each(model.structs.map((s) => [s.name, s] as const))("struct %s decodes and encodes every member", (name, s) => {
+    const schema = schemaOf(name)
+    expect(Schema.isSchema(schema)).toBe(true)
+    expect(schema.ast.annotations[StructNameAnnotationId]).toBe(name)
+
+    const members = allMembers(s)
+    const encoded: Record<string, unknown> = { href: `/ovirt-engine/api/${name}/1` }
+    for (const m of members) encoded[camel(m.words)] = encodedSample(m)
+
+    const decoded = Schema.decodeUnknownSync(schema)(encoded) as Record<string, unknown>
+    expect(Object.keys(decoded).sort()).toEqual(Object.keys(encoded).sort())
+    for (const m of members) {
+      const key = camel(m.words)
+      const value = decoded[key]
+      if (m.listLink) {
+        expect([...(value as ReadonlyArray<unknown>)]).toEqual([])
+        expect((value as { href?: string }).href).toBe("/ovirt-engine/api/vms/1/things")
+      } else if (m.type === "Date") {
+        const dates = m.list ? (value as ReadonlyArray<unknown>) : [value]
+        for (const d of dates) expect((d as Date).toISOString()).toBe(dateIso)
+      } else {
+        expect(value, key).toEqual(encoded[key])
+      }
+    }
+
+    const reencoded = Schema.encodeSync(schema)(decoded) as Record<string, unknown>
+    for (const m of members) {
+      const key = camel(m.words)
+      if (m.type === "Date") {
+        const texts = m.list ? (reencoded[key] as ReadonlyArray<string>) : [reencoded[key] as string]
+        for (const t of texts) expect(new Date(t).getTime()).toBe(Date.parse(date))
+      } else {
+        expect(reencoded[key], key).toEqual(encoded[key])
+      }
+      if (m.listLink) expect((reencoded[key] as { href?: string }).href).toBe("/ovirt-engine/api/vms/1/things")
+    }
+  })
+
+  it.each(model.enums.map((e) => [e.name, e] as const))("enum %s has its known values and stays open", (name, e) => {
+    expect(exported[`${name}Values`]).toEqual(e.values.map((v) => v.name))
+    const schema = schemaOf(name)
+    for (const v of e.values) expect(Schema.decodeUnknownSync(schema)(v.name)).toBe(v.name)
+    expect(Schema.decodeUnknownSync(schema)("added_in_a_newer_engine")).toBe("added_in_a_newer_engine")
+    expect(() => Schema.decodeUnknownSync(schema)(42)).toThrow()
+  })
+
+  it("has the wire metadata of every struct (members base-first) and enum", () => {
+    expect(Metadata.structs.map((s) => s.name)).toEqual(model.structs.map((s) => s.name))
+    for (const s of model.structs) {
+      const meta = Metadata.structs.find((m) => m.name === s.name)
+      expect(meta && { name: meta.name, xml: meta.xml, plural: meta.plural }).toEqual({ name: s.name, xml: s.xml, plural: s.xmlPlural })
+      expect(meta?.members, s.name).toEqual(
+        allMembers(s).map((m) => ({
+          name: camel(m.words),
+          xml: m.xml,
+          kind: m.typeKind,
+          type: m.type,
+          list: m.list,
+          ...(m.xmlItem === undefined ? {} : { item: m.xmlItem }),
+          ...(m.xmlAttribute ? { attribute: true } : {}),
+          ...(m.link ? { link: true } : {}),
+          ...(m.rel === undefined ? {} : { rel: m.rel })
+        }))
+      )
+    }
+    expect(Metadata.enums).toEqual(model.enums.map((e) => ({ name: e.name, values: e.values.map((v) => v.name) })))
+    const vm = Metadata.structs.find((m) => m.name === "Vm")
+    expect(vm?.members.slice(0, 4).map((m) => m.name)).toEqual(["comment", "description", "id", "name"])
+    expect(vm?.members.find((m) => m.name === "diskAttachments")).toEqual({
+      name: "diskAttachments", xml: "disk_attachments", kind: "struct", type: "DiskAttachment", list: true,
+      item: "disk_attachment", link: true, rel: "diskattachments"
+    })
+  })
+
+  it("exports nothing beyond the model's types and the ListLink helpers", () => {
+    const expected = new Set([
+      ...model.structs.flatMap((s) => [s.name]),
+      ...model.enums.flatMap((e) => [e.name, `${e.name}Values`]),
+      "ListLink",
+      "makeListLink"
+    ])
+    expect(Object.keys(Types).sort()).toEqual([...expected].sort())
+  })
+})
+
+describe("Types values", () => {
+  it("an object literal is a Types.Vm, and decodes as one", () => {
+    const vm: Types.Vm = {
+      id: "123",
+      name: "web-1",
+      status: "up",
+      memory: 8 * 2 ** 40,
+      startTime: new Date(date),
+      cluster: { id: "c1", href: "/ovirt-engine/api/clusters/c1" },
+      diskAttachments: Types.makeListLink([], "/ovirt-engine/api/vms/123/diskattachments"),
+      nics: [{ name: "nic1", interface: "virtio" }]
+    }
+    expectTypeOf(vm.status).toEqualTypeOf<Types.VmStatus | undefined>()
+    expectTypeOf(vm.diskAttachments).toEqualTypeOf<Types.ListLink<Types.DiskAttachment> | undefined>()
+    // @ts-expect-error memory is a number
+    const wrong: Types.Vm = { memory: "8 GiB" }
+    expect(wrong).toBeDefined()
+
+    const encoded = Schema.encodeSync(Types.Vm)(vm)
+    expectTypeOf(encoded.startTime).toEqualTypeOf<string | undefined>()
+    expect(encoded.startTime).toBe(dateIso)
+    const decoded = Schema.decodeUnknownSync(Types.Vm)(encoded)
+    expect(decoded.startTime).toEqual(new Date(date))
+    expect(decoded.diskAttachments?.href).toBe("/ovirt-engine/api/vms/123/diskattachments")
+    expect(decoded.cluster).toEqual({ id: "c1", href: "/ovirt-engine/api/clusters/c1" })
+    expect(decoded.memory).toBe(8 * 2 ** 40)
+  })
+
+  it("an unknown enum value decodes, also nested in a struct", () => {
+    const vm = Schema.decodeUnknownSync(Types.Vm)({ status: "hibernating_on_the_moon" })
+    expect(vm.status).toBe("hibernating_on_the_moon")
+    expect(Types.VmStatusValues).toContain("powering_up")
+  })
+
+  it("malformed values fail to decode", () => {
+    expect(() => Schema.decodeUnknownSync(Types.Vm)({ memory: "abc" })).toThrow(/memory/)
+    expect(() => Schema.decodeUnknownSync(Types.Vm)({ startTime: "not a date" })).toThrow(/startTime/)
+    expect(() => Schema.decodeUnknownSync(Types.Vm)({ cluster: { id: 5 } })).toThrow(/cluster/)
+  })
+})
+
+describe("ListLink", () => {
+  const Links = Types.ListLink(Types.DiskAttachment)
+
+  it("keeps the href of a link that was not inlined through decode and encode", () => {
+    const link = Types.makeListLink([], "/ovirt-engine/api/vms/1/diskattachments")
+    const decoded = Schema.decodeUnknownSync(Links)(link)
+    expect(decoded.length).toBe(0)
+    expect(decoded.href).toBe("/ovirt-engine/api/vms/1/diskattachments")
+    expect(Schema.encodeSync(Links)(decoded).href).toBe("/ovirt-engine/api/vms/1/diskattachments")
+  })
+
+  it("decodes inlined items with the item Schema, and keeps an href given with them", () => {
+    const decoded = Schema.decodeUnknownSync(Types.ListLink(Types.Statistic))(
+      Types.makeListLink([{ id: "s1", values: [{ datum: 1.5 }] }], "/x")
+    )
+    expect([...decoded]).toEqual([{ id: "s1", values: [{ datum: 1.5 }] }])
+    expect(decoded.href).toBe("/x")
+    const plain = Schema.decodeUnknownSync(Links)([{ id: "a" }])
+    expect(plain.href).toBeUndefined()
+    expect(Schema.decodeUnknownSync(Types.ListLink(Schema.Date))(["2020-01-01T00:00:00Z"])[0]).toEqual(
+      new Date("2020-01-01T00:00:00Z")
+    )
+  })
+
+  it("rejects what is not a list, bad items and a non-string href", () => {
+    expect(() => Schema.decodeUnknownSync(Links)({ href: "/x" })).toThrow()
+    expect(() => Schema.decodeUnknownSync(Links)([{ id: 1 }])).toThrow()
+    expect(() => Schema.decodeUnknownSync(Links)(Object.assign([], { href: 7 }))).toThrow(/href/)
+  })
+
+  it("makeListLink returns plain arrays unchanged and does not mutate its input", () => {
+    const items = [1, 2]
+    expect(Types.makeListLink(items)).toBe(items)
+    const linked = Types.makeListLink(items, "/h")
+    expect(linked).not.toBe(items)
+    expect("href" in items).toBe(false)
+    expect([...linked]).toEqual([1, 2])
+  })
+})
+
+describe("ListLink Schema tooling", () => {
+  const Links = Types.ListLink(Types.Fault)
+
+  it("has an equivalence that compares items and href", () => {
+    const eq = Schema.equivalence(Links)
+    expect(eq(Types.makeListLink([{ reason: "r" }], "/a"), Types.makeListLink([{ reason: "r" }], "/a"))).toBe(true)
+    expect(eq(Types.makeListLink([], "/a"), Types.makeListLink([], "/b"))).toBe(false)
+    expect(eq(Types.makeListLink([{ reason: "r" }]), Types.makeListLink([{ reason: "s" }]))).toBe(false)
+  })
+
+  it("pretty-prints the href and generates values that decode", () => {
+    expect(Pretty.make(Links)(Types.makeListLink([{ reason: "r" }], "/a"))).toBe(`makeListLink([{ "reason": "r" }], "/a")`)
+    const samples = FastCheck.sample(Arbitrary.make(Links), { numRuns: 50, seed: 1 })
+    expect(samples.some((s) => s.href !== undefined)).toBe(true)
+    expect(samples.some((s) => s.length > 0)).toBe(true)
+    for (const s of samples) expect(Schema.encodeSync(Links)(s).href).toBe(s.href)
+  })
+})
