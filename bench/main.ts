@@ -1,0 +1,247 @@
+/**
+ * `npm run bench`: the XML codec against its goals, from one process.
+ *
+ *   decode <= 100 µs per VM, <= 0.35x fast-xml-parser's raw parse, <= 1.5x JSON.parse of the JSON form;
+ *   50,000 VMs streamed through Xml.decodeStream under 400 MiB peak RSS.
+ *
+ * The document is built here (bench/vmsDocument.ts) and checked against
+ * ../shared/tools/make-vms-xml.mjs when that script is present. The streaming run goes first, while
+ * the process is small, so that its peak RSS is its own and not the heap left by the big decodes.
+ * Options: `--quick` (fewer repetitions), `--sizes 2000,10000`, `--stream 50000`.
+ */
+import { execFileSync } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import * as v8 from "node:v8"
+import * as vm from "node:vm"
+import { Effect, Stream } from "effect"
+import { XMLParser } from "fast-xml-parser"
+import * as Xml from "../src/core/Xml.js"
+import * as Types from "../src/types/index.js"
+import { vmsJson, vmsXml, vmsXmlChunks } from "./vmsDocument.js"
+
+const args = process.argv.slice(2)
+const option = (name: string, fallback: string): string => {
+  const at = args.indexOf(name)
+  return at >= 0 && at + 1 < args.length ? args[at + 1] : fallback
+}
+const quick = args.includes("--quick")
+const sizes = option("--sizes", "2000,10000").split(",").map(Number)
+const streamCount = Number(option("--stream", "50000"))
+const repetitions = quick ? 3 : 5
+
+const MiB = 1024 * 1024
+const mib = (bytes: number): string => `${(bytes / MiB).toFixed(0)} MiB`
+const peakRss = (): number => process.resourceUsage().maxRSS * 1024
+const line = (text = ""): void => {
+  process.stdout.write(`${text}\n`)
+}
+
+/** Median wall time in ms of `runs` calls (after one warm-up call). */
+const timeIt = (runs: number, f: () => unknown): number => {
+  f()
+  const times: Array<number> = []
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now()
+    f()
+    times.push(performance.now() - start)
+  }
+  times.sort((a, b) => a - b)
+  return times[Math.floor(times.length / 2)]
+}
+
+// A full collection before each timed decode, so that each pays for its own garbage only, not for
+// the previous one's (fast-xml-parser's tree of 10,000 VMs is gigabytes).
+v8.setFlagsFromString("--expose-gc")
+const collectGarbage = vm.runInNewContext("gc") as () => void
+
+const timeOnce = (f: () => unknown): number => {
+  collectGarbage()
+  const start = performance.now()
+  f()
+  return performance.now() - start
+}
+
+// -------------------------------------------------------------------------------------------------
+// The document, checked against the reference generator
+
+interface Shape {
+  readonly bytesPerVm: number
+  readonly elementsPerVm: number
+  readonly attributesPerVm: number
+  readonly tags: ReadonlySet<string>
+}
+
+const shapeOf = (xml: string, count: number): Shape => {
+  const tags = new Set<string>()
+  let elements = 0
+  for (const m of xml.matchAll(/<([a-z_]+)/g)) {
+    tags.add(m[1])
+    elements++
+  }
+  const attributes = (xml.match(/ [a-z_]+="/g) ?? []).length
+  return { bytesPerVm: Buffer.byteLength(xml) / count, elementsPerVm: elements / count, attributesPerVm: attributes / count, tags }
+}
+
+const checkAgainstReference = (): void => {
+  const script = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "tools", "make-vms-xml.mjs")
+  if (!fs.existsSync(script)) {
+    line(`reference check: skipped (${script} not found)`)
+    return
+  }
+  const n = 400 // enough for stable averages, small enough to leave the streaming run's RSS alone
+  const run = (...extra: Array<string>) => execFileSync(process.execPath, [script, String(n), ...extra], { maxBuffer: 1 << 30 }).toString()
+  const theirs = shapeOf(run(), n)
+  const ours = shapeOf(vmsXml(n, 7), n)
+  const theirJson = Buffer.byteLength(run("--json")) / n
+  const ourJson = Buffer.byteLength(vmsJson(n, 7)) / n
+  const within = (a: number, b: number, tolerance: number) => Math.abs(a - b) / b <= tolerance
+  const missing = [...theirs.tags].filter((t) => !ours.tags.has(t))
+  const extra = [...ours.tags].filter((t) => !theirs.tags.has(t))
+  const checks: Array<readonly [string, boolean, string]> = [
+    ["bytes per VM", within(ours.bytesPerVm, theirs.bytesPerVm, 0.05), `${ours.bytesPerVm.toFixed(0)} vs ${theirs.bytesPerVm.toFixed(0)}`],
+    ["elements per VM", within(ours.elementsPerVm, theirs.elementsPerVm, 0.05), `${ours.elementsPerVm.toFixed(1)} vs ${theirs.elementsPerVm.toFixed(1)}`],
+    ["attributes per VM", within(ours.attributesPerVm, theirs.attributesPerVm, 0.05), `${ours.attributesPerVm.toFixed(1)} vs ${theirs.attributesPerVm.toFixed(1)}`],
+    ["JSON bytes per VM", within(ourJson, theirJson, 0.1), `${ourJson.toFixed(0)} vs ${theirJson.toFixed(0)}`],
+    ["element names", missing.length === 0 && extra.length === 0, `${ours.tags.size} vs ${theirs.tags.size}${missing.length ? `, missing ${missing.join(" ")}` : ""}${extra.length ? `, extra ${extra.join(" ")}` : ""}`]
+  ]
+  line(`reference check against make-vms-xml.mjs (${n} VMs, ours vs theirs):`)
+  for (const [what, ok, detail] of checks) line(`  ${ok ? "ok  " : "DIFF"} ${what}: ${detail}`)
+  if (checks.some(([, ok]) => !ok)) {
+    line("the benchmark document does not match the reference: figures are not comparable")
+    process.exitCode = 1
+  }
+}
+
+// -------------------------------------------------------------------------------------------------
+// Phases
+
+interface Goal {
+  readonly what: string
+  readonly ok: boolean
+  readonly detail: string
+}
+const goals: Array<Goal> = []
+
+const streamPhase = async (count: number): Promise<void> => {
+  const chunkBytes = 64 * 1024
+  async function* body(): AsyncGenerator<Uint8Array> {
+    // made as they are pulled, like a response body: the document never exists whole
+    yield* vmsXmlChunks(count, chunkBytes)
+  }
+  // the cost of making the chunks alone, to tell it apart from decoding them
+  let generationMs = performance.now()
+  for await (const chunk of body()) if (chunk.length === 0) throw new Error("empty chunk")
+  generationMs = performance.now() - generationMs
+
+  let items = 0
+  let bytes = 0
+  let maxRss = process.memoryUsage.rss()
+  const start = performance.now()
+  const source = Stream.fromAsyncIterable(body(), (e) => e).pipe(Stream.tap((chunk) => Effect.sync(() => (bytes += chunk.length))))
+  await Effect.runPromise(
+    Stream.runForEach(Xml.decodeStream(Types.Vm)(source), (vm) =>
+      Effect.sync(() => {
+        if (vm.id === undefined) throw new Error("a VM without id")
+        if (++items % 250 === 0) maxRss = Math.max(maxRss, process.memoryUsage.rss())
+      })
+    )
+  )
+  const ms = performance.now() - start
+  maxRss = Math.max(maxRss, process.memoryUsage.rss())
+  const perVm = (t: number) => ((t * 1000) / count).toFixed(0)
+  line(`streaming ${items} VMs (${(bytes / 1e6).toFixed(0)} MB in 64 KiB chunks made on the fly from 1,000 distinct VMs) through Xml.decodeStream:`)
+  line(`  time ${(ms / 1000).toFixed(1)} s = ${perVm(ms)} µs per VM (making the chunks alone: ${perVm(generationMs)} µs per VM)`)
+  line(`  peak RSS while streaming ${mib(maxRss)} (sampled every 250 VMs; process peak so far ${mib(peakRss())})`)
+  goals.push({ what: `${count} VMs streamed < 400 MiB peak RSS`, ok: maxRss < 400 * MiB && items === count, detail: mib(maxRss) })
+}
+
+interface DecodeRow {
+  readonly count: number
+  readonly xmlBytes: number
+  readonly jsonBytes: number
+  readonly fxp: number
+  readonly json: number
+  readonly sdk: number
+  readonly rss: number
+}
+
+const decodePhase = (count: number): DecodeRow => {
+  const xml = vmsXml(count)
+  const json = vmsJson(count)
+  const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" })
+  const decodeVms = Xml.decodeListAs(Types.Vm)
+  const runs = count > 5000 ? Math.max(3, repetitions - 2) : repetitions + 2
+  // interleaved, so that a busy machine slows all three alike; the best run of each is kept, the
+  // usual statistic when other processes share the CPU
+  const fxp: Array<number> = []
+  const jsonTimes: Array<number> = []
+  const sdk: Array<number> = []
+  let decoded: ReadonlyArray<Types.Vm> = []
+  for (let i = 0; i < runs; i++) {
+    jsonTimes.push(timeOnce(() => JSON.parse(json)))
+    fxp.push(timeOnce(() => parser.parse(xml)))
+    sdk.push(timeOnce(() => (decoded = Effect.runSync(decodeVms(xml)))))
+  }
+  if (decoded.length !== count) throw new Error(`decoded ${decoded.length} VMs, expected ${count}`)
+  return {
+    count,
+    xmlBytes: Buffer.byteLength(xml),
+    jsonBytes: Buffer.byteLength(json),
+    fxp: Math.min(...fxp),
+    json: Math.min(...jsonTimes),
+    sdk: Math.min(...sdk),
+    rss: peakRss()
+  }
+}
+
+const encodePhase = (count: number): void => {
+  const vms = Effect.runSync(Xml.decodeListAs(Types.Vm)(vmsXml(count, 5)))
+  const encodeList = Xml.encodeList(Types.Vm)
+  const encodeOne = Xml.encode(Types.Vm)
+  let size = 0
+  const listMs = timeIt(repetitions, () => (size = Effect.runSync(encodeList(vms)).length))
+  const eachMs = timeIt(repetitions, () => {
+    for (const vm of vms) Effect.runSync(encodeOne(vm))
+  })
+  line(`encoding ${count} VMs (as decoded from the document):`)
+  line(`  one <vms> document: ${((listMs * 1000) / count).toFixed(1)} µs per VM, ${(size / 1e6 / (listMs / 1000)).toFixed(0)} MB/s (${(size / 1e6).toFixed(0)} MB, compact)`)
+  line(`  each VM on its own (Xml.encode, as for request bodies): ${((eachMs * 1000) / count).toFixed(1)} µs per VM`)
+}
+
+// -------------------------------------------------------------------------------------------------
+
+const main = async (): Promise<void> => {
+  line(`effect-ovirt XML codec benchmark (node ${process.version}, ${process.arch}${quick ? ", quick" : ""})`)
+  checkAgainstReference()
+  line()
+  await streamPhase(streamCount)
+  line()
+  line("decoding a <vms> document (best of interleaved runs; µs per VM, MB/s of its own input):")
+  line("  VMs     XML MB  fast-xml-parser        JSON.parse (JSON form)  SDK decode            SDK/fxp  SDK/JSON  peak RSS")
+  for (const count of sizes) {
+    const row = decodePhase(count)
+    const per = (ms: number) => ((ms * 1000) / count).toFixed(1).padStart(6)
+    const rate = (bytes: number, ms: number) => `${(bytes / 1e6 / (ms / 1000)).toFixed(0).padStart(4)} MB/s`
+    line(
+      `  ${String(count).padEnd(7)} ${(row.xmlBytes / 1e6).toFixed(1).padStart(6)}  ${per(row.fxp)} µs ${rate(row.xmlBytes, row.fxp)}    ` +
+        `${per(row.json)} µs ${rate(row.jsonBytes, row.json)}     ${per(row.sdk)} µs ${rate(row.xmlBytes, row.sdk)}  ` +
+        `${(row.sdk / row.fxp).toFixed(2).padStart(6)}  ${(row.sdk / row.json).toFixed(2).padStart(8)}  ${mib(row.rss).padStart(8)}`
+    )
+    const perVm = (row.sdk * 1000) / count
+    goals.push({ what: `${count} VMs: decode <= 100 µs per VM`, ok: perVm <= 100, detail: `${perVm.toFixed(1)} µs` })
+    goals.push({ what: `${count} VMs: decode <= 0.35x fast-xml-parser`, ok: row.sdk / row.fxp <= 0.35, detail: `${(row.sdk / row.fxp).toFixed(2)}x` })
+    goals.push({ what: `${count} VMs: decode <= 1.5x JSON.parse`, ok: row.sdk / row.json <= 1.5, detail: `${(row.sdk / row.json).toFixed(2)}x` })
+  }
+  line()
+  encodePhase(Math.max(...sizes))
+  line()
+  line("goals:")
+  for (const g of goals) line(`  ${g.ok ? "met   " : "MISSED"} ${g.what}: ${g.detail}`)
+}
+
+main().catch((e) => {
+  console.error(e)
+  process.exitCode = 1
+})

@@ -1,0 +1,112 @@
+/**
+ * Every real document of ../shared/ovirt-api/samples (examples from the API reference) through the
+ * codec: strict decoding with zero unknowns, and encode -> decode giving the same value; the
+ * documents of samples/known-issues.tsv (documentation mistakes, engine extras) decode leniently or
+ * fail cleanly with a DecodeError.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { Effect, Exit, type Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { DecodeError } from "../src/core/Errors.js"
+import * as Xml from "../src/core/Xml.js"
+import * as Types from "../src/types/index.js"
+
+const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "samples")
+const present = fs.existsSync(path.join(samplesDir, "index.json"))
+
+if (!present) {
+  if (process.env.CI) {
+    it("finds the sample documents", () => expect.fail(`${samplesDir} is missing (CI must have ../shared beside the checkout)`))
+  } else {
+    console.warn(`samples.test: skipping, ${samplesDir} not found (keep ../shared beside the checkout)`)
+  }
+}
+
+interface SampleEntry {
+  readonly file: string
+  readonly rootTag: string
+}
+
+const read = (file: string): string => fs.readFileSync(path.join(samplesDir, file), "utf8")
+
+/** Values with list links made explicit, so that equality also compares each list's `href`. */
+const canonical = (value: unknown): unknown => {
+  if (Array.isArray(value)) {
+    const href = (value as { href?: string }).href
+    const items = value.map(canonical)
+    return href === undefined ? items : { items, href }
+  }
+  if (value instanceof Date) return { date: value.toISOString() }
+  if (typeof value === "object" && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, canonical(v)]))
+  }
+  return value
+}
+
+const schemaOf = (structName: string): Schema.Schema<unknown, unknown> =>
+  (Types as unknown as Record<string, Schema.Schema<unknown, unknown>>)[structName]
+
+describe.skipIf(!present)("sample documents", () => {
+  const index: ReadonlyArray<SampleEntry> = present ? JSON.parse(read("index.json")) : []
+  const knownIssues = new Set(
+    present
+      ? read("known-issues.tsv")
+          .split("\n")
+          .filter((line) => line.trim().length > 0)
+          .map((line) => line.split("\t")[0])
+      : []
+  )
+  const regular = index.filter((e) => !knownIssues.has(e.file))
+  const irregular = index.filter((e) => knownIssues.has(e.file))
+
+  it("are all there", () => {
+    expect(index.length).toBeGreaterThan(200)
+    expect(irregular.length).toBeGreaterThan(10)
+  })
+
+  it.each(regular.map((e) => [e.file, e.rootTag] as const))("%s <%s> decodes strictly and round-trips", (file, rootTag) => {
+    const text = read(file)
+    const unknown: Array<string> = []
+    const value = Effect.runSync(Xml.decode(text, { strict: true, onUnknown: (p) => unknown.push(p) }))
+    expect(unknown).toEqual([])
+
+    const catalog = Xml.catalog()
+    const single = catalog.byTag(rootTag)
+    const struct = single ?? catalog.byPlural(rootTag)
+    expect(struct, `root <${rootTag}> is a model type`).toBeDefined()
+    const schema = schemaOf(struct!.name)
+    expect(schema, `Types.${struct!.name}`).toBeDefined()
+
+    // the same value through the typed entry points
+    const typed = single
+      ? Effect.runSync(Xml.decodeAs(schema, { strict: true })(text))
+      : Effect.runSync(Xml.decodeListAs(schema, { strict: true })(text))
+    expect(canonical(typed)).toEqual(canonical(value))
+
+    // written and read again: the same value
+    const written = single
+      ? Effect.runSync(Xml.encode(schema)(value))
+      : Effect.runSync(Xml.encodeList(schema)(value as ReadonlyArray<unknown>))
+    const again = Effect.runSync(Xml.decode(written, { strict: true }))
+    expect(canonical(again)).toEqual(canonical(value))
+  })
+
+  it.each(irregular.map((e) => [e.file, e.rootTag] as const))("%s <%s> (known issue) decodes leniently or fails cleanly", (file, rootTag) => {
+    const text = read(file)
+    let unknown = 0
+    const exit = Effect.runSyncExit(Xml.decode(text, { onUnknown: () => unknown++ }))
+    if (Exit.isSuccess(exit)) {
+      expect(exit.value).toBeDefined()
+      // what made it a known issue is reported in strict mode
+      const strict = Effect.runSyncExit(Xml.decode(text, { strict: true }))
+      if (Exit.isSuccess(strict)) expect(unknown).toBe(0)
+      else expect(unknown).toBeGreaterThan(0)
+    } else {
+      const error = Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error : undefined
+      expect(error).toBeInstanceOf(DecodeError)
+      expect(error!.element ?? "").toContain(rootTag.replace(/^\{.*\}/, "").split(":").pop())
+    }
+  })
+})
