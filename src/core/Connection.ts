@@ -1,10 +1,25 @@
 /**
- * CONTRACT STUB (to be replaced by the real Connection): the service tag and the shapes other
- * modules code against. `layer`, `layerConfig` and `make` come with the implementation.
+ * The Connection: a scoped service that sends API requests to one engine with authentication,
+ * TLS, timeouts, retries, error mapping, debug logging and spans. `layer(options)` and
+ * `layerConfig(config)` provide it; `make(options)` builds it in a scope.
+ *
+ * Policy lives here; the wire is in Http.ts, the SSO token in Auth.ts, options in Options.ts,
+ * answers to errors in Answers.ts, debug lines in DebugLog.ts, links in Links.ts.
  */
-import type { Duration, Effect, Redacted, Stream } from "effect"
-import { Context } from "effect"
-import type { OvirtError } from "./Errors.js"
+import type { ConfigError, Redacted as RedactedT, Scope } from "effect"
+import { Clock, Config, Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
+import * as Auth from "./Auth.js"
+import * as DebugLog from "./DebugLog.js"
+import { AuthError, type ConnectionError, type HttpContext, type InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
+import * as Http from "./Http.js"
+import * as Links from "./Links.js"
+import { type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
+import * as Redact from "./Redact.js"
+import type { ServiceRef } from "../services/ServiceRef.js"
+
+export type { ConnectionOptions, RetryOptions }
+export { fromEnv }
 
 /** Per-call options every generated method accepts besides its own parameters. */
 export interface CallOptions {
@@ -44,7 +59,7 @@ export interface ConnectionService {
   /** The API root, e.g. `https://engine.example.com/ovirt-engine/api`. */
   readonly url: string
   /** The SSO token (obtained once, shared by every fiber). */
-  readonly authenticate: Effect.Effect<Redacted.Redacted<string>, OvirtError>
+  readonly authenticate: Effect.Effect<RedactedT.Redacted<string>, OvirtError>
   /** Whether the engine answers the API root with the credentials given (Python's `test()`). */
   readonly test: Effect.Effect<boolean>
   /** Python's `test(raise_exception=True)`: fails with the reason. */
@@ -53,9 +68,272 @@ export interface ConnectionService {
   readonly send: (request: ApiRequest) => Effect.Effect<ApiResponse, OvirtError>
   /**
    * Sends a request and gives the body as it arrives, after the status was checked. Interrupting
-   * the stream aborts the request and frees the socket.
+   * the stream aborts the request and frees the socket. `timeout` bounds the whole stream.
    */
   readonly sendStream: (request: ApiRequest) => Stream.Stream<Uint8Array, OvirtError>
+  /** Whether a value (a struct, or a list link) carries an `href` that `followLink` can fetch. */
+  readonly isLink: (value: unknown) => boolean
+  /** GETs a link's `href` and decodes the answer: the struct for a struct link, the items for a list link. */
+  readonly followLink: <A>(value: A, options?: CallOptions) => Effect.Effect<Links.Followed<A>, OvirtError>
+  /** The service ref at a path below the API root (the same as the module-level `service`). */
+  readonly service: (path: string) => Effect.Effect<ServiceRef, InvalidInputError>
 }
 
 export class Connection extends Context.Tag("effect-ovirt/Connection")<Connection, ConnectionService>() {}
+
+// ---------------------------------------------------------------------------------------------
+// Layers
+
+/** The connection in a scope: the pool closes and the SSO token is revoked when the scope closes. */
+export const make = (options: ConnectionOptions): Effect.Effect<ConnectionService, InvalidInputError, Scope.Scope> =>
+  Effect.flatMap(validate(options), build)
+
+export const layer = (options: ConnectionOptions): Layer.Layer<Connection, InvalidInputError> =>
+  Layer.scoped(Connection, make(options))
+
+/**
+ * The connection from Effect `Config`: by default the environment (`OVIRT_URL`, `OVIRT_USERNAME`,
+ * `OVIRT_PASSWORD`, `OVIRT_TOKEN`, `OVIRT_CA_FILE`, `OVIRT_INSECURE`, ...: see `fromEnv`), or a
+ * `Config` per setting, like `{ url: Config.string("ENGINE_URL"), insecure: Config.succeed(true) }`.
+ */
+export const layerConfig = (
+  config: Config.Config.Wrap<ConnectionOptions> = fromEnv
+): Layer.Layer<Connection, InvalidInputError | ConfigError.ConfigError> =>
+  Layer.scoped(Connection, Effect.flatMap(Config.unwrap(config), make))
+
+/**
+ * The service ref at a path below the API root: `service("vms/123/diskattachments")` is the same ref
+ * as `system.vms.vm("123").diskAttachments`. The service tree is loaded on first use.
+ */
+export const service = (path: string): Effect.Effect<ServiceRef, InvalidInputError> =>
+  Effect.flatMap(Effect.promise(() => import("../services/resolve.js")), (m) => m.service(path))
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+const SDK_HEADERS = new Set(["version", "accept", "content-type", "authorization", "user-agent", "all-content", "accept-encoding", "content-length", "host"])
+
+const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    if (settings.insecure) {
+      yield* Effect.logWarning(`insecure: true: the TLS certificate of ${settings.apiUrl.host} is not verified; use caFile instead outside a test setup.`)
+    }
+    const scrubber = new Redact.Scrubber()
+    if (settings.password !== undefined) scrubber.add(Redacted.value(settings.password))
+    if (settings.token !== undefined) scrubber.add(Redacted.value(settings.token))
+
+    const http = yield* Http.make(settings.http)
+    const baseHeaders = userHeaders(settings.headers)
+    const log = DebugLog.make(settings, scrubber)
+
+    /** One HTTP exchange, body unread; logged, with retries for idempotent requests. */
+    const exchange = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
+      withRetries(settings.retry, wire.method, Effect.zipRight(log.request(wire, kind), http.execute(wire)))
+
+    const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Auth.Buffered, ConnectionError | TimeoutError> =>
+      Effect.flatMap(exchange(wire, kind), (response) =>
+        Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body })).pipe(
+          Effect.tap((answer) => log.response(wire, answer, kind))
+        ))
+
+    const roundTrip: Auth.RoundTrip = (request) =>
+      withTimeout(buffered({ ...request }, request.kind), settings.timeoutMillis, request.context)
+
+    const auth = yield* Auth.make({
+      ...(settings.username === undefined ? {} : { username: settings.username }),
+      ...(settings.password === undefined ? {} : { password: settings.password }),
+      ...(settings.token === undefined ? {} : { token: settings.token }),
+      kerberos: settings.kerberos,
+      apiUrl: settings.url,
+      ssoUrl: settings.ssoUrl,
+      ssoRevokeUrl: settings.ssoRevokeUrl,
+      ssoTokenName: settings.ssoTokenName,
+      logoutOnClose: settings.logoutOnClose,
+      userAgent: settings.userAgent,
+      onToken: (token) => scrubber.add(token),
+      scrub: (text) => scrubber.scrub(text)
+    }, roundTrip)
+
+    const prepare = (request: ApiRequest) => {
+      const pathWithQuery = pathAndQuery(request)
+      const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
+      const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
+      const headers = apiHeaders(settings, baseHeaders, request)
+      const wire = (token: string): Http.WireRequest => ({
+        method: request.method,
+        url,
+        headers: { ...headers, Authorization: `Bearer ${token}` },
+        ...(request.body === undefined ? {} : { body: request.body }),
+        context
+      })
+      return { context, wire }
+    }
+
+    /** Sends with the current token; on 401, once more with a new one. `open` performs the exchange. */
+    const authorized = <A extends { readonly status: number }>(
+      open: (wire: Http.WireRequest) => Effect.Effect<A, OvirtError>,
+      release: (answer: A) => Effect.Effect<unknown>,
+      wire: (token: string) => Http.WireRequest,
+      context: HttpContext
+    ): Effect.Effect<A, OvirtError> =>
+      Effect.gen(function* () {
+        const token = yield* auth.token
+        const first = yield* open(wire(token))
+        if (first.status !== 401) return first
+        yield* release(first)
+        const renewed = yield* Effect.mapError(auth.refresh(token), (error) =>
+          error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error)
+        return yield* open(wire(renewed))
+      })
+
+    const send = (request: ApiRequest): Effect.Effect<ApiResponse, OvirtError> => {
+      const { context, wire } = prepare(request)
+      const program = authorized((w) => buffered(w, "xml"), () => Effect.void, wire, context).pipe(
+        Effect.tap((answer) => Effect.annotateCurrentSpan("http.response.status_code", answer.status)),
+        Effect.flatMap((answer) => classify(settings.apiUrl, request, context, answer, scrubber))
+      )
+      return withTimeout(program, timeoutOf(settings, request), context).pipe(inSpan(request, context, settings.apiUrl.host))
+    }
+
+    const sendStream = (request: ApiRequest): Stream.Stream<Uint8Array, OvirtError> => {
+      const { context, wire } = prepare(request)
+      const millis = timeoutOf(settings, request)
+      const opened = Effect.gen(function* () {
+        const start = yield* Clock.currentTimeMillis
+        const response = yield* authorized((w) => exchange(w, "xml"), (r) => Effect.ignore(r.text), wire, context).pipe(
+          Effect.tap((r) => Effect.annotateCurrentSpan("http.response.status_code", r.status)),
+          (effect) => withTimeout(effect, millis, context),
+          inSpan(request, context, settings.apiUrl.host)
+        )
+        const success = request.success ?? []
+        if (success.includes(response.status) || (success.length === 0 && response.status >= 200 && response.status < 300)) {
+          const type = response.headers["content-type"] ?? ""
+          if (isHtmlOrJson(type)) {
+            const body = yield* response.text
+            return yield* Effect.fail(wrongContent(settings.apiUrl, context, response.status, type, body, scrubber))
+          }
+          yield* log.response(wire(""), { status: response.status, headers: response.headers, body: "(streamed)" }, "xml")
+          return millis === undefined ? response.stream : Stream.interruptWhen(response.stream, Effect.zipRight(
+            Effect.flatMap(Clock.currentTimeMillis, (now) => Effect.sleep(Math.max(0, millis - (now - start)))),
+            Effect.fail(timeoutError(context, millis))
+          ))
+        }
+        const body = yield* withTimeout(response.text, millis, context)
+        yield* log.response(wire(""), { status: response.status, headers: response.headers, body }, "xml")
+        return yield* classify(settings.apiUrl, request, context, { status: response.status, headers: response.headers, body }, scrubber).pipe(
+          Effect.zipRight(Effect.succeed(Stream.empty))
+        )
+      })
+      return Stream.unwrap(opened)
+    }
+
+    const testOrFail = Effect.asVoid(send({ method: "GET", path: "", operation: "test" }))
+    const connection: ConnectionService = {
+      url: settings.url,
+      authenticate: Effect.map(auth.token, Redacted.make),
+      test: Effect.match(testOrFail, { onFailure: () => false, onSuccess: () => true }),
+      testOrFail,
+      send,
+      sendStream,
+      isLink: Links.isLink,
+      followLink: Links.followLink(settings.apiUrl, send),
+      service
+    }
+    return connection
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+const pathAndQuery = (request: ApiRequest): string => {
+  const params = new URLSearchParams()
+  for (const [name, value] of request.query ?? []) params.append(name, value)
+  for (const [name, value] of Object.entries(request.options?.query ?? {})) params.append(name, String(value))
+  const query = params.toString()
+  return query === "" ? request.path : `${request.path}?${query}`
+}
+
+/** Connection-wide headers merged with a call's: by lower-case name, the SDK's own left out. */
+const userHeaders = (...sources: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> => {
+  const merged = new Map<string, readonly [string, string]>()
+  for (const source of sources) {
+    for (const [name, value] of Object.entries(source)) {
+      const key = name.toLowerCase()
+      if (!SDK_HEADERS.has(key)) merged.set(key, [name, value])
+    }
+  }
+  return Object.fromEntries(merged.values())
+}
+
+/**
+ * The headers of an API call: per-call headers replace connection-wide ones (names compared
+ * case-insensitively) and the SDK's own always win. `base` is the connection-wide part, made once.
+ */
+const apiHeaders = (settings: Settings, base: Readonly<Record<string, string>>, request: ApiRequest): Record<string, string> => {
+  const own = request.options?.headers
+  const headers: Record<string, string> = own === undefined ? { ...base } : { ...userHeaders(settings.headers, own) }
+  headers.Version = "4"
+  headers.Accept = "application/xml"
+  headers["User-Agent"] = settings.userAgent
+  if (request.body !== undefined) headers["Content-Type"] = "application/xml"
+  const allContent = request.query?.find(([name]) => name === "all_content")?.[1] ?? request.options?.query?.all_content
+  if (String(allContent) === "true") headers["All-Content"] = "true"
+  return headers
+}
+
+const timeoutOf = (settings: Settings, request: ApiRequest): number | undefined => {
+  const own = request.options?.timeout
+  if (own === undefined) return settings.timeoutMillis
+  const millis = Option.getOrUndefined(Option.map(Duration.decodeUnknown(own), Duration.toMillis))
+  return millis !== undefined && Number.isFinite(millis) ? millis : settings.timeoutMillis
+}
+
+const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
+  new TimeoutError({
+    ...context,
+    phase: "request",
+    timeoutMillis: millis,
+    message: `${context.method ?? "The request"} ${context.path ?? ""} took longer than ${millis} ms (timeout); the request was aborted.`
+  })
+
+const withTimeout = <A, E, R>(effect: Effect.Effect<A, E, R>, millis: number | undefined, context: HttpContext): Effect.Effect<A, E | TimeoutError, R> =>
+  millis === undefined ? effect : Effect.timeoutFail(effect, { duration: millis, onTimeout: () => timeoutError(context, millis) })
+
+const inSpan = (request: ApiRequest, context: HttpContext, server: string) =>
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withSpan(effect, request.service !== undefined && request.operation !== undefined
+      ? `ovirt.${request.service}.${request.operation}`
+      : `ovirt.${request.method}`, {
+      kind: "client",
+      attributes: { "http.request.method": request.method, "url.path": context.path ?? "", "server.address": server }
+    })
+
+/** Idempotent requests again after a reset or a 502/503/504, with jittered exponential backoff. */
+const withRetries = (
+  retry: Settings["retry"],
+  method: Http.Method,
+  run: Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError>
+): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> => {
+  if (retry === undefined || method === "POST") return run
+  const pause = (attempt: number) => {
+    const ceiling = Math.min(retry.maxMillis, retry.baseMillis * 2 ** attempt)
+    return Effect.sleep(ceiling / 2 + Math.random() * (ceiling / 2))
+  }
+  const attempt = (n: number): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
+    Effect.flatMap(Effect.either(run), (result) => {
+      const more = n < retry.times
+      if (result._tag === "Left") {
+        const error = result.left
+        return more && error._tag === "ConnectionError" && Http.RESET_CODES.has(error.reason ?? "")
+          ? Effect.zipRight(pause(n), attempt(n + 1))
+          : Effect.fail(error)
+      }
+      const response = result.right
+      return more && RETRY_STATUSES.has(response.status)
+        ? Effect.ignore(response.text).pipe(Effect.zipRight(pause(n)), Effect.zipRight(attempt(n + 1)))
+        : Effect.succeed(response)
+    })
+  return attempt(0)
+}
+
+const RETRY_STATUSES = new Set([502, 503, 504])

@@ -1,0 +1,86 @@
+/**
+ * API answers to results or errors: status first, body second. 2xx (or the request's own success
+ * statuses) must be the engine's XML; 401/403 are AuthError, 404 NotFoundError, anything else a
+ * FaultError with the engine's `<fault>` (also inside an `<action>`) decoded.
+ */
+import { Effect } from "effect"
+import type { ApiRequest, ApiResponse } from "./Connection.js"
+import { AuthError, DecodeError, FaultError, type FaultInfo, type HttpContext, NotFoundError, type OvirtError } from "./Errors.js"
+import type * as Redact from "./Redact.js"
+import * as Xml from "./Xml.js"
+
+/** A whole answer. */
+export interface Answer {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+export const classify = (
+  apiUrl: URL,
+  request: ApiRequest,
+  context: HttpContext,
+  answer: Answer,
+  scrubber: Redact.Scrubber
+): Effect.Effect<ApiResponse, OvirtError> => {
+  const { status, body } = answer
+  const type = answer.headers["content-type"] ?? ""
+  const success = request.success
+  const ok = success === undefined || success.length === 0 ? status >= 200 && status < 300 : success.includes(status)
+  if (ok) {
+    if (body !== "" && isHtmlOrJson(type, body)) return Effect.fail(wrongContent(apiUrl, context, status, type, body, scrubber))
+    return Effect.succeed(answer)
+  }
+  const fault = faultOf(type, body, scrubber)
+  const where = `${context.method} ${context.path === "" ? "/" : context.path}`
+  const faultText = fault === undefined ? "" : `: ${[fault.reason, fault.detail].filter((s) => s !== undefined && s !== "").join(": ")}`
+  const full = { ...context, code: status, ...(fault === undefined ? {} : { fault }) }
+  if (status === 401 || status === 403) {
+    return Effect.fail(new AuthError({
+      ...full,
+      message: status === 401
+        ? `The engine refused the credentials for ${where} (401 Unauthorized), also after logging in again${faultText}.`
+        : `The user may not do ${where} (403 Forbidden)${faultText}.`
+    }))
+  }
+  if (status === 404) return Effect.fail(new NotFoundError({ ...full, message: `Not found: ${where} (404)${faultText}.` }))
+  return Effect.fail(new FaultError({
+    ...full,
+    message: `The engine answered ${where} with ${status}${faultText !== "" ? faultText : body.trim() === "" ? "" : `: ${shorten(scrubber.scrub(plainText(type, body)))}`}`
+  }))
+}
+
+export const isHtmlOrJson = (type: string, body = ""): boolean =>
+  /text\/html|application\/(?:[\w.+-]*\+)?json/i.test(type) || (type === "" && /^\s*(<!doctype html|<html)/i.test(body))
+
+export const wrongContent = (apiUrl: URL, context: HttpContext, status: number, type: string, body: string, scrubber: Redact.Scrubber): DecodeError => {
+  const what = /json/i.test(type) ? "JSON" : "HTML"
+  const apiPath = apiUrl.pathname.replace(/\/+$/, "")
+  const hint = apiPath === "/ovirt-engine/api"
+    ? " Is something other than the engine answering at this address?"
+    : ` The url's path is ${apiPath === "" ? "/" : apiPath}; the API root is usually /ovirt-engine/api (${apiUrl.origin}/ovirt-engine/api).`
+  return new DecodeError({
+    ...context,
+    code: status,
+    text: shorten(scrubber.scrub(body)),
+    message: `The answer to ${context.method} ${context.path === "" ? "/" : context.path} is ${what} (${type || "no content type"}), not the engine's XML.${hint}`
+  })
+}
+
+/** The engine's `<fault>` (also inside an `<action>`), when the body holds one. */
+const faultOf = (type: string, body: string, scrubber: Redact.Scrubber): FaultInfo | undefined => {
+  if (!/<(fault|action)[\s>]/.test(body) || isHtmlOrJson(type)) return undefined
+  const decoded = Effect.runSync(Effect.orElseSucceed(Xml.decode(body), () => undefined))
+  const candidate = (decoded as { readonly fault?: unknown } | undefined)?.fault ?? decoded
+  if (typeof candidate !== "object" || candidate === null) return undefined
+  const { reason, detail } = candidate as { readonly reason?: unknown; readonly detail?: unknown }
+  const fault: { reason?: string; detail?: string } = {}
+  if (typeof reason === "string") fault.reason = scrubber.scrub(reason)
+  if (typeof detail === "string") fault.detail = scrubber.scrub(detail)
+  return fault.reason === undefined && fault.detail === undefined ? undefined : fault
+}
+
+const plainText = (type: string, body: string): string =>
+  /html/i.test(type) ? body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : body.trim()
+
+const shorten = (text: string, max = 300): string => (text.length <= max ? text : `${text.slice(0, max)}…`)

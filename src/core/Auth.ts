@@ -1,0 +1,259 @@
+/**
+ * The SSO token: obtained lazily by the first call that needs it, once for all fibers (single
+ * flight, failures shared too), replaced once after a 401, revoked when the connection closes.
+ * Facts from the engine and the Python SDK: password grant as a form with `Accept: application/json`
+ * exactly; the token under `ssoTokenName` in an object or a one-element array; two JSON error shapes.
+ */
+import { Deferred, Effect, Exit, FiberId, Redacted, Scope } from "effect"
+import { AuthError, type ConnectionError, DecodeError, type HttpContext, type OvirtError, type TimeoutError } from "./Errors.js"
+import type { Method } from "./Http.js"
+
+/** A buffered exchange, as the connection performs it (logging, timeouts and redaction included). */
+export interface Buffered {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+export type RoundTrip = (request: {
+  readonly method: Method
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body?: string
+  readonly context: HttpContext
+  /** What the body is, for redaction in debug logs. */
+  readonly kind: "sso"
+}) => Effect.Effect<Buffered, ConnectionError | TimeoutError>
+
+export interface AuthSettings {
+  readonly username?: string
+  readonly password?: Redacted.Redacted<string>
+  /** A token obtained elsewhere: used as is, never revoked. */
+  readonly token?: Redacted.Redacted<string>
+  readonly kerberos: boolean
+  /** The API root, for the Kerberos service name. */
+  readonly apiUrl: string
+  readonly ssoUrl: string
+  readonly ssoRevokeUrl: string
+  readonly ssoTokenName: string
+  readonly logoutOnClose: boolean
+  readonly userAgent: string
+  /** Called with every token obtained, so it can be scrubbed from logs and messages. */
+  readonly onToken: (token: string) => void
+  /** Removes known secrets from text the SSO service sent, before it goes into an error message. */
+  readonly scrub: (text: string) => string
+}
+
+export interface Auth {
+  /** The current token, obtaining one if there is none yet. */
+  readonly token: Effect.Effect<string, OvirtError>
+  /** After a 401 with `stale`: a new token (once per stale token, shared), or an AuthError when none can be had. */
+  readonly refresh: (stale: string) => Effect.Effect<string, OvirtError>
+}
+
+type State =
+  | { readonly _tag: "Empty" }
+  | { readonly _tag: "Pending"; readonly deferred: Deferred.Deferred<string, OvirtError> }
+  | { readonly _tag: "Ready"; readonly token: string; readonly obtained: boolean }
+
+const SCOPE = "ovirt-app-api"
+
+export const make = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Effect<Auth, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const scope = yield* Effect.scope
+    const userToken = settings.token === undefined ? undefined : Redacted.value(settings.token)
+    const canLogin = settings.kerberos || (settings.username !== undefined && settings.password !== undefined)
+    let state: State = userToken === undefined ? { _tag: "Empty" } : { _tag: "Ready", token: userToken, obtained: false }
+
+    const login: Effect.Effect<string, OvirtError> = settings.kerberos
+      ? kerberosLogin(settings, roundTrip)
+      : passwordLogin(settings, roundTrip)
+
+    // The check-and-set runs in one synchronous step, so concurrent fibers see a single Pending.
+    const token: Effect.Effect<string, OvirtError> = Effect.suspend(() => {
+      const current = state
+      if (current._tag === "Ready") return Effect.succeed(current.token)
+      if (current._tag === "Pending") return Deferred.await(current.deferred)
+      if (!canLogin) {
+        return Effect.fail(new AuthError({ message: "No credentials: give `username` and `password`, a `token`, or `kerberos: true`." }))
+      }
+      const deferred = Deferred.unsafeMake<string, OvirtError>(FiberId.none)
+      state = { _tag: "Pending", deferred }
+      // The login runs in the connection's scope: a caller interrupted meanwhile does not abort it for the others.
+      const run = login.pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => {
+          state = Exit.isSuccess(exit) ? { _tag: "Ready", token: exit.value, obtained: true } : { _tag: "Empty" }
+          if (Exit.isSuccess(exit)) settings.onToken(exit.value)
+          return Deferred.done(deferred, exit)
+        }),
+        // closing the connection during a login: the waiters are interrupted, not left hanging
+        Effect.onInterrupt(() =>
+          Effect.suspend(() => {
+            if (state._tag === "Pending" && state.deferred === deferred) state = { _tag: "Empty" }
+            return Deferred.interrupt(deferred)
+          })
+        )
+      )
+      return Effect.forkIn(run, scope).pipe(Effect.zipRight(Deferred.await(deferred)))
+    })
+
+    const refresh = (stale: string): Effect.Effect<string, OvirtError> =>
+      Effect.suspend(() => {
+        const current = state
+        if (current._tag === "Ready" && current.token === stale) {
+          if (!canLogin) {
+            return Effect.fail(new AuthError({
+              code: 401,
+              message: "The engine refused the token (401): it expired or was revoked, and there are no credentials to get a new one."
+            }))
+          }
+          state = { _tag: "Empty" }
+        }
+        return token
+      })
+
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        const current = state
+        state = { _tag: "Empty" }
+        if (current._tag !== "Ready" || !current.obtained || !settings.logoutOnClose) return Effect.void
+        return revoke(settings, roundTrip, current.token)
+      })
+    )
+    return { token, refresh }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Logging in
+
+const ssoHeaders = (settings: AuthSettings): Record<string, string> => ({
+  // The engine compares Accept as a string: exactly this value, nothing added.
+  Accept: "application/json",
+  "Content-Type": "application/x-www-form-urlencoded",
+  "User-Agent": settings.userAgent
+})
+
+const passwordLogin = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Effect<string, OvirtError> =>
+  Effect.gen(function* () {
+    const body = new URLSearchParams({
+      grant_type: "password",
+      scope: SCOPE,
+      username: settings.username ?? "",
+      password: settings.password === undefined ? "" : Redacted.value(settings.password)
+    }).toString()
+    const context = { method: "POST", path: new URL(settings.ssoUrl).pathname }
+    const answer = yield* roundTrip({ method: "POST", url: settings.ssoUrl, headers: ssoHeaders(settings), body, context, kind: "sso" })
+    return yield* tokenFrom(answer, settings, context)
+  }).pipe(Effect.withSpan("ovirt.sso.login", { kind: "client" }))
+
+const kerberosLogin = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Effect<string, OvirtError> =>
+  Effect.gen(function* () {
+    // Loaded only here: the optional native `kerberos` package is never needed otherwise.
+    const Kerberos = yield* Effect.promise(() => import("./Kerberos.js"))
+    const body = Kerberos.tokenHttpAuthForm().toString()
+    const context = { method: "POST", path: new URL(settings.ssoUrl).pathname }
+    const answer = yield* Kerberos.negotiate({
+      servicePrincipal: Kerberos.servicePrincipalFor(settings.apiUrl),
+      send: (authorization) =>
+        roundTrip({
+          method: "POST",
+          url: settings.ssoUrl,
+          headers: authorization === undefined ? ssoHeaders(settings) : { ...ssoHeaders(settings), Authorization: authorization },
+          body,
+          context,
+          kind: "sso"
+        }),
+      read: (answer) => ({ status: answer.status, wwwAuthenticate: answer.headers["www-authenticate"] }),
+      method: "POST",
+      path: context.path
+    })
+    return yield* tokenFrom(answer, settings, context)
+  }).pipe(Effect.withSpan("ovirt.sso.kerberos", { kind: "client" }))
+
+interface SsoError {
+  readonly code: string
+  readonly text: string
+}
+
+/** The engine's two error shapes: `{error_code, error}` and `{error, error_description}`. */
+const ssoErrorOf = (json: unknown): SsoError | undefined => {
+  if (typeof json !== "object" || json === null) return undefined
+  const o = json as Record<string, unknown>
+  if (o.error_code !== undefined) return { code: String(o.error_code), text: o.error === undefined ? "" : String(o.error) }
+  if (o.error !== undefined) return { code: String(o.error), text: o.error_description === undefined ? "" : String(o.error_description) }
+  return undefined
+}
+
+const parseJson = (answer: Buffered, context: HttpContext, what: string): Effect.Effect<unknown, AuthError | DecodeError> =>
+  Effect.suspend(() => {
+    try {
+      const json: unknown = JSON.parse(answer.body)
+      return Effect.succeed(Array.isArray(json) ? json[0] : json)
+    } catch {
+      const type = answer.headers["content-type"] ?? "no content type"
+      const message = `The SSO service answered the ${what} with ${answer.status} and ${type} instead of JSON: ` +
+        "check `url` (the API root, like https://engine.example.com/ovirt-engine/api) or `ssoUrl`."
+      return Effect.fail(
+        answer.status === 401 || answer.status === 403
+          ? new AuthError({ ...context, code: answer.status, message })
+          : new DecodeError({ ...context, code: answer.status, message })
+      )
+    }
+  })
+
+const profileHint =
+  " Give the user name with its profile, `user@profile`: `admin@internal`, or since oVirt 4.5 often `admin@ovirt@internalsso`."
+
+const tokenFrom = (answer: Buffered, settings: AuthSettings, context: HttpContext): Effect.Effect<string, OvirtError> =>
+  Effect.gen(function* () {
+    const json = yield* parseJson(answer, context, "login")
+    const error = ssoErrorOf(json)
+    const who = settings.kerberos ? "the Kerberos login" : `the login of ${settings.username ?? "(no user)"}`
+    if (error !== undefined || answer.status >= 300) {
+      const code = settings.scrub(error?.code ?? String(answer.status))
+      const text = settings.scrub(error?.text ?? "")
+      const needsProfile = (!settings.kerberos && !(settings.username ?? "").includes("@")) || /profile/i.test(text)
+      return yield* Effect.fail(new AuthError({
+        ...context,
+        code: answer.status,
+        ssoError: code,
+        message: `The SSO service refused ${who}: ${code}${text === "" ? "" : `: ${text}`}.${needsProfile ? profileHint : ""}`
+      }))
+    }
+    const value = (json as Record<string, unknown> | undefined)?.[settings.ssoTokenName]
+    const token = Array.isArray(value) ? value[0] : value
+    if (typeof token !== "string" || token === "") {
+      return yield* Effect.fail(new AuthError({
+        ...context,
+        code: answer.status,
+        message: `The SSO answer holds no \`${settings.ssoTokenName}\`: if your SSO service names the token differently, set \`ssoTokenName\`.`
+      }))
+    }
+    return token
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Logging out
+
+const revoke = (settings: AuthSettings, roundTrip: RoundTrip, token: string): Effect.Effect<void> => {
+  const context = { method: "POST", path: new URL(settings.ssoRevokeUrl).pathname }
+  return roundTrip({
+    method: "POST",
+    url: settings.ssoRevokeUrl,
+    headers: ssoHeaders(settings),
+    body: new URLSearchParams({ scope: SCOPE, token }).toString(),
+    context,
+    kind: "sso"
+  }).pipe(
+    Effect.flatMap((answer) => parseJson(answer, context, "logout").pipe(Effect.map((json) => ({ answer, json })))),
+    Effect.flatMap(({ answer, json }) => {
+      const error = ssoErrorOf(json)
+      return error === undefined && answer.status < 300
+        ? Effect.void
+        : Effect.logWarning(settings.scrub(`Revoking the SSO token failed: ${error === undefined ? answer.status : `${error.code}: ${error.text}`}`))
+    }),
+    Effect.catchAll((error) => Effect.logWarning(settings.scrub(`Revoking the SSO token failed: ${error.message}`))),
+    Effect.withSpan("ovirt.sso.logout", { kind: "client" })
+  )
+}

@@ -1,0 +1,273 @@
+/**
+ * The wire: one undici dispatcher per connection (keep-alive pool, TLS, proxy), used through
+ * `@effect/platform`'s HttpClient over undici's `request` (see UndiciResponse.ts). Transport
+ * failures become `ConnectionError` or `TimeoutError` naming what failed; platform and undici
+ * types stay inside this module.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as fs from "node:fs"
+import * as nodeTls from "node:tls"
+import { Effect, Stream } from "effect"
+import type { Scope } from "effect"
+import { Agent, type Dispatcher, ProxyAgent } from "undici"
+import { ConnectionError, type HttpContext, TimeoutError } from "./Errors.js"
+import { fromUndici } from "./UndiciResponse.js"
+
+export interface HttpSettings {
+  /** PEM CA certificates to trust instead of the default store. */
+  readonly ca?: ReadonlyArray<string>
+  readonly insecure: boolean
+  readonly connectTimeoutMillis?: number
+  /** Most sockets per origin; `null` = no limit. */
+  readonly connections: number | null
+  /** HTTP/1.1 pipelining depth (1 = keep-alive without pipelining). */
+  readonly pipelining: number
+  readonly proxy?: string
+  readonly compress: boolean
+}
+
+export type Method = "GET" | "POST" | "PUT" | "DELETE"
+
+export interface WireRequest {
+  readonly method: Method
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body?: string
+  /** Redacted request line for errors: `GET vms?search=...`. */
+  readonly context: HttpContext
+}
+
+export interface WireResponse {
+  readonly status: number
+  /** Lower-case names. */
+  readonly headers: Readonly<Record<string, string>>
+  /** Reads the whole (decompressed) body. */
+  readonly text: Effect.Effect<string, ConnectionError | TimeoutError>
+  /** The body as it arrives; ending or interrupting the stream releases the request. */
+  readonly stream: Stream.Stream<Uint8Array, ConnectionError | TimeoutError>
+}
+
+export interface Http {
+  readonly execute: (request: WireRequest) => Effect.Effect<WireResponse, ConnectionError | TimeoutError>
+}
+
+/**
+ * Apache (in front of the engine) closes idle connections after 5 s by default; reusing a socket the
+ * server is closing gives a reset, so ours are dropped sooner.
+ */
+const KEEP_ALIVE_MILLIS = 4_000
+
+export const makeDispatcher = (settings: HttpSettings): Dispatcher => {
+  const trusted = settings.ca ?? systemCertificates()
+  const tls = {
+    // one context for every socket: parsing the CA list per connection would cost each connect
+    ...(trusted === undefined ? {} : { secureContext: nodeTls.createSecureContext({ ca: [...trusted] }) }),
+    rejectUnauthorized: !settings.insecure,
+    ...(settings.connectTimeoutMillis === undefined ? {} : { timeout: settings.connectTimeoutMillis })
+  }
+  const pool = {
+    connections: settings.connections,
+    pipelining: settings.pipelining,
+    keepAliveTimeout: KEEP_ALIVE_MILLIS,
+    keepAliveMaxTimeout: KEEP_ALIVE_MILLIS,
+    // our own `timeout` bounds requests; undici's 300 s defaults would cut long list answers
+    headersTimeout: 0,
+    bodyTimeout: 0
+  }
+  return settings.proxy === undefined
+    ? new Agent({ ...pool, connect: tls })
+    : new ProxyAgent({ ...pool, uri: settings.proxy, requestTls: tls })
+}
+
+let systemCache: ReadonlyArray<string> | null | undefined
+
+/**
+ * The CAs Node ships plus the operating system's (where an admin installs the engine's CA), like
+ * curl and so the Python SDK do. `null` when the system store cannot be found: Node's own then.
+ */
+export const systemCertificates = (): ReadonlyArray<string> | undefined => {
+  if (systemCache === undefined) {
+    systemCache = null
+    const fromNode = (nodeTls as { getCACertificates?: (type: string) => ReadonlyArray<string> }).getCACertificates
+    if (fromNode !== undefined) {
+      systemCache = [...fromNode("default"), ...fromNode("system")]
+    } else {
+      for (const file of SYSTEM_BUNDLES) {
+        try {
+          const pem = fs.readFileSync(file, "utf8")
+          if (pem.includes("-----BEGIN CERTIFICATE-----")) {
+            systemCache = [...nodeTls.rootCertificates, pem]
+            break
+          }
+        } catch {
+          // not this distribution's path
+        }
+      }
+    }
+  }
+  return systemCache ?? undefined
+}
+
+const SYSTEM_BUNDLES = [
+  "/etc/ssl/certs/ca-certificates.crt", // Debian, Ubuntu, Alpine, Arch
+  "/etc/pki/tls/certs/ca-bundle.crt", // Fedora, RHEL, CentOS
+  "/etc/ssl/ca-bundle.pem", // openSUSE
+  "/etc/ssl/cert.pem" // macOS, BSD
+]
+
+export const make = (settings: HttpSettings): Effect.Effect<Http, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const dispatcher = yield* Effect.acquireRelease(
+      Effect.sync(() => makeDispatcher(settings)),
+      (d) => Effect.promise(() => d.destroy().catch(() => undefined))
+    )
+    const encoding = settings.compress ? "gzip, deflate" : "identity"
+    const pipelined = settings.pipelining > 1
+    const proxyName = settings.proxy === undefined ? undefined : safeHost(settings.proxy)
+
+    const client = HttpClient.make((request, url, signal) =>
+      Effect.tryPromise({
+        try: () =>
+          dispatcher.request({
+            origin: url.origin,
+            path: url.pathname + url.search,
+            method: request.method,
+            headers: request.headers,
+            body: request.body._tag === "Uint8Array" ? request.body.body : null,
+            signal,
+            // undici holds the pipeline until a request's headers arrive unless told otherwise
+            ...(pipelined ? { blocking: false } : {})
+          }),
+        catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
+      }).pipe(Effect.map((response) => fromUndici(request, response)))
+    ).pipe(
+      // the Connection's own span per call carries method, path and status (redacted): a second
+      // span per request would double the tracing cost and record every header
+      HttpClient.withTracerDisabledWhen(() => true),
+      HttpClient.withTracerPropagation(false)
+    )
+
+    const execute = (request: WireRequest): Effect.Effect<WireResponse, ConnectionError | TimeoutError> => {
+      let clientRequest = HttpClientRequest.make(request.method)(request.url).pipe(
+        HttpClientRequest.setHeaders({ ...request.headers, "accept-encoding": encoding })
+      )
+      if (request.body !== undefined) {
+        const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
+        clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, new TextEncoder().encode(request.body), contentType)
+      }
+      return client.execute(clientRequest).pipe(
+        Effect.mapError((error) => transportError(error.cause ?? error, request.context, request.url, proxyName)),
+        Effect.map((response): WireResponse => ({
+          status: response.status,
+          headers: response.headers,
+          text: Effect.mapError(response.text, (error) => transportError(error.cause ?? error, request.context, request.url, proxyName)),
+          stream: Stream.mapError(response.stream, (error) => transportError(error.cause ?? error, request.context, request.url, proxyName))
+        }))
+      )
+    }
+    return { execute }
+  })
+
+// ---------------------------------------------------------------------------------------------
+// Transport failures
+
+/** Error codes found along an error's `cause` chain (and inside AggregateErrors). */
+export const errorCodes = (cause: unknown): ReadonlyArray<string> => {
+  const codes: Array<string> = []
+  const seen = new Set<unknown>()
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 6 || typeof value !== "object" || value === null || seen.has(value)) return
+    seen.add(value)
+    const code = (value as { code?: unknown }).code
+    if (typeof code === "string") codes.push(code)
+    visit((value as { cause?: unknown }).cause, depth + 1)
+    const errors = (value as { errors?: unknown }).errors
+    if (Array.isArray(errors)) for (const e of errors) visit(e, depth + 1)
+  }
+  visit(cause, 0)
+  return codes
+}
+
+const innermostMessage = (cause: unknown): string => {
+  let current: unknown = cause
+  let message = String(cause)
+  for (let i = 0; i < 6 && typeof current === "object" && current !== null; i++) {
+    const m = (current as { message?: unknown }).message
+    if (typeof m === "string" && m !== "" && m !== "fetch failed") message = m
+    current = (current as { cause?: unknown }).cause
+  }
+  return message
+}
+
+const UNKNOWN_CA = new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_UNTRUSTED",
+  "CERT_SIGNATURE_FAILURE"
+])
+
+/** The reset-like codes after which an idempotent request may be sent again. */
+export const RESET_CODES: ReadonlySet<string> = new Set([
+  "ECONNRESET",
+  "EPIPE",
+  "UND_ERR_SOCKET",
+  "UND_ERR_CLOSED",
+  "ECONNABORTED"
+])
+
+export const transportError = (cause: unknown, context: HttpContext, url: string, proxy?: string): ConnectionError | TimeoutError => {
+  const codes = errorCodes(cause)
+  const has = (code: string) => codes.includes(code)
+  const host = safeHost(url)
+  const where = context.method === undefined ? "" : ` (${context.method} ${context.path ?? ""})`
+  if (has("UND_ERR_CONNECT_TIMEOUT") || has("ETIMEDOUT")) {
+    return new TimeoutError({ ...context, phase: "connect", message: `Connecting to ${host} timed out${where}.` })
+  }
+  const detail = innermostMessage(cause)
+  const proxyFailed = /proxy/i.test(detail)
+  const reason = codes.find((code) => code !== "UND_ERR_ABORTED") ?? (proxyFailed ? "PROXY" : "UNKNOWN")
+  // through a proxy, a refused or unresolved connection may be the proxy's
+  const target = proxy === undefined ? host : `${host} (through the proxy ${proxy})`
+  let message: string
+  if (codes.some((code) => UNKNOWN_CA.has(code))) {
+    message = `TLS failure talking to ${host}: unknown CA, the engine's certificate is not signed by a CA ` +
+      `you trust (${detail}). Give the engine's CA with \`caFile\` (it is served at ` +
+      `https://${host}/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA), ` +
+      "or, for a test setup only, `insecure: true`."
+  } else if (has("ERR_TLS_CERT_ALTNAME_INVALID") || has("HOSTNAME_MISMATCH")) {
+    message = `TLS failure talking to ${host}: name mismatch, the engine's certificate is not for ${host} ` +
+      `(${detail}). Use the host name the certificate was issued for in \`url\`.`
+  } else if (has("CERT_HAS_EXPIRED")) {
+    message = `TLS failure talking to ${host}: the engine's certificate has expired (${detail}).`
+  } else if (has("CERT_NOT_YET_VALID")) {
+    message = `TLS failure talking to ${host}: the engine's certificate is not valid yet; check the clocks (${detail}).`
+  } else if (codes.some((code) => code.startsWith("ERR_SSL") || code.startsWith("ERR_TLS") || code.includes("CERT"))) {
+    message = `TLS failure talking to ${host}: ${detail}.`
+  } else if (has("ECONNREFUSED")) {
+    message = `Connection to ${target} refused: is ${proxy === undefined ? "the engine" : "the proxy"} running and the port right?`
+  } else if (has("ENOTFOUND") || has("EAI_AGAIN")) {
+    message = `The host name of ${target} could not be resolved.`
+  } else if (codes.some((code) => RESET_CODES.has(code))) {
+    message = `The connection to ${host} was reset or closed while talking to it (${detail}).`
+  } else if (has("EHOSTUNREACH") || has("ENETUNREACH")) {
+    message = `${host} is unreachable from here (${detail}).`
+  } else if (proxyFailed) {
+    message = `The proxy failed to reach ${host}: ${detail}.`
+  } else {
+    message = `Could not talk to ${host}: ${detail}.`
+  }
+  return new ConnectionError({ ...context, reason, message: message + where })
+}
+
+const safeHost = (url: string): string => {
+  try {
+    return new URL(url).host
+  } catch {
+    return url
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * Keeping secrets out of logs, errors and spans: header, form, JSON, XML and query redaction by
+ * name, plus a scrubber that removes the literal password and tokens wherever they might appear.
+ */
+
+export const REDACTED = "<redacted>"
+
+/** Names whose values are secret: `password`, `root_password`, `access_token`, `X-Auth-Token`, `Authorization`, ... */
+export const secretName = /passw(or)?d|passphrase|secret|(^|[-_])token$|authorization|cookie|api[-_]?key|credential/i
+
+/** Headers with secret values (`Authorization`, cookies, ...) replaced. Names are kept as given. */
+export const headers = (input: Readonly<Record<string, string>>): Record<string, string> => {
+  const out: Record<string, string> = {}
+  for (const [name, value] of Object.entries(input)) out[name] = secretName.test(name) ? REDACTED : value
+  return out
+}
+
+/** A form body (`grant_type=password&username=...&password=...`) with secret fields replaced. */
+export const form = (body: string): string =>
+  body.replace(/(^|&)([^=&]*)=([^&]*)/g, (match, sep: string, name: string) =>
+    secretName.test(decodeURIComponent(name)) ? `${sep}${name}=${REDACTED}` : match
+  )
+
+/** A JSON text with the string values of secret keys (`access_token`, `password`, ...) replaced. */
+export const json = (text: string, extraNames: ReadonlyArray<string> = []): string =>
+  text.replace(/"([^"\\]*)"(\s*:\s*)("(?:[^"\\]|\\.)*"|\[\s*"(?:[^"\\]|\\.)*"\s*\])/g, (match, name: string, colon: string) =>
+    secretName.test(name) || extraNames.includes(name) ? `"${name}"${colon}"${REDACTED}"` : match
+  )
+
+/** An XML body with the text of secret elements (`<root_password>`, `<password>`, ...) replaced. */
+export const xml = (text: string): string =>
+  text.replace(/<([\w.-]*(?:password|secret|token)[\w.-]*)(\s[^>]*)?>([^<]*)<\/\1>/gi, (_m, tag: string, attrs: string | undefined) =>
+    `<${tag}${attrs ?? ""}>${REDACTED}</${tag}>`
+  )
+
+/** A query string or a path with a query, with the values of secret parameters replaced. */
+export const pathWithQuery = (path: string): string => {
+  const at = path.indexOf("?")
+  return at < 0 ? path : path.slice(0, at + 1) + form(path.slice(at + 1))
+}
+
+/**
+ * Removes known secret values (the password, every token seen) from any text: the last line of
+ * defence for messages built from server answers, which may echo what they were sent.
+ */
+export class Scrubber {
+  private readonly secrets = new Set<string>()
+
+  add(secret: string | undefined): void {
+    // very short values would redact ordinary words; they are not worth hiding that way
+    if (secret !== undefined && secret.length >= 4) {
+      this.secrets.add(secret)
+      this.secrets.add(encodeURIComponent(secret))
+    }
+  }
+
+  scrub(text: string): string {
+    let out = text
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+    return out
+  }
+}

@@ -1,0 +1,323 @@
+/**
+ * The ONE generic invoke every generated service function calls:
+ * validate -> encode -> send -> decode, all driven by the service's metadata
+ * (src/services/generated/meta/*). Per-method work (constraint paths, query table, result shape) is
+ * prepared once, on the method's first call.
+ */
+import { Chunk, Effect, Stream } from "effect"
+import { actionTag, successStatus } from "../services/generated/wire.js"
+import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
+import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
+import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
+import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "./Xml.js"
+import { type Requirement, compileRequirements, missingInputs } from "./request/Constraints.js"
+import { checkParameter, formatQueryValue } from "./request/Parameters.js"
+
+type Input = Readonly<Record<string, unknown>>
+
+/** A method, ready to send: everything that does not depend on the call's input. */
+interface Prepared {
+  readonly service: string
+  readonly method: MethodMeta
+  readonly http: ApiRequest["method"]
+  readonly success: ReadonlyArray<number>
+  readonly actionPath: string | null
+  readonly requirements: ReadonlyArray<Requirement>
+  /** Inputs other than the body, checked by type before anything is sent. */
+  readonly inputs: ReadonlyArray<ParamMeta>
+  readonly queryInputs: ReadonlyArray<ParamMeta>
+  /** Inputs sent inside `<action>`: action parameters, or a remove's structured input. */
+  readonly actionInputs: ReadonlyArray<ParamMeta>
+  readonly body: ParamMeta | undefined
+  /** `CallOptions` keys the method's own parameters take over (HostService.upgrade has `timeout`). */
+  readonly shadowed: ReadonlySet<string>
+  readonly outputs: ReadonlyArray<ParamMeta>
+}
+
+const callOptionKeys = ["headers", "query", "timeout"] as const
+
+const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
+  const base = method.signatureOf === undefined ? undefined : service.methods.find((m) => m.name === method.signatureOf)
+  const inputs = method.parameters.filter((p) => p.in && p.name !== method.body)
+  const names = new Set(method.parameters.map((p) => p.name))
+  return {
+    service: service.name,
+    method,
+    http: method.http,
+    success: successStatus[method.kind],
+    actionPath: method.path,
+    // a signature is validated against its base's constraints and its own
+    requirements: compileRequirements([base?.constraints, method.constraints]),
+    inputs,
+    queryInputs: inputs.filter((p) => p.query !== null),
+    actionInputs:
+      method.kind === "action"
+        ? inputs.filter((p) => p.xml !== null)
+        : inputs.filter((p) => p.query === null && p.kind === "struct"),
+    body: method.body === null ? undefined : method.parameters.find((p) => p.name === method.body),
+    shadowed: new Set(callOptionKeys.filter((k) => names.has(k))),
+    outputs: method.kind === "action" ? method.parameters.filter((p) => p.out) : []
+  }
+}
+
+/** The requests of one service: its methods prepared on first use. */
+export class Operations {
+  private readonly prepared = new Map<string, Prepared>()
+
+  constructor(readonly meta: ServiceMeta) {}
+
+  private method(name: string): Prepared {
+    let prepared = this.prepared.get(name)
+    if (prepared === undefined) {
+      const method = this.meta.methods.find((m) => m.name === name)
+      if (method === undefined) throw new Error(`${this.meta.name} has no method ${name}`)
+      prepared = prepare(this.meta, method)
+      this.prepared.set(name, prepared)
+    }
+    return prepared
+  }
+
+  /**
+   * Calls method `name` of the service at `path` (escaped, below the API root). `body` is the body
+   * value of add/update (undefined otherwise); `options` the method's options plus `CallOptions`.
+   * `A` is the method's result type, as the generated signature declares it.
+   */
+  call<A>(name: string, path: string, body: unknown, options: CallOptions | undefined): Effect.Effect<A, OvirtError, Connection> {
+    return Effect.suspend(() => {
+      const p = this.method(name)
+      const built = build(p, path, body, options)
+      if (built instanceof InvalidInputError) return Effect.fail(built)
+      return Effect.flatMap(Connection, (connection) =>
+        Effect.flatMap(connection.send(built), (response) => decodeResponse<A>(p, built, response.status, response.body))
+      )
+    })
+  }
+
+  /** The items of list method `name` as a Stream, decoded as the body arrives. */
+  stream<A>(name: string, path: string, options: CallOptions | undefined): Stream.Stream<A, OvirtError, Connection> {
+    return Stream.unwrap(
+      Effect.suspend(() => {
+        const p = this.method(name)
+        const built = build(p, path, undefined, options)
+        if (built instanceof InvalidInputError) return Effect.fail(built)
+        return Effect.map(Connection, (connection) => decodeItems<A>(p, built, connection.sendStream(built)))
+      })
+    )
+  }
+}
+
+/** The operations of a service, for its generated module. */
+export const operations = (meta: ServiceMeta): Operations => new Operations(meta)
+
+// ---------------------------------------------------------------------------------------------
+// validate and encode
+
+const invalid = (message: string, paths: ReadonlyArray<string>): InvalidInputError =>
+  new InvalidInputError({ message, paths })
+
+/** The request for one call, or why its input cannot be sent (nothing is sent then). */
+const build = (p: Prepared, path: string, body: unknown, options: CallOptions | undefined): ApiRequest | InvalidInputError => {
+  const input: Input = (options ?? {}) as Input
+  const problem = validate(p, body, input)
+  if (problem !== undefined) return problem
+  const encoded = encodeBody(p, body, input)
+  if (encoded instanceof InvalidInputError) return encoded
+  const query = queryOf(p, input, options)
+  const callOptions = callOptionsOf(p, options)
+  return {
+    method: p.http,
+    path: p.actionPath === null ? path : path === "" ? p.actionPath : `${path}/${p.actionPath}`,
+    ...(query.length > 0 ? { query } : {}),
+    ...(encoded === undefined ? {} : { body: encoded }),
+    success: p.success,
+    service: p.service,
+    operation: p.method.name,
+    ...(callOptions === undefined ? {} : { options: callOptions })
+  }
+}
+
+/** The model's constraints, then the type of each option (struct members are checked by the writer). */
+const validate = (p: Prepared, body: unknown, input: Input): InvalidInputError | undefined => {
+  const where = `${p.service}.${p.method.name}`
+  if (p.body !== undefined && (body === undefined || body === null)) {
+    return invalid(`${where}: the ${p.body.name} to send is missing`, [p.body.name])
+  }
+  const missing = missingInputs(p.requirements, (head) => (head === p.body?.name ? body : input[head]))
+  if (missing.length > 0) return invalid(`${where}: missing mandatory input: ${missing.join("; ")}`, missing)
+  const wrong: Array<string> = []
+  const problems: Array<string> = []
+  for (const param of p.inputs) {
+    const problem = checkParameter(param, input[param.name])
+    if (problem !== undefined) {
+      wrong.push(param.name)
+      problems.push(problem)
+    }
+  }
+  return wrong.length > 0 ? invalid(`${where}: ${problems.join("; ")}`, wrong) : undefined
+}
+
+/** The method's query parameters in model order, then the call's own `query`. */
+const queryOf = (p: Prepared, input: Input, options: CallOptions | undefined): ReadonlyArray<readonly [string, string]> => {
+  const query: Array<readonly [string, string]> = []
+  for (const param of p.queryInputs) {
+    const value = input[param.name]
+    if (value === undefined) continue
+    if (Array.isArray(value)) for (const item of value) query.push([param.query as string, formatQueryValue(param, item)])
+    else query.push([param.query as string, formatQueryValue(param, value)])
+  }
+  const extra = p.shadowed.has("query") ? undefined : options?.query
+  if (extra !== undefined) {
+    for (const key of Object.keys(extra)) {
+      const value = extra[key]
+      if (value !== undefined) query.push([key, typeof value === "string" ? value : String(value)])
+    }
+  }
+  return query
+}
+
+/** `headers` and `timeout` for the Connection (`query` is already folded into the request's query). */
+const callOptionsOf = (p: Prepared, options: CallOptions | undefined): CallOptions | undefined => {
+  const headers = p.shadowed.has("headers") ? undefined : options?.headers
+  const timeout = p.shadowed.has("timeout") ? undefined : options?.timeout
+  if (headers === undefined && timeout === undefined) return undefined
+  return { ...(headers === undefined ? {} : { headers }), ...(timeout === undefined ? {} : { timeout }) }
+}
+
+/** The writer names paths after the struct (`action.vm.name`, `hostNic.name`); the caller knows `vm.name`. */
+const renamed = (where: string, error: InvalidInputError, from: string, to: string): InvalidInputError => {
+  const rename = (path: string): string =>
+    path === from ? to
+    : path.startsWith(`${from}.`) ? (to === "" ? path.slice(from.length + 1) : `${to}${path.slice(from.length)}`)
+    : path.startsWith(`${from}[`) ? `${to}${path.slice(from.length)}`
+    : path
+  const paths = error.paths?.map(rename)
+  const first = error.paths?.[0]
+  const message = first === undefined ? error.message : error.message.replace(first, rename(first))
+  return new InvalidInputError({ message: `${where}: ${message}`, ...(paths === undefined ? {} : { paths }) })
+}
+
+const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1)
+
+const encodeBody = (p: Prepared, body: unknown, input: Input): string | undefined | InvalidInputError => {
+  try {
+    if (p.body !== undefined) {
+      const tag = p.method.requestTag ?? undefined
+      return p.body.list ? encodeListSync(p.body.type, body as ReadonlyArray<unknown>, tag) : encodeStructSync(p.body.type, body, tag)
+    }
+    if (p.actionInputs.length === 0) return p.method.kind === "action" ? `<${actionTag}/>` : undefined
+    const action: Record<string, unknown> = {}
+    for (const param of p.actionInputs) {
+      const value = input[param.name]
+      if (value !== undefined) action[param.name] = value
+    }
+    if (p.method.kind !== "action" && Object.keys(action).length === 0) return undefined
+    return encodeStructSync("Action", action, actionTag)
+  } catch (failure) {
+    if (!(failure instanceof InvalidInputError)) throw failure
+    const where = `${p.service}.${p.method.name}`
+    return p.body !== undefined
+      ? renamed(where, failure, p.body.list ? `${lowerFirst(p.body.type)}s` : lowerFirst(p.body.type), p.body.name)
+      : renamed(where, failure, "action", "")
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// decode
+
+const context = (request: ApiRequest, code: number) => ({ method: request.method, path: `/${request.path}`, code })
+
+const decodeFailure = (failure: unknown, request: ApiRequest, code: number): DecodeError => {
+  if (failure instanceof DecodeError) {
+    return new DecodeError({ ...failure, ...context(request, code), message: failure.message })
+  }
+  throw failure
+}
+
+interface ActionReply {
+  readonly status?: string
+  readonly fault?: { readonly reason?: string; readonly detail?: string }
+  readonly [member: string]: unknown
+}
+
+const decodeResponse = <A>(p: Prepared, request: ApiRequest, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
+  try {
+    const m = p.method
+    switch (m.kind) {
+      case "remove":
+        return Effect.void as Effect.Effect<A>
+      case "action":
+        return decodeAction<A>(p, request, code, text)
+      default: {
+        const type = m.responseType as string
+        const tag = m.responseTag ?? undefined
+        const options = tag === undefined ? undefined : { tag }
+        const value = m.responseList ? decodeListSync(type, text, options) : decodeStructSync(type, text, options)
+        return Effect.succeed(value as A)
+      }
+    }
+  } catch (failure) {
+    return Effect.fail(decodeFailure(failure, request, code))
+  }
+}
+
+const decodeAction = <A>(p: Prepared, request: ApiRequest, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
+  // an action without result may be answered without a body
+  if (p.outputs.length === 0 && text.trim() === "") return Effect.void as Effect.Effect<A>
+  const reply = decodeStructSync("Action", text, { tag: actionTag }) as ActionReply
+  if (reply.status === "failed" || reply.fault !== undefined) {
+    const fault = reply.fault
+    const reason = fault?.reason ?? "the action failed"
+    return Effect.fail(
+      new FaultError({
+        message: `${p.service}.${p.method.name}: ${reason}${fault?.detail === undefined ? "" : `: ${fault.detail}`}`,
+        ...context(request, code),
+        ...(fault === undefined ? {} : { fault })
+      })
+    )
+  }
+  if (p.outputs.length === 0) return Effect.void as Effect.Effect<A>
+  if (p.outputs.length > 1) {
+    const result: Record<string, unknown> = {}
+    for (const out of p.outputs) if (reply[out.name] !== undefined) result[out.name] = reply[out.name]
+    return Effect.succeed(result as A)
+  }
+  const out = p.outputs[0] as ParamMeta
+  const value = reply[out.name]
+  if (value !== undefined) return Effect.succeed(value as A)
+  if (out.list) return Effect.succeed([] as unknown as A)
+  return Effect.fail(
+    new DecodeError({ message: `${p.service}.${p.method.name}: the <action> reply has no ${out.name}`, ...context(request, code) })
+  )
+}
+
+const decodeItems = <A>(
+  p: Prepared,
+  request: ApiRequest,
+  bytes: Stream.Stream<Uint8Array, OvirtError>
+): Stream.Stream<A, OvirtError> =>
+  Stream.suspend(() => {
+    const tag = p.method.responseTag ?? undefined
+    const decoder = new ListDecoder(p.method.responseType as string, tag === undefined ? undefined : { tag })
+    const items = Stream.mapChunksEffect(bytes, (chunk) =>
+      Effect.suspend(() => {
+        try {
+          let out: Array<unknown> = []
+          for (const piece of chunk) {
+            const done = decoder.write(piece)
+            if (done.length > 0) out = out.length === 0 ? done : out.concat(done)
+          }
+          return Effect.succeed(Chunk.unsafeFromArray(out as Array<A>))
+        } catch (failure) {
+          return Effect.fail(decodeFailure(failure, request, 200))
+        }
+      })
+    )
+    const rest = Stream.suspend(() => {
+      try {
+        return Stream.fromIterable(decoder.end() as Array<A>)
+      } catch (failure) {
+        return Stream.fail(decodeFailure(failure, request, 200))
+      }
+    })
+    return Stream.concat(items, rest)
+  })

@@ -1,0 +1,50 @@
+/** Redaction of secrets in headers, SSO forms and answers, XML bodies and queries. */
+import { describe, expect, it } from "vitest"
+import * as Redact from "../src/core/Redact.js"
+
+describe("Redact", () => {
+  it("hides secret headers and keeps the others", () => {
+    expect(Redact.headers({ Authorization: "Bearer abc", "X-Auth-Token": "t", Cookie: "c", Version: "4", "Set-Cookie": "s" })).toEqual({
+      Authorization: "<redacted>",
+      "X-Auth-Token": "<redacted>",
+      Cookie: "<redacted>",
+      Version: "4",
+      "Set-Cookie": "<redacted>"
+    })
+  })
+
+  it("hides the password and token fields of SSO forms", () => {
+    expect(Redact.form("grant_type=password&scope=ovirt-app-api&username=admin%40internal&password=p%26w")).toBe(
+      "grant_type=password&scope=ovirt-app-api&username=admin%40internal&password=<redacted>"
+    )
+    expect(Redact.form("scope=ovirt-app-api&token=abc.def")).toBe("scope=ovirt-app-api&token=<redacted>")
+  })
+
+  it("hides token values in JSON answers, also in one-element arrays and under a custom name", () => {
+    const text = JSON.stringify({ access_token: "a\"b", id_token: ["x"], scope: "ovirt-app-api", token_type: "bearer", sso: "s" })
+    const out = Redact.json(text, ["sso"])
+    expect(out).not.toContain("a\\\"b")
+    expect(out).not.toContain('"x"')
+    expect(out).not.toContain('"s"')
+    expect(out).toContain('"scope":"ovirt-app-api"')
+    expect(out).toContain('"token_type":"bearer"')
+  })
+
+  it("hides password elements in XML bodies", () => {
+    expect(Redact.xml("<host><name>h</name><root_password>hunter2</root_password><ssh><password a=\"1\">x</password></ssh></host>")).toBe(
+      "<host><name>h</name><root_password><redacted></root_password><ssh><password a=\"1\"><redacted></password></ssh></host>"
+    )
+  })
+
+  it("hides secret query parameters", () => {
+    expect(Redact.pathWithQuery("vms?search=name%3Da&password=x")).toBe("vms?search=name%3Da&password=<redacted>")
+    expect(Redact.pathWithQuery("vms/1")).toBe("vms/1")
+  })
+
+  it("scrubs known secret values anywhere, raw or URL-encoded", () => {
+    const scrubber = new Redact.Scrubber()
+    scrubber.add("p&ss w0rd")
+    scrubber.add("ab") // too short to scrub without damaging ordinary text
+    expect(scrubber.scrub("x p&ss w0rd y p%26ss%20w0rd about")).toBe("x <redacted> y <redacted> about")
+  })
+})
