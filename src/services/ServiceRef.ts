@@ -1,0 +1,41 @@
+/**
+ * What every generated ref shares: the service's model name and its path below the API root. Refs
+ * are values: two refs of the same service and path are `Equal` (and `toEqual` in tests).
+ */
+import { Equal, Hash } from "effect"
+
+export interface ServiceRef {
+  /** The model name of the service, e.g. `VmsService`. */
+  readonly service: string
+  /** The path below the API root, escaped, no leading slash (`vms/123`); "" for the root. */
+  readonly path: string
+}
+
+export abstract class ServiceRefBase implements ServiceRef, Equal.Equal {
+  constructor(
+    readonly service: string,
+    readonly path: string
+  ) {}
+
+  [Equal.symbol](that: Equal.Equal): boolean {
+    return that instanceof ServiceRefBase && that.service === this.service && that.path === this.path
+  }
+
+  [Hash.symbol](): number {
+    return Hash.cached(this, Hash.string(`${this.service} ${this.path}`))
+  }
+
+  toJSON(): ServiceRef {
+    return { service: this.service, path: this.path }
+  }
+
+  toString(): string {
+    return `${this.service}(/${this.path})`
+  }
+}
+
+/** The path of a fixed locator segment below `path`. */
+export const childPath = (path: string, segment: string): string => (path === "" ? segment : `${path}/${segment}`)
+
+/** The path of a locator's parameter (an id) below `path`: the value is escaped. */
+export const idPath = (path: string, id: string): string => childPath(path, encodeURIComponent(id))
