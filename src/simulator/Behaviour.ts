@@ -1,0 +1,506 @@
+/**
+ * Behaviour where it matters to users: VMs go through the engine's states when started, stopped,
+ * suspended, rebooted and migrated; disks, snapshots and templates are `locked` for a moment after
+ * creation; hosts go to maintenance and back; storage domains are attached and activated; every
+ * such operation is an async job under `/jobs`. Impossible transitions answer 409 with the
+ * engine's kind of message. Everything else is the generic model-driven engine.
+ */
+import type { ActionContext, AddContext, Engine, EntityTarget, Hooks } from "./Engine.js"
+import { conflict, incomplete, notFound } from "./Faults.js"
+import type { Obj, Store } from "./Store.js"
+
+/** How long the simulated operations take, in milliseconds. */
+export interface Timing {
+  /** `start` until `up` (through `wait_for_launch` and `powering_up`). */
+  readonly vmStart: number
+  /** `stop` / `shutdown` / `suspend` / `reboot` / `migrate` until done. */
+  readonly vmStop: number
+  /** How long new disks, snapshots and templates stay `locked`. */
+  readonly lock: number
+  /** Host maintenance / activation, storage domain activation. */
+  readonly host: number
+}
+
+export const defaultTiming: Timing = { vmStart: 2000, vmStop: 800, lock: 600, host: 1000 }
+
+const GiB = 1024 ** 3
+
+const ref = (o: Obj): Obj => ({ id: o.id })
+
+const refId = (v: unknown): string | undefined => (v as Obj | undefined)?.id as string | undefined
+
+export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
+  const store: Store = engine.store
+  const now = () => new Date(store.now())
+
+  const findRef = (bucket: string, r: unknown, what: string): Obj => {
+    const o = r as Obj | undefined
+    const found =
+      (typeof o?.id === "string" ? store.get(bucket, o.id) : undefined) ??
+      (typeof o?.name === "string" ? store.list(bucket).find((x) => x.name === o.name) : undefined)
+    if (found === undefined) {
+      const key = typeof o?.id === "string" ? `id=${o.id}` : `name=${String(o?.name)}`
+      throw notFound(`${what}: ${key}`)
+    }
+    return found
+  }
+
+  // Jobs -------------------------------------------------------------------------------------
+  const startJob = (description: string, doneAfter: number): Obj => {
+    const job: Obj = {
+      id: store.newId(),
+      description,
+      status: "started",
+      startTime: now(),
+      lastUpdated: now(),
+      autoCleared: true,
+      external: false
+    }
+    store.put("jobs", job)
+    store.schedule(doneAfter, () => {
+      job.status = "finished"
+      job.endTime = now()
+      job.lastUpdated = now()
+    })
+    return job
+  }
+
+  /** Sets `status` now, then each later step at its time. */
+  const transition = (obj: Obj, member: string, steps: ReadonlyArray<readonly [number, string]>, then?: () => void) => {
+    for (const [at, status] of steps) store.schedule(at, () => void (obj[member] = status))
+    if (then) store.schedule(steps[steps.length - 1][0], then)
+  }
+
+  // Defaults for new objects -----------------------------------------------------------------
+  const newDisk = (disk: Obj, name: string): Obj => {
+    const sd =
+      Array.isArray(disk.storageDomains) && disk.storageDomains.length > 0
+        ? findRef("storagedomains", disk.storageDomains[0], "StorageDomain")
+        : store.list("storagedomains").find((s) => s.type === "data")
+    const size = typeof disk.provisionedSize === "number" ? disk.provisionedSize : GiB
+    const out: Obj = {
+      name,
+      alias: name,
+      format: "cow",
+      sparse: true,
+      provisionedSize: size,
+      actualSize: 0,
+      totalSize: 0,
+      storageType: "image",
+      contentType: "data",
+      shareable: false,
+      wipeAfterDelete: false,
+      propagateErrors: false,
+      ...disk,
+      id: typeof disk.id === "string" ? disk.id : store.newId(),
+      status: "locked",
+      imageId: store.newId(),
+      ...(sd ? { storageDomains: [ref(sd)] } : {})
+    }
+    delete out.href
+    store.schedule(timing().lock, () => {
+      out.status = "ok"
+      out.actualSize = Math.min(size, 200 * 1024 * 1024)
+    })
+    return out
+  }
+
+  const addVm = (ctx: AddContext): Obj => {
+    const vm = ctx.obj
+    const name = vm.name as string
+    if (store.list("vms").some((o) => o.name === name && o.id !== vm.id)) {
+      throw conflict("Cannot add VM. The VM name is already in use.")
+    }
+    if (vm.cluster === undefined) throw incomplete("Vm", ["cluster.id or cluster.name"], "add")
+    if (typeof vm.name !== "string" || vm.name === "") throw incomplete("Vm", ["name"], "add")
+    const cluster = findRef("clusters", vm.cluster, "Cluster")
+    const template = findRef("templates", vm.template ?? { name: "Blank" }, "Template")
+    const out: Obj = {
+      memory: (template.memory as number | undefined) ?? GiB,
+      cpu: template.cpu ?? { topology: { sockets: 1, cores: 1, threads: 1 } },
+      os: template.os ?? { type: "other" },
+      type: template.type ?? "server",
+      stateless: false,
+      deleteProtected: false,
+      highAvailability: { enabled: false, priority: 0 },
+      ...vm,
+      cluster: ref(cluster),
+      template: ref(template),
+      originalTemplate: ref(template),
+      status: "down",
+      creationTime: now(),
+      stopTime: now()
+    }
+    // The template's disks become the VM's (thin copies), as the engine does.
+    for (const att of store.list(`templates/${template.id as string}/diskattachments`)) {
+      const src = store.get("disks", refId(att.disk) ?? "")
+      if (src === undefined) continue
+      const disk = newDisk({ provisionedSize: src.provisionedSize, format: src.format }, `${name}_${String(src.name)}`)
+      store.put("disks", disk)
+      store.put(`vms/${out.id as string}/diskattachments`, {
+        id: disk.id,
+        disk: ref(disk),
+        vm: { id: out.id },
+        active: true,
+        bootable: att.bootable ?? true,
+        interface: att.interface ?? "virtio_scsi"
+      })
+    }
+    if (store.list(`vms/${out.id as string}/diskattachments`).length > 0) {
+      // Copying the template's disks locks the new VM for a moment, as on the engine.
+      out.status = "image_locked"
+      store.schedule(timing().lock, () => void (out.status = "down"))
+    }
+    startJob(`Creating VM ${name} from Template ${String(template.name)} in Cluster ${String(cluster.name)}`, timing().lock)
+    return out
+  }
+
+  const addDiskAttachment = (ctx: AddContext): Obj => {
+    const att = ctx.obj
+    const parent = ctx.collection.parent
+    const diskIn = (att.disk ?? {}) as Obj
+    let disk: Obj
+    if (typeof diskIn.id === "string") {
+      disk = findRef("disks", diskIn, "Disk")
+    } else {
+      disk = newDisk(diskIn, (diskIn.name as string | undefined) ?? `disk_${store.random.hex(6)}`)
+      store.put("disks", disk)
+      startJob(`Adding Disk ${String(disk.name)}`, timing().lock)
+    }
+    const owner = parent === undefined ? {} : { [parent.struct?.name === "Template" ? "template" : "vm"]: { id: parent.obj.id } }
+    return { active: true, bootable: false, interface: "virtio_scsi", readOnly: false, ...att, ...owner, id: disk.id, disk: ref(disk) }
+  }
+
+  const addSnapshot = (ctx: AddContext): Obj => {
+    const vm = ctx.collection.parent?.obj
+    if (vm?.status === "image_locked") throw conflict("Cannot create Snapshot. VM is currently locked.")
+    const snap: Obj = {
+      ...ctx.obj,
+      vm: vm === undefined ? undefined : { id: vm.id },
+      date: now(),
+      snapshotStatus: "locked",
+      snapshotType: "regular",
+      persistMemorystate: ctx.obj.persistMemorystate ?? false
+    }
+    store.schedule(timing().lock, () => void (snap.snapshotStatus = "ok"))
+    startJob(`Creating VM Snapshot ${String(snap.description ?? "")} for VM ${String(vm?.name ?? "")}`, timing().lock)
+    return snap
+  }
+
+  const addTemplate = (ctx: AddContext): Obj => {
+    if (ctx.obj.vm === undefined) {
+      // Imported from an OVF/OVA configuration instead of made from a VM.
+      const configuration = (ctx.obj.initialization as Obj | undefined)?.configuration
+      if (configuration === undefined) throw incomplete("Template", ["vm.id or vm.name"], "add")
+      const t: Obj = { ...ctx.obj, status: "locked", creationTime: now(), version: { versionName: "base version", versionNumber: 1 } }
+      store.schedule(timing().lock, () => void (t.status = "ok"))
+      return t
+    }
+    const vm = findRef("vms", ctx.obj.vm, "VM")
+    if (vm.status !== "down") throw conflict("Cannot add Template. VM is not down.")
+    if (store.list("templates").some((t) => t.name === ctx.obj.name)) {
+      throw conflict("Cannot add Template. The given name is already used by another Template.")
+    }
+    const t: Obj = {
+      memory: vm.memory,
+      cpu: vm.cpu,
+      os: vm.os,
+      type: vm.type,
+      cluster: vm.cluster,
+      ...ctx.obj,
+      vm: ref(vm),
+      status: "locked",
+      creationTime: now(),
+      version: { versionName: "base version", versionNumber: 1 }
+    }
+    for (const att of store.list(`vms/${vm.id as string}/diskattachments`)) {
+      const src = store.get("disks", refId(att.disk) ?? "")
+      if (src === undefined) continue
+      const disk = newDisk({ provisionedSize: src.provisionedSize, format: src.format }, `${String(t.name)}_${String(src.name)}`)
+      store.put("disks", disk)
+      store.put(`templates/${t.id as string}/diskattachments`, { id: disk.id, disk: ref(disk), template: { id: t.id }, bootable: att.bootable, interface: att.interface, active: true })
+    }
+    vm.status = "image_locked"
+    store.schedule(timing().lock, () => {
+      t.status = "ok"
+      vm.status = "down"
+    })
+    startJob(`Creating Template ${String(t.name)} from VM ${String(vm.name)}`, timing().lock)
+    return t
+  }
+
+  const addNic = (ctx: AddContext): Obj => {
+    const mac = `56:6f:${store.random.hex(2)}:${store.random.hex(2)}:${store.random.hex(2)}:${store.random.hex(2)}`
+    const parent = ctx.collection.parent
+    return {
+      interface: "virtio",
+      linked: true,
+      plugged: true,
+      mac: { address: mac },
+      ...ctx.obj,
+      ...(parent?.struct?.name === "Vm" ? { vm: { id: parent.obj.id } } : {})
+    }
+  }
+
+  const add = (ctx: AddContext): Obj => {
+    const structName = ctx.collection.struct?.name
+    const view = ctx.collection.view
+    const parentType = ctx.collection.parent?.struct?.name
+    switch (structName) {
+      case "Vm":
+        return ctx.collection.bucket === "vms" ? addVm(ctx) : ctx.obj
+      case "Disk":
+        if (store.get("disks", ctx.obj.id as string) === ctx.obj) return ctx.obj
+        return newDisk(ctx.obj, (ctx.obj.name as string | undefined) ?? `disk_${store.random.hex(6)}`)
+      case "DiskAttachment":
+        return addDiskAttachment(ctx)
+      case "Snapshot":
+        return addSnapshot(ctx)
+      case "Template":
+        return ctx.collection.bucket === "templates" ? addTemplate(ctx) : ctx.obj
+      case "Nic":
+        return addNic(ctx)
+      case "Host": {
+        const h: Obj = { port: 54321, type: "rhel", memory: 64 * GiB, ...ctx.obj, status: "installing" }
+        delete h.rootPassword
+        transition(h, "status", [[timing().host, "up"]])
+        startJob(`Adding new Host ${String(h.name)}`, timing().host)
+        return h
+      }
+      case "StorageDomain": {
+        const sd = ctx.obj
+        if (view !== undefined && parentType === "DataCenter") {
+          // Attaching to a data center: the engine activates the domain on its own.
+          sd.status = "locked"
+          transition(sd, "status", [[timing().lock, "maintenance"], [timing().host, "active"]])
+          startJob(`Attaching Storage Domain ${String(sd.name)} to Data Center`, timing().host)
+          return sd
+        }
+        return { available: 500 * GiB, used: 0, committed: 0, master: false, ...sd, status: sd.status ?? "unattached" }
+      }
+      case "Job":
+        return { ...ctx.obj, status: "started", startTime: now(), lastUpdated: now(), external: true, autoCleared: ctx.obj.autoCleared ?? true }
+      default:
+        return ctx.obj
+    }
+  }
+
+  const update = (target: EntityTarget, changes: Obj): void => {
+    if (target.struct?.name === "Vm" && changes.name !== undefined) {
+      if (store.list("vms").some((o) => o.name === changes.name && o.id !== target.obj.id)) {
+        throw conflict("Cannot edit VM. The VM name is already in use.")
+      }
+    }
+  }
+
+  const remove = (target: EntityTarget, query: URLSearchParams): void => {
+    const o = target.obj
+    switch (target.struct?.name) {
+      case "Vm": {
+        if (target.bucket !== "vms") return
+        if (o.status !== "down" && o.status !== "suspended") throw conflict("Cannot remove VM. VM is running.")
+        if (o.deleteProtected === true) throw conflict("Cannot remove VM. VM is delete protected.")
+        if (query.get("detach_only") !== "true") {
+          for (const att of store.list(`vms/${o.id as string}/diskattachments`)) store.remove("disks", refId(att.disk) ?? "")
+        }
+        startJob(`Removing VM ${String(o.name)} from system`, timing().lock)
+        return
+      }
+      case "Template": {
+        if (target.bucket !== "templates") return
+        if (o.name === "Blank") throw conflict("Cannot delete Template. Blank Template cannot be deleted.")
+        const users = store.list("vms").filter((v) => refId(v.template) === o.id)
+        if (users.length > 0) {
+          throw conflict(`Cannot delete Template. Template is being used by the following VMs: ${users.map((v) => String(v.name)).join(",")}.`)
+        }
+        return
+      }
+      case "Disk":
+        if (o.status === "locked") throw conflict("Cannot remove Virtual Disk. Related operation is currently in progress. Please try again later.")
+        return
+      case "Snapshot":
+        if (o.snapshotStatus === "locked") throw conflict("Cannot remove Snapshot. Snapshot is currently being created.")
+        return
+      case "Host":
+        if (target.bucket === "hosts" && o.status !== "maintenance") {
+          throw conflict("Cannot remove Host. Host must be in Maintenance mode first.")
+        }
+        return
+      default:
+        return
+    }
+  }
+
+  // Actions ----------------------------------------------------------------------------------
+  const hostsUp = (clusterId: string | undefined, except?: string): Array<Obj> =>
+    store.list("hosts").filter((h) => h.status === "up" && (clusterId === undefined || refId(h.cluster) === clusterId) && h.id !== except)
+
+  const vmAction = (ctx: ActionContext): Obj => {
+    const vm = ctx.target.obj
+    const name = String(vm.name)
+    const status = vm.status as string
+    const t = timing()
+    const running = ["up", "powering_up", "wait_for_launch", "reboot_in_progress", "migrating", "paused", "powering_down"].includes(status)
+    const job = (what: string, after: number) => ({ job: ref(startJob(`${what} VM ${name}`, after)) })
+    switch (ctx.action) {
+      case "start": {
+        if (status === "image_locked") throw conflict("Cannot run VM. VM is being created or its disks are locked.")
+        if (running || status === "saving_state" || status === "restoring_state") throw conflict("Cannot run VM. VM is running.")
+        const wanted = (ctx.params.vm as Obj | undefined)?.placementPolicy as Obj | undefined
+        const pinned = Array.isArray(wanted?.hosts) ? (wanted.hosts as Array<Obj>) : []
+        const candidates = pinned.length > 0 ? pinned.map((h) => findRef("hosts", h, "Host")).filter((h) => h.status === "up") : hostsUp(refId(vm.cluster))
+        if (candidates.length === 0) throw conflict("Cannot run VM. There is no host that satisfies current scheduling constraints. See below for details:")
+        const host = candidates[store.random.int(candidates.length)]
+        if (status === "suspended") {
+          vm.status = "restoring_state"
+          transition(vm, "status", [[t.vmStart, "up"]])
+        } else {
+          vm.status = "wait_for_launch"
+          transition(vm, "status", [[Math.round(t.vmStart * 0.3), "powering_up"], [t.vmStart, "up"]])
+        }
+        vm.host = ref(host)
+        vm.startTime = now()
+        if (ctx.params.pause === true) store.schedule(t.vmStart, () => void (vm.status = "paused"))
+        return job("Launching", t.vmStart)
+      }
+      case "stop":
+      case "shutdown": {
+        if (status === "down") throw conflict(`Cannot ${ctx.action === "stop" ? "stop" : "shutdown"} VM. VM is not running.`)
+        if (status === "suspended") {
+          vm.status = "down"
+          return {}
+        }
+        const after = ctx.action === "stop" ? Math.round(t.vmStop / 2) : t.vmStop
+        vm.status = "powering_down"
+        transition(vm, "status", [[after, "down"]], () => {
+          delete vm.host
+          vm.stopTime = now()
+        })
+        return job(ctx.action === "stop" ? "Stopping" : "Shutting down", after)
+      }
+      case "suspend":
+        if (status !== "up") throw conflict("Cannot hibernate VM. VM is not up.")
+        vm.status = "saving_state"
+        transition(vm, "status", [[t.vmStop, "suspended"]], () => void delete vm.host)
+        return job("Suspending", t.vmStop)
+      case "reboot":
+      case "reset":
+        if (status !== "up") throw conflict(`Cannot ${ctx.action} VM. VM is not up.`)
+        vm.status = "reboot_in_progress"
+        transition(vm, "status", [[t.vmStop, "up"]])
+        return job("Rebooting", t.vmStop)
+      case "migrate": {
+        if (status !== "up") throw conflict("Cannot migrate VM. VM is not running.")
+        const current = refId(vm.host)
+        const explicit = ctx.params.host
+        const dest = explicit !== undefined ? findRef("hosts", explicit, "Host") : hostsUp(refId(vm.cluster), current)[0]
+        if (dest === undefined || dest.id === current || dest.status !== "up") {
+          throw conflict("Cannot migrate VM. There is no host that satisfies current scheduling constraints. See below for details:")
+        }
+        vm.status = "migrating"
+        transition(vm, "status", [[t.vmStop, "up"]], () => void (vm.host = ref(dest)))
+        return job("Migrating", t.vmStop)
+      }
+      case "previewsnapshot":
+      case "commitsnapshot":
+      case "undosnapshot":
+        if (status !== "down") throw conflict("Cannot preview Snapshot. VM must be down.")
+        return {}
+      case "ticket":
+        if (status !== "up") throw conflict("Cannot set console ticket. VM is not running.")
+        return { ticket: { value: store.random.hex(12), expiry: 7200 } }
+      default:
+        return {}
+    }
+  }
+
+  const hostAction = (ctx: ActionContext): Obj => {
+    const host = ctx.target.obj
+    const t = timing()
+    switch (ctx.action) {
+      case "deactivate": {
+        if (host.status === "maintenance") throw conflict("Cannot switch Host(s) to Maintenance mode. Host is already in Maintenance mode.")
+        const others = hostsUp(refId(host.cluster), host.id as string)
+        const guests = store.list("vms").filter((v) => refId(v.host) === host.id)
+        if (guests.length > 0 && others.length === 0) {
+          throw conflict("Cannot switch Host to Maintenance mode. There is no other host to migrate the running VMs to.")
+        }
+        for (const v of guests) {
+          v.status = "migrating"
+          const dest = others[store.random.int(others.length)]
+          transition(v, "status", [[t.vmStop, "up"]], () => void (v.host = ref(dest)))
+        }
+        host.status = "preparing_for_maintenance"
+        transition(host, "status", [[t.host, "maintenance"]])
+        return { job: ref(startJob(`Moving Host ${String(host.name)} to Maintenance`, t.host)) }
+      }
+      case "activate":
+        if (host.status === "up") throw conflict("Cannot activate Host. Host is already up.")
+        host.status = "initializing"
+        transition(host, "status", [[t.host, "up"]])
+        return { job: ref(startJob(`Activating Host ${String(host.name)}`, t.host)) }
+      default:
+        return {}
+    }
+  }
+
+  const storageAction = (ctx: ActionContext): Obj => {
+    const sd = ctx.target.obj
+    const t = timing()
+    switch (ctx.action) {
+      case "activate":
+        if (sd.status === "active") throw conflict("Cannot activate Storage. The Storage Domain is already active.")
+        sd.status = "activating"
+        transition(sd, "status", [[t.host, "active"]])
+        return { job: ref(startJob(`Activating Storage Domain ${String(sd.name)}`, t.host)) }
+      case "deactivate":
+        if (sd.status !== "active") throw conflict("Cannot deactivate Storage. The Storage Domain is not active.")
+        sd.status = "preparing_for_maintenance"
+        transition(sd, "status", [[t.host, "maintenance"]])
+        return { job: ref(startJob(`Deactivating Storage Domain ${String(sd.name)}`, t.host)) }
+      default:
+        return {}
+    }
+  }
+
+  const action = (ctx: ActionContext): Obj => {
+    switch (ctx.target.struct?.name) {
+      case "Vm":
+        return ctx.target.bucket === "vms" ? vmAction(ctx) : {}
+      case "Host":
+        return hostAction(ctx)
+      case "StorageDomain":
+        return storageAction(ctx)
+      case "Snapshot":
+        if (ctx.action === "restore") {
+          const vm = ctx.target.collection?.parent?.obj
+          if (vm !== undefined && vm.status !== "down") throw conflict("Cannot revert to Snapshot. VM must be down.")
+          if (vm !== undefined) {
+            vm.status = "image_locked"
+            store.schedule(timing().lock, () => void (vm.status = "down"))
+          }
+          return { job: ref(startJob("Restoring VM Snapshot", timing().lock)) }
+        }
+        return {}
+      case "Disk":
+        if (ctx.action === "move" || ctx.action === "copy") {
+          const disk = ctx.target.obj
+          if (disk.status === "locked") throw conflict("Cannot move Virtual Disk. Disk is locked. Please try again later.")
+          disk.status = "locked"
+          store.schedule(timing().lock, () => void (disk.status = "ok"))
+        }
+        return {}
+      case "Job":
+        if (ctx.action === "end") {
+          ctx.target.obj.status = ctx.params.succeeded === false ? "failed" : "finished"
+          ctx.target.obj.endTime = now()
+        }
+        return {}
+      default:
+        return {}
+    }
+  }
+
+  return { add, update, remove, action }
+}
+

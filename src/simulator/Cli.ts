@@ -1,0 +1,142 @@
+/**
+ * `effect-ovirt-simulator`: runs the simulator standalone. Prints ONE line of JSON on stdout when
+ * ready (`{"url","caFile","username","password"}`), everything else on stderr, and serves until
+ * SIGINT or SIGTERM (exit 0). SIGUSR1 expires every token (to test re-login from any language).
+ */
+import { parseArgs } from "node:util"
+import { start } from "./Simulator.js"
+
+const HELP = `Usage: effect-ovirt-simulator [options]
+
+An oVirt engine simulator on loopback (HTTPS, SSO, every service of the API model).
+When ready it prints one JSON line on stdout: {"url","caFile","username","password"}.
+
+Options:
+  --port N                 port to listen on (default 0: a free port)
+  --host ADDRESS           interface to listen on (default 127.0.0.1)
+  --seed NAME              seed name: same name, same inventory and ids (default demo)
+  --vms N                  number of VMs to seed (default 36; 10000 is fine)
+  --token-lifetime SECONDS SSO token lifetime (default 3600)
+  --username NAME          (default admin@internal)
+  --password TEXT          (default: random, printed in the JSON line)
+  --sso-error-shape SHAPE  sso ({error_code,error}, default) or oauth ({error,error_description})
+  --vm-start-ms MS         time from start to up (default 2000)
+  --transition-ms MS       stop/suspend/migrate/maintenance and lock times (default 800)
+
+Fault knobs:
+  --latency MS             add this delay to every answer
+  --fail-rate RATE         answer this share (0..1) of API requests with a 5xx fault
+  --fail-path PATH         only requests below this path (e.g. vms, vms/123/start; default all)
+  --fail-status N          the 5xx status to use (default 503)
+  --drop-rate RATE         drop this share (0..1) of API connections without an answer
+  --slow-body MS           send bodies in pieces with this pause between them
+  --verbose                log every request on stderr
+  --help                   show this help
+
+Signals: SIGINT/SIGTERM stop the simulator (exit 0); SIGUSR1 expires every SSO token now.
+`
+
+const number = (name: string, text: string | undefined, fallback?: number): number | undefined => {
+  if (text === undefined) return fallback
+  const n = Number(text)
+  if (!Number.isFinite(n) || n < 0) {
+    process.stderr.write(`effect-ovirt-simulator: --${name} needs a non-negative number, got "${text}"\n`)
+    process.exit(2)
+  }
+  return n
+}
+
+export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        port: { type: "string" },
+        host: { type: "string" },
+        seed: { type: "string" },
+        vms: { type: "string" },
+        "token-lifetime": { type: "string" },
+        username: { type: "string" },
+        password: { type: "string" },
+        "sso-error-shape": { type: "string" },
+        "vm-start-ms": { type: "string" },
+        "transition-ms": { type: "string" },
+        latency: { type: "string" },
+        "fail-rate": { type: "string" },
+        "fail-path": { type: "string" },
+        "fail-status": { type: "string" },
+        "drop-rate": { type: "string" },
+        "slow-body": { type: "string" },
+        verbose: { type: "boolean" },
+        help: { type: "boolean", short: "h" }
+      },
+      strict: true
+    })
+  } catch (e) {
+    process.stderr.write(`effect-ovirt-simulator: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`)
+    process.exit(2)
+  }
+  const v = parsed.values
+  if (v.help) {
+    process.stderr.write(HELP)
+    return
+  }
+  const shape = v["sso-error-shape"]
+  if (shape !== undefined && shape !== "sso" && shape !== "oauth") {
+    process.stderr.write(`effect-ovirt-simulator: --sso-error-shape is sso or oauth\n`)
+    process.exit(2)
+  }
+  // Signals are handled from the start, so that one arriving while the simulator starts still
+  // ends in a clean exit 0.
+  let stop: (signal: string) => void = () => {}
+  const stopped = new Promise<string>((resolve) => (stop = resolve))
+  process.once("SIGINT", () => stop("SIGINT"))
+  process.once("SIGTERM", () => stop("SIGTERM"))
+  let expireTokens = () => {}
+  process.on("SIGUSR1", () => expireTokens())
+
+  const transition = number("transition-ms", v["transition-ms"])
+  const vmStart = number("vm-start-ms", v["vm-start-ms"])
+  const failRate = number("fail-rate", v["fail-rate"], 0)!
+  const vms = number("vms", v.vms)
+  const tokenLifetime = number("token-lifetime", v["token-lifetime"])
+  const started = Date.now()
+  const sim = await start({
+    host: v.host ?? "127.0.0.1",
+    port: number("port", v.port, 0)!,
+    seed: v.seed ?? "demo",
+    ...(vms === undefined ? {} : { vms: Math.floor(vms) }),
+    ...(v.username === undefined ? {} : { username: v.username }),
+    ...(v.password === undefined ? {} : { password: v.password }),
+    ...(tokenLifetime === undefined ? {} : { tokenLifetimeSeconds: tokenLifetime }),
+    ...(shape === undefined ? {} : { ssoErrorShape: shape }),
+    timing: {
+      ...(vmStart === undefined ? {} : { vmStart }),
+      ...(transition === undefined ? {} : { vmStop: transition, lock: transition, host: transition })
+    },
+    knobs: {
+      latencyMs: number("latency", v.latency, 0)!,
+      dropRate: number("drop-rate", v["drop-rate"], 0)!,
+      slowBodyMs: number("slow-body", v["slow-body"], 0)!,
+      failures:
+        failRate > 0 ? [{ path: v["fail-path"] ?? "*", rate: failRate, status: number("fail-status", v["fail-status"], 503)! }] : []
+    },
+    ...(v.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {})
+  }).catch((e: unknown) => {
+    process.stderr.write(`effect-ovirt-simulator: cannot start: ${e instanceof Error ? e.message : String(e)}\n`)
+    process.exit(1)
+  })
+  const vmCount = sim.objects("vms").length
+  process.stderr.write(`effect-ovirt-simulator: ${vmCount} VMs, seed "${v.seed ?? "demo"}", ready in ${Date.now() - started} ms at ${sim.url}\n`)
+  process.stdout.write(`${JSON.stringify({ url: sim.url, caFile: sim.caFile, username: sim.username, password: sim.password })}\n`)
+
+  expireTokens = () => {
+    sim.expireTokens()
+    process.stderr.write("effect-ovirt-simulator: every SSO token expired\n")
+  }
+  const signal = await stopped
+  process.stderr.write(`effect-ovirt-simulator: ${signal}, stopping\n`)
+  await sim.close()
+  process.exit(0)
+}

@@ -1,0 +1,609 @@
+/**
+ * The model-driven REST engine: a request (verb, path below the API root, query, body) in, a status
+ * and an XML body out. URLs are resolved by walking the locators from the root service; what a verb
+ * does follows from the method kinds the resolved service has. Behaviour particular to some types
+ * (VMs starting, disks locked for a moment) lives in Behaviour.ts, behind the hooks below.
+ */
+import type { ConstraintsMeta, MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
+import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.js"
+import { makeListLink } from "../types/ListLink.js"
+import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
+import type { Model, ServiceInfo } from "./Model.js"
+import { type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems } from "./Search.js"
+import type { Obj, Store } from "./Store.js"
+
+export const API_PREFIX = "/ovirt-engine/api"
+
+export interface EngineRequest {
+  readonly method: string
+  /** Path below the API root, no leading slash, still URL-escaped: `vms/123/start`. */
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly headers: Readonly<Record<string, string | undefined>>
+  readonly body: string
+}
+
+export interface EngineResponse {
+  readonly status: number
+  readonly body: string
+}
+
+/** A collection the URL names: where its objects live and how they relate to the parent. */
+export interface CollectionTarget {
+  readonly _tag: "Collection"
+  readonly service: ServiceInfo
+  /** The URL path (unescaped segments joined by `/`), used for hrefs. */
+  readonly path: string
+  /** The store bucket holding the objects. */
+  readonly bucket: string
+  readonly struct: StructMeta | undefined
+  readonly parent: EntityTarget | undefined
+  /**
+   * Set when the objects are the root collection's, filtered by the member linking them to the
+   * parent (`datacenters/<id>/clusters` are the clusters whose `dataCenter` is that one).
+   */
+  readonly view: { readonly member: MemberMeta; readonly parentId: string } | undefined
+}
+
+export interface EntityTarget {
+  readonly _tag: "Entity"
+  readonly service: ServiceInfo
+  readonly path: string
+  /** Where the object is stored (its bucket and id). */
+  readonly bucket: string
+  readonly obj: Obj
+  readonly struct: StructMeta | undefined
+  readonly collection: CollectionTarget | undefined
+}
+
+export type Target = CollectionTarget | EntityTarget
+
+export interface ActionContext {
+  readonly engine: Engine
+  readonly target: EntityTarget
+  readonly action: string
+  readonly params: Obj
+  readonly query: URLSearchParams
+}
+
+export interface AddContext {
+  readonly engine: Engine
+  readonly collection: CollectionTarget
+  readonly obj: Obj
+  readonly query: URLSearchParams
+}
+
+/** Behaviour particular to some types; every hook may throw an `HttpFault`. */
+export interface Hooks {
+  /** Fills defaults of a new object and makes its side effects; may replace the object. */
+  readonly add: (ctx: AddContext) => Obj
+  readonly update: (target: EntityTarget, changes: Obj) => void
+  readonly remove: (target: EntityTarget, query: URLSearchParams) => void
+  /** Runs an action; returns the `<action>` members to answer with (outputs, `job`). */
+  readonly action: (ctx: ActionContext) => Obj
+}
+
+type FollowTree = Map<string, FollowTree>
+
+const parseFollow = (text: string | null): FollowTree => {
+  const tree: FollowTree = new Map()
+  if (!text) return tree
+  for (const path of text.split(",")) {
+    let node = tree
+    for (const step of path.trim().split(".")) {
+      if (step === "") continue
+      let next = node.get(step)
+      if (next === undefined) node.set(step, (next = new Map()))
+      node = next
+    }
+  }
+  return tree
+}
+
+const decodeSegment = (s: string): string => {
+  try {
+    return decodeURIComponent(s)
+  } catch {
+    throw badRequest(`malformed URL segment: ${s}`)
+  }
+}
+
+export class Engine {
+  hooks: Hooks | undefined
+
+  constructor(
+    readonly model: Model,
+    readonly store: Store
+  ) {}
+
+  /** Answers one API request; faults become `<fault>` documents. */
+  handle(req: EngineRequest): EngineResponse {
+    this.store.tick()
+    try {
+      return this.dispatch(req)
+    } catch (e) {
+      if (e instanceof HttpFault) return { status: e.status, body: e.xml() }
+      throw e
+    }
+  }
+
+  private dispatch(req: EngineRequest): EngineResponse {
+    const segments = req.path.split("/").filter((s) => s !== "").map(decodeSegment)
+    if (segments.length === 0) {
+      if (req.method !== "GET" && req.method !== "HEAD") throw notAllowed(req.method, "")
+      return { status: 200, body: this.apiDocument() }
+    }
+    const { target, action } = this.resolve(segments)
+    if (action !== undefined) {
+      if (req.method !== "POST") throw notAllowed(req.method, req.path)
+      if (target._tag !== "Entity") throw notFound(req.path)
+      return this.runAction(target, action, req)
+    }
+    if (target._tag === "Collection") {
+      if (req.method === "GET" || req.method === "HEAD") return this.list(target, req)
+      if (req.method === "POST") return this.add(target, req)
+      throw notAllowed(req.method, req.path)
+    }
+    switch (req.method) {
+      case "GET":
+      case "HEAD":
+        if (!target.service.byKind.has("get")) throw notAllowed(req.method, req.path)
+        return { status: 200, body: this.renderEntity(target, parseFollow(req.query.get("follow"))) }
+      case "PUT":
+        return this.update(target, req)
+      case "DELETE":
+        return this.remove(target, req)
+      default:
+        throw notAllowed(req.method, req.path)
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Resolution
+
+  /** Walks the locators from the root service; the last segment may name an action. */
+  resolve(segments: ReadonlyArray<string>): { target: Target; action?: MethodMeta } {
+    let service = this.model.root
+    let current: Target | undefined
+    for (let i = 0; i < segments.length; i++) {
+      const seg = segments[i]
+      if (current?._tag === "Collection") {
+        current = this.entityIn(current, seg)
+        service = current.service
+        continue
+      }
+      const next = service.fixed.get(seg)
+      if (next !== undefined) {
+        service = this.model.service(next)
+        current = this.collectionOrSingleton(service, current, seg)
+        continue
+      }
+      const action = service.actions.get(seg)
+      if (action !== undefined && i === segments.length - 1 && current !== undefined) return { target: current, action }
+      throw notFound(segments.slice(0, i + 1).join("/"))
+    }
+    return { target: current! }
+  }
+
+  /** Resolves a path below the API root to what it names (for hrefs in follow and behaviour). */
+  lookup(path: string): Target | undefined {
+    try {
+      return this.resolve(path.split("/").filter((s) => s !== "")).target
+    } catch (e) {
+      if (e instanceof HttpFault) return undefined
+      throw e
+    }
+  }
+
+  private collectionOrSingleton(service: ServiceInfo, parent: EntityTarget | undefined, seg: string): Target {
+    const path = parent === undefined ? seg : `${parent.path}/${seg}`
+    const ownBucket = parent === undefined ? seg : `${parent.bucket}/${parent.obj.id as string}/${seg}`
+    const isCollection = service.member !== undefined || service.byKind.has("list") || service.byKind.has("add")
+    if (!isCollection) {
+      // A service reached by a fixed segment without an `{id}` below: one object of its own.
+      const struct = service.struct === undefined ? undefined : this.model.structs.get(service.struct)
+      const obj = this.store.singleton(ownBucket)
+      return { _tag: "Entity", service, path, bucket: ownBucket, obj, struct, collection: undefined }
+    }
+    const structName = service.struct ?? (service.member === undefined ? undefined : this.model.service(service.member).struct)
+    const struct = structName === undefined ? undefined : this.model.structs.get(structName)
+    let bucket = ownBucket
+    let view: CollectionTarget["view"]
+    if (parent !== undefined && struct !== undefined && parent.struct !== undefined) {
+      const root = this.model.rootCollectionOf.get(struct.name)
+      const parentType = parent.struct.name
+      const member = struct.members.find((m) => m.kind === "struct" && m.type === parentType && m.link === true)
+      if (root !== undefined && member !== undefined) {
+        bucket = root
+        view = { member, parentId: parent.obj.id as string }
+      }
+    }
+    return { _tag: "Collection", service, path, bucket, struct, parent, view }
+  }
+
+  private entityIn(collection: CollectionTarget, key: string): EntityTarget {
+    const obj = collection.service.member === undefined ? undefined : this.store.find(collection.bucket, key)
+    if (obj === undefined || !this.inView(collection, obj)) throw notFound(`${collection.path}/${key}`)
+    const service = this.model.service(collection.service.member!)
+    const structName = service.struct
+    const struct = (structName === undefined ? undefined : this.model.structs.get(structName)) ?? collection.struct
+    return { _tag: "Entity", service, path: `${collection.path}/${obj.id as string}`, bucket: collection.bucket, obj, struct, collection }
+  }
+
+  private inView(collection: CollectionTarget, obj: Obj): boolean {
+    const view = collection.view
+    if (view === undefined) return true
+    const v = obj[view.member.name]
+    if (Array.isArray(v)) return v.some((r: Obj) => r?.id === view.parentId)
+    return (v as Obj | undefined)?.id === view.parentId
+  }
+
+  items(collection: CollectionTarget): Array<Obj> {
+    const all = this.store.list(collection.bucket)
+    return collection.view === undefined ? all.slice() : all.filter((o) => this.inView(collection, o))
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Methods
+
+  private list(target: CollectionTarget, req: EngineRequest): EngineResponse {
+    const method = target.service.byKind.get("list")
+    if (method === undefined || target.struct === undefined || target.struct.plural === null) {
+      throw notAllowed(req.method, req.path)
+    }
+    let items = this.items(target)
+    const search = req.query.get("search")
+    const max = this.intParam(req.query, "max")
+    if (search !== null && search.trim() !== "") {
+      let query
+      try {
+        query = parseQuery(search)
+      } catch (e) {
+        if (e instanceof SearchSyntaxError) throw badRequest(`Invalid search query: ${e.message}`)
+        throw e
+      }
+      const ctx = this.matchContext(target.struct, req.query.get("case_sensitive") !== "false")
+      items = sortItems(ctx, query, items.filter((o) => matches(ctx, query, o)))
+      if (query.page !== undefined) {
+        const size = max ?? 100
+        items = items.slice((query.page - 1) * size, query.page * size)
+      }
+    }
+    if (max !== undefined && max >= 0) items = items.slice(0, max)
+    const follow = parseFollow(req.query.get("follow"))
+    let body = `<${target.struct.plural}>`
+    for (const o of items) body += this.renderObject(o, target.struct, `${target.path}/${o.id as string}`, target.service.member, follow, true)
+    body += `</${target.struct.plural}>`
+    return { status: 200, body }
+  }
+
+  private add(target: CollectionTarget, req: EngineRequest): EngineResponse {
+    const method = target.service.byKind.get("add")
+    const struct = target.struct
+    if (method === undefined || struct === undefined) throw notAllowed(req.method, req.path)
+    const tag = method.requestTag ?? struct.xml
+    const bodyParam = this.bodyParameter(method)
+    if (method.parameters.find((p) => p.name === bodyParam)?.list === true) return this.addMany(target, method, req)
+    const body = this.decodeBody(struct.name, req.body, tag)
+    this.checkConstraints(method, { [bodyParam]: body }, struct.name, "add")
+    const existing = typeof body.id === "string" ? this.store.get(target.bucket, body.id) : undefined
+    if (existing !== undefined && target.view !== undefined) {
+      // Adding an existing object to a view links it to the parent (attach a storage domain, ...).
+      this.link(existing, target)
+      const hooked = this.hooks ? this.hooks.add({ engine: this, collection: target, obj: existing, query: req.query }) : existing
+      return { status: 201, body: this.renderObject(hooked, struct, `${target.path}/${hooked.id as string}`, target.service.member, new Map(), true) }
+    }
+    let obj: Obj = { ...body, id: typeof body.id === "string" && existing === undefined ? body.id : this.store.newId() }
+    delete obj.href
+    if (target.view !== undefined) this.link(obj, target)
+    if (this.hooks) obj = this.hooks.add({ engine: this, collection: target, obj, query: req.query })
+    this.store.put(target.bucket, obj)
+    return {
+      status: 201,
+      body: this.renderObject(obj, struct, `${target.path}/${obj.id as string}`, target.service.member, new Map(), true)
+    }
+  }
+
+  /** An add whose body is a list (`<bricks>`): each item is added, the answer lists them. */
+  private addMany(target: CollectionTarget, method: MethodMeta, req: EngineRequest): EngineResponse {
+    const struct = target.struct!
+    const tag = method.requestTag ?? struct.plural ?? struct.xml
+    if (req.body.trim() === "") throw badRequest(`Request syntactically incorrect: the body must be a <${tag}> document`)
+    let items: ReadonlyArray<Obj>
+    try {
+      items = decodeListSync(struct.name, req.body, { tag }) as ReadonlyArray<Obj>
+    } catch (e) {
+      throw badRequest(`Request syntactically incorrect: ${e instanceof Error ? e.message : String(e)}`)
+    }
+    let body = `<${tag}>`
+    for (const item of items) {
+      const obj = this.insert(target.path, { ...item, id: this.store.newId() })
+      body += this.renderObject(obj, struct, `${target.path}/${obj.id as string}`, target.service.member, new Map(), false)
+    }
+    return { status: 201, body: `${body}</${tag}>` }
+  }
+
+  /**
+   * Puts an object straight into the collection at `path` (linked to the parent in views), without
+   * behaviour: for tests that need objects the API cannot create. Gives the stored object.
+   */
+  insert(path: string, obj: Obj): Obj {
+    const target = this.lookup(path)
+    if (target?._tag !== "Collection") throw new Error(`simulator: ${path} is not a collection`)
+    const stored: Obj = { ...obj, id: typeof obj.id === "string" ? obj.id : this.store.newId() }
+    if (target.view !== undefined) this.link(stored, target)
+    return this.store.put(target.bucket, stored)
+  }
+
+  private link(obj: Obj, target: CollectionTarget): void {
+    const view = target.view!
+    const ref = { id: view.parentId }
+    if (view.member.list) {
+      const current = (obj[view.member.name] as Array<Obj> | undefined) ?? []
+      if (!current.some((r) => r.id === view.parentId)) obj[view.member.name] = [...current, ref]
+    } else obj[view.member.name] = ref
+  }
+
+  private update(target: EntityTarget, req: EngineRequest): EngineResponse {
+    const method = target.service.byKind.get("update")
+    const struct = target.struct
+    if (method === undefined || struct === undefined) throw notAllowed(req.method, req.path)
+    const changes = this.decodeBody(struct.name, req.body, method.requestTag ?? struct.xml)
+    delete changes.id
+    delete changes.href
+    this.hooks?.update(target, changes)
+    mergeInto(target.obj, changes)
+    return { status: 200, body: this.renderEntity(target, new Map()) }
+  }
+
+  private remove(target: EntityTarget, req: EngineRequest): EngineResponse {
+    if (!target.service.byKind.has("remove")) throw notAllowed(req.method, req.path)
+    this.hooks?.remove(target, req.query)
+    const view = target.collection?.view
+    if (view !== undefined && view.member.list) {
+      // Removing from a view unlinks (detach a storage domain from a data center).
+      const refs = target.obj[view.member.name] as Array<Obj>
+      target.obj[view.member.name] = refs.filter((r) => r.id !== view.parentId)
+    } else this.store.remove(target.bucket, target.obj.id as string)
+    return { status: 200, body: "" }
+  }
+
+  private runAction(target: EntityTarget, method: MethodMeta, req: EngineRequest): EngineResponse {
+    const params = req.body.trim() === "" ? {} : this.decodeBody("Action", req.body, "action")
+    this.checkConstraints(method, params, "Action", method.path ?? method.name)
+    const result = this.hooks ? this.hooks.action({ engine: this, target, action: method.path!, params, query: req.query }) : {}
+    const out: Obj = { status: "complete", ...result }
+    const resultMember = method.actionResult
+    if (resultMember && out[resultMember] === undefined) out[resultMember] = this.sampleOutput(resultMember)
+    return { status: 200, body: encodeStructSync("Action", out) }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Input
+
+  private decodeBody(structName: string, text: string, tag: string): Obj {
+    if (text.trim() === "") throw badRequest(`Request syntactically incorrect: the body must be a <${tag}> document`)
+    try {
+      return decodeStructSync(structName, text, { tag }) as Obj
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e)
+      throw badRequest(`Request syntactically incorrect: ${message}`)
+    }
+  }
+
+  private bodyParameter(method: MethodMeta): string {
+    return method.body ?? method.parameters.find((p) => p.in && p.out)?.name ?? "body"
+  }
+
+  private intParam(query: URLSearchParams, name: string): number | undefined {
+    const text = query.get(name)
+    if (text === null || text === "") return undefined
+    const n = Number(text)
+    if (!Number.isInteger(n)) throw badRequest(`Value '${text}' of parameter '${name}' is not a valid integer`)
+    return n
+  }
+
+  /**
+   * The method's own mandatory members must be set. Alternative signatures (`addFromScratch`, ...)
+   * only document other sets of inputs; like the engine, the simulator does not insist on one of them.
+   */
+  private checkConstraints(method: MethodMeta, input: Obj, structName: string, verb: string): void {
+    const missing = missingPaths(method.constraints, input)
+    if (missing.length > 0) throw incomplete(structName, missing, verb)
+  }
+
+  private sampleOutput(memberName: string): unknown {
+    const m = this.model.structs.get("Action")?.members.find((x) => x.name === memberName)
+    if (m === undefined) return undefined
+    if (m.list) return []
+    switch (m.kind) {
+      case "struct": {
+        const s = this.model.structs.get(m.type)
+        return s?.members.some((x) => x.name === "id") ? { id: this.store.newId() } : {}
+      }
+      case "enum":
+        return undefined
+      default:
+        return m.type === "Boolean" ? true : m.type === "Integer" ? 0 : m.type === "Date" ? new Date(this.store.now()) : this.store.random.hex(16)
+    }
+  }
+
+  matchContext(struct: StructMeta, caseSensitive: boolean): MatchContext {
+    return {
+      struct,
+      caseSensitive,
+      nameOf: (member, ref) => {
+        const root = this.model.rootCollectionOf.get(member.type)
+        const found = root === undefined || typeof ref.id !== "string" ? undefined : this.store.get(root, ref.id)
+        return typeof found?.name === "string" ? found.name : undefined
+      }
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Output
+
+  renderEntity(target: EntityTarget, follow: FollowTree): string {
+    const struct = target.struct
+    if (struct === undefined) throw notAllowed("GET", target.path)
+    return this.renderObject(target.obj, struct, target.path, target.service.name, follow, true)
+  }
+
+  /** One object with its href, `<link rel>`s for list links, hrefs on references, and `<actions>`. */
+  renderObject(obj: Obj, struct: StructMeta, path: string, serviceName: string | undefined, follow: FollowTree, actions: boolean): string {
+    const extra = { xml: "" }
+    const value = this.expand(obj, struct, path, follow, extra)
+    const xml = encodeStructSync(struct.name, value)
+    let links = extra.xml
+    const service = actions && serviceName !== undefined ? this.model.services.get(serviceName) : undefined
+    if (service !== undefined && service.actions.size > 0) {
+      const href = `${API_PREFIX}/${escapePath(path)}`
+      links += "<actions>"
+      for (const name of service.actions.keys()) links += `<link href="${href}/${name}" rel="${name}"/>`
+      links += "</actions>"
+    }
+    if (links === "") return xml
+    return xml.endsWith("/>") ? `${xml.slice(0, -2)}>${links}</${struct.xml}>` : `${xml.slice(0, -(struct.xml.length + 3))}${links}</${struct.xml}>`
+  }
+
+  /**
+   * The object as it is sent: href, hrefs on references, followed links inlined, and a link for
+   * every list link not inlined: as a `ListLink` value, or (top level, faster) appended to `extra`.
+   */
+  private expand(obj: Obj, struct: StructMeta, path: string, follow: FollowTree, extra?: { xml: string }): Obj {
+    const href = `${API_PREFIX}/${escapePath(path)}`
+    const out: Obj = { ...obj, href }
+    const { links, hasId } = this.shapeOf(struct)
+    // The store keys every object by id; types without one (imports, ...) do not show it.
+    if (!hasId) delete out.id
+    for (const m of links) {
+      const sub = follow.size === 0 ? undefined : follow.get(m.xml)
+      const v = obj[m.name]
+      if (m.list) {
+        if (sub !== undefined) out[m.name] = this.followList(m, v, path, sub)
+        else if (v === undefined && m.rel !== undefined) {
+          if (extra !== undefined) extra.xml += `<link href="${href}/${m.rel}" rel="${m.rel}"/>`
+          else out[m.name] = makeListLink([], `${href}/${m.rel}`)
+        }
+        else if (Array.isArray(v)) out[m.name] = v.map((r: Obj) => this.withHref(m, r))
+      } else if (v !== undefined && v !== null) {
+        const ref = v as Obj
+        if (sub !== undefined) out[m.name] = this.followOne(m, ref, sub)
+        else out[m.name] = this.withHref(m, ref)
+      }
+    }
+    return out
+  }
+
+  private readonly shapes = new Map<string, { readonly links: ReadonlyArray<MemberMeta>; readonly hasId: boolean }>()
+
+  /** Per struct, once: its link members and whether it has an id. */
+  private shapeOf(struct: StructMeta): { readonly links: ReadonlyArray<MemberMeta>; readonly hasId: boolean } {
+    let shape = this.shapes.get(struct.name)
+    if (shape === undefined) {
+      shape = {
+        links: struct.members.filter((m) => m.kind === "struct" && m.link === true),
+        hasId: struct.members.some((m) => m.name === "id")
+      }
+      this.shapes.set(struct.name, shape)
+    }
+    return shape
+  }
+
+  private withHref(m: MemberMeta, ref: Obj): Obj {
+    if (typeof ref.id !== "string" || ref.href !== undefined) return ref
+    const root = this.model.rootCollectionOf.get(m.type)
+    return root === undefined ? ref : { ...ref, href: `${API_PREFIX}/${root}/${ref.id}` }
+  }
+
+  private followOne(m: MemberMeta, ref: Obj, follow: FollowTree): Obj {
+    const root = this.model.rootCollectionOf.get(m.type)
+    const struct = this.model.structs.get(m.type)
+    const found = root === undefined || typeof ref.id !== "string" ? undefined : this.store.get(root, ref.id)
+    if (found === undefined || struct === undefined) return this.withHref(m, ref)
+    return this.expand(found, struct, `${root}/${found.id as string}`, follow)
+  }
+
+  private followList(m: MemberMeta, value: unknown, path: string, follow: FollowTree): ReadonlyArray<Obj> {
+    const struct = this.model.structs.get(m.type)
+    const segment = m.rel ?? m.xml.replace(/_/g, "")
+    const target = this.lookup(`${path}/${segment}`)
+    if (target?._tag === "Collection" && struct !== undefined) {
+      return this.items(target).map((o) => this.expand(o, target.struct ?? struct, `${target.path}/${o.id as string}`, follow))
+    }
+    if (Array.isArray(value) && struct !== undefined) return value.map((r: Obj) => this.followOne(m, r, follow))
+    return []
+  }
+
+  /** The root document: product info, a summary, and one `<link rel>` per root collection. */
+  apiDocument(): string {
+    const count = (bucket: string, pred?: (o: Obj) => boolean) => {
+      const all = this.store.list(bucket)
+      return pred === undefined ? all.length : all.filter(pred).length
+    }
+    const api: Obj = {
+      productInfo: {
+        name: "oVirt Engine (effect-ovirt simulator)",
+        vendor: "ovirt.org",
+        version: { major: 4, minor: 6, build: 1, revision: 0, fullVersion: "4.6.1-simulator" }
+      },
+      summary: {
+        vms: { total: count("vms"), active: count("vms", (o) => o.status === "up") },
+        hosts: { total: count("hosts"), active: count("hosts", (o) => o.status === "up") },
+        users: { total: count("users"), active: count("users") },
+        storageDomains: { total: count("storagedomains"), active: count("storagedomains", (o) => o.status === "active") }
+      },
+      time: new Date(this.store.now())
+    }
+    const xml = encodeStructSync("Api", api)
+    let links = ""
+    for (const [segment, name] of this.model.root.fixed) {
+      links += `<link href="${API_PREFIX}/${segment}" rel="${segment}"/>`
+      const list = this.model.service(name).byKind.get("list")
+      if (list?.parameters.some((p) => p.name === "search")) {
+        links += `<link href="${API_PREFIX}/${segment}?search={query}" rel="${segment}/search"/>`
+      }
+    }
+    return `${xml.slice(0, -"</api>".length)}${links}</api>`
+  }
+}
+
+const escapePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/")
+
+const isPlainObject = (v: unknown): v is Obj =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)
+
+/** PUT semantics: members sent replace the stored ones; nested structs merge member by member. */
+export const mergeInto = (target: Obj, changes: Obj): void => {
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === undefined) continue
+    const current = target[k]
+    if (isPlainObject(v) && isPlainObject(current)) {
+      const copy = { ...current }
+      mergeInto(copy, v)
+      target[k] = copy
+    } else target[k] = v
+  }
+}
+
+/** Whether a constraint path (`vm.cluster.id`, `vm.snapshots[].id`) is set in `input`. */
+const hasPath = (input: unknown, steps: ReadonlyArray<string>): boolean => {
+  if (steps.length === 0) return input !== undefined && input !== null && input !== ""
+  if (!isPlainObject(input)) return false
+  const [first, ...rest] = steps
+  if (first.endsWith("[]")) {
+    const list = input[first.slice(0, -2)]
+    return Array.isArray(list) && list.length > 0 && list.every((item) => hasPath(item, rest))
+  }
+  return hasPath(input[first], rest)
+}
+
+const missingPaths = (constraints: ConstraintsMeta | null | undefined, input: Obj): Array<string> => {
+  if (!constraints) return []
+  const missing: Array<string> = []
+  for (const p of constraints.mandatory ?? []) if (!hasPath(input, p.split("."))) missing.push(p)
+  for (const group of constraints.or ?? []) {
+    if (group.mandatory && !group.paths.some((p) => hasPath(input, p.split(".")))) missing.push(group.paths.join(" or "))
+  }
+  return missing
+}

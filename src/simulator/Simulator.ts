@@ -1,0 +1,198 @@
+/**
+ * The simulator's entry points: `start` (a Promise, for the CLI and any non-Effect code), `make`
+ * (scoped Effect giving the url, CA, credentials and a handle to state and knobs) and `layer`
+ * (a `Connection` to a fresh simulator for the life of the scope).
+ */
+import * as crypto from "node:crypto"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as nodePath from "node:path"
+import type { Scope } from "effect"
+import { Context, Effect, Layer } from "effect"
+import * as Connection from "../core/Connection.js"
+import type { InvalidInputError } from "../core/Errors.js"
+import { defaultTiming, type Timing } from "./Behaviour.js"
+import { makeCertificates } from "./Certificates.js"
+import type { Engine } from "./Engine.js"
+import { defaultKnobs, type Knobs, SimulatorServer } from "./Server.js"
+import type { Sso, SsoErrorShape } from "./Sso.js"
+import type { Obj, Store } from "./Store.js"
+
+export type { FailureRule, Knobs } from "./Server.js"
+export type { Timing } from "./Behaviour.js"
+
+export interface SimulatorOptions {
+  /** Interface to listen on. Default `127.0.0.1`. */
+  readonly host?: string
+  /** Port; 0 (the default) picks a free one. */
+  readonly port?: number
+  /** Seed name: the same name gives the same inventory and ids. Default `demo`. */
+  readonly seed?: string
+  /** How many VMs to seed. Default 36. */
+  readonly vms?: number
+  /** Default `admin@internal`. */
+  readonly username?: string
+  /** Default: a random password made at start. */
+  readonly password?: string
+  /** SSO token lifetime in seconds. Default 3600. */
+  readonly tokenLifetimeSeconds?: number
+  /** JSON shape of SSO errors: the SSO servlet's `{error_code, error}` (default) or OAuth's `{error, error_description}`. */
+  readonly ssoErrorShape?: SsoErrorShape
+  /** How long simulated operations take (ms). */
+  readonly timing?: Partial<Timing>
+  /** Initial fault knobs. */
+  readonly knobs?: Partial<Knobs>
+  /** Serve plain HTTP instead of HTTPS (for debugging with curl without a CA). Default false. */
+  readonly plainHttp?: boolean
+  /** Receives one line per request. */
+  readonly log?: (line: string) => void
+}
+
+/** A running simulator: how to reach it, and its state and fault knobs. */
+export interface Simulator {
+  /** The API root: `https://127.0.0.1:PORT/ovirt-engine/api`. */
+  readonly url: string
+  /** The CA certificate that signed the server's certificate (PEM). */
+  readonly caPem: string
+  /** A file holding `caPem`, removed when the simulator stops. */
+  readonly caFile: string
+  readonly username: string
+  readonly password: string
+  /** The fault knobs; assign to them at any time (`sim.knobs.latencyMs = 50`). */
+  readonly knobs: Knobs
+  /** Expires every SSO token issued so far: the next call gets a 401 and must log in again. */
+  readonly expireTokens: () => void
+  /** Changes how long simulated operations take from now on. */
+  readonly setTiming: (timing: Partial<Timing>) => void
+  /** Finishes every pending state change now (VMs starting, disks locked, ...). */
+  readonly settle: () => void
+  /** The objects of a collection path (`vms`, `vms/<id>/nics`), live. */
+  readonly objects: (path: string) => ReadonlyArray<Obj>
+  /**
+   * Puts an object straight into the collection at a path below the API root (`hosts/<id>/nics`),
+   * without behaviour, for objects the API cannot create. Gives the stored object (with its id).
+   */
+  readonly insert: (path: string, obj: Obj) => Obj
+  /** Counters: API requests seen, open connections, tokens issued / revoked / valid. */
+  readonly stats: () => {
+    readonly requests: number
+    readonly openConnections: number
+    readonly tokensIssued: number
+    readonly tokensRevoked: number
+    readonly tokensActive: number
+  }
+  /** The internals, for tests that need more. */
+  readonly state: { readonly store: Store; readonly engine: Engine; readonly sso: Sso }
+}
+
+export interface RunningSimulator extends Simulator {
+  readonly close: () => Promise<void>
+}
+
+/** CA directories of running simulators, removed at process exit if a simulator was never closed. */
+const openDirs = new Set<string>()
+let exitHookInstalled = false
+const removeDir = (dir: string) => {
+  fs.rmSync(dir, { recursive: true, force: true })
+  openDirs.delete(dir)
+}
+const trackDir = (dir: string) => {
+  openDirs.add(dir)
+  if (!exitHookInstalled) {
+    exitHookInstalled = true
+    process.once("exit", () => openDirs.forEach(removeDir))
+  }
+}
+
+/** Starts a simulator; `close()` stops it and removes its CA file. */
+export const start = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
+  const host = options.host ?? "127.0.0.1"
+  const certificates = options.plainHttp ? undefined : makeCertificates({ hosts: Array.from(new Set([host, "localhost", "127.0.0.1", "::1"])) })
+  const username = options.username ?? "admin@internal"
+  const password = options.password ?? crypto.randomBytes(12).toString("base64url")
+  const server = new SimulatorServer({
+    host,
+    port: options.port ?? 0,
+    seed: options.seed ?? "demo",
+    ...(options.vms === undefined ? {} : { vms: options.vms }),
+    username,
+    password,
+    tokenLifetimeSeconds: options.tokenLifetimeSeconds ?? 3600,
+    ssoErrorShape: options.ssoErrorShape ?? "sso",
+    timing: { ...defaultTiming, ...options.timing },
+    knobs: { ...defaultKnobs(), ...options.knobs },
+    ...(certificates ? { tls: { key: certificates.keyPem, cert: certificates.certPem } } : {}),
+    ...(options.log ? { log: options.log } : {})
+  })
+  const url = await server.listen()
+  const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "effect-ovirt-simulator-"))
+  trackDir(dir)
+  const caFile = nodePath.join(dir, "ca.pem")
+  const caPem = certificates?.caPem ?? ""
+  fs.writeFileSync(caFile, caPem)
+  return {
+    url,
+    caPem,
+    caFile,
+    username,
+    password,
+    knobs: server.knobs,
+    expireTokens: () => server.sso.expireAll(),
+    setTiming: (timing) => {
+      server.timing = { ...server.timing, ...timing }
+    },
+    settle: () => server.store.settle(),
+    objects: (path) => {
+      server.store.tick()
+      return server.store.list(path)
+    },
+    insert: (path, obj) => server.engine.insert(path, obj),
+    stats: () => ({
+      requests: server.requests,
+      openConnections: server.openConnections,
+      tokensIssued: server.sso.issued,
+      tokensRevoked: server.sso.revoked,
+      tokensActive: server.sso.active()
+    }),
+    state: { store: server.store, engine: server.engine, sso: server.sso },
+    close: async () => {
+      await server.close()
+      removeDir(dir)
+    }
+  }
+}
+
+/** The running simulator of a `layer`, for tests that turn its knobs. */
+export class SimulatorTag extends Context.Tag("effect-ovirt/Simulator")<SimulatorTag, Simulator>() {}
+
+/** A simulator for the life of the scope. */
+export const make = (options: SimulatorOptions = {}): Effect.Effect<Simulator, never, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.promise(() => start(options)),
+    (sim) => Effect.promise(() => sim.close())
+  ).pipe(Effect.map((sim): Simulator => sim))
+
+/** Connection settings besides url and credentials (timeouts, `connections`, `debug`, ...). */
+export type ConnectionSettings = Omit<Connection.ConnectionOptions, "url" | "username" | "password" | "caFile" | "token">
+
+/** The options a `Connection` to this simulator needs. */
+export const connectionOptions = (sim: Simulator, settings: ConnectionSettings = {}): Connection.ConnectionOptions => ({
+  ...settings,
+  url: sim.url,
+  username: sim.username,
+  password: sim.password,
+  caFile: sim.caFile
+})
+
+/**
+ * A `Connection` to a fresh simulator for the life of the scope (the simulator stops after the
+ * connection has closed and revoked its token); the simulator itself is provided too, as `SimulatorTag`.
+ */
+export const layer = (
+  options: SimulatorOptions & { readonly connection?: ConnectionSettings } = {}
+): Layer.Layer<Connection.Connection | SimulatorTag, InvalidInputError> =>
+  Layer.unwrapScoped(
+    Effect.map(make(options), (sim) =>
+      Layer.merge(Connection.layer(connectionOptions(sim, options.connection)), Layer.succeed(SimulatorTag, sim))
+    )
+  )

@@ -1,0 +1,10 @@
+/**
+ * `effect-ovirt/testing`: the engine simulator for testing your own automation, without loading
+ * the rest of the SDK's entry point.
+ *
+ * ```ts
+ * import { Simulator } from "effect-ovirt/testing"
+ * const TestLive = Simulator.layer({ seed: "my-tests", timing: { vmStart: 50 } })
+ * ```
+ */
+export * as Simulator from "../simulator/index.js"

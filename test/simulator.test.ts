@@ -1,0 +1,509 @@
+/**
+ * The SDK against the simulator, end to end over HTTPS on loopback: lifecycle flows, search, max,
+ * paging and follow, SSO (both error shapes, expiry recovered, revoke on close), the fault knobs
+ * giving the right tagged errors, and many concurrent calls over a small pool.
+ */
+import * as https from "node:https"
+import { Effect, Exit } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { Connection, Simulator, system, Xml } from "../src/index.js"
+import * as Testing from "../src/testing/index.js"
+
+type Sim = Simulator.RunningSimulator
+
+const FAST = { vmStart: 60, vmStop: 30, lock: 30, host: 30 }
+
+/** Runs `program` over a fresh Connection to `sim` (closed, token revoked, at the end). */
+const run = <A, E>(sim: Sim, program: Effect.Effect<A, E, Connection.Connection>, settings: Simulator.ConnectionSettings = {}) =>
+  Effect.runPromise(program.pipe(Effect.provide(Connection.layer(Simulator.connectionOptions(sim, settings)))))
+
+const runExit = <A, E>(sim: Sim, program: Effect.Effect<A, E, Connection.Connection>, settings: Simulator.ConnectionSettings = {}) =>
+  Effect.runPromiseExit(program.pipe(Effect.provide(Connection.layer(Simulator.connectionOptions(sim, settings)))))
+
+/** Polls until `done` (the simulator's clock is real, its transitions take a few ms here). */
+const until = <A, E, R>(get: Effect.Effect<A, E, R>, done: (a: A) => boolean): Effect.Effect<A, E, R> =>
+  Effect.flatMap(get, (a) => (done(a) ? Effect.succeed(a) : Effect.zipRight(Effect.sleep("10 millis"), Effect.suspend(() => until(get, done)))))
+
+/** A raw HTTPS request, for what the SDK hides (status, content type, body). */
+const raw = (sim: Sim, path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+    const url = new URL(path, sim.url)
+    const req = https.request(url, { method: init.method ?? "GET", headers: init.headers ?? {}, ca: sim.caPem, agent: false }, (res) => {
+      let body = ""
+      res.setEncoding("utf8")
+      res.on("data", (c: string) => (body += c))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, type: String(res.headers["content-type"] ?? ""), body }))
+    })
+    req.on("error", reject)
+    req.end(init.body)
+  })
+
+const token = async (sim: Sim, password = sim.password) =>
+  raw(sim, "/ovirt-engine/sso/oauth/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "password", scope: "ovirt-app-api", username: sim.username, password }).toString()
+  })
+
+describe("Simulator: inventory, search and links", () => {
+  let sim: Sim
+  beforeAll(async () => {
+    sim = await Simulator.start({ seed: "tests", timing: FAST })
+  })
+  afterAll(() => sim.close())
+
+  it("serves the seeded inventory, deterministic for a seed", async () => {
+    const [vms, hosts, clusters, templates, domains] = await run(
+      sim,
+      Effect.all([system.vms.list(), system.hosts.list(), system.clusters.list(), system.templates.list(), system.storageDomains.list()])
+    )
+    expect(vms.length).toBe(36)
+    expect(hosts.map((h) => h.name)).toEqual(["host01", "host02", "host03"])
+    expect(clusters.map((c) => c.name)).toEqual(["Default", "Production"])
+    expect(templates.map((t) => t.name)).toContain("Blank")
+    expect(domains.filter((d) => d.type === "data").length).toBe(2)
+    const again = await Simulator.start({ seed: "tests" })
+    try {
+      const vms2 = await run(again, system.vms.list())
+      expect(vms2.map((v) => [v.id, v.name, v.status])).toEqual(vms.map((v) => [v.id, v.name, v.status]))
+    } finally {
+      await again.close()
+    }
+  })
+
+  it("searches by name wildcard, status, id, and/or, case sensitivity; max; page", async () => {
+    const all = await run(sim, system.vms.list())
+    const web = await run(sim, system.vms.list({ search: "name=web*" }))
+    expect(web.map((v) => v.name)).toEqual(all.filter((v) => v.name!.startsWith("web")).map((v) => v.name))
+    const up = await run(sim, system.vms.list({ search: "status=up" }))
+    expect(up.length).toBe(all.filter((v) => v.status === "up").length)
+    const one = await run(sim, system.vms.list({ search: `id=${all[3].id}` }))
+    expect(one.map((v) => v.id)).toEqual([all[3].id])
+    const webUp = await run(sim, system.vms.list({ search: "name=web* and status=up" }))
+    expect(webUp.every((v) => v.name!.startsWith("web") && v.status === "up")).toBe(true)
+    const webOrDb = await run(sim, system.vms.list({ search: "name=web01 or name=db01" }))
+    expect(webOrDb.map((v) => v.name).sort()).toEqual(["db01", "web01"])
+    expect(await run(sim, system.vms.list({ search: "name=WEB01" }))).toEqual([])
+    expect((await run(sim, system.vms.list({ search: "name=WEB01", caseSensitive: false }))).map((v) => v.name)).toEqual(["web01"])
+    expect((await run(sim, system.vms.list({ max: 5 }))).length).toBe(5)
+    const pages = await run(
+      sim,
+      Effect.all([1, 2, 3, 4].map((n) => system.vms.list({ search: `sortby name asc page ${n}`, max: 10 })))
+    )
+    expect(pages.map((p) => p.length)).toEqual([10, 10, 10, 6])
+    const names = pages.flat().map((v) => v.name!)
+    expect(names).toEqual([...all.map((v) => v.name!)].sort())
+    const byCluster = await run(sim, system.vms.list({ search: "cluster=Production" }))
+    expect(byCluster.length).toBeGreaterThan(0)
+  })
+
+  it("sends <link rel> for list links and inlines them with follow", async () => {
+    const vm = (await run(sim, system.vms.list({ search: "name=web01" })))[0]
+    expect(vm.diskAttachments?.href).toBe(`/ovirt-engine/api/vms/${vm.id}/diskattachments`)
+    expect(vm.diskAttachments).toHaveLength(0)
+    const full = await run(sim, system.vms.vm(vm.id!).get({ follow: "disk_attachments.disk,nics" }))
+    expect(full.diskAttachments).toHaveLength(1)
+    expect(full.diskAttachments![0].disk?.provisionedSize).toBeGreaterThan(0)
+    expect(full.nics![0].mac?.address).toMatch(/^56:6f:/)
+    const xml = await raw(sim, `/ovirt-engine/api/vms/${vm.id}`, { headers: { Authorization: `Basic ${Buffer.from(`${sim.username}:${sim.password}`).toString("base64")}` } })
+    expect(xml.body).toContain(`<link href="/ovirt-engine/api/vms/${vm.id}/start" rel="start"/>`)
+    expect(xml.body).toContain('rel="diskattachments"')
+    // What the simulator writes is what the model knows (the server's <actions> aside).
+    const strict = await Effect.runPromise(Xml.decode(xml.body, { strict: true }))
+    expect(strict).toMatchObject({ id: vm.id, name: "web01" })
+  })
+
+  it("answers unknown paths and ids with 404 faults (NotFoundError)", async () => {
+    const exit = await runExit(sim, system.vms.vm("no-such-vm").get())
+    expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("NotFoundError")
+    const t = JSON.parse((await token(sim)).body) as { access_token: string }
+    const res = await raw(sim, "/ovirt-engine/api/nosuchcollection", { headers: { Authorization: `Bearer ${t.access_token}` } })
+    expect(res.status).toBe(404)
+    expect(res.body).toMatch(/^<fault><detail>.*<\/detail><reason>.*<\/reason><\/fault>$/)
+  })
+
+  it("rejects a malformed body and missing mandatory members with 400 faults", async () => {
+    const t = JSON.parse((await token(sim)).body) as { access_token: string }
+    const headers = { Authorization: `Bearer ${t.access_token}`, "Content-Type": "application/xml", Version: "4" }
+    const bad = await raw(sim, "/ovirt-engine/api/vms", { method: "POST", headers, body: "<vm><name>x</vm>" })
+    expect(bad.status).toBe(400)
+    expect(bad.body).toContain("<fault>")
+    const noCluster = await raw(sim, "/ovirt-engine/api/vms", { method: "POST", headers, body: "<vm><name>x</name></vm>" })
+    expect(noCluster.status).toBe(400)
+    expect(noCluster.body).toContain("cluster.id or cluster.name")
+    const disk = await raw(sim, "/ovirt-engine/api/disks", { method: "POST", headers, body: "<disk><name>d</name></disk>" })
+    expect(disk.status).toBe(400)
+    expect(disk.body).toContain("Incomplete parameters")
+    const v3 = await raw(sim, "/ovirt-engine/api/vms", { headers: { ...headers, Version: "3" } })
+    expect(v3.status).toBe(400)
+  })
+})
+
+describe("Simulator: update, actions, remove", () => {
+  let sim: Sim
+  beforeAll(async () => {
+    sim = await Simulator.start({ seed: "crud", timing: FAST })
+  })
+  afterAll(() => sim.close())
+
+  it("PUT merges: members sent replace, nested structs merge, the rest stays", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const [before] = yield* system.vms.list({ search: "name=db01" })
+        const vm = system.vms.vm(before.id!)
+        const updated = yield* vm.update({ description: "resized", memory: 32 * 2 ** 30, cpu: { topology: { cores: 8 } } })
+        const clash = yield* Effect.flip(vm.update({ name: "web01" }))
+        return { before, updated, after: yield* vm.get(), clash }
+      })
+    )
+    expect(out.updated.description).toBe("resized")
+    expect(out.after.memory).toBe(32 * 2 ** 30)
+    expect(out.after.cpu?.topology).toEqual({ ...out.before.cpu?.topology, cores: 8 })
+    expect(out.after.name).toBe("db01")
+    expect(out.after.cluster?.id).toBe(out.before.cluster?.id)
+    expect(out.clash).toMatchObject({ _tag: "FaultError", code: 409 })
+  })
+
+  it("answers actions with <action><status>complete</status>, and the outputs the model declares", async () => {
+    const [vm] = await run(sim, system.vms.list({ search: "status=up", max: 1 }))
+    const ticket = await run(sim, system.vms.vm(vm.id!).ticket())
+    expect(ticket.value).toMatch(/^[0-9a-f]{12}$/)
+    expect(ticket.expiry).toBe(7200)
+    const t = JSON.parse((await token(sim)).body) as { access_token: string }
+    const answer = await raw(sim, `/ovirt-engine/api/vms/${vm.id}/reboot`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${t.access_token}`, "Content-Type": "application/xml", "Accept-Encoding": "gzip" },
+      body: "<action/>"
+    })
+    expect(answer.status).toBe(200)
+    expect(answer.type).toContain("application/xml")
+  })
+
+  it("gzips answers when asked", async () => {
+    const t = JSON.parse((await token(sim)).body) as { access_token: string }
+    const encoding = await new Promise<string | undefined>((resolve, reject) => {
+      https
+        .get(new URL("vms", `${sim.url}/`), { ca: sim.caPem, agent: false, headers: { Authorization: `Bearer ${t.access_token}`, "Accept-Encoding": "gzip" } }, (res) => {
+          res.resume()
+          resolve(res.headers["content-encoding"])
+        })
+        .on("error", reject)
+    })
+    expect(encoding).toBe("gzip")
+  })
+
+  it("DELETE removes what hangs below the object", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const [vm] = yield* system.vms.list({ search: "status=down", max: 1 })
+        const nicsBefore = yield* system.vms.vm(vm.id!).nics.list()
+        yield* system.vms.vm(vm.id!).remove()
+        const nicsAfter = yield* Effect.flip(system.vms.vm(vm.id!).nics.list())
+        return { nicsBefore: nicsBefore.length, nicsAfter: nicsAfter._tag, left: sim.objects(`vms/${vm.id}/nics`).length }
+      })
+    )
+    expect(out).toEqual({ nicsBefore: 1, nicsAfter: "NotFoundError", left: 0 })
+  })
+})
+
+describe("Simulator: lifecycle", () => {
+  let sim: Sim
+  beforeAll(async () => {
+    sim = await Simulator.start({ seed: "lifecycle", timing: FAST })
+  })
+  afterAll(() => sim.close())
+
+  it("creates a VM from a template, adds a disk and a NIC, starts, snapshots, stops and removes it", async () => {
+    const result = await run(
+      sim,
+      Effect.gen(function* () {
+        const added = yield* system.vms.add({ name: "lc1", cluster: { name: "Default" }, template: { name: "rhel-9" } })
+        expect(added.status).toBe("image_locked")
+        const vm = system.vms.vm(added.id!)
+        yield* until(vm.get(), (v) => v.status === "down")
+        const att = yield* vm.diskAttachments.add({ disk: { name: "lc1_data", provisionedSize: 2 ** 30, format: "cow" }, interface: "virtio_scsi", bootable: false })
+        expect((yield* system.disks.disk(att.disk!.id!).get()).status).toBe("locked")
+        yield* until(system.disks.disk(att.disk!.id!).get(), (d) => d.status === "ok")
+        const nic = yield* vm.nics.add({ name: "nic2", interface: "virtio" })
+        expect(nic.mac?.address).toMatch(/^56:6f:/)
+        yield* vm.start()
+        const seen = new Set<string>()
+        const up = yield* until(vm.get(), (v) => {
+          seen.add(v.status!)
+          return v.status === "up"
+        })
+        expect(up.host?.id).toBeDefined()
+        const again = yield* Effect.flip(vm.start())
+        const removeRunning = yield* Effect.flip(vm.remove())
+        const snap = yield* vm.snapshots.add({ description: "s1" })
+        yield* until(vm.snapshots.snapshot(snap.id!).get(), (s) => s.snapshotStatus === "ok")
+        yield* vm.stop()
+        yield* until(vm.get(), (v) => v.status === "down")
+        yield* vm.snapshots.snapshot(snap.id!).restore()
+        yield* until(vm.get(), (v) => v.status === "down")
+        const attachments = yield* vm.diskAttachments.list()
+        yield* vm.remove()
+        const gone = yield* Effect.flip(vm.get())
+        const diskGone = yield* Effect.flip(system.disks.disk(att.disk!.id!).get())
+        return { seen, again, removeRunning, attachments, gone, diskGone }
+      })
+    )
+    expect(result.seen.has("up")).toBe(true)
+    expect(result.again._tag).toBe("FaultError")
+    expect(result.again).toMatchObject({ code: 409, fault: { detail: "[Cannot run VM. VM is running.]" } })
+    expect(result.removeRunning).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: "[Cannot remove VM. VM is running.]" } })
+    expect(result.attachments).toHaveLength(2)
+    expect(result.gone._tag).toBe("NotFoundError")
+    expect(result.diskGone._tag).toBe("NotFoundError")
+  })
+
+  it("suspends, resumes, reboots and migrates a running VM", async () => {
+    const statuses = await run(
+      sim,
+      Effect.gen(function* () {
+        const all = yield* system.vms.list({ search: "status=up and cluster=Default" })
+        const vm = system.vms.vm(all[0].id!)
+        const from = all[0].host!.id
+        yield* vm.migrate()
+        const migrated = yield* until(vm.get(), (v) => v.status === "up")
+        yield* vm.reboot()
+        const rebooting = (yield* vm.get()).status
+        yield* until(vm.get(), (v) => v.status === "up")
+        yield* vm.suspend()
+        yield* until(vm.get(), (v) => v.status === "suspended")
+        const stopSuspended = yield* Effect.flip(vm.suspend())
+        yield* vm.start()
+        yield* until(vm.get(), (v) => v.status === "up")
+        return { from, to: migrated.host!.id, rebooting, stopSuspended }
+      })
+    )
+    expect(statuses.to).not.toBe(statuses.from)
+    expect(statuses.rebooting).toBe("reboot_in_progress")
+    expect(statuses.stopSuspended._tag).toBe("FaultError")
+  })
+
+  it("makes a template from a VM, moves a host to maintenance and back, and lists async jobs", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const down = (yield* system.vms.list({ search: "status=down" }))[0]
+        const template = yield* system.templates.add({ name: "from-vm", vm: { id: down.id! } })
+        expect(template.status).toBe("locked")
+        yield* until(system.templates.template(template.id!).get(), (t) => t.status === "ok")
+        const tplDisks = yield* system.templates.template(template.id!).diskAttachments.list()
+        const host = (yield* system.hosts.list({ search: "name=host02" }))[0]
+        yield* system.hosts.host(host.id!).deactivate()
+        yield* until(system.hosts.host(host.id!).get(), (h) => h.status === "maintenance")
+        const guests = (yield* system.vms.list()).filter((v) => v.host?.id === host.id && v.status === "up")
+        yield* system.hosts.host(host.id!).activate()
+        const back = yield* until(system.hosts.host(host.id!).get(), (h) => h.status === "up")
+        const jobs = yield* system.jobs.list()
+        return { tplDisks, guests, back, jobs }
+      })
+    )
+    expect(out.tplDisks.length).toBe(1)
+    expect(out.guests).toEqual([])
+    expect(out.back.status).toBe("up")
+    expect(out.jobs.length).toBeGreaterThan(3)
+    expect(out.jobs.some((j) => j.status === "finished")).toBe(true)
+  })
+
+  it("attaches a storage domain to a data center and activates it", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const dc = (yield* system.dataCenters.list())[0]
+        const added = yield* system.storageDomains.add({
+          name: "data3",
+          type: "data",
+          storage: { type: "nfs", address: "nfs.example.com", path: "/data3" },
+          host: { name: "host01" }
+        })
+        expect(added.status).toBe("unattached")
+        const attached = system.dataCenters.dataCenter(dc.id!).storageDomains
+        yield* attached.add({ id: added.id! })
+        const active = yield* until(attached.storageDomain(added.id!).get(), (s) => s.status === "active")
+        yield* attached.storageDomain(added.id!).deactivate()
+        const maintenance = yield* until(attached.storageDomain(added.id!).get(), (s) => s.status === "maintenance")
+        const inDc = (yield* attached.list()).map((s) => s.name)
+        return { active, maintenance, inDc }
+      })
+    )
+    expect(out.active.status).toBe("active")
+    expect(out.maintenance.status).toBe("maintenance")
+    expect(out.inDc).toContain("data3")
+  })
+})
+
+describe("Simulator: SSO", () => {
+  it("answers bad credentials with either JSON error shape, as AuthError", async () => {
+    for (const shape of ["sso", "oauth"] as const) {
+      const sim = await Simulator.start({ ssoErrorShape: shape })
+      try {
+        const answer = JSON.parse((await token(sim, "wrong")).body) as Record<string, string>
+        expect(shape === "sso" ? answer.error_code : answer.error).toBe("access_denied")
+        const exit = await Effect.runPromiseExit(
+          system.vms.list().pipe(Effect.provide(Connection.layer({ ...Simulator.connectionOptions(sim), password: "wrong" })))
+        )
+        expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("AuthError")
+      } finally {
+        await sim.close()
+      }
+    }
+  })
+
+  it("answers a missing or expired token with 401 and an HTML body", async () => {
+    const sim = await Simulator.start({ tokenLifetimeSeconds: 0 })
+    try {
+      const none = await raw(sim, "/ovirt-engine/api/vms")
+      expect(none.status).toBe(401)
+      expect(none.type).toContain("text/html")
+      const t = JSON.parse((await token(sim)).body) as { access_token: string }
+      const expired = await raw(sim, "/ovirt-engine/api/vms", { headers: { Authorization: `Bearer ${t.access_token}` } })
+      expect(expired.status).toBe(401)
+      expect(expired.body).toContain("<html>")
+    } finally {
+      await sim.close()
+    }
+  })
+
+  it("recovers transparently when every token expires mid-run, and revokes the token on close", async () => {
+    const sim = await Simulator.start({ seed: "sso" })
+    try {
+      const counts = await run(
+        sim,
+        Effect.gen(function* () {
+          const before = (yield* system.vms.list()).length
+          sim.expireTokens()
+          const after = (yield* system.vms.list()).length
+          sim.expireTokens()
+          const concurrent = yield* Effect.all(Array.from({ length: 20 }, () => system.hosts.list()), { concurrency: 20 })
+          return { before, after, concurrent: concurrent.length }
+        })
+      )
+      expect(counts).toEqual({ before: 36, after: 36, concurrent: 20 })
+      const stats = sim.stats()
+      expect(stats.tokensIssued).toBe(3)
+      expect(stats.tokensActive).toBe(0)
+      expect(stats.tokensRevoked).toBe(1)
+    } finally {
+      await sim.close()
+    }
+  })
+})
+
+describe("Simulator: fault knobs", () => {
+  let sim: Sim
+  beforeAll(async () => {
+    sim = await Simulator.start({ seed: "faults" })
+  })
+  afterAll(() => sim.close())
+
+  const failure = async <A, E>(program: Effect.Effect<A, E, Connection.Connection>, settings: Simulator.ConnectionSettings = {}) => {
+    const exit = await runExit(sim, program, { retry: false, ...settings })
+    if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${String(exit)}`)
+    return exit.cause.error as { _tag: string; code?: number }
+  }
+
+  it("a failure rate per path gives FaultError with the 5xx status, other paths unaffected", async () => {
+    sim.knobs.failures = [{ path: "vms", rate: 1, status: 503 }]
+    try {
+      expect(await failure(system.vms.list())).toMatchObject({ _tag: "FaultError", code: 503 })
+      expect((await run(sim, system.hosts.list(), { retry: false })).length).toBe(3)
+    } finally {
+      sim.knobs.failures = []
+    }
+  })
+
+  it("dropped connections give ConnectionError", async () => {
+    sim.knobs.dropRate = 1
+    try {
+      expect((await failure(system.hosts.list()))._tag).toBe("ConnectionError")
+    } finally {
+      sim.knobs.dropRate = 0
+    }
+  })
+
+  it("added latency beyond the call's timeout gives TimeoutError", async () => {
+    sim.knobs.latencyMs = 400
+    try {
+      const error = await failure(Effect.gen(function* () {
+        yield* system.hosts.list()
+        return yield* system.hosts.list({ timeout: "100 millis" })
+      }))
+      expect(error._tag).toBe("TimeoutError")
+    } finally {
+      sim.knobs.latencyMs = 0
+    }
+  })
+
+  it("a slow body still decodes (and with a short timeout fails as TimeoutError)", async () => {
+    sim.knobs.slowBodyMs = 15
+    try {
+      expect((await run(sim, system.vms.list(), { retry: false })).length).toBe(36)
+      const error = await failure(Effect.gen(function* () {
+        yield* system.hosts.list()
+        return yield* system.vms.list({ timeout: "60 millis" })
+      }))
+      expect(error._tag).toBe("TimeoutError")
+    } finally {
+      sim.knobs.slowBodyMs = 0
+    }
+  })
+
+  it("gzip when asked: compressed answers decode the same", async () => {
+    const plain = await run(sim, system.vms.list())
+    const compressed = await run(sim, system.vms.list(), { compress: true })
+    expect(compressed).toEqual(plain)
+  })
+})
+
+describe("Simulator: scale and sockets", () => {
+  it("serves 1,000 concurrent calls over connections: 4 and leaves no socket open after the scope", async () => {
+    const sim = await Simulator.start({ seed: "load" })
+    try {
+      const results = await run(
+        sim,
+        Effect.all(Array.from({ length: 1000 }, (_, i) => (i % 2 === 0 ? system.hosts.list() : system.clusters.list())), { concurrency: "unbounded" }),
+        { connections: 4 }
+      )
+      expect(results.length).toBe(1000)
+      expect(results.every((r) => r.length >= 2)).toBe(true)
+      // The pool's sockets are closed when the scope closes; give the server a moment to see the FINs.
+      for (let i = 0; i < 100 && sim.stats().openConnections > 0; i++) await new Promise((r) => setTimeout(r, 20))
+      expect(sim.stats().openConnections).toBe(0)
+      expect(sim.stats().tokensRevoked).toBe(1)
+    } finally {
+      await sim.close()
+    }
+  })
+
+  it("builds a 10,000-VM inventory and lists it", async () => {
+    const sim = await Simulator.start({ seed: "big", vms: 10_000 })
+    try {
+      const vms = await run(sim, system.vms.list())
+      expect(vms.length).toBe(10_000)
+      expect(new Set(vms.map((v) => v.name)).size).toBe(10_000)
+    } finally {
+      await sim.close()
+    }
+  })
+
+  it("Simulator.layer provides a Connection and the simulator for the scope", async () => {
+    const out = await Effect.runPromise(
+      Effect.gen(function* () {
+        const sim = yield* Simulator.SimulatorTag
+        const connection = yield* Connection.Connection
+        const vms = yield* system.vms.list({ max: 3 })
+        return { url: connection.url, simUrl: sim.url, count: vms.length }
+      }).pipe(Effect.provide(Simulator.layer({ seed: "layer" })))
+    )
+    expect(out.url).toBe(out.simUrl)
+    expect(out.count).toBe(3)
+    // `effect-ovirt/testing` offers the same namespace.
+    expect(Testing.Simulator.layer).toBe(Simulator.layer)
+    expect(Testing.Simulator.make).toBe(Simulator.make)
+  })
+})
