@@ -11,18 +11,11 @@ import { compare, generateAll, generatedFile, write } from "../codegen/emit.js"
 import { generators } from "../codegen/generators.js"
 import { defaultModelPath, loadModel, type Model } from "../codegen/model.js"
 import { identifier, renames, resetRenames } from "../codegen/naming.js"
+import { sharedPresent } from "./support/shared.js"
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const modelPath = defaultModelPath()
-const present = fs.existsSync(modelPath)
-
-if (!present) {
-  if (process.env.CI) {
-    it("finds the oVirt API model", () => expect.fail(`${modelPath} is missing (CI must check out ../shared)`))
-  } else {
-    console.warn(`codegen.test: skipping the in-sync check, ${modelPath} not found (keep ../shared beside the checkout)`)
-  }
-}
+const present = sharedPresent(modelPath, "the generated-output-in-sync check")
 
 describe.skipIf(!present)("generated output", () => {
   const model = present ? loadModel(modelPath) : undefined

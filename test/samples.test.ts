@@ -6,23 +6,15 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Exit, type Schema } from "effect"
 import { describe, expect, it } from "vitest"
 import { DecodeError } from "../src/core/Errors.js"
 import * as Xml from "../src/core/Xml.js"
 import * as Types from "../src/types/index.js"
+import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 
-const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "samples")
-const present = fs.existsSync(path.join(samplesDir, "index.json"))
-
-if (!present) {
-  if (process.env.CI) {
-    it("finds the sample documents", () => expect.fail(`${samplesDir} is missing (CI must have ../shared beside the checkout)`))
-  } else {
-    console.warn(`samples.test: skipping, ${samplesDir} not found (keep ../shared beside the checkout)`)
-  }
-}
+const samplesDir = ovirtApiPath("samples")
+const present = sharedPresent(path.join(samplesDir, "index.json"), "the sample documents' tests")
 
 interface SampleEntry {
   readonly file: string

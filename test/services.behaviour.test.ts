@@ -4,19 +4,17 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Chunk, Effect, Either, ManagedRuntime, Stream } from "effect"
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest"
 import * as Connection from "../src/core/Connection.js"
 import type { OvirtError } from "../src/core/Errors.js"
 import * as VmsService from "../src/services/generated/VmsService.js"
 import { service, system } from "../src/services/index.js"
+import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 import { type RecordedRequest, sendXml, startServer, type TestServer } from "./support/TestServer.js"
 
-const samples = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "samples")
-const present = fs.existsSync(samples)
-if (!present && process.env.CI) throw new Error(`CI: the samples are missing at ${samples}`)
-if (!present) console.warn(`skipping the services behaviour tests: ${samples} not found (keep ../shared beside the checkout)`)
+const samples = ovirtApiPath("samples")
+const present = sharedPresent(samples, "the services behaviour tests")
 const sample = (file: string): string => fs.readFileSync(path.join(samples, file), "utf8")
 
 interface Answer {

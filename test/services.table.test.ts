@@ -6,14 +6,13 @@
  * property path give the same ref.
  */
 import * as fs from "node:fs"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Effect, Either, Equal, ManagedRuntime, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Connection from "../src/core/Connection.js"
 import * as Services from "../src/services/generated/index.js"
 import { service, system } from "../src/services/index.js"
 import type { ServiceRef } from "../src/services/index.js"
+import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 import { type RecordedRequest, sendXml, startServer, type TestServer } from "./support/TestServer.js"
 
 // ---------------------------------------------------------------------------------------------
@@ -83,10 +82,8 @@ interface Model {
   readonly services: ReadonlyArray<Service>
 }
 
-const modelPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "model.json")
-const present = fs.existsSync(modelPath)
-if (!present && process.env.CI) throw new Error(`CI: the oVirt API model is missing at ${modelPath}`)
-if (!present) console.warn(`skipping the services table test: ${modelPath} not found (keep ../shared beside the checkout)`)
+const modelPath = ovirtApiPath("model.json")
+const present = sharedPresent(modelPath, "the services table test")
 const model: Model = present
   ? (JSON.parse(fs.readFileSync(modelPath, "utf8")) as Model)
   : { root: "", wire: { successStatus: {} }, enums: [], structs: [], services: [] }

@@ -4,13 +4,12 @@
  * decodes and encodes a value that sets all of its members.
  */
 import * as fs from "node:fs"
-import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Arbitrary, FastCheck, Pretty, Schema } from "effect"
 import { describe, expect, expectTypeOf, it } from "vitest"
 import { StructNameAnnotationId } from "../src/core/Metadata.js"
 import * as Metadata from "../src/types/generated/metadata.js"
 import * as Types from "../src/types/index.js"
+import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 
 interface Member {
   readonly words: ReadonlyArray<string>
@@ -35,19 +34,12 @@ interface Enum {
   readonly values: ReadonlyArray<{ readonly name: string }>
 }
 
-const modelPath = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "model.json")
-const present = fs.existsSync(modelPath)
+const modelPath = ovirtApiPath("model.json")
+const present = sharedPresent(modelPath, "the checks of the types against the model")
 const model: { readonly structs: ReadonlyArray<Struct>; readonly enums: ReadonlyArray<Enum> } = present
   ? JSON.parse(fs.readFileSync(modelPath, "utf8"))
   : { structs: [], enums: [] }
 
-if (!present) {
-  if (process.env.CI) {
-    it("finds the oVirt API model", () => expect.fail(`${modelPath} is missing (CI must check out ../shared)`))
-  } else {
-    console.warn(`types.test: skipping model checks, ${modelPath} not found (keep ../shared beside the checkout)`)
-  }
-}
 
 const exported = Types as unknown as Readonly<Record<string, unknown>>
 const byName = new Map(model.structs.map((s) => [s.name, s]))

@@ -5,12 +5,12 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import { Chunk, Effect, Exit, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { DecodeError } from "../src/core/Errors.js"
 import * as Xml from "../src/core/Xml.js"
 import * as Types from "../src/types/index.js"
+import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 
@@ -112,15 +112,8 @@ describe("decodeStream", () => {
   })
 })
 
-const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "samples")
-const present = fs.existsSync(path.join(samplesDir, "0002.xml"))
-if (!present) {
-  if (process.env.CI) {
-    it("finds the sample documents", () => expect.fail(`${samplesDir} is missing (CI must have ../shared beside the checkout)`))
-  } else {
-    console.warn(`xml-stream.test: skipping the sample split test, ${samplesDir} not found`)
-  }
-}
+const samplesDir = ovirtApiPath("samples")
+const present = sharedPresent(path.join(samplesDir, "0002.xml"), "the sample split test")
 
 describe.skipIf(!present)("decodeStream on a sample collection", () => {
   it("0002.xml split at every byte offset gives what decodeListAs gives", () => {

@@ -7,12 +7,12 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { fileURLToPath } from "node:url"
 import fc from "fast-check"
 import { SaxesParser } from "saxes"
 import { describe, expect, it } from "vitest"
 import { XmlSyntaxFailure } from "../src/core/xml/Failure.js"
 import { type TokenHandler, Tokenizer } from "../src/core/xml/Tokenizer.js"
+import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 
 type Event = readonly ["start", string, ReadonlyArray<readonly [string, string]>] | readonly ["end"] | readonly ["text", string]
 
@@ -117,15 +117,8 @@ const agree = (text: string, chunks: ReadonlyArray<string> = [text]): void => {
   }
 }
 
-const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "shared", "ovirt-api", "samples")
-const present = fs.existsSync(path.join(samplesDir, "index.json"))
-if (!present) {
-  if (process.env.CI) {
-    it("finds the sample documents", () => expect.fail(`${samplesDir} is missing (CI must have ../shared beside the checkout)`))
-  } else {
-    console.warn(`xml-tokenizer.test: skipping the sample comparison, ${samplesDir} not found`)
-  }
-}
+const samplesDir = ovirtApiPath("samples")
+const present = sharedPresent(path.join(samplesDir, "index.json"), "the tokenizer's comparison on the samples")
 
 describe.skipIf(!present)("tokenizer on the sample documents", () => {
   const files = present ? fs.readdirSync(samplesDir).filter((f) => f.endsWith(".xml")) : []
