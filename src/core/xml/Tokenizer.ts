@@ -14,7 +14,7 @@
  * whitespace and unknown subtrees cost a scan, not an allocation.
  */
 import { XmlSyntaxFailure } from "./Failure.js"
-import { names } from "./Names.js"
+import { names, sameChars } from "./Names.js"
 
 export interface TokenHandler {
   /** Whether text of the current element is needed; read before each text segment. */
@@ -43,9 +43,6 @@ const EQ = 61
 const QUOT = 34
 const APOS = 39
 const NOT_FOUND = 0x7fffffff
-/** Attribute value characters that need no work (sticky: matched from `lastIndex`). */
-const PLAIN_DOUBLE_QUOTED = /[^"<&\t\n\r]*/y
-const PLAIN_SINGLE_QUOTED = /[^'<&\t\n\r]*/y
 
 const isWhitespace = (c: number): boolean => c === 32 || c === 10 || c === 9 || c === 13
 
@@ -95,10 +92,14 @@ export class Tokenizer {
   private readonly attrs: Array<string> = []
   private rootSeen = false
   private rootClosed = false
-  // Next positions of '&', '\r' and ']]>' at or after the last search: each is searched once per
-  // buffer region instead of once per text segment.
+  // Next positions of '<', '&', '\r', '\n', '\t' and ']]>' at or after the last search: each is
+  // searched once per buffer region instead of once per text segment or attribute value. `ltAt`
+  // found while checking a tag's attribute values is also where the next token starts.
+  private ltAt = -1
   private ampAt = -1
   private crAt = -1
+  private lfAt = -1
+  private tabAt = -1
   private cdEndAt = -1
 
   constructor(private readonly handler: TokenHandler) {}
@@ -112,7 +113,7 @@ export class Tokenizer {
     this.consumed += this.pos
     this.buf = rest > 0 ? this.buf.slice(this.pos) + chunk : chunk
     this.pos = 0
-    this.ampAt = this.crAt = this.cdEndAt = -1
+    this.ltAt = this.ampAt = this.crAt = this.lfAt = this.tabAt = this.cdEndAt = -1
     this.run(false)
   }
 
@@ -137,8 +138,9 @@ export class Tokenizer {
     const len = buf.length
     let pos = this.pos
     while (pos < len) {
-      const lt = buf.indexOf("<", pos)
-      if (lt === -1) {
+      if (this.ltAt < pos) this.ltAt = indexOrMax(buf, "<", pos)
+      const lt = this.ltAt
+      if (lt === NOT_FOUND) {
         if (!final) break
         this.textSegment(pos, len)
         pos = len
@@ -264,11 +266,14 @@ export class Tokenizer {
       if (!spaced) this.fail(`expected whitespace before an attribute of <${name}>`, i)
       if (!isNameStart(c)) this.fail(`invalid attribute name in <${name}>`, i)
       const nameStart = i
-      i++
-      while (i < len && isNameChar(buf.charCodeAt(i))) i++
+      let attrHash = c
+      c = buf.charCodeAt(++i)
+      while (i < len && isNameChar(c)) {
+        attrHash = (Math.imul(attrHash, 31) + c) | 0
+        c = buf.charCodeAt(++i)
+      }
       if (i >= len) return -1
-      const attrName = names.intern(buf, nameStart, i)
-      c = buf.charCodeAt(i)
+      const attrName = names.internHashed(buf, nameStart, i, attrHash)
       while (isWhitespace(c)) c = buf.charCodeAt(++i)
       if (i >= len) return -1
       if (c !== EQ) this.fail(`expected '=' after attribute ${attrName} of <${name}>`, i)
@@ -279,14 +284,18 @@ export class Tokenizer {
       const valueStart = i + 1
       const valueEnd = buf.indexOf(c === QUOT ? '"' : "'", valueStart)
       if (valueEnd === -1) return -1
-      // one native scan says whether the value holds anything but plain characters
-      const plain = c === QUOT ? PLAIN_DOUBLE_QUOTED : PLAIN_SINGLE_QUOTED
-      plain.lastIndex = valueStart
-      plain.test(buf)
-      const special = plain.lastIndex < valueEnd
-      if (special) {
-        const at = buf.indexOf("<", valueStart)
-        if (at !== -1 && at < valueEnd) this.fail(`'<' in the value of attribute ${attrName}`, at)
+      // the cached next positions say whether the value holds anything but plain characters
+      // (no per-value scan: the next '<' and '\n' are usually just past the tag)
+      if (this.ltAt < valueStart) this.ltAt = indexOrMax(buf, "<", valueStart)
+      if (this.ltAt < valueEnd) this.fail(`'<' in the value of attribute ${attrName}`, this.ltAt)
+      if (this.ampAt < valueStart) this.ampAt = indexOrMax(buf, "&", valueStart)
+      let special = this.ampAt < valueEnd
+      if (!special && !skipping) {
+        // whitespace to normalise matters only for a value that is kept
+        if (this.lfAt < valueStart) this.lfAt = indexOrMax(buf, "\n", valueStart)
+        if (this.tabAt < valueStart) this.tabAt = indexOrMax(buf, "\t", valueStart)
+        if (this.crAt < valueStart) this.crAt = indexOrMax(buf, "\r", valueStart)
+        special = this.lfAt < valueEnd || this.tabAt < valueEnd || this.crAt < valueEnd
       }
       let value = ""
       if (special) {
@@ -319,7 +328,7 @@ export class Tokenizer {
     const stack = this.stack
     const open = stack.length > 0 ? stack[stack.length - 1] : undefined
     // fast path: `</name>` right after the name
-    if (open !== undefined && buf.charCodeAt(lt + 2 + open.length) === GT && buf.startsWith(open, lt + 2)) {
+    if (open !== undefined && buf.charCodeAt(lt + 2 + open.length) === GT && sameChars(buf, lt + 2, open)) {
       this.close()
       return lt + 3 + open.length
     }
