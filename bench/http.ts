@@ -1,0 +1,128 @@
+/**
+ * `npm run bench` (second part): the SDK's HTTP path against the raw HTTP client it is built on.
+ *
+ * One server process answers every GET with the same realistic VM (about 11 KB of XML, as in the decode
+ * benchmark). From this process, with 8 sockets and 8 requests in flight, in interleaved rounds:
+ *   - undici `request` (the raw client) reading the body as text;
+ *   - the same plus `Xml.decodeAs(Types.Vm)` (what the SDK must do at least);
+ *   - `Connection.send` (the SDK's transport: headers, token, timeout, retries, spans, error mapping);
+ *   - `system.vms.vm(id).get()` (the whole service call, decoded to a `Types.Vm`).
+ * Ratios are what matter on a noisy machine: they come from the same run.
+ * Options: `--requests N` per round (default 4000), `--rounds N` (default 3).
+ */
+import { spawn } from "node:child_process"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { Effect, ManagedRuntime } from "effect"
+import { Agent, request } from "undici"
+import * as Connection from "../src/core/Connection.js"
+import * as Xml from "../src/core/Xml.js"
+import { system } from "../src/services/index.js"
+import { makeCertificates } from "../src/simulator/Certificates.js"
+import * as Types from "../src/types/index.js"
+import { vmsXml, XML_HEAD, XML_TAIL } from "./vmsDocument.js"
+
+const args = process.argv.slice(2)
+const option = (name: string, fallback: number): number => {
+  const at = args.indexOf(name)
+  return at >= 0 && at + 1 < args.length ? Number(args[at + 1]) : fallback
+}
+const requests = option("--requests", 4000)
+const rounds = option("--rounds", 3)
+const sockets = 8
+const line = (text = ""): void => {
+  process.stdout.write(`${text}\n`)
+}
+
+/** One VM as the engine answers `GET /vms/{id}?all_content=true`. */
+const vmDocument = (): string => {
+  const doc = vmsXml(1)
+  return '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + doc.slice(XML_HEAD.length, doc.length - XML_TAIL.length)
+}
+
+const startServer = async (dir: string): Promise<{ readonly port: number; readonly stop: () => void }> => {
+  const child = spawn(process.execPath, [fileURLToPath(new URL("httpServer.mjs", import.meta.url)), dir], {
+    stdio: ["ignore", "pipe", "inherit"]
+  })
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (data: Buffer) => resolve(Number(data.toString().trim())))
+    child.once("exit", (code) => reject(new Error(`the benchmark server exited (${code})`)))
+  })
+  return { port, stop: () => child.kill("SIGTERM") }
+}
+
+/** Runs `one` `count` times with `concurrency` in flight; milliseconds. */
+const pool = async (count: number, concurrency: number, one: () => Promise<unknown>): Promise<number> => {
+  let next = 0
+  const started = performance.now()
+  await Promise.all(Array.from({ length: concurrency }, async () => {
+    while (next++ < count) await one()
+  }))
+  return performance.now() - started
+}
+
+const main = async (): Promise<void> => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-ovirt-bench-"))
+  const certificates = makeCertificates()
+  const body = vmDocument()
+  fs.writeFileSync(path.join(dir, "key.pem"), certificates.keyPem)
+  fs.writeFileSync(path.join(dir, "cert.pem"), certificates.certPem)
+  fs.writeFileSync(path.join(dir, "body.xml"), body)
+  const server = await startServer(dir)
+  const apiUrl = `https://127.0.0.1:${server.port}/ovirt-engine/api`
+  const agent = new Agent({ connections: sockets, connect: { ca: certificates.caPem } })
+  const runtime = ManagedRuntime.make(
+    Connection.layer({ url: apiUrl, token: "bench-token", caCerts: certificates.caPem, connections: sockets, compress: false })
+  )
+  const decode = Xml.decodeAs(Types.Vm)
+  try {
+    const raw = async (): Promise<string> => {
+      const answer = await request(`${apiUrl}/vms/123`, {
+        dispatcher: agent,
+        headers: { accept: "application/xml", version: "4", authorization: "Bearer bench-token" }
+      })
+      if (answer.statusCode !== 200) throw new Error(`status ${answer.statusCode}`)
+      return answer.body.text()
+    }
+    const sdkSend = Connection.Connection.pipe(Effect.flatMap((c) => c.send({ method: "GET", path: "vms/123" })))
+    const sdkGet = system.vms.vm("123").get()
+    /** The SDK's calls run as Effect programs do: many fibers in one runtime, `concurrency` at a time. */
+    const inEffect = (one: Effect.Effect<unknown, unknown, Connection.Connection>) => (count: number): Promise<number> => {
+      const started = performance.now()
+      return runtime.runPromise(Effect.forEach(Array.from({ length: count }), () => one, { concurrency: sockets, discard: true }))
+        .then(() => performance.now() - started)
+    }
+    const contenders: ReadonlyArray<readonly [string, (count: number) => Promise<number>]> = [
+      ["undici request (raw)", (count) => pool(count, sockets, raw)],
+      ["undici + Xml.decodeAs(Vm)", (count) => pool(count, sockets, async () => Effect.runSync(decode(await raw())))],
+      ["Connection.send", inEffect(sdkSend)],
+      ["system.vms.vm(id).get()", inEffect(sdkGet)]
+    ]
+    // warm up: sockets open, code optimised
+    for (const [, run] of contenders) await run(500)
+    const best = new Map<string, number>()
+    for (let round = 0; round < rounds; round++) {
+      for (const [name, run] of contenders) {
+        best.set(name, Math.min(best.get(name) ?? Infinity, await run(requests)))
+      }
+    }
+    const rate = (name: string): number => requests / ((best.get(name) ?? Infinity) / 1000)
+    line(`HTTP: GET of one ${(Buffer.byteLength(body) / 1024).toFixed(1)} KB VM over HTTPS on loopback, ${sockets} sockets, ${sockets} in flight, ` +
+      `best of ${rounds} interleaved rounds of ${requests} (server in its own process):`)
+    for (const [name] of contenders) {
+      line(`  ${name.padEnd(28)} ${rate(name).toFixed(0).padStart(6)} requests/s  ${(1e6 / rate(name)).toFixed(0).padStart(5)} µs per request`)
+    }
+    const ratio = (a: string, b: string): string => (rate(b) / rate(a)).toFixed(2)
+    line(`  time per request, SDK transport / raw undici:            ${ratio("Connection.send", "undici request (raw)")}x`)
+    line(`  time per request, SDK service call / raw undici + decode: ${ratio("system.vms.vm(id).get()", "undici + Xml.decodeAs(Vm)")}x`)
+  } finally {
+    await runtime.dispose()
+    await agent.close()
+    server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
