@@ -176,7 +176,10 @@ export class ListDecoder {
 
   constructor(structName: string, options?: DecodeOptions) {
     const struct = structOf(structName)
-    this.reader = new Reader(catalog(), listMode(struct, options), readerOptions(options), (item) => this.out.push(item))
+    // items are handed out while later chunks arrive: they must not pin the chunks' text
+    this.reader = new Reader(catalog(), listMode(struct, options), { ...readerOptions(options), ownStrings: true }, (item) =>
+      this.out.push(item)
+    )
     this.tokenizer = new Tokenizer(this.reader)
   }
 

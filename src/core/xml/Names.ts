@@ -71,5 +71,8 @@ export const sameChars = (buf: string, at: number, name: string): boolean => {
   return true
 }
 
-/** A copy of `s` that does not share the memory of the string it was sliced from. */
-const flatten = (s: string): string => (s.length < 13 ? s : (" " + s).slice(1))
+/**
+ * A copy of `s` that does not share the memory of the string it was sliced from (V8 makes a slice
+ * of 13 or more characters a view that keeps its whole parent alive).
+ */
+export const flatten = (s: string): string => (s.length < 13 ? s : (" " + s).slice(1))

@@ -8,6 +8,7 @@
 import type { ListLink } from "../../types/ListLink.js"
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { shorten, XmlValueFailure } from "./Failure.js"
+import { flatten } from "./Names.js"
 import { parseBoolean, parseDate, parseDecimal, parseInteger } from "./Primitives.js"
 import type { TokenHandler } from "./Tokenizer.js"
 
@@ -16,6 +17,11 @@ export interface ReaderOptions {
   readonly strict?: boolean | undefined
   /** Called with the path (no indexes) and a short description of each unknown thing skipped. */
   readonly onUnknown?: ((path: string, what: string) => void) | undefined
+  /**
+   * Copy the strings kept in values instead of slicing them from the text (streaming): a slice
+   * keeps the whole chunk it came from alive, so an item kept by the caller would pin its chunks.
+   */
+  readonly ownStrings?: boolean | undefined
 }
 
 /** What the root element must be. */
@@ -104,6 +110,7 @@ export class Reader implements TokenHandler {
   private depth = 0
   private readonly strict: boolean
   private readonly wantsDetails: boolean
+  private readonly ownStrings: boolean
 
   constructor(
     private readonly catalog: Catalog,
@@ -114,6 +121,7 @@ export class Reader implements TokenHandler {
   ) {
     this.strict = options.strict === true
     this.wantsDetails = this.strict || options.onUnknown !== undefined
+    this.ownStrings = options.ownStrings === true
   }
 
   startElement(name: string, nameId: number, attrs: ReadonlyArray<string>, count: number): void {
@@ -314,7 +322,7 @@ export class Reader implements TokenHandler {
     for (let k = 0; k < count; k += 2) {
       const name = attrs[k]
       if (name === "href") {
-        obj.href = attrs[k + 1]
+        obj.href = this.keep(attrs[k + 1])
         continue
       }
       const m = struct.attributes.get(name)
@@ -329,7 +337,7 @@ export class Reader implements TokenHandler {
     let href: string | undefined
     for (let k = 0; k < count; k += 2) {
       if (attrs[k] === "rel") rel = attrs[k + 1]
-      else if (attrs[k] === "href") href = attrs[k + 1]
+      else if (attrs[k] === "href") href = this.keep(attrs[k + 1])
       else this.quiet() || this.unknown(`${this.path(false)}/link/@${attrs[k]}`, "unknown attribute of a link")
     }
     const m = rel === undefined ? undefined : top.struct!.rels.get(rel)
@@ -391,12 +399,17 @@ export class Reader implements TokenHandler {
     this.options.onUnknown?.(path, what)
   }
 
+  /** A string as stored in a value: see `ReaderOptions.ownStrings`. */
+  private keep(text: string): string {
+    return this.ownStrings ? flatten(text) : text
+  }
+
   /** Text to the member's type; a malformed value fails with its path and text. */
   private convert(m: CompiledMember, text: string, attribute?: string): unknown {
     let value: unknown
     switch (m.kind) {
       case ValueKind.String:
-        return text
+        return this.keep(text)
       case ValueKind.Boolean:
         value = parseBoolean(text)
         break
@@ -416,9 +429,9 @@ export class Reader implements TokenHandler {
           if (!m.enumValues!.has(trimmed)) {
             this.quiet() || this.unknown(this.path(false) + (attribute === undefined ? "" : `/@${attribute}`), `unknown ${m.type} value '${shorten(trimmed)}'`)
           }
-          return trimmed
+          return this.keep(trimmed)
         }
-        return text
+        return this.keep(text)
       case ValueKind.Struct:
         return undefined
     }
