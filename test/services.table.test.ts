@@ -5,88 +5,19 @@
  * codec) decodes to the declared result shape. Every locator is checked too: `service(path)` and the
  * property path give the same ref.
  */
-import * as fs from "node:fs"
 import { Effect, Either, Equal, ManagedRuntime, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import * as Connection from "../src/core/Connection.js"
 import * as Services from "../src/services/generated/index.js"
 import { service, system } from "../src/services/index.js"
 import type { ServiceRef } from "../src/services/index.js"
-import { ovirtApiPath, sharedPresent } from "./support/shared.js"
+import { loadModel, type Member, type Method, type Parameter, type Service, type Struct } from "./support/model.js"
 import { type RecordedRequest, sendXml, startServer, type TestServer } from "./support/TestServer.js"
 
 // ---------------------------------------------------------------------------------------------
 // the model, read as plain JSON (its README is the spec)
 
-interface Member {
-  readonly name: string
-  readonly xml: string
-  readonly xmlAttribute: boolean
-  readonly xmlItem?: string
-  readonly type: string
-  readonly typeKind: "primitive" | "enum" | "struct"
-  readonly list: boolean
-}
-interface Struct {
-  readonly name: string
-  readonly xml: string
-  readonly xmlPlural: string | null
-  readonly base: string | null
-  readonly attributes: ReadonlyArray<Member>
-  readonly links: ReadonlyArray<Member>
-}
-interface Parameter {
-  readonly name: string
-  readonly type: string
-  readonly typeKind: "primitive" | "enum" | "struct"
-  readonly list: boolean
-  readonly in: boolean
-  readonly out: boolean
-  readonly query: string | null
-  readonly xml: string | null
-}
-interface Method {
-  readonly name: string
-  readonly words: ReadonlyArray<string>
-  readonly kind: "get" | "list" | "add" | "update" | "remove" | "action"
-  readonly http: string
-  readonly path: string | null
-  readonly signatureOf?: string
-  readonly bodyParameter: string | null
-  readonly responseParameter: string | null
-  readonly requestTag: string | null
-  readonly responseTag: string | null
-  readonly actionResultMember: string | null
-  readonly parameters: ReadonlyArray<Parameter>
-  readonly constraints?: {
-    readonly mandatory?: ReadonlyArray<string>
-    readonly or?: ReadonlyArray<{ readonly mandatory: boolean; readonly paths: ReadonlyArray<string> }>
-  }
-}
-interface Locator {
-  readonly name: string
-  readonly service: string
-  readonly path: string
-  readonly parameters: ReadonlyArray<unknown>
-}
-interface Service {
-  readonly name: string
-  readonly methods: ReadonlyArray<Method>
-  readonly locators: ReadonlyArray<Locator>
-}
-interface Model {
-  readonly root: string
-  readonly wire: { readonly successStatus: Readonly<Record<string, ReadonlyArray<number>>> }
-  readonly enums: ReadonlyArray<{ readonly name: string; readonly values: ReadonlyArray<{ readonly name: string }> }>
-  readonly structs: ReadonlyArray<Struct>
-  readonly services: ReadonlyArray<Service>
-}
-
-const modelPath = ovirtApiPath("model.json")
-const present = sharedPresent(modelPath, "the services table test")
-const model: Model = present
-  ? (JSON.parse(fs.readFileSync(modelPath, "utf8")) as Model)
-  : { root: "", wire: { successStatus: {} }, enums: [], structs: [], services: [] }
+const { present, model } = loadModel("the services table test")
 
 const structs = new Map(model.structs.map((s) => [s.name, s]))
 const enums = new Map(model.enums.map((e) => [e.name, e]))

@@ -3,43 +3,14 @@
  * every struct and enum is exported with every member, base members included, and every struct Schema
  * decodes and encodes a value that sets all of its members.
  */
-import * as fs from "node:fs"
 import { Arbitrary, FastCheck, Pretty, Schema } from "effect"
 import { describe, expect, expectTypeOf, it } from "vitest"
 import { StructNameAnnotationId } from "../src/core/Metadata.js"
 import * as Metadata from "../src/types/generated/metadata.js"
 import * as Types from "../src/types/index.js"
-import { ovirtApiPath, sharedPresent } from "./support/shared.js"
+import { loadModel, type Member, type Struct } from "./support/model.js"
 
-interface Member {
-  readonly words: ReadonlyArray<string>
-  readonly xml: string
-  readonly xmlAttribute: boolean
-  readonly xmlItem?: string
-  readonly rel?: string
-  readonly type: string
-  readonly typeKind: "primitive" | "enum" | "struct"
-  readonly list: boolean
-}
-interface Struct {
-  readonly name: string
-  readonly xml: string
-  readonly xmlPlural: string | null
-  readonly base: string | null
-  readonly attributes: ReadonlyArray<Member>
-  readonly links: ReadonlyArray<Member & { readonly rel?: string }>
-}
-interface Enum {
-  readonly name: string
-  readonly values: ReadonlyArray<{ readonly name: string }>
-}
-
-const modelPath = ovirtApiPath("model.json")
-const present = sharedPresent(modelPath, "the checks of the types against the model")
-const model: { readonly structs: ReadonlyArray<Struct>; readonly enums: ReadonlyArray<Enum> } = present
-  ? JSON.parse(fs.readFileSync(modelPath, "utf8"))
-  : { structs: [], enums: [] }
-
+const { present, model } = loadModel("the checks of the types against the model")
 
 const exported = Types as unknown as Readonly<Record<string, unknown>>
 const byName = new Map(model.structs.map((s) => [s.name, s]))
