@@ -337,6 +337,158 @@ describe("Simulator: lifecycle", () => {
   })
 })
 
+/** The distinct statuses `get` shows, in order, polled every 5 ms until `last` (a sequence, not "seen once"). */
+const statuses = <E, R>(get: Effect.Effect<{ readonly status?: string }, E, R>, last: string) =>
+  Effect.gen(function* () {
+    const seen: Array<string> = []
+    for (;;) {
+      const status = (yield* get).status!
+      if (seen[seen.length - 1] !== status) seen.push(status)
+      if (status === last) return seen
+      yield* Effect.sleep("5 millis")
+    }
+  })
+
+describe("Simulator: transitions", () => {
+  // Each step lasts long enough (>= 150 ms) to be seen by polling every 5 ms over loopback.
+  const SLOW = { vmStart: 600, vmStop: 400, lock: 200, host: 300 }
+  let sim: Sim
+  beforeAll(async () => {
+    sim = await Simulator.start({ seed: "transitions", timing: SLOW })
+  })
+  afterAll(() => sim.close())
+
+  const firstVm = (search: string) => Effect.map(system.vms.list({ search, max: 1 }), (vms) => system.vms.vm(vms[0].id!))
+
+  it("a VM stopped right after start stays down: the start's pending steps are cancelled", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const vm = yield* firstVm("status=down")
+        yield* vm.start()
+        yield* vm.stop()
+        const stopping = (yield* vm.get()).status
+        // Well past the start's powering_up (180 ms) and up (600 ms) steps.
+        yield* Effect.sleep("900 millis")
+        const later = yield* vm.get()
+        yield* Effect.sleep("300 millis")
+        return { stopping, later: later.status, host: later.host, still: (yield* vm.get()).status }
+      })
+    )
+    expect(out).toEqual({ stopping: "powering_down", later: "down", host: undefined, still: "down" })
+  })
+
+  it("stop wins over a reboot or a migration in progress, and settle() ends in the last state asked for", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const [a, b] = yield* system.vms.list({ search: "status=up and cluster=Default", max: 2 })
+        const rebooted = system.vms.vm(a.id!)
+        const migrated = system.vms.vm(b.id!)
+        yield* rebooted.reboot()
+        yield* rebooted.stop()
+        yield* migrated.migrate()
+        yield* migrated.stop()
+        yield* Effect.sleep("700 millis")
+        const waited = [(yield* rebooted.get()).status, (yield* migrated.get()).status]
+        // The same through settle(): a start then a stop, finished at once, ends down.
+        const c = yield* firstVm("status=down")
+        yield* c.start()
+        yield* c.stop()
+        sim.settle()
+        const settled = yield* c.get()
+        return { waited, settled: settled.status, host: settled.host }
+      })
+    )
+    expect(out).toEqual({ waited: ["down", "down"], settled: "down", host: undefined })
+  })
+
+  it("start goes wait_for_launch -> powering_up -> up; stop and shutdown go powering_down -> down", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const vm = yield* firstVm("status=down")
+        yield* vm.start()
+        const start = yield* statuses(vm.get(), "up")
+        yield* vm.stop()
+        const stop = yield* statuses(vm.get(), "down")
+        yield* vm.start()
+        yield* statuses(vm.get(), "up")
+        yield* vm.shutdown()
+        const shutdown = yield* statuses(vm.get(), "down")
+        return { start, stop, shutdown }
+      })
+    )
+    expect(out).toEqual({
+      start: ["wait_for_launch", "powering_up", "up"],
+      stop: ["powering_down", "down"],
+      shutdown: ["powering_down", "down"]
+    })
+  })
+
+  it("a locked disk or snapshot cannot be removed, nor a locked snapshot restored: 409 until unlocked", async () => {
+    sim.setTiming({ lock: 60_000 })
+    try {
+      const out = await run(
+        sim,
+        Effect.gen(function* () {
+          const vm = yield* firstVm("status=down")
+          const att = yield* vm.diskAttachments.add({ disk: { name: "locked1", provisionedSize: 2 ** 30, format: "cow" }, interface: "virtio_scsi", bootable: false })
+          const disk = yield* system.disks.disk(att.disk!.id!).get()
+          const removeDisk = yield* Effect.flip(system.disks.disk(disk.id!).remove())
+          const snap = yield* vm.snapshots.add({ description: "locked" })
+          const ref = vm.snapshots.snapshot(snap.id!)
+          const removeSnap = yield* Effect.flip(ref.remove())
+          const restore = yield* Effect.flip(ref.restore())
+          sim.settle()
+          const unlocked = [(yield* system.disks.disk(disk.id!).get()).status, (yield* ref.get()).snapshotStatus]
+          yield* ref.restore()
+          yield* system.disks.disk(disk.id!).remove()
+          return { disk: disk.status, snap: snap.snapshotStatus, removeDisk, removeSnap, restore, unlocked }
+        })
+      )
+      expect(out.disk).toBe("locked")
+      expect(out.snap).toBe("locked")
+      expect(out.removeDisk).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: expect.stringContaining("Cannot remove Virtual Disk") } })
+      expect(out.removeSnap).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: "[Cannot remove Snapshot. Snapshot is currently being created.]" } })
+      expect(out.restore).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: expect.stringMatching(/^\[Cannot revert to Snapshot\. Snapshot is currently being created/) } })
+      expect(out.unlocked).toEqual(["ok", "ok"])
+    } finally {
+      sim.setTiming({ lock: SLOW.lock })
+      sim.settle()
+    }
+  })
+
+  it("activates a storage domain in maintenance: activating -> active, and a second activate is a 409", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const dc = (yield* system.dataCenters.list())[0]
+        const attached = system.dataCenters.dataCenter(dc.id!).storageDomains
+        const added = yield* system.storageDomains.add({
+          name: "data9",
+          type: "data",
+          storage: { type: "nfs", address: "nfs.example.com", path: "/data9" },
+          host: { name: "host01" }
+        })
+        yield* attached.add({ id: added.id! })
+        const ref = attached.storageDomain(added.id!)
+        const attach = yield* statuses(ref.get(), "active")
+        yield* ref.deactivate()
+        const deactivate = yield* statuses(ref.get(), "maintenance")
+        yield* ref.activate()
+        const activate = yield* statuses(ref.get(), "active")
+        const again = yield* Effect.flip(ref.activate())
+        return { attach, deactivate, activate, again }
+      })
+    )
+    expect(out.attach).toEqual(["locked", "maintenance", "active"])
+    expect(out.deactivate).toEqual(["preparing_for_maintenance", "maintenance"])
+    expect(out.activate).toEqual(["activating", "active"])
+    expect(out.again).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: "[Cannot activate Storage. The Storage Domain is already active.]" } })
+  })
+})
+
 describe("Simulator: SSO", () => {
   it("answers bad credentials with either JSON error shape, as AuthError", async () => {
     for (const shape of ["sso", "oauth"] as const) {

@@ -61,14 +61,26 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       job.status = "finished"
       job.endTime = now()
       job.lastUpdated = now()
-    })
+    }, job)
     return job
   }
 
-  /** Sets `status` now, then each later step at its time. */
-  const transition = (obj: Obj, member: string, steps: ReadonlyArray<readonly [number, string]>, then?: () => void) => {
-    for (const [at, status] of steps) store.schedule(at, () => void (obj[member] = status))
-    if (then) store.schedule(steps[steps.length - 1][0], then)
+  /**
+   * Sets `member` to `current` now, then each later step at its time (ms from now), then `then`.
+   * A new transition of an object replaces the one still running, as on the engine: whatever was
+   * pending for it is cancelled first, so a VM stopped while starting does not come `up` later.
+   */
+  const transition = (
+    obj: Obj,
+    member: string,
+    current: string,
+    steps: ReadonlyArray<readonly [number, string]>,
+    then?: () => void
+  ) => {
+    store.cancel(obj)
+    obj[member] = current
+    for (const [at, status] of steps) store.schedule(at, () => void (obj[member] = status), obj)
+    if (then) store.schedule(steps.length === 0 ? 0 : steps[steps.length - 1][0], then, obj)
   }
 
   // Defaults for new objects -----------------------------------------------------------------
@@ -98,10 +110,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       ...(sd ? { storageDomains: [ref(sd)] } : {})
     }
     delete out.href
-    store.schedule(timing().lock, () => {
-      out.status = "ok"
-      out.actualSize = Math.min(size, 200 * 1024 * 1024)
-    })
+    transition(out, "status", "locked", [[timing().lock, "ok"]], () => void (out.actualSize = Math.min(size, 200 * 1024 * 1024)))
     return out
   }
 
@@ -148,8 +157,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     }
     if (store.list(`vms/${out.id as string}/diskattachments`).length > 0) {
       // Copying the template's disks locks the new VM for a moment, as on the engine.
-      out.status = "image_locked"
-      store.schedule(timing().lock, () => void (out.status = "down"))
+      transition(out, "status", "image_locked", [[timing().lock, "down"]])
     }
     startJob(`Creating VM ${name} from Template ${String(template.name)} in Cluster ${String(cluster.name)}`, timing().lock)
     return out
@@ -178,11 +186,10 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       ...ctx.obj,
       vm: vm === undefined ? undefined : { id: vm.id },
       date: now(),
-      snapshotStatus: "locked",
       snapshotType: "regular",
       persistMemorystate: ctx.obj.persistMemorystate ?? false
     }
-    store.schedule(timing().lock, () => void (snap.snapshotStatus = "ok"))
+    transition(snap, "snapshotStatus", "locked", [[timing().lock, "ok"]])
     startJob(`Creating VM Snapshot ${String(snap.description ?? "")} for VM ${String(vm?.name ?? "")}`, timing().lock)
     return snap
   }
@@ -192,8 +199,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       // Imported from an OVF/OVA configuration instead of made from a VM.
       const configuration = (ctx.obj.initialization as Obj | undefined)?.configuration
       if (configuration === undefined) throw incomplete("Template", ["vm.id or vm.name"], "add")
-      const t: Obj = { ...ctx.obj, status: "locked", creationTime: now(), version: { versionName: "base version", versionNumber: 1 } }
-      store.schedule(timing().lock, () => void (t.status = "ok"))
+      const t: Obj = { ...ctx.obj, creationTime: now(), version: { versionName: "base version", versionNumber: 1 } }
+      transition(t, "status", "locked", [[timing().lock, "ok"]])
       return t
     }
     const vm = findRef("vms", ctx.obj.vm, "VM")
@@ -209,7 +216,6 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       cluster: vm.cluster,
       ...ctx.obj,
       vm: ref(vm),
-      status: "locked",
       creationTime: now(),
       version: { versionName: "base version", versionNumber: 1 }
     }
@@ -220,11 +226,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       store.put("disks", disk)
       store.put(`templates/${t.id as string}/diskattachments`, { id: disk.id, disk: ref(disk), template: { id: t.id }, bootable: att.bootable, interface: att.interface, active: true })
     }
-    vm.status = "image_locked"
-    store.schedule(timing().lock, () => {
-      t.status = "ok"
-      vm.status = "down"
-    })
+    transition(t, "status", "locked", [[timing().lock, "ok"]])
+    transition(vm, "status", "image_locked", [[timing().lock, "down"]])
     startJob(`Creating Template ${String(t.name)} from VM ${String(vm.name)}`, timing().lock)
     return t
   }
@@ -261,9 +264,9 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       case "Nic":
         return addNic(ctx)
       case "Host": {
-        const h: Obj = { port: 54321, type: "rhel", memory: 64 * GiB, ...ctx.obj, status: "installing" }
+        const h: Obj = { port: 54321, type: "rhel", memory: 64 * GiB, ...ctx.obj }
         delete h.rootPassword
-        transition(h, "status", [[timing().host, "up"]])
+        transition(h, "status", "installing", [[timing().host, "up"]])
         startJob(`Adding new Host ${String(h.name)}`, timing().host)
         return h
       }
@@ -271,8 +274,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         const sd = ctx.obj
         if (view !== undefined && parentType === "DataCenter") {
           // Attaching to a data center: the engine activates the domain on its own.
-          sd.status = "locked"
-          transition(sd, "status", [[timing().lock, "maintenance"], [timing().host, "active"]])
+          transition(sd, "status", "locked", [[timing().lock, "maintenance"], [timing().host, "active"]])
           startJob(`Attaching Storage Domain ${String(sd.name)} to Data Center`, timing().host)
           return sd
         }
@@ -351,28 +353,27 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         const candidates = pinned.length > 0 ? pinned.map((h) => findRef("hosts", h, "Host")).filter((h) => h.status === "up") : hostsUp(refId(vm.cluster))
         if (candidates.length === 0) throw conflict("Cannot run VM. There is no host that satisfies current scheduling constraints. See below for details:")
         const host = candidates[store.random.int(candidates.length)]
-        if (status === "suspended") {
-          vm.status = "restoring_state"
-          transition(vm, "status", [[t.vmStart, "up"]])
-        } else {
-          vm.status = "wait_for_launch"
-          transition(vm, "status", [[Math.round(t.vmStart * 0.3), "powering_up"], [t.vmStart, "up"]])
-        }
+        // Started paused, the VM ends `paused` instead of `up`.
+        const end = ctx.params.pause === true ? "paused" : "up"
+        if (status === "suspended") transition(vm, "status", "restoring_state", [[t.vmStart, end]])
+        else transition(vm, "status", "wait_for_launch", [[Math.round(t.vmStart * 0.3), "powering_up"], [t.vmStart, end]])
         vm.host = ref(host)
         vm.startTime = now()
-        if (ctx.params.pause === true) store.schedule(t.vmStart, () => void (vm.status = "paused"))
         return job("Launching", t.vmStart)
       }
       case "stop":
       case "shutdown": {
-        if (status === "down") throw conflict(`Cannot ${ctx.action === "stop" ? "stop" : "shutdown"} VM. VM is not running.`)
+        const verb = ctx.action === "stop" ? "stop" : "shutdown"
+        if (status === "down") throw conflict(`Cannot ${verb} VM. VM is not running.`)
+        if (status === "image_locked") throw conflict(`Cannot ${verb} VM. VM is locked. Please try again in a few minutes.`)
         if (status === "suspended") {
-          vm.status = "down"
+          transition(vm, "status", "down", [])
           return {}
         }
+        // Allowed in every other state, `wait_for_launch` and `powering_up` included: the stop wins
+        // and the start's pending steps are cancelled by the transition.
         const after = ctx.action === "stop" ? Math.round(t.vmStop / 2) : t.vmStop
-        vm.status = "powering_down"
-        transition(vm, "status", [[after, "down"]], () => {
+        transition(vm, "status", "powering_down", [[after, "down"]], () => {
           delete vm.host
           vm.stopTime = now()
         })
@@ -380,14 +381,12 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       }
       case "suspend":
         if (status !== "up") throw conflict("Cannot hibernate VM. VM is not up.")
-        vm.status = "saving_state"
-        transition(vm, "status", [[t.vmStop, "suspended"]], () => void delete vm.host)
+        transition(vm, "status", "saving_state", [[t.vmStop, "suspended"]], () => void delete vm.host)
         return job("Suspending", t.vmStop)
       case "reboot":
       case "reset":
         if (status !== "up") throw conflict(`Cannot ${ctx.action} VM. VM is not up.`)
-        vm.status = "reboot_in_progress"
-        transition(vm, "status", [[t.vmStop, "up"]])
+        transition(vm, "status", "reboot_in_progress", [[t.vmStop, "up"]])
         return job("Rebooting", t.vmStop)
       case "migrate": {
         if (status !== "up") throw conflict("Cannot migrate VM. VM is not running.")
@@ -397,8 +396,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (dest === undefined || dest.id === current || dest.status !== "up") {
           throw conflict("Cannot migrate VM. There is no host that satisfies current scheduling constraints. See below for details:")
         }
-        vm.status = "migrating"
-        transition(vm, "status", [[t.vmStop, "up"]], () => void (vm.host = ref(dest)))
+        transition(vm, "status", "migrating", [[t.vmStop, "up"]], () => void (vm.host = ref(dest)))
         return job("Migrating", t.vmStop)
       }
       case "previewsnapshot":
@@ -426,18 +424,15 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
           throw conflict("Cannot switch Host to Maintenance mode. There is no other host to migrate the running VMs to.")
         }
         for (const v of guests) {
-          v.status = "migrating"
           const dest = others[store.random.int(others.length)]
-          transition(v, "status", [[t.vmStop, "up"]], () => void (v.host = ref(dest)))
+          transition(v, "status", "migrating", [[t.vmStop, "up"]], () => void (v.host = ref(dest)))
         }
-        host.status = "preparing_for_maintenance"
-        transition(host, "status", [[t.host, "maintenance"]])
+        transition(host, "status", "preparing_for_maintenance", [[t.host, "maintenance"]])
         return { job: ref(startJob(`Moving Host ${String(host.name)} to Maintenance`, t.host)) }
       }
       case "activate":
         if (host.status === "up") throw conflict("Cannot activate Host. Host is already up.")
-        host.status = "initializing"
-        transition(host, "status", [[t.host, "up"]])
+        transition(host, "status", "initializing", [[t.host, "up"]])
         return { job: ref(startJob(`Activating Host ${String(host.name)}`, t.host)) }
       default:
         return {}
@@ -450,13 +445,11 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     switch (ctx.action) {
       case "activate":
         if (sd.status === "active") throw conflict("Cannot activate Storage. The Storage Domain is already active.")
-        sd.status = "activating"
-        transition(sd, "status", [[t.host, "active"]])
+        transition(sd, "status", "activating", [[t.host, "active"]])
         return { job: ref(startJob(`Activating Storage Domain ${String(sd.name)}`, t.host)) }
       case "deactivate":
         if (sd.status !== "active") throw conflict("Cannot deactivate Storage. The Storage Domain is not active.")
-        sd.status = "preparing_for_maintenance"
-        transition(sd, "status", [[t.host, "maintenance"]])
+        transition(sd, "status", "preparing_for_maintenance", [[t.host, "maintenance"]])
         return { job: ref(startJob(`Deactivating Storage Domain ${String(sd.name)}`, t.host)) }
       default:
         return {}
@@ -475,10 +468,11 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (ctx.action === "restore") {
           const vm = ctx.target.collection?.parent?.obj
           if (vm !== undefined && vm.status !== "down") throw conflict("Cannot revert to Snapshot. VM must be down.")
-          if (vm !== undefined) {
-            vm.status = "image_locked"
-            store.schedule(timing().lock, () => void (vm.status = "down"))
+          // A snapshot still being taken cannot be restored yet (the engine keeps it locked).
+          if (ctx.target.obj.snapshotStatus === "locked") {
+            throw conflict(`Cannot revert to Snapshot. Snapshot is currently being created for VM ${String(vm?.name ?? "")}.`)
           }
+          if (vm !== undefined) transition(vm, "status", "image_locked", [[timing().lock, "down"]])
           return { job: ref(startJob("Restoring VM Snapshot", timing().lock)) }
         }
         return {}
@@ -486,12 +480,12 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (ctx.action === "move" || ctx.action === "copy") {
           const disk = ctx.target.obj
           if (disk.status === "locked") throw conflict("Cannot move Virtual Disk. Disk is locked. Please try again later.")
-          disk.status = "locked"
-          store.schedule(timing().lock, () => void (disk.status = "ok"))
+          transition(disk, "status", "locked", [[timing().lock, "ok"]])
         }
         return {}
       case "Job":
         if (ctx.action === "end") {
+          store.cancel(ctx.target.obj)
           ctx.target.obj.status = ctx.params.succeeded === false ? "failed" : "finished"
           ctx.target.obj.endTime = now()
         }

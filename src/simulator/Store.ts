@@ -39,6 +39,8 @@ export class Random {
 interface Scheduled {
   readonly at: number
   readonly run: () => void
+  /** The object whose state the change belongs to: a new transition of it cancels the change. */
+  readonly owner: object | undefined
 }
 
 export class Store {
@@ -115,13 +117,29 @@ export class Store {
     this.singletons.set(path, obj)
   }
 
-  /** Runs `run` once `afterMs` has passed (at the first request after that). */
-  schedule(afterMs: number, run: () => void): void {
+  /**
+   * Runs `run` once `afterMs` has passed (at the first request after that). With an `owner`, the
+   * change belongs to that object's current transition and `cancel(owner)` drops it.
+   */
+  schedule(afterMs: number, run: () => void, owner?: object): void {
     if (afterMs <= 0) {
       run()
       return
     }
-    this.scheduled.push({ at: this.now() + afterMs, run })
+    this.scheduled.push({ at: this.now() + afterMs, run, owner })
+  }
+
+  /**
+   * Drops the pending changes of `owner`: a VM stopped while starting must not come `up` later
+   * when the start's remaining steps fall due.
+   */
+  cancel(owner: object): void {
+    if (this.scheduled.some((s) => s.owner === owner)) this.scheduled = this.scheduled.filter((s) => s.owner !== owner)
+  }
+
+  /** Whether `owner` has changes still pending (tests, and rules such as "locked until done"). */
+  pending(owner: object): boolean {
+    return this.scheduled.some((s) => s.owner === owner)
   }
 
   /** Applies every scheduled change that is due, in time order. */
@@ -131,7 +149,7 @@ export class Store {
     const due = this.scheduled.filter((s) => s.at <= now).sort((a, b) => a.at - b.at)
     if (due.length === 0) return
     this.scheduled = this.scheduled.filter((s) => s.at > now)
-    for (const s of due) s.run()
+    this.runAll(due)
   }
 
   /** Applies every scheduled change now, whatever its time (tests and `settle()`). */
@@ -139,8 +157,12 @@ export class Store {
     while (this.scheduled.length > 0) {
       const all = this.scheduled.sort((a, b) => a.at - b.at)
       this.scheduled = []
-      for (const s of all) s.run()
+      this.runAll(all)
     }
+  }
+
+  private runAll(changes: ReadonlyArray<Scheduled>): void {
+    for (const s of changes) s.run()
   }
 
   /** Counts the objects of each collection path (for the CLI's start message and tests). */
