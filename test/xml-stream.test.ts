@@ -110,6 +110,49 @@ describe("decodeStream", () => {
     expect(unknown).toEqual(["/vms/vm/color"])
     expect(Exit.isFailure(streamed([bytes("<vms><vm><color>red</color></vm></vms>")], { strict: true }))).toBe(true)
   })
+
+  // a 1 MiB description with references, CR LF and non-ASCII, and an unknown element with as much text
+  const longText = Array.from({ length: 16384 }, (_, i) => `line ${i} caf\u00e9 &amp; \u{1F600} &#x41;\r\n]]&gt;`).join("")
+  const longDocument = `<vms><vm id="1"><description>${longText}</description><color>${longText}</color><name>after</name></vm></vms>`
+  const chunksOf = (data: Uint8Array, size: number): Array<Uint8Array> =>
+    Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size))
+
+  it("hands over a long text as it arrives: the buffer stays small, and the text is whole", () => {
+    const data = bytes(longDocument)
+    for (const size of [4096, 997, 61]) {
+      const decoder = new Xml.ListDecoder("Vm")
+      let items: Array<unknown> = []
+      let mostHeld = 0
+      for (const chunk of chunksOf(data, size)) {
+        items = items.concat(decoder.write(chunk))
+        mostHeld = Math.max(mostHeld, decoder.buffered)
+      }
+      items = items.concat(decoder.end())
+      // at most one chunk plus what a cut may leave (a reference, CR LF, "]]", a tag), not the 2 MiB of text
+      expect(mostHeld).toBeLessThan(size + 64)
+      expect(decoder.unknownCount).toBe(1)
+      const expected = longText.replace(/\r\n/g, "\n").replace(/&amp;/g, "&").replace(/&#x41;/g, "A").replace(/&gt;/g, ">")
+      expect(items).toEqual([{ id: "1", description: expected, name: "after" }])
+      expect((items[0] as Types.Vm).description).toEqual(Effect.runSync(Xml.decodeListAs(Types.Vm)(longDocument))[0]!.description)
+    }
+  })
+
+  it("refuses ']]>' and a broken reference split across chunks, and a reference that never ends", () => {
+    expect(failure([bytes("<vms><vm><name>a]"), bytes("]"), bytes(">b</name></vm></vms>")]).message).toContain("']]>' in text")
+    expect(failure([bytes("<vms><vm><name>a&am"), bytes("x;</name></vm></vms>")]).message).toContain("unknown entity &amx;")
+    const endless = failure([bytes(`<vms><vm><name>a&${"x".repeat(70)}`), bytes(`${"x".repeat(5000)}</name></vm></vms>`)])
+    expect(endless.message).toContain("'&' not starting an entity reference")
+    expect(collected([bytes("<vms><vm><name>a&am"), bytes("p;b\r"), bytes("\nc</name></vm></vms>")])).toEqual([{ name: "a&b\nc" }])
+  })
+
+  it("allows one byte order mark, as decode does", () => {
+    const bom = [0xef, 0xbb, 0xbf]
+    expect(collected([new Uint8Array([...bom, ...bytes("<vms/>")])])).toEqual([])
+    expect(collected([new Uint8Array(bom.slice(0, 1)), new Uint8Array([...bom.slice(1), ...bytes("<vms/>")])])).toEqual([])
+    const twice = new Uint8Array([...bom, ...bom, ...bytes("<vms/>")])
+    expect(failure([twice]).message).toMatch(/text outside the root element/)
+    expect(Exit.isFailure(Effect.runSyncExit(Xml.decode(new TextDecoder("utf-8", { ignoreBOM: true }).decode(twice))))).toBe(true)
+  })
 })
 
 const samplesDir = ovirtApiPath("samples")

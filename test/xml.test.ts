@@ -106,10 +106,11 @@ describe("primitives", () => {
   })
 
   it("malformed integers fail with the element path and the text", () => {
-    for (const bad of ["abc", "1.5", "", "-", "1e3", "12 34"]) {
+    for (const bad of ["abc", "1.5", "", "-", "1e3", "12 34", "9".repeat(400), `-${"9".repeat(400)}`]) {
       const error = decodeError(Xml.decode(`<vms><vm/><vm>${"<memory>" + bad + "</memory>"}</vm></vms>`))
       expect(error.element).toBe("/vms/vm[2]/memory")
-      expect(error.text).toBe(bad)
+      // long texts are shortened in errors
+      expect(error.text).toBe(bad.length > 200 ? `${bad.slice(0, 197)}...` : bad)
     }
   })
 
@@ -118,8 +119,18 @@ describe("primitives", () => {
       (t) => (decode(`<statistic><values><value><datum>${t}</datum></value></values></statistic>`) as Types.Statistic).values![0].datum
     )
     expect(values).toEqual([0.5, -1.25, 3, 0.5, 0.001, 2])
-    const error = decodeError(Xml.decode("<statistic><values><value><datum>1,5</datum></value></values></statistic>"))
-    expect(error.element).toBe("/statistic/values/value[1]/datum")
+    for (const bad of ["1,5", "1e400", "-1e400"]) {
+      const error = decodeError(Xml.decode(`<statistic><values><value><datum>${bad}</datum></value></values></statistic>`))
+      expect(error.element).toBe("/statistic/values/value[1]/datum")
+      expect(error.text).toBe(bad)
+    }
+  })
+
+  it("negative zero reads as 0", () => {
+    expect(Object.is(decodeVm("<memory>-0</memory>").memory, 0)).toBe(true)
+    expect(Object.is(decodeVm(`<memory>-${"0".repeat(20)}</memory>`).memory, 0)).toBe(true)
+    const datum = (decode("<statistic><values><value><datum>-0.0</datum></value></values></statistic>") as Types.Statistic).values![0].datum
+    expect(Object.is(datum, 0)).toBe(true)
   })
 
   it("dates: Z, offsets, fractions of any length, no zone as UTC", () => {
@@ -133,8 +144,21 @@ describe("primitives", () => {
     expect(at("0099-01-01T00:00:00Z")).toBe("0099-01-01T00:00:00.000Z")
   })
 
+  it("dates outside years 0-9999 are written as xs:dateTime spells them, and read back", () => {
+    for (const [iso, wire] of [
+      ["+010000-01-01T00:00:00.000Z", "10000-01-01T00:00:00.000Z"],
+      ["+275760-09-13T00:00:00.000Z", "275760-09-13T00:00:00.000Z"],
+      ["-000001-06-01T12:00:00.000Z", "-0001-06-01T12:00:00.000Z"],
+      ["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"]
+    ] as const) {
+      const written = Effect.runSync(Xml.encode(Types.Vm)({ creationTime: new Date(iso) }))
+      expect(written).toBe(`<vm><creation_time>${wire}</creation_time></vm>`)
+      expect(decodeVm(`<creation_time>${wire}</creation_time>`).creationTime!.toISOString()).toBe(iso)
+    }
+  })
+
   it("bad dates fail with the element path and the text", () => {
-    for (const bad of ["xxx", "2016-13-01T00:00:00Z", "2016-02-30T00:00:00Z", "2016-10-06", "2016-10-06T25:00:00Z", "2016-10-06T10:00:00+15:00"]) {
+    for (const bad of ["xxx", "2016-13-01T00:00:00Z", "2016-02-30T00:00:00Z", "2016-10-06", "2016-10-06T25:00:00Z", "2016-10-06T10:00:00+15:00", "999999-01-01T00:00:00Z"]) {
       const error = decodeError(Xml.decode(vmWith(`<creation_time>${bad}</creation_time>`)))
       expect(error.element).toBe("/vm/creation_time")
       expect(error.text).toBe(bad)
@@ -231,6 +255,15 @@ describe("unknown elements and attributes", () => {
     expect(vm).toEqual({ id: "v1", name: "a" })
     expect(unknown).toEqual([])
   })
+
+  it("a member given twice: the last one wins, it is reported, and strict mode refuses it", () => {
+    const twice = vmWith('<name>a</name><cluster id="c1"/><name>b</name><cluster id="c2"/>')
+    expect(decodeVm('<name>a</name><cluster id="c1"/><name>b</name><cluster id="c2"/>')).toEqual({ id: "v1", name: "b", cluster: { id: "c2" } })
+    const unknown: Array<string> = []
+    Effect.runSync(Xml.decodeAs(Types.Vm, { onUnknown: (p, what) => unknown.push(`${p}: ${what}`) })(twice))
+    expect(unknown).toEqual(["/vm/name: repeated element of Vm", "/vm/cluster: repeated element of Vm"])
+    expect(decodeError(Xml.decodeAs(Types.Vm, { strict: true })(twice)).element).toBe("/vm/name")
+  })
 })
 
 describe("malformed documents", () => {
@@ -239,6 +272,10 @@ describe("malformed documents", () => {
     ["an unclosed element", "<vm><name>x</name>", "unexpected end of document"],
     ["two roots", "<vm/><vm/>", "second root"],
     ["an unknown entity", "<vm><name>&nbsp;</name></vm>", "unknown entity"],
+    // names of Object.prototype's members are entities like any other unknown one
+    ["&constructor;", "<vm><name>&constructor;</name></vm>", "unknown entity &constructor;"],
+    ["&__proto__;", "<vm><name>&__proto__;</name></vm>", "unknown entity &__proto__;"],
+    ["&toString; in an attribute", '<vm id="&toString;"/>', "unknown entity &toString;"],
     ["a bare ampersand", "<vm><name>a & b</name></vm>", "'&'"],
     ["text only", "hello", "text outside the root element"],
     ["an empty document", "", "no root element"]
@@ -319,6 +356,20 @@ describe("writer", () => {
     expect(bad({ nmae: "typo" }).paths).toEqual(["vm.nmae"])
     expect(bad({ name: "bell\u0007" }).paths).toEqual(["vm.name"])
     expect(bad(null).paths).toEqual(["vm"])
+  })
+
+  it("refuses a value that contains itself, or nests deeper than any engine document, instead of overflowing", () => {
+    const tag: { name: string; parent?: unknown } = { name: "loop" }
+    tag.parent = { name: "middle", parent: tag }
+    const cycle = inputError(Xml.encode(Types.Tag)(tag as Types.Tag))
+    expect(cycle.paths).toEqual(["tag.parent.parent"])
+    expect(cycle.message).toContain("contains itself")
+    let deep: Types.Tag = { name: "leaf" }
+    for (let i = 0; i < 10_000; i++) deep = { name: `t${i}`, parent: deep }
+    expect(inputError(Xml.encode(Types.Tag)(deep)).message).toContain("nests deeper than 100 levels")
+    // the same value twice side by side is not a cycle
+    const shared = { id: "c1" }
+    expect(Effect.runSync(Xml.encode(Types.Vm)({ cluster: shared, template: shared }))).toBe('<vm><cluster id="c1"/><template id="c1"/></vm>')
   })
 })
 

@@ -25,12 +25,15 @@ import { Writer } from "./xml/Writer.js"
 export interface DecodeOptions {
   /**
    * Fail on elements and attributes the model does not know (and on `<link rel>`s and enum values it
-   * does not know), instead of skipping them. The server's `<actions>` block is always skipped silently.
+   * does not know, and on a member given twice), instead of skipping them. The server's `<actions>`
+   * block is always skipped silently. Text between elements is not checked: the engine's own
+   * documentation abbreviates with `...` there.
    */
   readonly strict?: boolean
   /**
-   * Called for every unknown element, attribute, link rel or enum value skipped, with its element
-   * path without indexes (e.g. `/vms/vm/foo`) and a short description.
+   * Called for every unknown element, attribute, link rel or enum value skipped (and every member
+   * given twice, where the last one wins), with its element path without indexes (e.g.
+   * `/vms/vm/foo`) and a short description.
    */
   readonly onUnknown?: (path: string, what: string) => void
   /** The root tag expected by `decodeAs` / `decodeListAs` / `decodeStream`, when not the type's own. */
@@ -166,12 +169,13 @@ const listMode = (struct: CompiledStruct, options: DecodeOptions | undefined): R
 /**
  * An incremental reader of a collection document: feed it the body's chunks (bytes, UTF-8 split
  * anywhere, or strings) and it returns the items completed by each; `end()` checks the document is
- * complete. Memory stays bounded by the largest item plus one chunk. Throws `DecodeError`.
+ * complete. Memory stays bounded by the largest item plus one chunk (text is handed over as it
+ * arrives; only one unfinished tag, comment or CDATA section is held whole). Throws `DecodeError`.
  */
 export class ListDecoder {
   private readonly reader: Reader
   private readonly tokenizer: Tokenizer
-  private readonly utf8 = new TextDecoder("utf-8", { fatal: true })
+  private readonly utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }) // the tokenizer drops the one BOM allowed
   private out: Array<unknown> = []
 
   constructor(structName: string, options?: DecodeOptions) {
@@ -186,6 +190,11 @@ export class ListDecoder {
   /** Unknown things skipped so far. */
   get unknownCount(): number {
     return this.reader.unknownCount
+  }
+
+  /** Characters of text held for the next chunk (an unfinished tag, reference or line end). */
+  get buffered(): number {
+    return this.tokenizer.buffered
   }
 
   write(chunk: Uint8Array | string): Array<unknown> {

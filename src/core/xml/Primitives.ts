@@ -23,7 +23,7 @@ export const parseBoolean = (text: string): boolean | undefined => {
 export const parseInteger = (text: string): number | undefined => {
   const t = trim(text)
   const n = t.length
-  if (n === 0 || n > 15) return /^[+-]?[0-9]+$/.test(t) ? Number(t) : undefined
+  if (n === 0 || n > 15) return /^[+-]?[0-9]+$/.test(t) ? finite(Number(t)) : undefined
   let i = 0
   let negative = false
   const first = t.charCodeAt(0)
@@ -38,15 +38,18 @@ export const parseInteger = (text: string): number | undefined => {
     if (d < 0 || d > 9) return undefined
     value = value * 10 + d
   }
-  return negative ? -value : value
+  return negative ? 0 - value : value
 }
+
+/** A number as stored: overflow (`1e400`, 400 digits) is not a value; `-0` is 0. */
+const finite = (value: number): number | undefined => (Number.isFinite(value) ? value + 0 : undefined)
 
 const DECIMAL = /^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/
 
 /** An `xs:decimal` (an exponent is accepted too, as engines print some values as doubles). */
 export const parseDecimal = (text: string): number | undefined => {
   const t = trim(text)
-  return DECIMAL.test(t) ? Number(t) : undefined
+  return DECIMAL.test(t) ? finite(Number(t)) : undefined
 }
 
 const DATE_TIME = /^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?(Z|[+-][0-9]{2}:[0-9]{2})?$/
@@ -143,7 +146,9 @@ export const parseDate = (text: string): Date | undefined => {
     date.setUTCFullYear(year) // Date.UTC reads years 0-99 as 1900-1999
     time = date.getTime()
   }
-  return new Date(time - offsetMinutes * 60_000)
+  const date = new Date(time - offsetMinutes * 60_000)
+  // past what a Date can hold (years beyond ±275,760)
+  return Number.isNaN(date.getTime()) ? undefined : date
 }
 
 /** An integer as decimal digits, without exponent even past 1e21. */
@@ -158,5 +163,15 @@ export const formatDecimal = (value: number): string => {
   return value.toFixed(20).replace(/\.?0+$/, "").replace(/^-?$/, "0")
 }
 
-/** An `xs:dateTime` in UTC with milliseconds. */
-export const formatDate = (value: Date): string => value.toISOString()
+/**
+ * An `xs:dateTime` in UTC with milliseconds. Years past 9999 and before 0 are written as
+ * `xs:dateTime` spells them (`10000-...`, `-0001-...`), not as ISO's expanded `+010000-...`.
+ */
+export const formatDate = (value: Date): string => {
+  const iso = value.toISOString()
+  const sign = iso.charCodeAt(0)
+  if (sign !== 43 /* + */ && sign !== 45 /* - */) return iso
+  const dash = iso.indexOf("-", 1)
+  const year = iso.slice(1, dash).replace(/^0+(?=[0-9]{4})/, "")
+  return `${sign === 45 ? "-" : ""}${year}${iso.slice(dash)}`
+}

@@ -96,7 +96,7 @@ const integerAt = (buf: string, start: number, end: number): number | undefined 
     if (d < 0 || d > 9) return undefined
     value = value * 10 + d
   }
-  return negative ? -value : value
+  return negative ? 0 - value : value
 }
 
 export class Reader implements TokenHandler {
@@ -225,9 +225,16 @@ export class Reader implements TokenHandler {
     this.textWanted = false
     const parent = this.frames[this.depth]
     switch (parent.kind) {
-      case Frame.Struct:
-        parent.obj![f.member!.name] = value
+      case Frame.Struct: {
+        const name = f.member!.name
+        // a member given twice: the last one wins, and strict mode and onUnknown hear of it (not for
+        // lists: an inlined list and its <link rel> may both be there)
+        if (this.wantsDetails && f.kind !== Frame.List && parent.obj![name] !== undefined) {
+          this.unknown(`${this.path(false)}/${f.tag}`, `repeated element of ${parent.struct!.name}`)
+        }
+        parent.obj![name] = value
         return
+      }
       case Frame.List:
         parent.items!.push(value)
         return

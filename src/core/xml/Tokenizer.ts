@@ -81,7 +81,26 @@ const isNameChar = (c: number): boolean =>
 const isXmlChar = (c: number): boolean =>
   c === 9 || c === 10 || c === 13 || (c >= 0x20 && c <= 0xd7ff) || (c >= 0xe000 && c <= 0xfffd) || (c >= 0x10000 && c <= 0x10ffff)
 
-const PREDEFINED: Readonly<Record<string, string>> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" }
+/** Longer than any reference the engine writes (`&#x10FFFF;` with generous leading zeros). */
+const MAX_REFERENCE = 64
+
+/** The five predefined entities (a switch, not an object: `&constructor;` must not find Object's). */
+const predefined = (name: string): string | undefined => {
+  switch (name) {
+    case "lt":
+      return "<"
+    case "gt":
+      return ">"
+    case "amp":
+      return "&"
+    case "quot":
+      return '"'
+    case "apos":
+      return "'"
+    default:
+      return undefined
+  }
+}
 
 export class Tokenizer {
   private buf = ""
@@ -124,6 +143,11 @@ export class Tokenizer {
     if (!this.rootSeen) this.fail("the document has no root element", this.buf.length)
   }
 
+  /** Characters held for the next chunk. */
+  get buffered(): number {
+    return this.buf.length - this.pos
+  }
+
   /** Number of open elements. */
   get depth(): number {
     return this.stack.length
@@ -141,7 +165,16 @@ export class Tokenizer {
       if (this.ltAt < pos) this.ltAt = indexOrMax(buf, "<", pos)
       const lt = this.ltAt
       if (lt === NOT_FOUND) {
-        if (!final) break
+        if (!final) {
+          // text that goes on into the next chunk: what is complete of it is handled now, so a long
+          // text is not searched and copied again with every chunk, nor kept whole when skipped
+          const end = this.completeTextEnd(pos, len)
+          if (end > pos) {
+            this.textSegment(pos, end)
+            pos = end
+          }
+          break
+        }
         this.textSegment(pos, len)
         pos = len
         break
@@ -166,6 +199,24 @@ export class Tokenizer {
       pos = next
     }
     this.pos = pos
+  }
+
+  /**
+   * Where the text from `start` to the end of the buffer can be cut without splitting what the
+   * next chunk may complete: a reference (`&...;`), `]]>` or a CR LF pair.
+   */
+  private completeTextEnd(start: number, len: number): number {
+    const buf = this.buf
+    const amp = buf.lastIndexOf("&", len - 1)
+    // no reference is this long: leave it to textSegment to refuse
+    if (amp >= start && len - amp <= MAX_REFERENCE && buf.indexOf(";", amp) === -1) return amp
+    let end = len
+    for (let k = 0; k < 2 && end > start; k++) {
+      const c = buf.charCodeAt(end - 1)
+      if (c !== 93 /* ] */ && c !== 13 /* \r */) break
+      end--
+    }
+    return end
   }
 
   private textSegment(start: number, end: number): void {
@@ -214,7 +265,7 @@ export class Tokenizer {
         if (!isXmlChar(code)) this.fail(`invalid character reference &${name};`, offset + amp)
         replacement = String.fromCodePoint(code)
       } else {
-        replacement = PREDEFINED[name]
+        replacement = predefined(name)
         if (replacement === undefined) {
           this.fail(`unknown entity &${name.length > 40 ? `${name.slice(0, 40)}...` : name}; (only the predefined entities are supported)`, offset + amp)
         }

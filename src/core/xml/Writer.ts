@@ -43,7 +43,13 @@ const flat = (s: string): string => {
   return s
 }
 
+/** Deeper than any engine document nests; past it a value is refused rather than overflow the stack. */
+const MAX_DEPTH = 100
+
 export class Writer {
+  /** The struct values being written, outermost first: a value met again inside itself is a cycle. */
+  private readonly open: Array<object> = []
+
   constructor(private readonly catalog: Catalog) {}
 
   /** One struct value as an element named `tag`. */
@@ -51,7 +57,18 @@ export class Writer {
     if (typeof value !== "object" || value === null || Array.isArray(value) || value instanceof Date) {
       throw new XmlInputFailure(`must be an object (a ${struct.name})`)
     }
-    const record = value as Readonly<Record<string, unknown>>
+    const open = this.open
+    if (open.includes(value)) throw new XmlInputFailure("contains itself (a cycle): XML can only carry a tree")
+    if (open.length >= MAX_DEPTH) throw new XmlInputFailure(`nests deeper than ${MAX_DEPTH} levels`)
+    open.push(value)
+    try {
+      return this.members(struct, tag, value as Readonly<Record<string, unknown>>)
+    } finally {
+      open.pop()
+    }
+  }
+
+  private members(struct: CompiledStruct, tag: string, record: Readonly<Record<string, unknown>>): string {
     for (const key in record) {
       if (record[key] !== undefined && key !== "href" && !struct.fields.has(key)) {
         throw new XmlInputFailure(`is not a member of ${struct.name}`, `.${key}`)
