@@ -26,6 +26,31 @@ describe.skipIf(!present)("generated output", () => {
     expect(differences).toEqual([])
   })
 
+  it("reports every name it changed: the model's method and body-parameter names that are reserved words", () => {
+    // Methods become exported functions and body parameters function arguments, so those must be
+    // identifiers; members and query parameters are property names and need no change.
+    const reserved = new Set(["await", "break", "case", "catch", "class", "const", "continue", "debugger", "default", "delete", "do", "else", "enum", "export", "extends", "false", "finally", "for", "function", "if", "implements", "import", "in", "instanceof", "interface", "let", "new", "null", "package", "private", "protected", "public", "return", "static", "super", "switch", "this", "throw", "true", "try", "typeof", "var", "void", "while", "with", "yield"])
+    const raw = JSON.parse(fs.readFileSync(modelPath, "utf8")) as {
+      readonly services: ReadonlyArray<{ readonly name: string; readonly methods: ReadonlyArray<{ readonly name: string; readonly words: ReadonlyArray<string>; readonly bodyParameter: string | null }> }>
+    }
+    const camel = (words: ReadonlyArray<string>) => words.map((w, i) => (i === 0 ? w : w.charAt(0).toUpperCase() + w.slice(1))).join("")
+    const expected: Array<string> = []
+    for (const service of raw.services) {
+      for (const method of service.methods) {
+        const name = camel(method.words)
+        if (reserved.has(name)) expected.push(`${service.name}.${name}: ${name} -> ${name}_`)
+        if (method.bodyParameter !== null && reserved.has(method.bodyParameter)) {
+          expected.push(`${service.name}.${name} body: ${method.bodyParameter} -> ${method.bodyParameter}_`)
+        }
+      }
+    }
+    resetRenames()
+    generateAll(model as Model, generators)
+    const reported = renames()
+    expect(reported.map((r) => `${r.where}: ${r.original} -> ${r.renamed}`).sort()).toEqual([...new Set(expected)].sort())
+    expect(new Set(reported.map((r) => r.rule))).toEqual(new Set(["reserved word: append `_`"]))
+  })
+
   it("is deterministic and formatted: sorted, LF, header, one trailing newline", () => {
     const first = generateAll(model as Model, generators)
     const second = generateAll(model as Model, generators)
