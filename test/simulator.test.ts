@@ -489,6 +489,83 @@ describe("Simulator: transitions", () => {
   })
 })
 
+describe("Simulator: all_content and async", () => {
+  let sim: Sim
+  beforeAll(async () => {
+    sim = await Simulator.start({ seed: "content", timing: FAST })
+  })
+  afterAll(() => sim.close())
+
+  const bearer = async () => `Bearer ${(JSON.parse((await token(sim)).body) as { access_token: string }).access_token}`
+
+  it("leaves console, the OVF, rng, soundcard and virtio-scsi out of VMs (and hosted_engine out of hosts) unless all_content", async () => {
+    const out = await run(
+      sim,
+      Effect.gen(function* () {
+        const [light] = yield* system.vms.list({ search: "name=web01" })
+        const [full] = yield* system.vms.list({ search: "name=web01", allContent: true })
+        const one = yield* system.vms.vm(light.id!).get()
+        const oneFull = yield* system.vms.vm(light.id!).get({ allContent: true })
+        const host = (yield* system.hosts.list())[0]
+        const hostFull = yield* system.hosts.host(host.id!).get({ allContent: true })
+        return { light, full, one, oneFull, host, hostFull }
+      })
+    )
+    const heavy = (vm: typeof out.light) => [vm.console, vm.rngDevice, vm.soundcardEnabled, vm.virtioScsi, vm.initialization?.configuration?.data]
+    expect(heavy(out.light)).toEqual([undefined, undefined, undefined, undefined, undefined])
+    expect(heavy(out.one)).toEqual([undefined, undefined, undefined, undefined, undefined])
+    // What is not heavy stays: the OVF's type, the VM's name and memory.
+    expect(out.light.initialization?.configuration?.type).toBe("ovf")
+    expect(out.light.memory).toBe(out.full.memory)
+    for (const vm of [out.full, out.oneFull]) {
+      expect(heavy(vm).slice(0, 4)).toEqual([{ enabled: false }, { source: "urandom" }, false, { enabled: true }])
+      expect(vm.initialization?.configuration?.data).toContain("<ovf:Envelope")
+    }
+    expect(out.host.hostedEngine).toBeUndefined()
+    expect(out.hostFull.hostedEngine?.configured).toBe(false)
+    // The engine also honours an All-Content header.
+    const res = await raw(sim, `/ovirt-engine/api/vms/${out.light.id}`, { headers: { Authorization: await bearer(), "All-Content": "true" } })
+    expect(res.body).toContain("<soundcard_enabled>false</soundcard_enabled>")
+    // Other types keep everything: a cluster's answer is the same with and without the parameter.
+    const cluster = await raw(sim, "/ovirt-engine/api/clusters?all_content=true", { headers: { Authorization: await bearer() } })
+    const plain = await raw(sim, "/ovirt-engine/api/clusters", { headers: { Authorization: await bearer() } })
+    expect(cluster.body).toBe(plain.body)
+  })
+
+  it("an async action answers 202 with the action pending and its job; without async, 200 complete", async () => {
+    const auth = await bearer()
+    const headers = { Authorization: auth, "Content-Type": "application/xml" }
+    const [a, b, c] = await run(sim, system.vms.list({ search: "status=down", max: 3 }))
+    const sync = await raw(sim, `/ovirt-engine/api/vms/${a.id}/start`, { method: "POST", headers, body: "<action/>" })
+    const async = await raw(sim, `/ovirt-engine/api/vms/${b.id}/start`, { method: "POST", headers, body: "<action><async>true</async></action>" })
+    const expect202 = await raw(sim, `/ovirt-engine/api/vms/${c.id}/start`, { method: "POST", headers: { ...headers, Expect: "202-accepted" }, body: "<action/>" })
+    expect(sync.status).toBe(200)
+    expect(sync.body).toMatch(/<status>complete<\/status>/)
+    const syncJob = /<job id="([^"]+)" href="([^"]+)"\/>/.exec(sync.body)
+    expect(syncJob?.[2]).toBe(`/ovirt-engine/api/jobs/${syncJob?.[1]}`)
+    for (const answer of [async, expect202]) {
+      expect(answer.status).toBe(202)
+      expect(answer.body).toMatch(/<status>pending<\/status>/)
+      expect(answer.body).toContain("<async>true</async>")
+      const jobId = /<job id="([^"]+)"/.exec(answer.body)?.[1]
+      expect(sim.objects("jobs").find((j) => j.id === jobId)?.status).toBe("started")
+    }
+    // The SDK takes the 202 like any success.
+    const [d] = await run(sim, system.vms.list({ search: "status=down", max: 1 }))
+    await run(sim, system.vms.vm(d.id!).start({ async: true }))
+    expect(sim.objects("vms").find((v) => v.id === d.id)?.status).toBe("wait_for_launch")
+  })
+
+  it("DELETE with async=true answers 202 with no body (the engine's non-blocking remove)", async () => {
+    const auth = await bearer()
+    const [a, b] = await run(sim, system.vms.list({ search: "status=down", max: 2 }))
+    const async = await raw(sim, `/ovirt-engine/api/vms/${a.id}?async=true`, { method: "DELETE", headers: { Authorization: auth } })
+    const sync = await raw(sim, `/ovirt-engine/api/vms/${b.id}?async=false`, { method: "DELETE", headers: { Authorization: auth } })
+    expect([async.status, async.body, sync.status]).toEqual([202, "", 200])
+    expect(sim.objects("vms").some((v) => v.id === a.id || v.id === b.id)).toBe(false)
+  })
+})
+
 describe("Simulator: SSO", () => {
   it("answers bad credentials with either JSON error shape, as AuthError", async () => {
     for (const shape of ["sso", "oauth"] as const) {

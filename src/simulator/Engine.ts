@@ -85,6 +85,32 @@ export interface Hooks {
 
 type FollowTree = Map<string, FollowTree>
 
+/**
+ * What the engine leaves out of objects unless `all_content=true` (or an `All-Content: true` header)
+ * is sent, for the methods whose model has that parameter: member paths per struct, as the API
+ * reference documents them (VmService.get / VmsService.list: console, initialization.configuration.data
+ * (the OVF), rng_source, soundcard, virtio_scsi; HostsService.list / HostService.get: hosted_engine;
+ * SnapshotsService.list: initialization.configuration.data). Other types the model gives the parameter
+ * to (disks, host NICs) have no documented exclusions: nothing is left out of them.
+ */
+const heavyMembers: ReadonlyMap<string, ReadonlyArray<ReadonlyArray<string>>> = new Map([
+  ["Vm", [["console"], ["initialization", "configuration", "data"], ["rngDevice"], ["soundcardEnabled"], ["virtioScsi"]]],
+  ["Host", [["hostedEngine"]]],
+  ["Snapshot", [["initialization", "configuration", "data"]]]
+])
+
+/** A copy of `obj` without the member at `path`, copying only the objects on the way. */
+const without = (obj: Obj, path: ReadonlyArray<string>): Obj => {
+  const [first, ...rest] = path
+  if (!(first in obj)) return obj
+  const out = { ...obj }
+  if (rest.length === 0) delete out[first]
+  else if (isPlainObject(out[first])) out[first] = without(out[first] as Obj, rest)
+  return out
+}
+
+const isTrue = (v: string | null | undefined): boolean => v === "" || v?.toLowerCase() === "true"
+
 const parseFollow = (text: string | null): FollowTree => {
   const tree: FollowTree = new Map()
   if (!text) return tree
@@ -147,8 +173,12 @@ export class Engine {
     switch (req.method) {
       case "GET":
       case "HEAD":
-        if (!target.service.byKind.has("get")) throw notAllowed(req.method, req.path)
-        return { status: 200, body: this.renderEntity(target, parseFollow(req.query.get("follow"))) }
+      {
+        const get = target.service.byKind.get("get")
+        if (get === undefined || target.struct === undefined) throw notAllowed(req.method, req.path)
+        const obj = this.light(target.obj, this.omitted(get, target.struct, req))
+        return { status: 200, body: this.renderObject(obj, target.struct, target.path, target.service.name, parseFollow(req.query.get("follow")), true) }
+      }
       case "PUT":
         return this.update(target, req)
       case "DELETE":
@@ -271,8 +301,11 @@ export class Engine {
     }
     if (max !== undefined && max >= 0) items = items.slice(0, max)
     const follow = parseFollow(req.query.get("follow"))
+    const omit = this.omitted(method, target.struct, req)
     let body = `<${target.struct.plural}>`
-    for (const o of items) body += this.renderObject(o, target.struct, `${target.path}/${o.id as string}`, target.service.member, follow, true)
+    for (const o of items) {
+      body += this.renderObject(this.light(o, omit), target.struct, `${target.path}/${o.id as string}`, target.service.member, follow, true)
+    }
     body += `</${target.struct.plural}>`
     return { status: 200, body }
   }
@@ -365,6 +398,11 @@ export class Engine {
       const refs = target.obj[view.member.name] as Array<Obj>
       target.obj[view.member.name] = refs.filter((r) => r.id !== view.parentId)
     } else this.store.remove(target.bucket, target.obj.id as string)
+    // `async=true` (or `Expect: 202-accepted`): the engine runs the command without waiting and
+    // answers 202 Accepted with no body (BackendResource.performNonBlockingAction). The simulator's
+    // removal itself is immediate either way.
+    const method = target.service.byKind.get("remove")!
+    if (this.nonBlocking(method, req)) return { status: 202, body: "" }
     return { status: 200, body: "" }
   }
 
@@ -373,9 +411,44 @@ export class Engine {
     this.checkConstraints(method, params, "Action", method.path ?? method.name)
     const result = this.hooks ? this.hooks.action({ engine: this, target, action: method.path!, params, query: req.query }) : {}
     const out: Obj = { status: "complete", ...result }
+    // The job's link carries its href, as the engine's does.
+    const jobRef = out.job as Obj | undefined
+    if (typeof jobRef?.id === "string") out.job = { ...jobRef, href: `${API_PREFIX}/jobs/${jobRef.id}` }
     const resultMember = method.actionResult
     if (resultMember && out[resultMember] === undefined) out[resultMember] = this.sampleOutput(resultMember)
+    // An `async` action that started a job still in progress answers 202 Accepted with the action
+    // `pending` (and the job's link), as the engine does; a synchronous one waits for nothing and
+    // says `complete` at once, the job going on in the background.
+    if ((params.async === true || this.expectsNonBlocking(req)) && method.parameters.some((p) => p.name === "async")) {
+      const job = out.job as Obj | undefined
+      const running = job !== undefined && this.store.get("jobs", job.id as string)?.status === "started"
+      if (running) return { status: 202, body: encodeStructSync("Action", { ...out, async: true, status: "pending" }) }
+      return { status: 200, body: encodeStructSync("Action", { ...out, async: true }) }
+    }
     return { status: 200, body: encodeStructSync("Action", out) }
+  }
+
+  /** The members to leave out of answers of `method` (get or list) on `struct`, per `all_content`. */
+  private omitted(method: MethodMeta, struct: StructMeta, req: EngineRequest): ReadonlyArray<ReadonlyArray<string>> {
+    if (!method.parameters.some((p) => p.name === "allContent")) return []
+    if (isTrue(req.query.get("all_content")) || isTrue(req.headers["all-content"])) return []
+    return heavyMembers.get(struct.name) ?? []
+  }
+
+  private light(obj: Obj, omit: ReadonlyArray<ReadonlyArray<string>>): Obj {
+    let out = obj
+    for (const path of omit) out = without(out, path)
+    return out
+  }
+
+  private expectsNonBlocking(req: EngineRequest): boolean {
+    return /\b202-accepted\b/i.test(req.headers["expect"] ?? "")
+  }
+
+  /** `async=true` in the query (for methods whose model has the parameter) or `Expect: 202-accepted`. */
+  private nonBlocking(method: MethodMeta, req: EngineRequest): boolean {
+    const async = method.parameters.some((p) => p.name === "async" && p.query !== null) && isTrue(req.query.get("async"))
+    return async || this.expectsNonBlocking(req)
   }
 
   // -------------------------------------------------------------------------------------------

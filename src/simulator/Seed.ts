@@ -5,6 +5,9 @@
  */
 import type { Obj, Store } from "./Store.js"
 
+/** Stands in for the OVF document the engine keeps for each VM (only sent with all_content). */
+const OVF_STUB = '<?xml version="1.0" encoding="UTF-8"?><ovf:Envelope xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1/" ovf:version="4.6.0.0"><References/><Content xsi:type="ovf:VirtualSystem_Type" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></ovf:Envelope>'
+
 const GiB = 1024 ** 3
 
 const ref = (o: Obj): Obj => ({ id: o.id })
@@ -59,7 +62,9 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
       cpu: { name: "Intel(R) Xeon(R) Gold 6248", speed: 2500, topology: { sockets: 2, cores: 20, threads: 2 } },
       os: { type: "RHEL", version: { major: 9, fullVersion: "9.4" } },
       spm: { status: i === 0 ? "spm" : "none", priority: 5 },
-      summary: { total: 0, active: 0, migrating: 0 }
+      summary: { total: 0, active: 0, migrating: 0 },
+      // Left out of answers without all_content, as on the engine.
+      hostedEngine: { configured: false, active: false, globalMaintenance: false, localMaintenance: false, score: 0 }
     })
   )
   // Each host's NICs, as the engine discovers them.
@@ -194,6 +199,13 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
       stateless: false,
       deleteProtected: false,
       highAvailability: { enabled: prefix === "db", priority: prefix === "db" ? 50 : 0 },
+      // The members the engine leaves out without all_content (constants: no draw from the PRNG,
+      // so seeds give the same inventory as before).
+      console: { enabled: false },
+      soundcardEnabled: false,
+      virtioScsi: { enabled: true },
+      rngDevice: { source: "urandom" },
+      initialization: { configuration: { type: "ovf", data: OVF_STUB } },
       creationTime: new Date(created.getTime() + i * 3_600_000),
       ...(status === "up"
         ? { host: ref(clusterHosts[r.int(clusterHosts.length)]), startTime: new Date(created.getTime() + (i + 2) * 3_600_000) }

@@ -96,6 +96,9 @@ export class SimulatorServer {
       ? https.createServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, handler)
       : http.createServer({ keepAlive: true }, handler)
     this.server.keepAliveTimeout = 30_000
+    // `Expect: 202-accepted` asks the engine not to wait; without a listener Node answers 417 to
+    // any Expect other than 100-continue.
+    this.server.on("checkExpectation", handler)
     const track = (socket: Socket) => {
       this.sockets.add(socket)
       socket.once("close", () => this.sockets.delete(socket))
