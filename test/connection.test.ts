@@ -10,7 +10,7 @@ import * as os from "node:os"
 import * as tls from "node:tls"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Config, ConfigProvider, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Redacted, Stream, Tracer } from "effect"
+import { Config, ConfigProvider, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Redacted, Scope, Stream, TestClock, TestContext, Tracer } from "effect"
 import { describe, expect, it, onTestFinished } from "vitest"
 import * as Connection from "../src/core/Connection.js"
 import * as Http from "../src/core/Http.js"
@@ -249,6 +249,37 @@ describe("logout", () => {
     await withConnection(optionsFor(engine, { logoutOnClose: false }), root)
     expect(engine.ssoRequests()).toHaveLength(1)
     expect(engine.logoutRequests()).toHaveLength(0)
+  })
+
+  it("closes within 10 s when the logout never answers, with a warning", async () => {
+    const engine = await engineFor({ logout: () => undefined /* accepts the POST, never answers */ })
+    const logs = captureLogs()
+    // the test clock stands in for the 10 s; the server and the sockets are real
+    const outcome = await Effect.runPromise(logs.provide(Effect.gen(function* () {
+      const scope = yield* Scope.make()
+      const c = yield* Scope.extend(Connection.make(optionsFor(engine)), scope)
+      yield* root(c)
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void))
+      yield* Effect.promise(() => eventually(() => engine.logoutRequests().length === 1))
+      yield* TestClock.adjust("9999 millis")
+      const early = yield* Fiber.poll(closing)
+      yield* TestClock.adjust("1 millis")
+      const closed = yield* Effect.promise(() => Promise.race([
+        Effect.runPromise(Fiber.await(closing)).then(() => "closed"),
+        new Promise<string>((resolve) => setTimeout(() => resolve("hung"), 5_000))
+      ]))
+      return { early: Option.isSome(early), closed }
+    }).pipe(Effect.provide(TestContext.TestContext))))
+    expect(outcome).toEqual({ early: false, closed: "closed" })
+    expect(logs.lines.some((line) => line.startsWith("WARN") && line.includes("did not answer within 10000 ms"))).toBe(true)
+  })
+
+  it("bounds the logout by a shorter timeout", async () => {
+    const engine = await engineFor({ logout: () => undefined })
+    const logs = captureLogs()
+    await Effect.runPromise(logs.provide(Effect.scoped(Effect.flatMap(Connection.make(optionsFor(engine, { timeout: "200 millis" })), root))))
+    expect(engine.logoutRequests()).toHaveLength(1)
+    expect(logs.lines.some((line) => line.startsWith("WARN") && line.includes("Revoking the SSO token failed"))).toBe(true)
   })
 
   it("logs a failed revoke and still closes", async () => {

@@ -5,7 +5,7 @@
  * exactly; the token under `ssoTokenName` in an object or a one-element array; two JSON error shapes.
  */
 import { Deferred, Effect, Exit, FiberId, Redacted, Scope } from "effect"
-import { AuthError, type ConnectionError, DecodeError, type HttpContext, type OvirtError, type TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, DecodeError, type HttpContext, type OvirtError, TimeoutError } from "./Errors.js"
 import type { Method } from "./Http.js"
 
 /** A buffered exchange, as the connection performs it (logging, timeouts and redaction included). */
@@ -37,6 +37,8 @@ export interface AuthSettings {
   readonly ssoRevokeUrl: string
   readonly ssoTokenName: string
   readonly logoutOnClose: boolean
+  /** Bounds the logout on close: a stalled SSO service must not keep the scope from closing. */
+  readonly revokeTimeoutMillis: number
   readonly userAgent: string
   /** Called with every token obtained, so it can be scrubbed from logs and messages. */
   readonly onToken: (token: string) => void
@@ -236,8 +238,11 @@ const tokenFrom = (answer: Buffered, settings: AuthSettings, context: HttpContex
 // ---------------------------------------------------------------------------------------------
 // Logging out
 
+/** The revoke is best effort: its failure or a stall past `revokeTimeoutMillis` is a warning, never a failed or hung close. */
 const revoke = (settings: AuthSettings, roundTrip: RoundTrip, token: string): Effect.Effect<void> => {
-  const context = { method: "POST", path: new URL(settings.ssoRevokeUrl).pathname }
+  const url = new URL(settings.ssoRevokeUrl)
+  const context = { method: "POST", path: url.pathname }
+  const millis = settings.revokeTimeoutMillis
   return roundTrip({
     method: "POST",
     url: settings.ssoRevokeUrl,
@@ -252,6 +257,19 @@ const revoke = (settings: AuthSettings, roundTrip: RoundTrip, token: string): Ef
       return error === undefined && answer.status < 300
         ? Effect.void
         : Effect.logWarning(settings.scrub(`Revoking the SSO token failed: ${error === undefined ? answer.status : `${error.code}: ${error.text}`}`))
+    }),
+    // finalizers run uninterruptibly: without this the timeout could not stop a stalled request
+    Effect.interruptible,
+    Effect.timeoutFail({
+      duration: millis,
+      onTimeout: () =>
+        new TimeoutError({
+          ...context,
+          phase: "request",
+          timeoutMillis: millis,
+          // origin and path only: a revoke URL given by the user could carry a query or credentials
+          message: `the SSO service at ${url.origin}${url.pathname} did not answer within ${millis} ms; closing without waiting for it`
+        })
     }),
     Effect.catchAll((error) => Effect.logWarning(settings.scrub(`Revoking the SSO token failed: ${error.message}`))),
     Effect.withSpan("ovirt.sso.logout", { kind: "client" })

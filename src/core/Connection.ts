@@ -111,6 +111,9 @@ export const service = (path: string): Effect.Effect<ServiceRef, InvalidInputErr
 // ---------------------------------------------------------------------------------------------
 // The service
 
+/** The longest a close waits for the SSO logout (less when `timeout` is shorter). */
+const REVOKE_TIMEOUT_MILLIS = 10_000
+
 const SDK_HEADERS = new Set(["version", "accept", "content-type", "authorization", "user-agent", "all-content", "accept-encoding", "content-length", "host"])
 
 const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scope.Scope> =>
@@ -149,6 +152,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       ssoRevokeUrl: settings.ssoRevokeUrl,
       ssoTokenName: settings.ssoTokenName,
       logoutOnClose: settings.logoutOnClose,
+      revokeTimeoutMillis: Math.min(REVOKE_TIMEOUT_MILLIS, settings.timeoutMillis ?? Infinity),
       userAgent: settings.userAgent,
       onToken: (token) => scrubber.add(token),
       scrub: (text) => scrubber.scrub(text)
