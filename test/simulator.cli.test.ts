@@ -4,10 +4,15 @@
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import * as fs from "node:fs"
+import * as https from "node:https"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as tls from "node:tls"
 import { fileURLToPath } from "node:url"
+import { X509Certificate } from "node:crypto"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { Connection, system } from "../src/index.js"
+import { Connection, Simulator, system } from "../src/index.js"
 
 const BIN = fileURLToPath(new URL("../bin/effect-ovirt-simulator.mjs", import.meta.url))
 
@@ -39,6 +44,49 @@ const startCli = (args: ReadonlyArray<string>): Promise<Started> =>
     })
     void exit.then((code) => reject(new Error(`exited with ${code} before ready: ${err}`)))
   })
+
+/** Runs the command to its end: for arguments it must refuse. */
+const runCli = (args: ReadonlyArray<string>): Promise<{ code: number | null; out: string; err: string }> =>
+  new Promise((resolve) => {
+    const child = spawn(process.execPath, [BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    let err = ""
+    child.stdout.on("data", (c: Buffer) => (out += c.toString()))
+    child.stderr.on("data", (c: Buffer) => (err += c.toString()))
+    child.once("exit", (code) => {
+      // If it started after all, stop it: the assertion on the code then fails.
+      resolve({ code, out, err })
+    })
+    setTimeout(() => child.kill("SIGTERM"), 20_000).unref()
+  })
+
+/** A raw HTTPS request with the CLI's CA file: the status and body, as any client sees them. */
+const request = (info: Started["info"], apiPath: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const url = new URL(apiPath, `${info.url}/`)
+    const req = https.request(url, { method: init.method ?? "GET", headers: init.headers ?? {}, ca: fs.readFileSync(info.caFile), agent: false }, (res) => {
+      let body = ""
+      res.setEncoding("utf8")
+      res.on("data", (c: string) => (body += c))
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }))
+    })
+    req.on("error", reject)
+    req.end(init.body)
+  })
+
+const ssoToken = async (info: Started["info"]) => {
+  const answer = await request(info, "/ovirt-engine/sso/oauth/token", {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "password", scope: "ovirt-app-api", username: info.username, password: info.password }).toString()
+  })
+  return JSON.parse(answer.body) as { access_token: string; exp: string }
+}
+
+const stop = async (cli: Started) => {
+  cli.child.kill("SIGTERM")
+  return cli.exit
+}
 
 describe("effect-ovirt-simulator CLI", () => {
   it("prints one JSON line, serves the SDK over HTTPS with its CA file, and exits 0 on SIGTERM", async () => {
@@ -80,8 +128,86 @@ describe("effect-ovirt-simulator CLI", () => {
     for (const flag of ["--port", "--host", "--seed", "--vms", "--token-lifetime", "--latency", "--fail-rate", "--drop-rate", "--slow-body"]) {
       expect(err).toContain(flag)
     }
+    for (const flag of ["--fail-path", "--fail-status", "--cert", "--key", "--ca"]) expect(err).toContain(flag)
     const cli = await startCli(["--fail-rate", "1", "--fail-path", "vms"])
     cli.child.kill("SIGINT")
     expect(await cli.exit).toBe(0)
+  })
+
+  it("--fail-rate/--fail-path/--fail-status fail the requests below the path with that status, and only those", async () => {
+    const cli = await startCli(["--fail-rate", "1", "--fail-path", "vms", "--fail-status", "502"])
+    try {
+      const auth = { Authorization: `Bearer ${(await ssoToken(cli.info)).access_token}` }
+      const vms = await request(cli.info, "vms", { headers: auth })
+      const vm = await request(cli.info, "vms/any-id", { headers: auth })
+      const hosts = await request(cli.info, "hosts", { headers: auth })
+      expect([vms.status, vm.status, hosts.status]).toEqual([502, 502, 200])
+      expect(vms.body).toContain("<fault>")
+      expect(hosts.body).toContain("<host ")
+    } finally {
+      expect(await stop(cli)).toBe(0)
+    }
+  })
+
+  it("--token-lifetime sets how long SSO tokens live: expired ones get 401", async () => {
+    const cli = await startCli(["--token-lifetime", "1"])
+    try {
+      const before = Date.now()
+      const t = await ssoToken(cli.info)
+      // `exp` is the expiry in ms since the epoch: one second from now.
+      expect(Number(t.exp) - before).toBeGreaterThanOrEqual(900)
+      expect(Number(t.exp) - Date.now()).toBeLessThanOrEqual(1000)
+      const auth = { Authorization: `Bearer ${t.access_token}` }
+      expect((await request(cli.info, "hosts", { headers: auth })).status).toBe(200)
+      await new Promise((r) => setTimeout(r, Math.max(0, Number(t.exp) - Date.now()) + 100))
+      expect((await request(cli.info, "hosts", { headers: auth })).status).toBe(401)
+    } finally {
+      expect(await stop(cli)).toBe(0)
+    }
+  })
+
+  it("refuses what it cannot honour with exit 2 and a message", async () => {
+    const cases: ReadonlyArray<readonly [ReadonlyArray<string>, string]> = [
+      [["--fail-rate", "1", "--fail-status", "404"], "--fail-status is a 5xx status"],
+      [["--fail-rate", "1", "--fail-status", "600"], "--fail-status is a 5xx status"],
+      [["--fail-path", "vms"], "--fail-path needs --fail-rate"],
+      [["--fail-status", "500"], "--fail-status needs --fail-rate"],
+      [["--fail-rate", "2"], "--fail-rate is a share between 0 and 1"],
+      [["--cert", "/nonexistent.pem"], "--cert and --key are given together"],
+      [["--cert", "/nonexistent.pem", "--key", "/nonexistent.key"], "--cert: cannot read /nonexistent.pem"]
+    ]
+    const results = await Promise.all(cases.map(([args]) => runCli(args)))
+    results.forEach((r, i) => {
+      expect({ args: cases[i][0], code: r.code, out: r.out }).toEqual({ args: cases[i][0], code: 2, out: "" })
+      expect(r.err).toContain(cases[i][1])
+    })
+  })
+
+  it("--cert, --key and --ca serve the certificate given; caFile holds the CA given", async () => {
+    const certs = Simulator.makeCertificates({ hosts: ["127.0.0.1", "localhost"] })
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-ovirt-cli-certs-"))
+    const file = (name: string, text: string) => {
+      const f = path.join(dir, name)
+      fs.writeFileSync(f, text)
+      return f
+    }
+    const cli = await startCli(["--cert", file("cert.pem", certs.certPem), "--key", file("key.pem", certs.keyPem), "--ca", file("ca.pem", certs.caPem)])
+    try {
+      expect(fs.readFileSync(cli.info.caFile, "utf8")).toBe(certs.caPem)
+      const url = new URL(cli.info.url)
+      const served = await new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: certs.caPem }, () => {
+          resolve(socket.getPeerX509Certificate()!.fingerprint256)
+          socket.end()
+        })
+        socket.on("error", reject)
+      })
+      expect(served).toBe(new X509Certificate(certs.certPem).fingerprint256)
+      const layer = Connection.layer({ url: cli.info.url, username: cli.info.username, password: cli.info.password, caFile: cli.info.caFile })
+      expect((await Effect.runPromise(system.hosts.list().pipe(Effect.provide(layer)))).length).toBe(3)
+    } finally {
+      expect(await stop(cli)).toBe(0)
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
   })
 })

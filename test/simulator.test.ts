@@ -3,8 +3,11 @@
  * paging and follow, SSO (both error shapes, expiry recovered, revoke on close), the fault knobs
  * giving the right tagged errors, and many concurrent calls over a small pool.
  */
+import { X509Certificate } from "node:crypto"
+import * as fs from "node:fs"
 import * as https from "node:https"
-import { Effect, Exit } from "effect"
+import * as tls from "node:tls"
+import { Effect, Exit, Redacted } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Connection, Simulator, system, Xml } from "../src/index.js"
 import * as Testing from "../src/testing/index.js"
@@ -563,6 +566,47 @@ describe("Simulator: all_content and async", () => {
     const sync = await raw(sim, `/ovirt-engine/api/vms/${b.id}?async=false`, { method: "DELETE", headers: { Authorization: auth } })
     expect([async.status, async.body, sync.status]).toEqual([202, "", 200])
     expect(sim.objects("vms").some((v) => v.id === a.id || v.id === b.id)).toBe(false)
+  })
+})
+
+describe("Simulator: certificates and start failures", () => {
+  it("serves certificates given in the options, and gives their CA as caPem and caFile", async () => {
+    const certs = Simulator.makeCertificates({ hosts: ["127.0.0.1"] })
+    const sim = await Simulator.start({ seed: "certs", certPem: certs.certPem, keyPem: Redacted.make(certs.keyPem), caPem: certs.caPem })
+    try {
+      expect(sim.caPem).toBe(certs.caPem)
+      expect(fs.readFileSync(sim.caFile, "utf8")).toBe(certs.caPem)
+      const url = new URL(sim.url)
+      const served = await new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: certs.caPem }, () => {
+          resolve(socket.getPeerX509Certificate()!.fingerprint256)
+          socket.end()
+        })
+        socket.on("error", reject)
+      })
+      expect(served).toBe(new X509Certificate(certs.certPem).fingerprint256)
+      expect((await run(sim, system.hosts.list())).length).toBe(3)
+    } finally {
+      await sim.close()
+    }
+  })
+
+  it("a port in use, or a certificate without its key, is a typed SimulatorError of make and layer (not a defect)", async () => {
+    const first = await Simulator.start({ seed: "busy" })
+    try {
+      const port = Number(new URL(first.url).port)
+      const busy = await Effect.runPromise(Effect.flip(Effect.scoped(Simulator.make({ port }))))
+      expect(busy).toMatchObject({ _tag: "SimulatorError", reason: "EADDRINUSE" })
+      expect(busy.message).toContain("The simulator cannot start")
+      const viaLayer = await Effect.runPromise(Effect.flip(system.hosts.list().pipe(Effect.provide(Simulator.layer({ port })))))
+      expect(viaLayer._tag).toBe("SimulatorError")
+      const noKey = await Effect.runPromise(Effect.flip(Effect.scoped(Simulator.make({ certPem: first.caPem }))))
+      expect(noKey).toMatchObject({ _tag: "SimulatorError", message: expect.stringContaining("certPem and keyPem are given together") })
+      // The error class is offered by effect-ovirt/testing too, for catchTag in users' tests.
+      expect(busy).toBeInstanceOf(Testing.Simulator.SimulatorError)
+    } finally {
+      await first.close()
+    }
   })
 })
 

@@ -3,7 +3,9 @@
  * ready (`{"url","caFile","username","password"}`), everything else on stderr, and serves until
  * SIGINT or SIGTERM (exit 0). SIGUSR1 expires every token (to test re-login from any language).
  */
+import * as fs from "node:fs"
 import { parseArgs } from "node:util"
+import { Redacted } from "effect"
 import { start } from "./Simulator.js"
 
 const HELP = `Usage: effect-ovirt-simulator [options]
@@ -23,11 +25,18 @@ Options:
   --vm-start-ms MS         time from start to up (default 2000)
   --transition-ms MS       stop/suspend/migrate/maintenance and lock times (default 800)
 
+TLS (default: a CA and a server certificate made at start, the CA written to caFile):
+  --cert FILE              serve this server certificate (PEM; intermediates after it)
+  --key FILE               its private key (PEM); needed with --cert
+  --ca FILE                the CA certificate clients should trust (PEM), copied to caFile
+                           (default with --cert: the certificate itself, for a self-signed one)
+
 Fault knobs:
   --latency MS             add this delay to every answer
   --fail-rate RATE         answer this share (0..1) of API requests with a 5xx fault
-  --fail-path PATH         only requests below this path (e.g. vms, vms/123/start; default all)
-  --fail-status N          the 5xx status to use (default 503)
+  --fail-path PATH         only requests below this path (e.g. vms, vms/123/start; default all);
+                           needs --fail-rate
+  --fail-status N          the status to use, 500..599 (default 503); needs --fail-rate
   --drop-rate RATE         drop this share (0..1) of API connections without an answer
   --slow-body MS           send bodies in pieces with this pause between them
   --verbose                log every request on stderr
@@ -35,6 +44,27 @@ Fault knobs:
 
 Signals: SIGINT/SIGTERM stop the simulator (exit 0); SIGUSR1 expires every SSO token now.
 `
+
+const usage = (message: string): never => {
+  process.stderr.write(`effect-ovirt-simulator: ${message}\n`)
+  process.exit(2)
+}
+
+/** A share between 0 and 1. */
+const rate = (name: string, text: string | undefined): number => {
+  const n = number(name, text, 0)!
+  if (n > 1) usage(`--${name} is a share between 0 and 1, got "${text}"`)
+  return n
+}
+
+const readPem = (name: string, file: string | undefined): string | undefined => {
+  if (file === undefined) return undefined
+  try {
+    return fs.readFileSync(file, "utf8")
+  } catch (e) {
+    return usage(`--${name}: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
 
 const number = (name: string, text: string | undefined, fallback?: number): number | undefined => {
   if (text === undefined) return fallback
@@ -68,6 +98,9 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
         "fail-status": { type: "string" },
         "drop-rate": { type: "string" },
         "slow-body": { type: "string" },
+        cert: { type: "string" },
+        key: { type: "string" },
+        ca: { type: "string" },
         verbose: { type: "boolean" },
         help: { type: "boolean", short: "h" }
       },
@@ -98,7 +131,18 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
 
   const transition = number("transition-ms", v["transition-ms"])
   const vmStart = number("vm-start-ms", v["vm-start-ms"])
-  const failRate = number("fail-rate", v["fail-rate"], 0)!
+  const failRate = rate("fail-rate", v["fail-rate"])
+  // A path or status without a rate would silently do nothing: say so instead.
+  if (v["fail-rate"] === undefined && (v["fail-path"] !== undefined || v["fail-status"] !== undefined)) {
+    usage(`--${v["fail-path"] !== undefined ? "fail-path" : "fail-status"} needs --fail-rate (e.g. --fail-rate 1 to fail every matching request)`)
+  }
+  const failStatus = number("fail-status", v["fail-status"], 503)!
+  if (!Number.isInteger(failStatus) || failStatus < 500 || failStatus > 599) usage(`--fail-status is a 5xx status (500..599), got "${v["fail-status"]}"`)
+  if ((v.cert === undefined) !== (v.key === undefined)) usage("--cert and --key are given together")
+  if (v.ca !== undefined && v.cert === undefined) usage("--ca needs --cert and --key (without them the CA is made at start)")
+  const certPem = readPem("cert", v.cert)
+  const keyPem = readPem("key", v.key)
+  const caPem = readPem("ca", v.ca)
   const vms = number("vms", v.vms)
   const tokenLifetime = number("token-lifetime", v["token-lifetime"])
   const started = Date.now()
@@ -111,16 +155,18 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
     ...(v.password === undefined ? {} : { password: v.password }),
     ...(tokenLifetime === undefined ? {} : { tokenLifetimeSeconds: tokenLifetime }),
     ...(shape === undefined ? {} : { ssoErrorShape: shape }),
+    ...(certPem === undefined || keyPem === undefined ? {} : { certPem, keyPem: Redacted.make(keyPem) }),
+    ...(caPem === undefined ? {} : { caPem }),
     timing: {
       ...(vmStart === undefined ? {} : { vmStart }),
       ...(transition === undefined ? {} : { vmStop: transition, lock: transition, host: transition })
     },
     knobs: {
       latencyMs: number("latency", v.latency, 0)!,
-      dropRate: number("drop-rate", v["drop-rate"], 0)!,
+      dropRate: rate("drop-rate", v["drop-rate"]),
       slowBodyMs: number("slow-body", v["slow-body"], 0)!,
       failures:
-        failRate > 0 ? [{ path: v["fail-path"] ?? "*", rate: failRate, status: number("fail-status", v["fail-status"], 503)! }] : []
+        failRate > 0 ? [{ path: v["fail-path"] ?? "*", rate: failRate, status: failStatus }] : []
     },
     ...(v.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {})
   }).catch((e: unknown) => {

@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import type { Scope } from "effect"
-import { Context, Effect, Layer } from "effect"
+import { Context, Data, Effect, Layer, Redacted } from "effect"
 import * as Connection from "../core/Connection.js"
 import type { InvalidInputError } from "../core/Errors.js"
 import { defaultTiming, type Timing } from "./Behaviour.js"
@@ -42,6 +42,18 @@ export interface SimulatorOptions {
   readonly timing?: Partial<Timing>
   /** Initial fault knobs. */
   readonly knobs?: Partial<Knobs>
+  /**
+   * The server certificate (PEM, leaf first, intermediates after it) to serve instead of one made at
+   * start; `keyPem` must be given with it.
+   */
+  readonly certPem?: string
+  /** The private key of `certPem` (PEM). */
+  readonly keyPem?: Redacted.Redacted<string>
+  /**
+   * The CA certificate(s) clients should trust for `certPem` (PEM): what `caPem` and `caFile` give.
+   * Default: `certPem` itself (right for a self-signed certificate).
+   */
+  readonly caPem?: string
   /** Serve plain HTTP instead of HTTPS (for debugging with curl without a CA). Default false. */
   readonly plainHttp?: boolean
   /** Receives one line per request. */
@@ -104,10 +116,22 @@ const trackDir = (dir: string) => {
   }
 }
 
+/** The certificates to serve: the ones given, or a CA and server certificate made now. */
+const tlsOf = (options: SimulatorOptions, host: string): { readonly caPem: string; readonly certPem: string; readonly keyPem: string } | undefined => {
+  const given = options.certPem !== undefined || options.keyPem !== undefined || options.caPem !== undefined
+  if (options.plainHttp) {
+    if (given) throw new Error("plainHttp serves no certificate: certPem, keyPem and caPem cannot be given with it")
+    return undefined
+  }
+  if (!given) return makeCertificates({ hosts: Array.from(new Set([host, "localhost", "127.0.0.1", "::1"])) })
+  if (options.certPem === undefined || options.keyPem === undefined) throw new Error("certPem and keyPem are given together")
+  return { certPem: options.certPem, keyPem: Redacted.value(options.keyPem), caPem: options.caPem ?? options.certPem }
+}
+
 /** Starts a simulator; `close()` stops it and removes its CA file. */
 export const start = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
   const host = options.host ?? "127.0.0.1"
-  const certificates = options.plainHttp ? undefined : makeCertificates({ hosts: Array.from(new Set([host, "localhost", "127.0.0.1", "::1"])) })
+  const certificates = tlsOf(options, host)
   const username = options.username ?? "admin@internal"
   const password = options.password ?? crypto.randomBytes(12).toString("base64url")
   const server = new SimulatorServer({
@@ -162,13 +186,31 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
   }
 }
 
+/**
+ * The simulator could not start: its port is in use (`reason: "EADDRINUSE"`), the address cannot be
+ * bound, or the certificates given are unusable. A typed failure of `make` and `layer`, not a defect.
+ */
+export class SimulatorError extends Data.TaggedError("SimulatorError")<{
+  readonly message: string
+  /** The system error code when there is one (`EADDRINUSE`, `EACCES`, `EADDRNOTAVAIL`, ...). */
+  readonly reason?: string
+}> {}
+
+const startError = (e: unknown): SimulatorError => {
+  const code = (e as { code?: unknown } | null)?.code
+  return new SimulatorError({
+    message: `The simulator cannot start: ${e instanceof Error ? e.message : String(e)}`,
+    ...(typeof code === "string" ? { reason: code } : {})
+  })
+}
+
 /** The running simulator of a `layer`, for tests that turn its knobs. */
 export class SimulatorTag extends Context.Tag("effect-ovirt/Simulator")<SimulatorTag, Simulator>() {}
 
 /** A simulator for the life of the scope. */
-export const make = (options: SimulatorOptions = {}): Effect.Effect<Simulator, never, Scope.Scope> =>
+export const make = (options: SimulatorOptions = {}): Effect.Effect<Simulator, SimulatorError, Scope.Scope> =>
   Effect.acquireRelease(
-    Effect.promise(() => start(options)),
+    Effect.tryPromise({ try: () => start(options), catch: startError }),
     (sim) => Effect.promise(() => sim.close())
   ).pipe(Effect.map((sim): Simulator => sim))
 
@@ -190,7 +232,7 @@ export const connectionOptions = (sim: Simulator, settings: ConnectionSettings =
  */
 export const layer = (
   options: SimulatorOptions & { readonly connection?: ConnectionSettings } = {}
-): Layer.Layer<Connection.Connection | SimulatorTag, InvalidInputError> =>
+): Layer.Layer<Connection.Connection | SimulatorTag, InvalidInputError | SimulatorError> =>
   Layer.unwrapScoped(
     Effect.map(make(options), (sim) =>
       Layer.merge(Connection.layer(connectionOptions(sim, options.connection)), Layer.succeed(SimulatorTag, sim))

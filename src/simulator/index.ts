@@ -15,6 +15,7 @@ export {
   type RunningSimulator,
   type Simulator,
   type SimulatorOptions,
+  SimulatorError,
   SimulatorTag,
   start,
   type FailureRule,
