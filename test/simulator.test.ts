@@ -100,6 +100,23 @@ describe("Simulator: inventory, search and links", () => {
     expect(byCluster.length).toBeGreaterThan(0)
   })
 
+  it("answers a search on an unknown field with a 400 <fault>, not an empty list", async () => {
+    const out = await run(
+      sim,
+      Effect.all([
+        Effect.flip(system.vms.list({ search: "colour=red" })),
+        Effect.flip(system.vms.list({ search: "name=web* and colour=red or flavour=x" })),
+        Effect.flip(system.vms.list({ search: "name=web* sortby colour" })),
+        system.vms.list({ search: "name=nomatch*" })
+      ])
+    )
+    expect(out[0]).toMatchObject({ _tag: "FaultError", code: 400, fault: { detail: "Invalid search query: unknown field 'colour' for vms" } })
+    expect(out[1]).toMatchObject({ code: 400, fault: { detail: "Invalid search query: unknown fields 'colour', 'flavour' for vms" } })
+    expect(out[2]).toMatchObject({ code: 400, fault: { detail: "Invalid search query: unknown field 'colour' for vms" } })
+    // A known field that matches nothing is still an empty list.
+    expect(out[3]).toEqual([])
+  })
+
   it("sends <link rel> for list links and inlines them with follow", async () => {
     const vm = (await run(sim, system.vms.list({ search: "name=web01" })))[0]
     expect(vm.diskAttachments?.href).toBe(`/ovirt-engine/api/vms/${vm.id}/diskattachments`)

@@ -9,7 +9,7 @@ import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.
 import { makeListLink } from "../types/ListLink.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
 import type { Model, ServiceInfo } from "./Model.js"
-import { type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems } from "./Search.js"
+import { type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, unknownFields } from "./Search.js"
 import type { Obj, Store } from "./Store.js"
 
 export const API_PREFIX = "/ovirt-engine/api"
@@ -291,6 +291,10 @@ export class Engine {
       } catch (e) {
         if (e instanceof SearchSyntaxError) throw badRequest(`Invalid search query: ${e.message}`)
         throw e
+      }
+      const unknown = unknownFields(target.struct, query)
+      if (unknown.length > 0) {
+        throw badRequest(`Invalid search query: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((f) => `'${f}'`).join(", ")} for ${target.struct.plural}`)
       }
       const ctx = this.matchContext(target.struct, req.query.get("case_sensitive") !== "false")
       items = sortItems(ctx, query, items.filter((o) => matches(ctx, query, o)))

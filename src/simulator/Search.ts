@@ -133,6 +133,16 @@ const test = (ctx: MatchContext, obj: Obj, c: Condition): boolean => {
   }
 }
 
+/**
+ * The fields of a query (conditions and `sortby`) that `struct` has no member for. The engine refuses
+ * a search on a field it does not know (400) rather than matching nothing, so the simulator does too.
+ */
+export const unknownFields = (struct: StructMeta, query: Query): ReadonlyArray<string> => {
+  const fields = query.clauses.flatMap((clause) => clause.map((c) => c.field))
+  if (query.sortBy !== undefined) fields.push(query.sortBy.field)
+  return Array.from(new Set(fields.filter((f) => findMember(struct, f) === undefined)))
+}
+
 export const matches = (ctx: MatchContext, query: Query, obj: Obj): boolean =>
   query.clauses.length === 0 || query.clauses.some((clause) => clause.every((c) => test(ctx, obj, c)))
 
