@@ -168,6 +168,22 @@ describe("SSO login", () => {
     expect(new Set(engine.apiRequests().map(bearerOf))).toEqual(new Set(["token-1"]))
   })
 
+  it("keeps the login of a first caller interrupted at once for the next caller", async () => {
+    const engine = await engineFor({
+      sso: (_r, response, engine) => {
+        setTimeout(() => {
+          engine.validTokens.add(`token-${++engine.issued}`)
+          sendJson(response, 200, { access_token: `token-${engine.issued}` })
+        }, 200)
+      }
+    })
+    const [first, second] = await withConnection(optionsFor(engine), (c) =>
+      Effect.zip(Effect.option(Effect.timeout(root(c), "1 millis")), root(c)))
+    expect(Option.isNone(first)).toBe(true)
+    expect(second.status).toBe(200)
+    expect(engine.ssoRequests()).toHaveLength(1)
+  })
+
   it("shares a failed login too: 100 concurrent calls, one SSO request, 100 AuthErrors", async () => {
     const engine = await engineFor({ sso: (_r, response) => sendJson(response, 401, { error: "access_denied", error_description: "no" }) })
     const errors = await withConnection(optionsFor(engine), (c) =>

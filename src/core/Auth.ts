@@ -71,34 +71,39 @@ export const make = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Effec
       ? kerberosLogin(settings, roundTrip)
       : passwordLogin(settings, roundTrip)
 
-    // The check-and-set runs in one synchronous step, so concurrent fibers see a single Pending.
-    const token: Effect.Effect<string, OvirtError> = Effect.suspend(() => {
-      const current = state
-      if (current._tag === "Ready") return Effect.succeed(current.token)
-      if (current._tag === "Pending") return Deferred.await(current.deferred)
-      if (!canLogin) {
-        return Effect.fail(new AuthError({ message: "No credentials: give `username` and `password`, a `token`, or `kerberos: true`." }))
-      }
-      const deferred = Deferred.unsafeMake<string, OvirtError>(FiberId.none)
-      state = { _tag: "Pending", deferred }
-      // The login runs in the connection's scope: a caller interrupted meanwhile does not abort it for the others.
-      const run = login.pipe(
-        Effect.exit,
-        Effect.flatMap((exit) => {
-          state = Exit.isSuccess(exit) ? { _tag: "Ready", token: exit.value, obtained: true } : { _tag: "Empty" }
-          if (Exit.isSuccess(exit)) settings.onToken(exit.value)
-          return Deferred.done(deferred, exit)
-        }),
-        // closing the connection during a login: the waiters are interrupted, not left hanging
-        Effect.onInterrupt(() =>
-          Effect.suspend(() => {
-            if (state._tag === "Pending" && state.deferred === deferred) state = { _tag: "Empty" }
-            return Deferred.interrupt(deferred)
-          })
+    // The check-and-set runs in one synchronous step, so concurrent fibers see a single Pending. Claiming
+    // and forking are uninterruptible together: a caller interrupted between them would leave a Pending
+    // whose login never runs, and every later call waiting on it forever. Only the wait is interruptible.
+    const token: Effect.Effect<string, OvirtError> = Effect.uninterruptibleMask((restore) =>
+      Effect.suspend(() => {
+        const current = state
+        if (current._tag === "Ready") return Effect.succeed(current.token)
+        if (current._tag === "Pending") return restore(Deferred.await(current.deferred))
+        if (!canLogin) {
+          return Effect.fail(new AuthError({ message: "No credentials: give `username` and `password`, a `token`, or `kerberos: true`." }))
+        }
+        const deferred = Deferred.unsafeMake<string, OvirtError>(FiberId.none)
+        state = { _tag: "Pending", deferred }
+        // The login runs in the connection's scope: a caller interrupted meanwhile does not abort it for the
+        // others. Only the login itself is interruptible (closing the connection); recording its result is not.
+        const run = Effect.interruptible(login).pipe(
+          Effect.exit,
+          Effect.flatMap((exit) => {
+            state = Exit.isSuccess(exit) ? { _tag: "Ready", token: exit.value, obtained: true } : { _tag: "Empty" }
+            if (Exit.isSuccess(exit)) settings.onToken(exit.value)
+            return Deferred.done(deferred, exit)
+          }),
+          // closing the connection during a login: the waiters are interrupted, not left hanging
+          Effect.onInterrupt(() =>
+            Effect.suspend(() => {
+              if (state._tag === "Pending" && state.deferred === deferred) state = { _tag: "Empty" }
+              return Deferred.interrupt(deferred)
+            })
+          )
         )
-      )
-      return Effect.forkIn(run, scope).pipe(Effect.zipRight(Deferred.await(deferred)))
-    })
+        return Effect.forkIn(run, scope).pipe(Effect.zipRight(restore(Deferred.await(deferred))))
+      })
+    )
 
     const refresh = (stale: string): Effect.Effect<string, OvirtError> =>
       Effect.suspend(() => {
