@@ -6,7 +6,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Connection, Simulator } from "../src/index.js"
 
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url))
@@ -26,7 +26,69 @@ interface ExampleModule {
   readonly FromEnv?: Layer.Layer<Connection.Connection, unknown>
 }
 
+type Obj = Record<string, unknown>
+
+/**
+ * What each example must give, worked out from the seed itself (the same seed name gives the same
+ * inventory), so a wrong count or status fails the test rather than only "something came back".
+ */
+const expected = (file: string, seeded: Simulator.RunningSimulator, result: unknown): unknown => {
+  const vms = seeded.objects("vms")
+  const named = (name: string) => vms.find((vm) => vm.name === name)!
+  const attachments = (vm: Obj) => seeded.objects(`vms/${vm.id as string}/diskattachments`).length
+  const nics = (vm: Obj) => seeded.objects(`vms/${vm.id as string}/nics`).length
+  const firstDown = vms.find((vm) => vm.status === "down")!
+  const up = vms.filter((vm) => vm.status === "up")
+  const r = result as Obj
+  switch (file.slice(0, 2)) {
+    case "01":
+      return {
+        total: vms.length,
+        webUp: up.filter((vm) => String(vm.name).startsWith("web")).length,
+        some: Math.min(3, vms.filter((vm) => String(vm.name).toLowerCase().startsWith("db")).length)
+      }
+    case "02":
+      return { paged: vms.length, running: up.length }
+    case "03":
+      return expect.objectContaining({ status: "down", description: "Added by example 03", memory: 4 * 2 ** 30 })
+    case "04":
+      return { up: "up", down: "down" }
+    case "05":
+      return { disks: attachments(named("db01")) + 1 }
+    case "06":
+      return { nics: nics(named("web02")) + 1, mac: expect.stringMatching(/^56:6f(:[0-9a-f]{2}){4}$/) }
+    case "07":
+      return { snapshots: seeded.objects(`vms/${firstDown.id as string}/snapshots`).length + 1 }
+    case "08": {
+      const web01 = named("web01")
+      const cluster = seeded.objects("clusters").find((c) => c.id === (web01.cluster as Obj).id)!
+      return { cluster: cluster.name, disks: attachments(web01), nics: nics(web01) }
+    }
+    case "10":
+      // The example's own simulator has 400 VMs over both clusters.
+      return { vms: 400, clusters: seeded.objects("clusters").length }
+    case "11":
+      return { url: expect.stringMatching(/^https:\/\/127\.0\.0\.1:\d+\/ovirt-engine\/api$/) }
+    case "12":
+      // Every VM on the host migrated away before it reached maintenance.
+      return { vmsLeft: 0, status: "up" }
+    case "13":
+      return { disks: attachments(firstDown) }
+    case "14":
+      return { status: "finished" }
+    default:
+      return r
+  }
+}
+
 describe("examples", () => {
+  // The inventory every example starts from (their simulators use the same seed).
+  let seeded: Simulator.RunningSimulator
+  beforeAll(async () => {
+    seeded = await Simulator.start({ seed: "examples" })
+  })
+  afterAll(() => seeded.close())
+
   it("has at least 12 examples", () => {
     expect(files.length).toBeGreaterThanOrEqual(12)
   })
@@ -52,10 +114,13 @@ describe("examples", () => {
               })
             )
       )
-      expect(result).toBeDefined()
       if (file.startsWith("09-")) {
         const tags = (result as ReadonlyArray<string>).map((line) => line.split(/[ :]/)[0])
         expect(tags).toEqual(["NotFoundError", "FaultError", "InvalidInputError", "TimeoutError", "DecodeError", "AuthError", "ConnectionError"])
+      } else {
+        // Every other example is in the table: a new one must say what it gives.
+        expect(["01", "02", "03", "04", "05", "06", "07", "08", "10", "11", "12", "13", "14"]).toContain(file.slice(0, 2))
+        expect(result).toEqual(expected(file, seeded, result))
       }
     })
   }
@@ -76,7 +141,8 @@ describe("examples", () => {
     child.stdout.on("data", (c: Buffer) => (out += c.toString()))
     child.stderr.on("data", (c: Buffer) => (out += c.toString()))
     const code = await new Promise<number | null>((r) => child.once("exit", r))
-    expect(out).toContain("SSO token(s) revoked")
+    // The demo's one connection logged in once and its token was revoked when it closed.
+    expect(out).toMatch(/Connection closed: 1 of 1 SSO token\(s\) revoked, \d+ API requests served\./)
     expect(code).toBe(0)
   })
 })
