@@ -148,6 +148,34 @@ describe("SSO login", () => {
     expect(error.message).toContain("authorization grant for the username and password has expired")
   })
 
+  it("classifies an SSO answer that is not JSON by its status: 503 FaultError, 403 AuthError, 200 DecodeError", async () => {
+    let status = 503
+    const engine = await engineFor({
+      sso: (_r, response) => sendHtml(response, status, `<html><body><h1>Service Unavailable</h1> ${PASSWORD}</body></html>`)
+    })
+    const ssoUrl = `${engine.server.origin}/ovirt-engine/sso/oauth/token`
+    const unavailable = await failureOf(optionsFor(engine), root)
+    expect(unavailable._tag).toBe("FaultError")
+    expect(unavailable.message).toContain(ssoUrl)
+    expect(unavailable.message).toContain("503")
+    expect(unavailable.message).toContain("Service Unavailable")
+    expect(unavailable.message).not.toContain("check `url`")
+    if (unavailable._tag === "FaultError") expect(unavailable.code).toBe(503)
+    status = 403
+    const forbidden = await failureOf(optionsFor(engine), root)
+    expect(forbidden._tag).toBe("AuthError")
+    expect(forbidden.message).toContain(ssoUrl)
+    status = 200
+    const notSso = await failureOf(optionsFor(engine), root)
+    expect(notSso._tag).toBe("DecodeError")
+    expect(notSso.message).toContain("check `url`")
+    for (const error of [unavailable, forbidden, notSso]) {
+      expect(JSON.stringify(error)).not.toContain(PASSWORD)
+      expect(error.message).not.toContain(PASSWORD)
+    }
+    expect(engine.apiRequests()).toHaveLength(0)
+  })
+
   it("hints at user@profile when the username has none or the engine says no valid profile", async () => {
     const engine = await engineFor({
       sso: (_r, response) => sendJson(response, 400, { error_code: "access_denied", error: "Cannot authenticate user 'admin': No valid profile found in credentials.." })

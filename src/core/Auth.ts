@@ -5,7 +5,7 @@
  * exactly; the token under `ssoTokenName` in an object or a one-element array; two JSON error shapes.
  */
 import { Deferred, Effect, Exit, FiberId, Redacted, Scope } from "effect"
-import { AuthError, type ConnectionError, DecodeError, type HttpContext, type OvirtError, TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, DecodeError, FaultError, type HttpContext, type OvirtError, TimeoutError } from "./Errors.js"
 import type { Method } from "./Http.js"
 
 /** A buffered exchange, as the connection performs it (logging, timeouts and redaction included). */
@@ -192,29 +192,51 @@ const ssoErrorOf = (json: unknown): SsoError | undefined => {
   return undefined
 }
 
-const parseJson = (answer: Buffered, context: HttpContext, what: string): Effect.Effect<unknown, AuthError | DecodeError> =>
-  Effect.suspend(() => {
+/**
+ * The SSO answer as JSON. One that is not JSON is classified by status first: a 2xx is most likely
+ * not the SSO service at all (a wrong `url` or `ssoUrl`), 401/403 a refusal, anything else (a 503
+ * page from a proxy, say) a fault of the service; the message names the URL, never the form sent.
+ */
+const parseJson = (answer: Buffered, settings: AuthSettings, url: string, context: HttpContext, what: string): Effect.Effect<unknown, AuthError | DecodeError | FaultError> =>
+  Effect.suspend((): Effect.Effect<unknown, AuthError | DecodeError | FaultError> => {
     try {
       const json: unknown = JSON.parse(answer.body)
       return Effect.succeed(Array.isArray(json) ? json[0] : json)
     } catch {
       const type = answer.headers["content-type"] ?? "no content type"
-      const message = `The SSO service answered the ${what} with ${answer.status} and ${type} instead of JSON: ` +
-        "check `url` (the API root, like https://engine.example.com/ovirt-engine/api) or `ssoUrl`."
+      const at = `The SSO service at ${safeUrl(url)} answered the ${what} with ${answer.status} (${type})`
+      const full = { ...context, code: answer.status }
+      if (answer.status >= 200 && answer.status < 300) {
+        return Effect.fail(new DecodeError({
+          ...full,
+          message: `${at}, not JSON: check \`url\` (the API root, like https://engine.example.com/ovirt-engine/api) or \`ssoUrl\`.`
+        }))
+      }
+      const text = shorten(settings.scrub(plainText(type, answer.body)))
+      const message = `${at}${text === "" ? "" : `: ${text}`}`
       return Effect.fail(
-        answer.status === 401 || answer.status === 403
-          ? new AuthError({ ...context, code: answer.status, message })
-          : new DecodeError({ ...context, code: answer.status, message })
+        answer.status === 401 || answer.status === 403 ? new AuthError({ ...full, message }) : new FaultError({ ...full, message })
       )
     }
   })
+
+/** Origin and path: a URL given by the user could carry credentials or a query. */
+const safeUrl = (url: string): string => {
+  const parsed = new URL(url)
+  return `${parsed.origin}${parsed.pathname}`
+}
+
+const plainText = (type: string, body: string): string =>
+  /html/i.test(type) ? body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : body.trim()
+
+const shorten = (text: string, max = 200): string => (text.length <= max ? text : `${text.slice(0, max)}…`)
 
 const profileHint =
   " Give the user name with its profile, `user@profile`: `admin@internal`, or since oVirt 4.5 often `admin@ovirt@internalsso`."
 
 const tokenFrom = (answer: Buffered, settings: AuthSettings, context: HttpContext): Effect.Effect<string, OvirtError> =>
   Effect.gen(function* () {
-    const json = yield* parseJson(answer, context, "login")
+    const json = yield* parseJson(answer, settings, settings.ssoUrl, context, "login")
     const error = ssoErrorOf(json)
     const who = settings.kerberos ? "the Kerberos login" : `the login of ${settings.username ?? "(no user)"}`
     if (error !== undefined || answer.status >= 300) {
@@ -256,7 +278,7 @@ const revoke = (settings: AuthSettings, roundTrip: RoundTrip, token: string): Ef
     context,
     kind: "sso"
   }).pipe(
-    Effect.flatMap((answer) => parseJson(answer, context, "logout").pipe(Effect.map((json) => ({ answer, json })))),
+    Effect.flatMap((answer) => parseJson(answer, settings, settings.ssoRevokeUrl, context, "logout").pipe(Effect.map((json) => ({ answer, json })))),
     Effect.flatMap(({ answer, json }) => {
       const error = ssoErrorOf(json)
       return error === undefined && answer.status < 300
