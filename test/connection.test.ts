@@ -10,7 +10,7 @@ import * as os from "node:os"
 import * as tls from "node:tls"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Config, ConfigProvider, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Redacted, Scope, Stream, TestClock, TestContext, Tracer } from "effect"
+import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Redacted, Scope, Stream, TestClock, TestContext, Tracer } from "effect"
 import { describe, expect, it, onTestFinished } from "vitest"
 import * as Connection from "../src/core/Connection.js"
 import * as Http from "../src/core/Http.js"
@@ -501,6 +501,30 @@ describe("timeouts and interruption", () => {
     const error = await failureOf(optionsFor(engine), (c) =>
       c.send({ method: "GET", path: "vms", options: { timeout: "200 millis" } }))
     expect(error._tag).toBe("TimeoutError")
+  })
+
+  it("lets a call's own timeout lift or lengthen the connection's, and refuses one that is not a duration", async () => {
+    const engine = await engineFor()
+    engine.setApi((_r, response) => void setTimeout(() => sendXml(response, 200, API_ROOT_XML), 400))
+    const [unlimited, longer, connectionWide] = await withConnection(optionsFor(engine, { timeout: "200 millis" }), (c) =>
+      Effect.all([
+        c.send({ method: "GET", path: "", options: { timeout: Duration.infinity } }),
+        c.send({ method: "GET", path: "", options: { timeout: "5 seconds" } }),
+        Effect.flip(root(c))
+      ]))
+    expect(unlimited.status).toBe(200)
+    expect(longer.status).toBe(200)
+    expect(connectionWide._tag).toBe("TimeoutError")
+    const sent = engine.apiRequests().length
+    const [soon, zero, streamed] = await withConnection(optionsFor(engine), (c) =>
+      Effect.all([
+        Effect.flip(c.send({ method: "GET", path: "", options: { timeout: "soon" as never } })),
+        Effect.flip(c.send({ method: "GET", path: "", options: { timeout: 0 } })),
+        Effect.flip(Stream.runDrain(c.sendStream({ method: "GET", path: "vms", options: { timeout: "soon" as never } })))
+      ]))
+    for (const error of [soon, zero, streamed]) expect(error._tag).toBe("InvalidInputError")
+    expect(soon.message).toContain("timeout")
+    expect(engine.apiRequests()).toHaveLength(sent)
   })
 
   it("aborts the request and frees the socket when the fiber is interrupted", async () => {

@@ -7,11 +7,11 @@
  * answers to errors in Answers.ts, debug lines in DebugLog.ts, links in Links.ts.
  */
 import type { ConfigError, Redacted as RedactedT, Scope } from "effect"
-import { Clock, Config, Context, Duration, Effect, Layer, Option, Redacted, Stream } from "effect"
+import { Clock, Config, Context, Duration, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
 import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
 import * as Auth from "./Auth.js"
 import * as DebugLog from "./DebugLog.js"
-import { AuthError, type ConnectionError, type HttpContext, type InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
 import { type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
@@ -158,7 +158,14 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       scrub: (text) => scrubber.scrub(text)
     }, roundTrip)
 
-    const prepare = (request: ApiRequest) => {
+    /** What a request needs before it is sent, or why it cannot be sent (then nothing is). */
+    const prepare = (request: ApiRequest): Either.Either<{
+      readonly context: HttpContext
+      readonly wire: (token: string) => Http.WireRequest
+      readonly millis: number | undefined
+    }, InvalidInputError> => {
+      const millis = timeoutOf(settings, request)
+      if (Either.isLeft(millis)) return Either.left(millis.left)
       const pathWithQuery = pathAndQuery(request)
       const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
@@ -170,7 +177,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
         ...(request.body === undefined ? {} : { body: request.body }),
         context
       })
-      return { context, wire }
+      return Either.right({ context, wire, millis: millis.right })
     }
 
     /** Sends with the current token; on 401, once more with a new one. `open` performs the exchange. */
@@ -191,17 +198,20 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       })
 
     const send = (request: ApiRequest): Effect.Effect<ApiResponse, OvirtError> => {
-      const { context, wire } = prepare(request)
+      const prepared = prepare(request)
+      if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
+      const { context, wire, millis } = prepared.right
       const program = authorized((w) => buffered(w, "xml"), () => Effect.void, wire, context).pipe(
         Effect.tap((answer) => Effect.annotateCurrentSpan("http.response.status_code", answer.status)),
         Effect.flatMap((answer) => classify(settings.apiUrl, request, context, answer, scrubber))
       )
-      return withTimeout(program, timeoutOf(settings, request), context).pipe(inSpan(request, context, settings.apiUrl.host))
+      return withTimeout(program, millis, context).pipe(inSpan(request, context, settings.apiUrl.host))
     }
 
     const sendStream = (request: ApiRequest): Stream.Stream<Uint8Array, OvirtError> => {
-      const { context, wire } = prepare(request)
-      const millis = timeoutOf(settings, request)
+      const prepared = prepare(request)
+      if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
+      const { context, wire, millis } = prepared.right
       const opened = Effect.gen(function* () {
         const start = yield* Clock.currentTimeMillis
         const response = yield* authorized((w) => exchange(w, "xml"), (r) => Effect.ignore(r.text), wire, context).pipe(
@@ -285,11 +295,22 @@ const apiHeaders = (settings: Settings, base: Readonly<Record<string, string>>, 
   return headers
 }
 
-const timeoutOf = (settings: Settings, request: ApiRequest): number | undefined => {
+/**
+ * A call's own `timeout` replaces the connection's either way: shorter, longer, or `Duration.infinity`
+ * for no limit at all. One that is not a duration fails the call before anything is sent.
+ */
+const timeoutOf = (settings: Settings, request: ApiRequest): Either.Either<number | undefined, InvalidInputError> => {
   const own = request.options?.timeout
-  if (own === undefined) return settings.timeoutMillis
-  const millis = Option.getOrUndefined(Option.map(Duration.decodeUnknown(own), Duration.toMillis))
-  return millis !== undefined && Number.isFinite(millis) ? millis : settings.timeoutMillis
+  if (own === undefined) return Either.right(settings.timeoutMillis)
+  const decoded = Duration.decodeUnknown(own)
+  if (Option.isNone(decoded)) {
+    return Either.left(new InvalidInputError({ message: "`timeout` of the call is not a duration: give milliseconds, a text like \"30 seconds\", or Duration.infinity for no limit.", paths: ["timeout"] }))
+  }
+  const millis = Duration.toMillis(decoded.value)
+  if (!(millis > 0)) {
+    return Either.left(new InvalidInputError({ message: "`timeout` of the call must be longer than zero (Duration.infinity for no limit).", paths: ["timeout"] }))
+  }
+  return Either.right(Number.isFinite(millis) ? millis : undefined)
 }
 
 const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
