@@ -7,7 +7,7 @@ import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
 import * as https from "node:https"
 import * as tls from "node:tls"
-import { Effect, Exit, Redacted } from "effect"
+import { Chunk, Effect, Exit, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Connection, Simulator, system, Xml } from "../src/index.js"
 import * as Testing from "../src/testing/index.js"
@@ -765,6 +765,36 @@ describe("Simulator: scale and sockets", () => {
       for (let i = 0; i < 100 && sim.stats().openConnections > 0; i++) await new Promise((r) => setTimeout(r, 20))
       expect(sim.stats().openConnections).toBe(0)
       expect(sim.stats().tokensRevoked).toBe(1)
+    } finally {
+      await sim.close()
+    }
+  })
+
+  it("interrupting a listStream aborts its request and frees the socket; the next call works", async () => {
+    const sim = await Simulator.start({ seed: "stream", vms: 20_000 })
+    const waitForSockets = async (n: number) => {
+      for (let i = 0; i < 200 && sim.stats().openConnections !== n; i++) await new Promise((r) => setTimeout(r, 10))
+      return sim.stats().openConnections
+    }
+    try {
+      const out = await run(
+        sim,
+        Effect.gen(function* () {
+          // The answer is tens of MB; five VMs are enough, the rest must not be read.
+          const first = yield* system.vms.listStream({ allContent: true }).pipe(Stream.take(5), Stream.runCollect)
+          const socketsAfter = yield* Effect.promise(() => waitForSockets(0))
+          const hosts = yield* system.hosts.list()
+          return { names: Chunk.toReadonlyArray(first).map((vm) => vm.name), socketsAfter, hosts: hosts.length }
+        }),
+        { connections: 1 }
+      )
+      const names = sim.objects("vms").slice(0, 5).map((vm) => vm.name)
+      expect(out.names).toEqual(names)
+      // The aborted request's socket is closed (not left to drain in the pool) ...
+      expect(out.socketsAfter).toBe(0)
+      // ... and the one-connection pool serves the next call.
+      expect(out.hosts).toBe(3)
+      expect(await waitForSockets(0)).toBe(0)
     } finally {
       await sim.close()
     }
