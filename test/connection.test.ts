@@ -612,6 +612,27 @@ describe("HTTP details", () => {
     expect(headers.authorization).toBe("Bearer token-1")
   })
 
+  it("refuses invalid and hop-by-hop headers, per call and connection-wide, before sending", async () => {
+    const engine = await engineFor()
+    const perCall = await withConnection(optionsFor(engine), (c) =>
+      Effect.all([
+        { "X-Evil": "a\r\nX-Injected: 1" },
+        { "Bad Name": "x" },
+        { "X-Count": 3 as unknown as string },
+        { "Transfer-Encoding": "chunked" },
+        { connection: "close" },
+        { Host: "elsewhere.example.com" },
+        { "Content-Length": "0" }
+      ].map((headers) => Effect.flip(c.send({ method: "GET", path: "", options: { headers } })))))
+    for (const error of perCall) expect(error._tag).toBe("InvalidInputError")
+    expect(perCall[3]!.message).toContain("Transfer-Encoding")
+    expect(engine.apiRequests()).toHaveLength(0)
+    for (const headers of [{ "Keep-Alive": "timeout=5" }, { TE: "trailers" }, { "X-Evil": "a\nb" }]) {
+      const error = await Effect.runPromise(Effect.scoped(Effect.flip(Connection.make(optionsFor(engine, { headers })))))
+      expect(error._tag).toBe("InvalidInputError")
+    }
+  })
+
   it("adds the call's query parameters after the method's own", async () => {
     const engine = await engineFor()
     engine.setApi((_r, response) => sendXml(response, 200, "<vms/>"))

@@ -14,7 +14,7 @@ import * as DebugLog from "./DebugLog.js"
 import { AuthError, type ConnectionError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
-import { type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
+import { checkHeaders, type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
 
@@ -114,7 +114,8 @@ export const service = (path: string): Effect.Effect<ServiceRef, InvalidInputErr
 /** The longest a close waits for the SSO logout (less when `timeout` is shorter). */
 const REVOKE_TIMEOUT_MILLIS = 10_000
 
-const SDK_HEADERS = new Set(["version", "accept", "content-type", "authorization", "user-agent", "all-content", "accept-encoding", "content-length", "host"])
+/** The SDK's own headers: silently kept over the user's (hop-by-hop ones are refused by `checkHeaders`). */
+const SDK_HEADERS = new Set(["version", "accept", "content-type", "authorization", "user-agent", "all-content", "accept-encoding"])
 
 const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -166,6 +167,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     }, InvalidInputError> => {
       const millis = timeoutOf(settings, request)
       if (Either.isLeft(millis)) return Either.left(millis.left)
+      const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
+      if (badHeader !== undefined) return Either.left(badHeader)
       const pathWithQuery = pathAndQuery(request)
       const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`

@@ -49,7 +49,10 @@ export interface ConnectionOptions {
   readonly ssoRevokeUrl?: string
   /** The token's name in the SSO answer. Default `access_token`. */
   readonly ssoTokenName?: string
-  /** Headers sent on every API call (a call's own headers replace them by name; the SDK's own cannot be replaced). */
+  /**
+   * Headers sent on every API call (a call's own headers replace them by name; the SDK's own cannot be
+   * replaced). Hop-by-hop headers (`Connection`, `Transfer-Encoding`, `Host`, `Content-Length`, ...) are refused.
+   */
   readonly headers?: Readonly<Record<string, string>>
   /** Most sockets to the engine; 0 = no limit. Default 0. */
   readonly connections?: number
@@ -130,6 +133,30 @@ const readCaFile = (file: string): Effect.Effect<string, InvalidInputError> =>
 
 const hasCertificate = (pem: string): boolean => pem.includes("-----BEGIN CERTIFICATE-----")
 
+/**
+ * Headers that describe the connection or the message framing: the HTTP client owns them, and one
+ * set by hand could desynchronise the keep-alive socket or smuggle a second request.
+ */
+const HOP_BY_HOP = new Set([
+  "connection", "transfer-encoding", "keep-alive", "upgrade", "te", "trailer", "proxy-connection", "host", "content-length"
+])
+
+/**
+ * Why `headers` (connection-wide or a call's, named by `what`) cannot be sent, or undefined: a name
+ * that is not an HTTP token, a value that is not text on one line, or a hop-by-hop header.
+ */
+export const checkHeaders = (what: string, headers: Readonly<Record<string, unknown>> | undefined): InvalidInputError | undefined => {
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || typeof value !== "string" || /[\r\n\0]/.test(value)) {
+      return new InvalidInputError({ message: `${what}: ${JSON.stringify(name)} is not a valid header name and text value.`, paths: ["headers"] })
+    }
+    if (HOP_BY_HOP.has(name.toLowerCase())) {
+      return new InvalidInputError({ message: `${what}: ${name} is managed by the HTTP client and cannot be set.`, paths: ["headers"] })
+    }
+  }
+  return undefined
+}
+
 /** Checks the options and resolves their defaults; fails with what to fix. */
 export const validate = (options: ConnectionOptions): Effect.Effect<Settings, InvalidInputError> =>
   Effect.gen(function* () {
@@ -177,11 +204,8 @@ export const validate = (options: ConnectionOptions): Effect.Effect<Settings, In
     yield* parseUrl("ssoRevokeUrl", ssoRevokeUrl, ["https:", "http:"])
     const ssoTokenName = options.ssoTokenName ?? "access_token"
     if (ssoTokenName === "") return yield* Effect.fail(invalid("`ssoTokenName` is empty (the default is access_token)."))
-    for (const [name, value] of Object.entries(options.headers ?? {})) {
-      if (!/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(name) || typeof value !== "string" || /[\r\n]/.test(value)) {
-        return yield* Effect.fail(invalid(`\`headers\`: ${JSON.stringify(name)} is not a valid header name and text value.`))
-      }
-    }
+    const badHeader = checkHeaders("`headers`", options.headers)
+    if (badHeader !== undefined) return yield* Effect.fail(badHeader)
 
     let retry: Settings["retry"]
     if (options.retry !== false) {
