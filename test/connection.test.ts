@@ -467,6 +467,32 @@ describe("pool and proxy", () => {
     expect(error.message).toContain("407")
   })
 
+  it("bounds the proxy hop with connectTimeout: a proxy that never answers the CONNECT is a connect TimeoutError", async () => {
+    const engine = await engineFor()
+    const silent = http.createServer()
+    const sockets = new Set<net.Socket>()
+    silent.on("connect", (_req: http.IncomingMessage, socket: net.Socket) => void sockets.add(socket)) // never answers
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve))
+    onTestFinished(() => new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy()
+      silent.close(() => resolve())
+    }))
+    const port = (silent.address() as net.AddressInfo).port
+    const started = Date.now()
+    const error = await Promise.race([
+      failureOf(optionsFor(engine, { proxy: `http://127.0.0.1:${port}`, connectTimeout: "300 millis", retry: false }), root),
+      new Promise<"hung">((resolve) => setTimeout(() => resolve("hung"), 5_000))
+    ])
+    expect(error).not.toBe("hung")
+    if (error === "hung") return
+    expect(Date.now() - started).toBeLessThan(3_000)
+    expect(error._tag).toBe("TimeoutError")
+    if (error._tag !== "TimeoutError") return
+    expect(error.phase).toBe("connect")
+    expect(error.message).toContain(`127.0.0.1:${port}`)
+    expect(sockets.size).toBe(1)
+  })
+
   it("fails with a connect TimeoutError when the TLS handshake never completes", async () => {
     const silent = net.createServer(() => undefined)
     const sockets = new Set<net.Socket>()

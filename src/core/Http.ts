@@ -11,7 +11,7 @@ import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
 import { Effect, Stream } from "effect"
 import type { Scope } from "effect"
-import { Agent, type Dispatcher, ProxyAgent } from "undici"
+import { Agent, type Dispatcher, Pool, ProxyAgent } from "undici"
 import { ConnectionError, type HttpContext, TimeoutError } from "./Errors.js"
 import { fromUndici } from "./UndiciResponse.js"
 
@@ -76,10 +76,27 @@ export const makeDispatcher = (settings: HttpSettings): Dispatcher => {
     headersTimeout: 0,
     bodyTimeout: 0
   }
-  return settings.proxy === undefined
-    ? new Agent({ ...pool, connect: tls })
-    : new ProxyAgent({ ...pool, uri: settings.proxy, requestTls: tls })
+  if (settings.proxy === undefined) return new Agent({ ...pool, connect: tls })
+  const connectMillis = settings.connectTimeoutMillis ?? UNDICI_CONNECT_MILLIS
+  return new ProxyAgent({
+    ...pool,
+    uri: settings.proxy,
+    requestTls: tls,
+    // the hop to the proxy: the same connect bound; an https proxy's certificate is checked against the
+    // system's CAs plus the ones given (the proxy is rarely signed by the engine's CA alone)
+    proxyTls: {
+      timeout: connectMillis,
+      ...(new URL(settings.proxy).protocol === "https:"
+        ? { secureContext: nodeTls.createSecureContext({ ca: [...(systemCertificates() ?? nodeTls.rootCertificates), ...(settings.ca ?? [])] }) }
+        : {})
+    },
+    // the proxy's answer to CONNECT is part of connecting: without this it waits undici's 300 s
+    clientFactory: (origin, options) => new Pool(origin, { ...options, headersTimeout: connectMillis })
+  })
 }
+
+/** undici's default connect timeout, which `connectTimeout` documents as its own default. */
+const UNDICI_CONNECT_MILLIS = 10_000
 
 let systemCache: ReadonlyArray<string> | null | undefined
 
@@ -226,7 +243,11 @@ export const transportError = (cause: unknown, context: HttpContext, url: string
   const host = safeHost(url)
   const where = context.method === undefined ? "" : ` (${context.method} ${context.path ?? ""})`
   if (has("UND_ERR_CONNECT_TIMEOUT") || has("ETIMEDOUT")) {
-    return new TimeoutError({ ...context, phase: "connect", message: `Connecting to ${host} timed out${where}.` })
+    return new TimeoutError({ ...context, phase: "connect", message: `Connecting to ${proxy === undefined ? host : `${host} through the proxy ${proxy}`} timed out${where}.` })
+  }
+  // only the proxy's answer to CONNECT has a headers timeout (the engine's requests have none)
+  if (proxy !== undefined && has("UND_ERR_HEADERS_TIMEOUT")) {
+    return new TimeoutError({ ...context, phase: "connect", message: `The proxy ${proxy} did not answer the tunnel request to ${host} in time (connectTimeout)${where}.` })
   }
   const detail = innermostMessage(cause)
   const proxyFailed = /proxy/i.test(detail)
