@@ -16,6 +16,7 @@ import * as Connection from "../src/core/Connection.js"
 import * as Http from "../src/core/Http.js"
 import type { OvirtError } from "../src/core/Errors.js"
 import { makeCertificates } from "../src/simulator/Certificates.js"
+import { system } from "../src/services/index.js"
 import { makeListLink } from "../src/types/ListLink.js"
 import {
   API_ROOT_XML,
@@ -745,6 +746,48 @@ describe("errors from answers", () => {
     expect(error.code).toBe(404)
     expect(error.path).toBe("vms/123")
     expect(error.fault?.detail).toBe("Entity not found: 123")
+  })
+})
+
+describe("error paths", () => {
+  it("gives every error of one call the same path: below the API root, query included, secrets removed", async () => {
+    const engine = await engineFor()
+    let answer: (response: http.ServerResponse) => void = () => undefined
+    engine.setApi((request, response, engine) => {
+      if (!engine.validTokens.has(bearerOf(request) ?? "")) return unauthorizedHtml(response)
+      answer(response)
+    })
+    const call = system.vms.list({ search: "name=web", query: { password: "hunter22" } })
+    const layer = Connection.layer(optionsFor(engine, { retry: false, timeout: "2 seconds" }))
+    const failure = (respond: (response: http.ServerResponse) => void) => {
+      answer = respond
+      return Effect.runPromise(Effect.flip(call).pipe(Effect.provide(layer)))
+    }
+    const errors = [
+      await failure((response) => response.socket?.destroy()),
+      await failure((response) => sendXml(response, 400, "<fault><reason>Operation Failed</reason><detail>[bad search]</detail></fault>")),
+      await failure((response) => sendXml(response, 200, "<vms><vm id=\"1\"><memory>lots</memory></vm></vms>")),
+      await failure((response) => sendHtml(response, 200, "<html><body>Welcome</body></html>")),
+      await failure(() => undefined /* never answers: the 2 s timeout */)
+    ]
+    expect(errors.map((error) => error._tag)).toEqual(["ConnectionError", "FaultError", "DecodeError", "DecodeError", "TimeoutError"])
+    for (const error of errors) {
+      expect(error._tag !== "InvalidInputError" && [error.method, error.path]).toEqual(["GET", "vms?search=name%3Dweb&password=<redacted>"])
+      expect(JSON.stringify(error)).not.toContain("hunter22")
+    }
+  })
+
+  it("shows the API root as / in messages, with an empty path", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const probe = net.createServer().listen(0, "127.0.0.1", () => {
+        const { port } = probe.address() as net.AddressInfo
+        probe.close(() => resolve(port))
+      })
+    })
+    const error = await failureOf({ url: `https://127.0.0.1:${port}/ovirt-engine/api`, token: "t0ken" }, root)
+    expect(error._tag).toBe("ConnectionError")
+    expect(error._tag !== "InvalidInputError" && error.path).toBe("")
+    expect(error.message).toContain("(GET /)")
   })
 })
 

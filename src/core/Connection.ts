@@ -169,8 +169,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
-      const pathWithQuery = pathAndQuery(request)
-      const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
+      const pathWithQuery = Redact.pathAndQuery(request)
+      const context: HttpContext = { method: request.method, path: Redact.requestPath(request) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
       const headers = apiHeaders(settings, baseHeaders, request)
       const wire = (token: string): Http.WireRequest => ({
@@ -262,14 +262,6 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
 // ---------------------------------------------------------------------------------------------
 // Requests
 
-const pathAndQuery = (request: ApiRequest): string => {
-  const params = new URLSearchParams()
-  for (const [name, value] of request.query ?? []) params.append(name, value)
-  for (const [name, value] of Object.entries(request.options?.query ?? {})) params.append(name, String(value))
-  const query = params.toString()
-  return query === "" ? request.path : `${request.path}?${query}`
-}
-
 /** Connection-wide headers merged with a call's: by lower-case name, the SDK's own left out. */
 const userHeaders = (...sources: ReadonlyArray<Readonly<Record<string, string>>>): Record<string, string> => {
   const merged = new Map<string, readonly [string, string]>()
@@ -321,7 +313,7 @@ const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
     ...context,
     phase: "request",
     timeoutMillis: millis,
-    message: `${context.method ?? "The request"} ${context.path ?? ""} took longer than ${millis} ms (timeout); the request was aborted.`
+    message: `${context.method ?? "The request"} ${context.path || "/"} took longer than ${millis} ms (timeout); the request was aborted.`
   })
 
 const withTimeout = <A, E, R>(effect: Effect.Effect<A, E, R>, millis: number | undefined, context: HttpContext): Effect.Effect<A, E | TimeoutError, R> =>

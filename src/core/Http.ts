@@ -241,7 +241,7 @@ export const transportError = (cause: unknown, context: HttpContext, url: string
   const codes = errorCodes(cause)
   const has = (code: string) => codes.includes(code)
   const host = safeHost(url)
-  const where = context.method === undefined ? "" : ` (${context.method} ${context.path ?? ""})`
+  const where = context.method === undefined ? "" : ` (${context.method} ${context.path || "/"})`
   if (has("UND_ERR_CONNECT_TIMEOUT") || has("ETIMEDOUT")) {
     return new TimeoutError({ ...context, phase: "connect", message: `Connecting to ${proxy === undefined ? host : `${host} through the proxy ${proxy}`} timed out${where}.` })
   }

@@ -3,6 +3,8 @@
  * name, plus a scrubber that removes the literal password and tokens wherever they might appear.
  */
 
+import type { ApiRequest } from "./Connection.js"
+
 export const REDACTED = "<redacted>"
 
 /** Names whose values are secret: `password`, `root_password`, `access_token`, `X-Auth-Token`, `Authorization`, ... */
@@ -38,6 +40,18 @@ export const pathWithQuery = (path: string): string => {
   const at = path.indexOf("?")
   return at < 0 ? path : path.slice(0, at + 1) + form(path.slice(at + 1))
 }
+
+/** A request's path below the API root with its query, as sent: `vms?search=name%3Dweb`, "" for the root. */
+export const pathAndQuery = (request: Pick<ApiRequest, "path" | "query" | "options">): string => {
+  const params = new URLSearchParams()
+  for (const [name, value] of request.query ?? []) params.append(name, value)
+  for (const [name, value] of Object.entries(request.options?.query ?? {})) params.append(name, String(value))
+  const query = params.toString()
+  return query === "" ? request.path : `${request.path}?${query}`
+}
+
+/** The `path` every error of a request carries: `pathAndQuery` with the values of secret parameters replaced. */
+export const requestPath = (request: Pick<ApiRequest, "path" | "query" | "options">): string => pathWithQuery(pathAndQuery(request))
 
 /**
  * Removes known secret values (the password, every token seen) from any text: the last line of

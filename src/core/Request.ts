@@ -9,6 +9,7 @@ import { actionTag, successStatus } from "../services/generated/wire.js"
 import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
+import * as Redact from "./Redact.js"
 import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "./Xml.js"
 import { type Requirement, compileRequirements, missingInputs } from "./request/Constraints.js"
 import { checkParameter, formatQueryValue } from "./request/Parameters.js"
@@ -224,7 +225,8 @@ const encodeBody = (p: Prepared, body: unknown, input: Input): string | undefine
 // ---------------------------------------------------------------------------------------------
 // decode
 
-const context = (request: ApiRequest, code: number) => ({ method: request.method, path: `/${request.path}`, code })
+// the same `path` as the Connection's errors for this request (query included, secrets removed)
+const context = (request: ApiRequest, code: number) => ({ method: request.method, path: Redact.requestPath(request), code })
 
 const decodeFailure = (failure: unknown, request: ApiRequest, code: number): DecodeError => {
   if (failure instanceof DecodeError) {
