@@ -10,7 +10,7 @@ import * as os from "node:os"
 import * as tls from "node:tls"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Redacted, Scope, Stream, TestClock, TestContext, Tracer } from "effect"
+import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Random, Redacted, Scope, Stream, TestClock, TestContext, Tracer } from "effect"
 import { describe, expect, it, onTestFinished } from "vitest"
 import * as Connection from "../src/core/Connection.js"
 import * as Http from "../src/core/Http.js"
@@ -807,6 +807,26 @@ describe("retries", () => {
     const answer = await withConnection(optionsFor(engine, { retry }), root)
     expect(answer.status).toBe(200)
     expect(engine.apiRequests()).toHaveLength(3)
+  })
+
+  it("draws the jitter from Effect's Random: with it fixed, the pause is exact", async () => {
+    const engine = await engineFor()
+    engine.setApi(flaky(1))
+    const retried = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+      const c = yield* Connection.make(optionsFor(engine, { retry: { times: 1, base: "1 second", max: "1 second" } }))
+      yield* c.authenticate
+      const call = yield* Effect.fork(root(c))
+      yield* Effect.promise(() => eventually(() => engine.apiRequests().length === 1))
+      // the pause is half the ceiling plus the drawn fraction of the other half: 500 + 0.5 * 500 ms
+      yield* TestClock.adjust("749 millis")
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 100)))
+      const early = engine.apiRequests().length
+      yield* TestClock.adjust("1 millis")
+      const answer = yield* Fiber.join(call)
+      return { early, status: answer.status }
+    })).pipe(Effect.withRandom(Random.fixed([0.5])), Effect.provide(TestContext.TestContext)))
+    expect(retried).toEqual({ early: 1, status: 200 })
+    expect(engine.apiRequests()).toHaveLength(2)
   })
 
   it("gives up after the configured retries", async () => {

@@ -31,23 +31,24 @@ export const classify = (
     if (body !== "" && isHtmlOrJson(type, body)) return Effect.fail(wrongContent(apiUrl, context, status, type, body, scrubber))
     return Effect.succeed(answer)
   }
-  const fault = faultOf(type, body, scrubber)
-  const where = `${context.method} ${context.path === "" ? "/" : context.path}`
-  const faultText = fault === undefined ? "" : `: ${[fault.reason, fault.detail].filter((s) => s !== undefined && s !== "").join(": ")}`
-  const full = { ...context, code: status, ...(fault === undefined ? {} : { fault }) }
-  if (status === 401 || status === 403) {
-    return Effect.fail(new AuthError({
+  return Effect.flatMap(faultOf(type, body, scrubber), (fault): Effect.Effect<ApiResponse, OvirtError> => {
+    const where = `${context.method} ${context.path === "" ? "/" : context.path}`
+    const faultText = fault === undefined ? "" : `: ${[fault.reason, fault.detail].filter((s) => s !== undefined && s !== "").join(": ")}`
+    const full = { ...context, code: status, ...(fault === undefined ? {} : { fault }) }
+    if (status === 401 || status === 403) {
+      return Effect.fail(new AuthError({
+        ...full,
+        message: status === 401
+          ? `The engine refused the credentials for ${where} (401 Unauthorized), also after logging in again${faultText}.`
+          : `The user may not do ${where} (403 Forbidden)${faultText}.`
+      }))
+    }
+    if (status === 404) return Effect.fail(new NotFoundError({ ...full, message: `Not found: ${where} (404)${faultText}.` }))
+    return Effect.fail(new FaultError({
       ...full,
-      message: status === 401
-        ? `The engine refused the credentials for ${where} (401 Unauthorized), also after logging in again${faultText}.`
-        : `The user may not do ${where} (403 Forbidden)${faultText}.`
+      message: `The engine answered ${where} with ${status}${faultText !== "" ? faultText : body.trim() === "" ? "" : `: ${shorten(scrubber.scrub(plainText(type, body)))}`}`
     }))
-  }
-  if (status === 404) return Effect.fail(new NotFoundError({ ...full, message: `Not found: ${where} (404)${faultText}.` }))
-  return Effect.fail(new FaultError({
-    ...full,
-    message: `The engine answered ${where} with ${status}${faultText !== "" ? faultText : body.trim() === "" ? "" : `: ${shorten(scrubber.scrub(plainText(type, body)))}`}`
-  }))
+  })
 }
 
 export const isHtmlOrJson = (type: string, body = ""): boolean =>
@@ -68,9 +69,13 @@ export const wrongContent = (apiUrl: URL, context: HttpContext, status: number, 
 }
 
 /** The engine's `<fault>` (also inside an `<action>`), when the body holds one. */
-const faultOf = (type: string, body: string, scrubber: Redact.Scrubber): FaultInfo | undefined => {
-  if (!/<(fault|action)[\s>]/.test(body) || isHtmlOrJson(type)) return undefined
-  const decoded = Effect.runSync(Effect.orElseSucceed(Xml.decode(body), () => undefined))
+const faultOf = (type: string, body: string, scrubber: Redact.Scrubber): Effect.Effect<FaultInfo | undefined> => {
+  if (!/<(fault|action)[\s>]/.test(body) || isHtmlOrJson(type)) return Effect.succeed(undefined)
+  // a body that is not the engine's XML has no fault to show: the status alone says what happened
+  return Effect.map(Effect.orElseSucceed(Xml.decode(body), () => undefined), (decoded) => faultFrom(decoded, scrubber))
+}
+
+const faultFrom = (decoded: unknown, scrubber: Redact.Scrubber): FaultInfo | undefined => {
   const candidate = (decoded as { readonly fault?: unknown } | undefined)?.fault ?? decoded
   if (typeof candidate !== "object" || candidate === null) return undefined
   const { reason, detail } = candidate as { readonly reason?: unknown; readonly detail?: unknown }

@@ -7,7 +7,7 @@
  * answers to errors in Answers.ts, debug lines in DebugLog.ts, links in Links.ts.
  */
 import type { ConfigError, Redacted as RedactedT, Scope } from "effect"
-import { Clock, Config, Context, Duration, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import { Clock, Config, Context, Duration, Effect, Either, Layer, Option, Random, Redacted, Stream } from "effect"
 import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
 import * as Auth from "./Auth.js"
 import * as DebugLog from "./DebugLog.js"
@@ -337,7 +337,8 @@ const withRetries = (
   if (retry === undefined || method === "POST") return run
   const pause = (attempt: number) => {
     const ceiling = Math.min(retry.maxMillis, retry.baseMillis * 2 ** attempt)
-    return Effect.sleep(ceiling / 2 + Math.random() * (ceiling / 2))
+    // Effect's Random, not Math.random: a test can fix the jitter with Effect.withRandom
+    return Effect.flatMap(Random.next, (r) => Effect.sleep(ceiling / 2 + r * (ceiling / 2)))
   }
   const attempt = (n: number): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
     Effect.flatMap(Effect.either(run), (result) => {

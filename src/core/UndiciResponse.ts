@@ -46,7 +46,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   readonly headers: Headers.Headers
   private readonly body: Readable
   private readonly plain: boolean
-  private textBody: Effect.Effect<string, HttpClientError.ResponseError> | undefined
+  /** The body read once: `text` may be asked for again (a retry drains it, the caller reads it). */
+  private textBody: Promise<string> | undefined
 
   constructor(readonly request: HttpClientRequest.HttpClientRequest, private readonly source: Dispatcher.ResponseData) {
     super()
@@ -78,10 +79,10 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return (this.textBody ??= Effect.runSync(Effect.cached(Effect.tryPromise({
-      try: () => (this.plain ? this.source.body.text() : collect(this.body)),
+    return Effect.tryPromise({
+      try: () => (this.textBody ??= this.plain ? this.source.body.text() : collect(this.body)),
       catch: (cause) => this.fail(cause)
-    }))))
+    })
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
