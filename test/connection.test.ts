@@ -28,7 +28,7 @@ import {
   unauthorizedHtml,
   USERNAME
 } from "./support/FakeEngine.js"
-import { eventually, sendHtml, sendJson, sendXml } from "./support/TestServer.js"
+import { eventually, sendHtml, sendJson, sendXml, startServer } from "./support/TestServer.js"
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
 
@@ -325,6 +325,30 @@ describe("logout", () => {
     await Effect.runPromise(logs.provide(Effect.scoped(Effect.flatMap(Connection.make(optionsFor(engine, { timeout: "200 millis" })), root))))
     expect(engine.logoutRequests()).toHaveLength(1)
     expect(logs.lines.some((line) => line.startsWith("WARN") && line.includes("Revoking the SSO token failed"))).toBe(true)
+  })
+
+  it("logs in and out at a custom ssoUrl and ssoRevokeUrl, on another host", async () => {
+    const engine = await engineFor()
+    const sso = await startServer((request, response) => {
+      if (request.url === "/auth/token") {
+        engine.validTokens.add("custom-token")
+        return sendJson(response, 200, { access_token: "custom-token" })
+      }
+      if (request.url === "/auth/logout") return sendJson(response, 200, {})
+      response.writeHead(404).end()
+    })
+    onTestFinished(() => sso.close())
+    await withConnection(optionsFor(engine, {
+      caCerts: [engine.caPem, sso.certificates.caPem],
+      ssoUrl: `${sso.origin}/auth/token`,
+      ssoRevokeUrl: `${sso.origin}/auth/logout`
+    }), root)
+    expect(sso.requests.map((r) => r.url)).toEqual(["/auth/token", "/auth/logout"])
+    expect(Object.fromEntries(new URLSearchParams(sso.requests[0]!.body))).toMatchObject({ grant_type: "password", username: USERNAME })
+    expect(Object.fromEntries(new URLSearchParams(sso.requests[1]!.body))).toEqual({ scope: "ovirt-app-api", token: "custom-token" })
+    expect(engine.ssoRequests()).toHaveLength(0)
+    expect(engine.logoutRequests()).toHaveLength(0)
+    expect(engine.apiRequests()[0]!.headers.authorization).toBe("Bearer custom-token")
   })
 
   it("logs a failed revoke and still closes", async () => {
@@ -792,10 +816,10 @@ describe("error paths", () => {
 })
 
 describe("retries", () => {
-  const flaky = (failures: number) => {
+  const flaky = (failures: number, status = 503) => {
     let left = failures
     return (_r: unknown, response: import("node:http").ServerResponse) => {
-      if (left-- > 0) return sendHtml(response, 503, "<html><body>Service Unavailable</body></html>")
+      if (left-- > 0) return sendHtml(response, status, "<html><body>Service Unavailable</body></html>")
       sendXml(response, 200, API_ROOT_XML)
     }
   }
@@ -835,6 +859,30 @@ describe("retries", () => {
     const error = await failureOf(optionsFor(engine, { retry }), root)
     expect(error._tag).toBe("FaultError")
     expect(engine.apiRequests()).toHaveLength(4)
+  })
+
+  it("retries a PUT on 502 and a DELETE on 504", async () => {
+    const engine = await engineFor()
+    const answers = await withConnection(optionsFor(engine, { retry }), (c) =>
+      Effect.gen(function* () {
+        engine.setApi(flaky(1, 502))
+        const put = yield* c.send({ method: "PUT", path: "vms/1", body: "<vm/>" })
+        engine.setApi(flaky(2, 504))
+        const del = yield* c.send({ method: "DELETE", path: "vms/1" })
+        return [put.status, del.status]
+      }))
+    expect(answers).toEqual([200, 200])
+    expect(engine.apiRequests().map((r) => r.method)).toEqual(["PUT", "PUT", "DELETE", "DELETE", "DELETE"])
+    // the replayed PUT carries its body again
+    expect(engine.apiRequests().slice(0, 2).map((r) => r.body)).toEqual(["<vm/>", "<vm/>"])
+  })
+
+  it("does not retry other 5xx answers", async () => {
+    const engine = await engineFor()
+    engine.setApi(flaky(1, 500))
+    const error = await failureOf(optionsFor(engine, { retry }), root)
+    expect(error._tag).toBe("FaultError")
+    expect(engine.apiRequests()).toHaveLength(1)
   })
 
   it("never retries a POST", async () => {
