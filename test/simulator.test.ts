@@ -576,13 +576,15 @@ describe("Simulator: all_content and async", () => {
     expect(sim.objects("vms").find((v) => v.id === d.id)?.status).toBe("wait_for_launch")
   })
 
-  it("DELETE with async=true answers 202 with no body (the engine's non-blocking remove)", async () => {
+  it("DELETE with Expect: 202-accepted answers 202 with no body; with async=true the 200 every remove gets", async () => {
     const auth = await bearer()
-    const [a, b] = await run(sim, system.vms.list({ search: "status=down", max: 2 }))
-    const async = await raw(sim, `/ovirt-engine/api/vms/${a.id}?async=true`, { method: "DELETE", headers: { Authorization: auth } })
-    const sync = await raw(sim, `/ovirt-engine/api/vms/${b.id}?async=false`, { method: "DELETE", headers: { Authorization: auth } })
-    expect([async.status, async.body, sync.status]).toEqual([202, "", 200])
-    expect(sim.objects("vms").some((v) => v.id === a.id || v.id === b.id)).toBe(false)
+    const [a, b, c] = await run(sim, system.vms.list({ search: "status=down", max: 3 }))
+    const accepted = await raw(sim, `/ovirt-engine/api/vms/${a.id}`, { method: "DELETE", headers: { Authorization: auth, Expect: "202-accepted" } })
+    const async = await raw(sim, `/ovirt-engine/api/vms/${b.id}?async=true`, { method: "DELETE", headers: { Authorization: auth } })
+    expect([accepted.status, accepted.body, async.status]).toEqual([202, "", 200])
+    // and the SDK's remove with async succeeds
+    await run(sim, system.vms.vm(c.id!).remove({ async: true }))
+    expect(sim.objects("vms").some((v) => v.id === a.id || v.id === b.id || v.id === c.id)).toBe(false)
   })
 })
 

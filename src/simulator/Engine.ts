@@ -402,11 +402,11 @@ export class Engine {
       const refs = target.obj[view.member.name] as Array<Obj>
       target.obj[view.member.name] = refs.filter((r) => r.id !== view.parentId)
     } else this.store.remove(target.bucket, target.obj.id as string)
-    // `async=true` (or `Expect: 202-accepted`): the engine runs the command without waiting and
-    // answers 202 Accepted with no body (BackendResource.performNonBlockingAction). The simulator's
-    // removal itself is immediate either way.
-    const method = target.service.byKind.get("remove")!
-    if (this.nonBlocking(method, req)) return { status: 202, body: "" }
+    // `Expect: 202-accepted` asks the engine not to block: 202 Accepted with no body. `async=true`
+    // only says not to wait for the command's tasks; the answer is the 200 the model's wire
+    // conventions give every remove (and the SDKs, ours included, expect). The simulator's removal
+    // itself is immediate either way.
+    if (this.expectsNonBlocking(req)) return { status: 202, body: "" }
     return { status: 200, body: "" }
   }
 
@@ -449,11 +449,6 @@ export class Engine {
     return /\b202-accepted\b/i.test(req.headers["expect"] ?? "")
   }
 
-  /** `async=true` in the query (for methods whose model has the parameter) or `Expect: 202-accepted`. */
-  private nonBlocking(method: MethodMeta, req: EngineRequest): boolean {
-    const async = method.parameters.some((p) => p.name === "async" && p.query !== null) && isTrue(req.query.get("async"))
-    return async || this.expectsNonBlocking(req)
-  }
 
   // -------------------------------------------------------------------------------------------
   // Input
