@@ -7,12 +7,12 @@ import * as fs from "node:fs"
 import * as https from "node:https"
 import * as os from "node:os"
 import * as path from "node:path"
-import * as tls from "node:tls"
 import { fileURLToPath } from "node:url"
 import { X509Certificate } from "node:crypto"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
 import { Connection, Simulator, system } from "../src/index.js"
+import { servedFingerprint } from "./support/tls.js"
 
 const BIN = fileURLToPath(new URL("../bin/effect-ovirt-simulator.mjs", import.meta.url))
 
@@ -194,15 +194,7 @@ describe("effect-ovirt-simulator CLI", () => {
     const cli = await startCli(["--cert", file("cert.pem", certs.certPem), "--key", file("key.pem", certs.keyPem), "--ca", file("ca.pem", certs.caPem)])
     try {
       expect(fs.readFileSync(cli.info.caFile, "utf8")).toBe(certs.caPem)
-      const url = new URL(cli.info.url)
-      const served = await new Promise<string>((resolve, reject) => {
-        const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: certs.caPem }, () => {
-          resolve(socket.getPeerX509Certificate()!.fingerprint256)
-          socket.end()
-        })
-        socket.on("error", reject)
-      })
-      expect(served).toBe(new X509Certificate(certs.certPem).fingerprint256)
+      expect(await servedFingerprint(cli.info.url, certs.caPem)).toBe(new X509Certificate(certs.certPem).fingerprint256)
       const layer = Connection.layer({ url: cli.info.url, username: cli.info.username, password: cli.info.password, caFile: cli.info.caFile })
       expect((await Effect.runPromise(system.hosts.list().pipe(Effect.provide(layer)))).length).toBe(3)
     } finally {

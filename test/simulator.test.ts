@@ -6,11 +6,11 @@
 import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
 import * as https from "node:https"
-import * as tls from "node:tls"
 import { Chunk, Effect, Exit, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { Connection, Simulator, system, Xml } from "../src/index.js"
 import * as Testing from "../src/testing/index.js"
+import { servedFingerprint } from "./support/tls.js"
 
 type Sim = Simulator.RunningSimulator
 
@@ -595,15 +595,7 @@ describe("Simulator: certificates and start failures", () => {
     try {
       expect(sim.caPem).toBe(certs.caPem)
       expect(fs.readFileSync(sim.caFile, "utf8")).toBe(certs.caPem)
-      const url = new URL(sim.url)
-      const served = await new Promise<string>((resolve, reject) => {
-        const socket = tls.connect({ host: url.hostname, port: Number(url.port), ca: certs.caPem }, () => {
-          resolve(socket.getPeerX509Certificate()!.fingerprint256)
-          socket.end()
-        })
-        socket.on("error", reject)
-      })
-      expect(served).toBe(new X509Certificate(certs.certPem).fingerprint256)
+      expect(await servedFingerprint(sim.url, certs.caPem)).toBe(new X509Certificate(certs.certPem).fingerprint256)
       expect((await run(sim, system.hosts.list())).length).toBe(3)
     } finally {
       await sim.close()
