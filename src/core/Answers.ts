@@ -85,7 +85,9 @@ const faultFrom = (decoded: unknown, scrubber: Redact.Scrubber): FaultInfo | und
   return fault.reason === undefined && fault.detail === undefined ? undefined : fault
 }
 
-const plainText = (type: string, body: string): string =>
+/** A body as one line of text for a message: an HTML page without its tags. */
+export const plainText = (type: string, body: string): string =>
   /html/i.test(type) ? body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : body.trim()
 
-const shorten = (text: string, max = 300): string => (text.length <= max ? text : `${text.slice(0, max)}…`)
+/** `text` cut to `max` characters for a message. */
+export const shorten = (text: string, max = 300): string => (text.length <= max ? text : `${text.slice(0, max)}…`)

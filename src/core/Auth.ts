@@ -6,6 +6,7 @@
  */
 import { Deferred, Effect, Exit, FiberId, Redacted, Scope } from "effect"
 import { AuthError, type ConnectionError, DecodeError, FaultError, type HttpContext, type OvirtError, TimeoutError } from "./Errors.js"
+import { plainText, shorten } from "./Answers.js"
 import type { Method } from "./Http.js"
 
 /** A buffered exchange, as the connection performs it (logging, timeouts and redaction included). */
@@ -212,7 +213,7 @@ const parseJson = (answer: Buffered, settings: AuthSettings, url: string, contex
           message: `${at}, not JSON: check \`url\` (the API root, like https://engine.example.com/ovirt-engine/api) or \`ssoUrl\`.`
         }))
       }
-      const text = shorten(settings.scrub(plainText(type, answer.body)))
+      const text = shorten(settings.scrub(plainText(type, answer.body)), 200)
       const message = `${at}${text === "" ? "" : `: ${text}`}`
       return Effect.fail(
         answer.status === 401 || answer.status === 403 ? new AuthError({ ...full, message }) : new FaultError({ ...full, message })
@@ -221,15 +222,10 @@ const parseJson = (answer: Buffered, settings: AuthSettings, url: string, contex
   })
 
 /** Origin and path: a URL given by the user could carry credentials or a query. */
-const safeUrl = (url: string): string => {
+const safeUrl = (url: string | URL): string => {
   const parsed = new URL(url)
   return `${parsed.origin}${parsed.pathname}`
 }
-
-const plainText = (type: string, body: string): string =>
-  /html/i.test(type) ? body.replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim() : body.trim()
-
-const shorten = (text: string, max = 200): string => (text.length <= max ? text : `${text.slice(0, max)}…`)
 
 const profileHint =
   " Give the user name with its profile, `user@profile`: `admin@internal`, or since oVirt 4.5 often `admin@ovirt@internalsso`."
@@ -294,8 +290,7 @@ const revoke = (settings: AuthSettings, roundTrip: RoundTrip, token: string): Ef
           ...context,
           phase: "request",
           timeoutMillis: millis,
-          // origin and path only: a revoke URL given by the user could carry a query or credentials
-          message: `the SSO service at ${url.origin}${url.pathname} did not answer within ${millis} ms; closing without waiting for it`
+          message: `the SSO service at ${safeUrl(url)} did not answer within ${millis} ms; closing without waiting for it`
         })
     }),
     Effect.catchAll((error) => Effect.logWarning(settings.scrub(`Revoking the SSO token failed: ${error.message}`))),

@@ -170,7 +170,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
       const pathWithQuery = Redact.pathAndQuery(request)
-      const context: HttpContext = { method: request.method, path: Redact.requestPath(request) }
+      const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
       const headers = apiHeaders(settings, baseHeaders, request)
       const wire = (token: string): Http.WireRequest => ({

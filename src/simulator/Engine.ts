@@ -177,7 +177,7 @@ export class Engine {
         const get = target.service.byKind.get("get")
         if (get === undefined || target.struct === undefined) throw notAllowed(req.method, req.path)
         const obj = this.light(target.obj, this.omitted(get, target.struct, req))
-        return { status: 200, body: this.renderObject(obj, target.struct, target.path, target.service.name, parseFollow(req.query.get("follow")), true) }
+        return { status: 200, body: this.renderEntity({ ...target, obj }, parseFollow(req.query.get("follow"))) }
       }
       case "PUT":
         return this.update(target, req)
@@ -448,7 +448,6 @@ export class Engine {
   private expectsNonBlocking(req: EngineRequest): boolean {
     return /\b202-accepted\b/i.test(req.headers["expect"] ?? "")
   }
-
 
   // -------------------------------------------------------------------------------------------
   // Input

@@ -137,11 +137,6 @@ export class Store {
     if (this.scheduled.some((s) => s.owner === owner)) this.scheduled = this.scheduled.filter((s) => s.owner !== owner)
   }
 
-  /** Whether `owner` has changes still pending (tests, and rules such as "locked until done"). */
-  pending(owner: object): boolean {
-    return this.scheduled.some((s) => s.owner === owner)
-  }
-
   /** Applies every scheduled change that is due, in time order. */
   tick(): void {
     if (this.scheduled.length === 0) return
@@ -149,7 +144,7 @@ export class Store {
     const due = this.scheduled.filter((s) => s.at <= now).sort((a, b) => a.at - b.at)
     if (due.length === 0) return
     this.scheduled = this.scheduled.filter((s) => s.at > now)
-    this.runAll(due)
+    for (const s of due) s.run()
   }
 
   /** Applies every scheduled change now, whatever its time (tests and `settle()`). */
@@ -157,12 +152,8 @@ export class Store {
     while (this.scheduled.length > 0) {
       const all = this.scheduled.sort((a, b) => a.at - b.at)
       this.scheduled = []
-      this.runAll(all)
+      for (const s of all) s.run()
     }
-  }
-
-  private runAll(changes: ReadonlyArray<Scheduled>): void {
-    for (const s of changes) s.run()
   }
 
   /** Counts the objects of each collection path (for the CLI's start message and tests). */
