@@ -14,6 +14,7 @@ import * as DebugLog from "./DebugLog.js"
 import { AuthError, type ConnectionError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
+import { checkPath } from "./Paths.js"
 import { checkHeaders, type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
@@ -165,6 +166,10 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       readonly wire: (token: string) => Http.WireRequest
       readonly millis: number | undefined
     }, InvalidInputError> => {
+      const badPath = typeof request.path === "string"
+        ? checkPath(request.path, callName(request))
+        : new InvalidInputError({ message: `${callName(request)}: the path must be a string (got ${typeof request.path}). Nothing was sent.`, paths: ["path"] })
+      if (badPath !== undefined) return Either.left(badPath)
       const millis = timeoutOf(settings, request)
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
@@ -172,6 +177,14 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const pathWithQuery = Redact.pathAndQuery(request)
       const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
+      // the HTTP client parses the URL (WHATWG): make sure that cannot change the path the request names
+      const expected = request.path === "" ? settings.apiUrl.pathname : `${settings.apiUrl.pathname.replace(/\/+$/, "")}/${request.path}`
+      if (new URL(url).pathname !== expected) {
+        return Either.left(new InvalidInputError({
+          message: `${callName(request)}: the path /${request.path} would not reach the engine as written. Nothing was sent.`,
+          paths: ["path"]
+        }))
+      }
       const headers = apiHeaders(settings, baseHeaders, request)
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,
@@ -319,11 +332,13 @@ const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
 const withTimeout = <A, E, R>(effect: Effect.Effect<A, E, R>, millis: number | undefined, context: HttpContext): Effect.Effect<A, E | TimeoutError, R> =>
   millis === undefined ? effect : Effect.timeoutFail(effect, { duration: millis, onTimeout: () => timeoutError(context, millis) })
 
+/** `VmsService.list`, or the HTTP method for a request the services did not build. */
+const callName = (request: ApiRequest): string =>
+  request.service !== undefined && request.operation !== undefined ? `${request.service}.${request.operation}` : request.method
+
 const inSpan = (request: ApiRequest, context: HttpContext, server: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.withSpan(effect, request.service !== undefined && request.operation !== undefined
-      ? `ovirt.${request.service}.${request.operation}`
-      : `ovirt.${request.method}`, {
+    Effect.withSpan(effect, `ovirt.${callName(request)}`, {
       kind: "client",
       attributes: { "http.request.method": request.method, "url.path": context.path ?? "", "server.address": server }
     })
