@@ -24,7 +24,7 @@ export type RoundTrip = (request: {
   readonly context: HttpContext
   /** What the body is, for redaction in debug logs. */
   readonly kind: "sso"
-}) => Effect.Effect<Buffered, ConnectionError | TimeoutError>
+}) => Effect.Effect<Buffered, ConnectionError | TimeoutError | DecodeError>
 
 export interface AuthSettings {
   readonly username?: string

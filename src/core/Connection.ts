@@ -11,7 +11,7 @@ import { Clock, Config, Context, Duration, Effect, Either, Layer, Option, Random
 import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
 import * as Auth from "./Auth.js"
 import * as DebugLog from "./DebugLog.js"
-import { AuthError, type ConnectionError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, type DecodeError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
 import { checkPath } from "./Paths.js"
@@ -135,7 +135,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     const exchange = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
       withRetries(settings.retry, wire.method, Effect.zipRight(log.request(wire, kind), http.execute(wire)))
 
-    const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Auth.Buffered, ConnectionError | TimeoutError> =>
+    const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Auth.Buffered, ConnectionError | TimeoutError | DecodeError> =>
       Effect.flatMap(exchange(wire, kind), (response) =>
         Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body })).pipe(
           Effect.tap((answer) => log.response(wire, answer, kind))
