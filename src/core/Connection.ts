@@ -78,6 +78,11 @@ export interface ConnectionService {
   readonly followLink: <A>(value: A, options?: CallOptions) => Effect.Effect<Links.Followed<A>, OvirtError>
   /** The service ref at a path below the API root (the same as the module-level `service`). */
   readonly service: (path: string) => Effect.Effect<ServiceRef, InvalidInputError>
+  /**
+   * The `path` this connection's errors give `request`: below the API root, query included, the values
+   * of secret parameters and the connection's own password and tokens (in any parameter) removed.
+   */
+  readonly errorPath: (request: ApiRequest) => string
 }
 
 export class Connection extends Context.Tag("effect-ovirt/Connection")<Connection, ConnectionService>() {}
@@ -126,6 +131,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     const scrubber = new Redact.Scrubber()
     if (settings.password !== undefined) scrubber.add(Redacted.value(settings.password))
     if (settings.token !== undefined) scrubber.add(Redacted.value(settings.token))
+    if (settings.http.proxy !== undefined) addProxyCredentials(scrubber, settings.http.proxy)
 
     const http = yield* Http.make(settings.http)
     const baseHeaders = userHeaders(settings.headers)
@@ -175,7 +181,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
       const pathWithQuery = Redact.pathAndQuery(request)
-      const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
+      // a caller may put the connection's token or password in any query parameter: scrubbed by value too
+      const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
       // the HTTP client parses the URL (WHATWG): make sure that cannot change the path the request names
       const expected = request.path === "" ? settings.apiUrl.pathname : `${settings.apiUrl.pathname.replace(/\/+$/, "")}/${request.path}`
@@ -257,6 +264,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       return Stream.unwrap(opened)
     }
 
+    const errorPath = (request: ApiRequest): string => scrubber.scrub(Redact.requestPath(request))
     const testOrFail = Effect.asVoid(send({ method: "GET", path: "", operation: "test" }))
     const connection: ConnectionService = {
       url: settings.url,
@@ -266,11 +274,25 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       send,
       sendStream,
       isLink: Links.isLink,
-      followLink: Links.followLink(settings.apiUrl, send),
-      service
+      followLink: Links.followLink(settings.apiUrl, send, errorPath),
+      service,
+      errorPath
     }
     return connection
   })
+
+/**
+ * The password of a proxy URL (`http://user:pass@proxy:3128`) and the `Proxy-Authorization: Basic`
+ * value undici makes of it: a proxy's error page may echo either.
+ */
+const addProxyCredentials = (scrubber: Redact.Scrubber, proxy: string): void => {
+  const url = new URL(proxy)
+  if (url.password === "") return
+  const user = decodeURIComponent(url.username)
+  const password = decodeURIComponent(url.password)
+  scrubber.add(password)
+  scrubber.add(Buffer.from(`${user}:${password}`).toString("base64"))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Requests

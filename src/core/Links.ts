@@ -41,7 +41,7 @@ export const pathOf = (href: string, apiUrl: URL): string | undefined => {
 }
 
 export const followLink =
-  (apiUrl: URL, send: (request: ApiRequest) => Effect.Effect<ApiResponse, OvirtError>) =>
+  (apiUrl: URL, send: (request: ApiRequest) => Effect.Effect<ApiResponse, OvirtError>, errorPath: (request: ApiRequest) => string) =>
   <A>(value: A, options?: CallOptions): Effect.Effect<Followed<A>, OvirtError> =>
     Effect.gen(function* () {
       if (!isLink(value)) {
@@ -55,22 +55,21 @@ export const followLink =
       }
       const [bare, query = ""] = path.split("?", 2) as [string, string?]
       const pairs = [...new URLSearchParams(query)].map(([k, v]) => [k, v] as const)
-      const response = yield* send({
+      const request: ApiRequest = {
         method: "GET",
         path: bare,
         ...(pairs.length === 0 ? {} : { query: pairs }),
         operation: "followLink",
         ...(options === undefined ? {} : { options })
-      })
-      const decoded = yield* Effect.mapError(Xml.decode(response.body), (error) =>
-        new DecodeError({ ...error, method: "GET", path: bare, code: response.status }))
+      }
+      const response = yield* send(request)
+      const where = { method: "GET", path: errorPath(request), code: response.status }
+      const decoded = yield* Effect.mapError(Xml.decode(response.body), (error) => new DecodeError({ ...error, ...where }))
       const wantsList = Array.isArray(value)
       if (wantsList !== Array.isArray(decoded)) {
         return yield* Effect.fail(new DecodeError({
-          method: "GET",
-          path: bare,
-          code: response.status,
-          message: `followLink: ${value.href} gave ${Array.isArray(decoded) ? "a list" : "a single object"} where ${wantsList ? "a list" : "an object"} was expected.`
+          ...where,
+          message: `followLink: /${where.path} gave ${Array.isArray(decoded) ? "a list" : "a single object"} where ${wantsList ? "a list" : "an object"} was expected.`
         }))
       }
       return decoded as Followed<A>
