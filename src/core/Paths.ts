@@ -16,6 +16,9 @@ export const notAStringSegment = (value: unknown): string => `{${value === null 
 
 const NOT_A_STRING = /^\{(\w+)\}$/
 
+/** Non-empty segments without dots or escapes (ids, the model's words): the common case, all sound. */
+const PLAIN = /^[A-Za-z0-9\-_~!$&'()*+,;=:@]+(?:\/[A-Za-z0-9\-_~!$&'()*+,;=:@]+)*$/
+
 const decoded = (segment: string): string => {
   try {
     return decodeURIComponent(segment)
@@ -40,7 +43,7 @@ export const segmentProblem = (segment: string): string | undefined => {
  * written, or undefined. `where` names the call for the message.
  */
 export const checkPath = (path: string, where: string): InvalidInputError | undefined => {
-  if (path === "") return undefined
+  if (path === "" || PLAIN.test(path)) return undefined
   for (const segment of path.split("/")) {
     const problem = segmentProblem(segment)
     if (problem !== undefined) {
