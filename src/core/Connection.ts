@@ -175,7 +175,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const badPath = typeof request.path === "string"
         ? checkPath(request.path, callName(request))
         : new InvalidInputError({ message: `${callName(request)}: the path must be a string (got ${typeof request.path}). Nothing was sent.`, paths: ["path"] })
-      if (badPath !== undefined) return Either.left(badPath)
+      // the path is the caller's: it is shown, but never with the connection's secrets
+      if (badPath !== undefined) return Either.left(new InvalidInputError({ message: scrubber.scrub(badPath.message), paths: ["path"] }))
       const millis = timeoutOf(settings, request)
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
@@ -188,7 +189,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const expected = request.path === "" ? settings.apiUrl.pathname : `${settings.apiUrl.pathname.replace(/\/+$/, "")}/${request.path}`
       if (new URL(url).pathname !== expected) {
         return Either.left(new InvalidInputError({
-          message: `${callName(request)}: the path /${request.path} would not reach the engine as written. Nothing was sent.`,
+          message: scrubber.scrub(`${callName(request)}: the path /${request.path} would not reach the engine as written. Nothing was sent.`),
           paths: ["path"]
         }))
       }
