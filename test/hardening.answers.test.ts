@@ -13,7 +13,9 @@ import { describe, expect, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Layer, Redacted, Stream } from "effect"
 import * as Connection from "../src/core/Connection.js"
 import { DEFAULT_MAX_ANSWER_SIZE } from "../src/core/Options.js"
+import * as Xml from "../src/core/Xml.js"
 import { system } from "../src/services/index.js"
+import * as Types from "../src/types/index.js"
 import { type FakeEngineOptions, PASSWORD, startEngine, USERNAME } from "./support/FakeEngine.js"
 import { eventually, sendXml } from "./support/TestServer.js"
 
@@ -156,6 +158,23 @@ describe("streams stay bounded by design", () => {
         connect(e.url, e.caPem, { maxAnswerSize: 64 * 1024 })
       )
       expect(n).toBe(count)
+    }))
+
+  it.effect("Xml.decodeStream pulls an endless source only as far as the items taken", () =>
+    Effect.gen(function* () {
+      let pulled = 0
+      const chunk = new TextEncoder().encode(Array.from({ length: 100 }, (_, j) => item(j)).join(""))
+      // a document that never ends: buffering it whole would never finish
+      const source = Stream.concat(
+        Stream.succeed(new TextEncoder().encode("<vms>")),
+        Stream.repeatEffect(Effect.sync(() => {
+          pulled++
+          return chunk
+        }))
+      )
+      const items = yield* Stream.runCollect(Stream.take(Xml.decodeStream(Types.Vm)(source), 250))
+      expect(items.length).toBe(250)
+      expect(pulled).toBeLessThanOrEqual(3)
     }))
 
   it.scoped("a consumer that stops pulling stops the engine: what is buffered stays bounded however large the answer", () =>

@@ -275,7 +275,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       send,
       sendStream,
       isLink: Links.isLink,
-      followLink: Links.followLink(settings.apiUrl, send, errorPath),
+      followLink: Links.followLink(settings.apiUrl, send, errorPath, (text) => scrubber.scrub(text)),
       service,
       errorPath
     }

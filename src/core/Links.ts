@@ -41,7 +41,12 @@ export const pathOf = (href: string, apiUrl: URL): string | undefined => {
 }
 
 export const followLink =
-  (apiUrl: URL, send: (request: ApiRequest) => Effect.Effect<ApiResponse, OvirtError>, errorPath: (request: ApiRequest) => string) =>
+  (
+    apiUrl: URL,
+    send: (request: ApiRequest) => Effect.Effect<ApiResponse, OvirtError>,
+    errorPath: (request: ApiRequest) => string,
+    scrub: (text: string) => string
+  ) =>
   <A>(value: A, options?: CallOptions): Effect.Effect<Followed<A>, OvirtError> =>
     Effect.gen(function* () {
       if (!isLink(value)) {
@@ -50,7 +55,7 @@ export const followLink =
       const path = pathOf(value.href, apiUrl)
       if (path === undefined) {
         return yield* Effect.fail(new InvalidInputError({
-          message: `followLink: ${JSON.stringify(value.href)} is not a path below the API root ${apiUrl.href} that names exactly its segments (an absolute path on the same origin, without "." or ".." segments); nothing was sent.`
+          message: `followLink: ${scrub(JSON.stringify(value.href))} is not a path below the API root ${apiUrl.href} that names exactly its segments (an absolute path on the same origin, without "." or ".." segments); nothing was sent.`
         }))
       }
       const [bare, query = ""] = path.split("?", 2) as [string, string?]
