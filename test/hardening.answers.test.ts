@@ -20,6 +20,8 @@ import { type FakeEngineOptions, PASSWORD, startEngine, USERNAME } from "./suppo
 import { eventually, sendXml } from "./support/TestServer.js"
 
 const MiB = 1024 * 1024
+/** Polls of 10 ms before `eventually` gives up: generous, for a busy machine (it is not a timing assertion). */
+const PATIENCE = 3000
 const BOUND = 4 * MiB
 
 /** 16 MiB of zeros as one gzip member (~16 KiB); members concatenated are one gzip body. */
@@ -70,7 +72,7 @@ describe("maxAnswerSize", () => {
       expect(error.message).toContain("listStream")
       expect(error).toMatchObject({ method: "GET", path: "vms", code: 200 })
       // reading stopped: the engine's socket was closed long before the answer's end
-      expect(yield* Effect.promise(() => eventually(() => served.closed))).toBe(true)
+      expect(yield* Effect.promise(() => eventually(() => served.closed, PATIENCE))).toBe(true)
       expect(served.finished).toBe(false)
       expect(served.sent).toBeLessThan(members)
     }))
@@ -87,7 +89,7 @@ describe("maxAnswerSize", () => {
       const error = yield* Effect.flip(Effect.provide(system.vms.list(), connect(e.url, e.caPem, { maxAnswerSize: BOUND })))
       expect(error._tag).toBe("DecodeError")
       expect(error.message).toContain("larger than maxAnswerSize")
-      expect(yield* Effect.promise(() => eventually(() => e.server.inFlight() === 0))).toBe(true)
+      expect(yield* Effect.promise(() => eventually(() => e.server.inFlight() === 0, PATIENCE))).toBe(true)
     }))
 
   it.scoped("a plain chunked answer past the bound is a DecodeError, one within it is read whole", () =>
@@ -115,7 +117,7 @@ describe("maxAnswerSize", () => {
       const error = yield* Effect.flip(Effect.provide(system.get(), connect(e.url, e.caPem, { maxAnswerSize: BOUND })))
       expect(error._tag).toBe("DecodeError")
       expect(error.message).toContain("larger than maxAnswerSize")
-      expect(yield* Effect.promise(() => eventually(() => served.closed))).toBe(true)
+      expect(yield* Effect.promise(() => eventually(() => served.closed, PATIENCE))).toBe(true)
       expect(served.finished).toBe(false)
     }))
 
@@ -204,9 +206,19 @@ describe("streams stay bounded by design", () => {
       let seen = 0
       let blocked = false
       let writtenWhenBlocked = 0
-      // the consumer holds the 10th item without pulling more, until the engine cannot write any more
-      const hold = Effect.promise(() => eventually(() => state.blocked)).pipe(Effect.map((ok) => {
-        blocked = ok
+      // The consumer holds the 10th item without pulling more, until the engine has stalled (blocked,
+      // nothing written for 20 polls in a row) or has written 64 MiB, which only a reader that buffers
+      // without bound would take. Server and client share one event loop: a poll runs only when I/O could.
+      let last = -1
+      let still = 0
+      const stalled = () => {
+        if (state.written >= 64 * MiB) return true
+        still = state.blocked && state.written === last ? still + 1 : 0
+        last = state.written
+        return still >= 20
+      }
+      const hold = Effect.promise(() => eventually(stalled, PATIENCE)).pipe(Effect.map((ok) => {
+        blocked = ok && state.blocked
         writtenWhenBlocked = state.written
       }))
       yield* Effect.provide(
@@ -218,7 +230,7 @@ describe("streams stay bounded by design", () => {
       // socket and TLS buffers on both sides, undici's and the decoder's: megabytes, never the answer
       expect(writtenWhenBlocked).toBeLessThan(32 * MiB)
       // ending the stream aborted the request
-      expect(yield* Effect.promise(() => eventually(() => e.server.inFlight() === 0))).toBe(true)
+      expect(yield* Effect.promise(() => eventually(() => e.server.inFlight() === 0, PATIENCE))).toBe(true)
       expect(state.ended).toBe(false)
     }))
 })
