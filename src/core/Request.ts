@@ -9,7 +9,6 @@ import { actionTag, successStatus } from "../services/generated/wire.js"
 import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
-import * as Redact from "./Redact.js"
 import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "./Xml.js"
 import { type Requirement, compileRequirements, missingInputs } from "./request/Constraints.js"
 import { checkParameter, formatQueryValue } from "./request/Parameters.js"
@@ -89,7 +88,8 @@ export class Operations {
       const built = build(p, path, body, options)
       if (built instanceof InvalidInputError) return Effect.fail(built)
       return Effect.flatMap(Connection, (connection) =>
-        Effect.flatMap(connection.send(built), (response) => decodeResponse<A>(p, built, response.status, response.body))
+        Effect.flatMap(connection.send(built), (response) =>
+          decodeResponse<A>(p, () => connection.errorPath(built), built.method, response.status, response.body))
       )
     })
   }
@@ -101,7 +101,8 @@ export class Operations {
         const p = this.method(name)
         const built = build(p, path, undefined, options)
         if (built instanceof InvalidInputError) return Effect.fail(built)
-        return Effect.map(Connection, (connection) => decodeItems<A>(p, built, connection.sendStream(built)))
+        return Effect.map(Connection, (connection) =>
+          decodeItems<A>(p, () => connection.errorPath(built), built.method, connection.sendStream(built)))
       })
     )
   }
@@ -225,12 +226,20 @@ const encodeBody = (p: Prepared, body: unknown, input: Input): string | undefine
 // ---------------------------------------------------------------------------------------------
 // decode
 
-// the same `path` as the Connection's errors for this request (query included, secrets removed)
-const context = (request: ApiRequest, code: number) => ({ method: request.method, path: Redact.requestPath(request), code })
+/**
+ * Where a request went, for its errors: the same `path` as the Connection's errors (query included,
+ * secrets removed), made only when an error needs it.
+ */
+interface Where {
+  readonly path: () => string
+  readonly method: ApiRequest["method"]
+}
 
-const decodeFailure = (failure: unknown, request: ApiRequest, code: number): DecodeError => {
+const context = (where: Where, code: number) => ({ method: where.method, path: where.path(), code })
+
+const decodeFailure = (failure: unknown, where: Where, code: number): DecodeError => {
   if (failure instanceof DecodeError) {
-    return new DecodeError({ ...failure, ...context(request, code), message: failure.message })
+    return new DecodeError({ ...failure, ...context(where, code), message: failure.message })
   }
   throw failure
 }
@@ -241,7 +250,14 @@ interface ActionReply {
   readonly [member: string]: unknown
 }
 
-const decodeResponse = <A>(p: Prepared, request: ApiRequest, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
+const decodeResponse = <A>(
+  p: Prepared,
+  path: () => string,
+  method: ApiRequest["method"],
+  code: number,
+  text: string
+): Effect.Effect<A, DecodeError | FaultError> => {
+  const request: Where = { path, method }
   try {
     const m = p.method
     switch (m.kind) {
@@ -262,7 +278,7 @@ const decodeResponse = <A>(p: Prepared, request: ApiRequest, code: number, text:
   }
 }
 
-const decodeAction = <A>(p: Prepared, request: ApiRequest, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
+const decodeAction = <A>(p: Prepared, request: Where, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
   // an action without result may be answered without a body
   if (p.outputs.length === 0 && text.trim() === "") return Effect.void as Effect.Effect<A>
   const reply = decodeStructSync("Action", text, { tag: actionTag }) as ActionReply
@@ -294,10 +310,12 @@ const decodeAction = <A>(p: Prepared, request: ApiRequest, code: number, text: s
 
 const decodeItems = <A>(
   p: Prepared,
-  request: ApiRequest,
+  path: () => string,
+  method: ApiRequest["method"],
   bytes: Stream.Stream<Uint8Array, OvirtError>
 ): Stream.Stream<A, OvirtError> =>
   Stream.suspend(() => {
+    const request: Where = { path, method }
     const tag = p.method.responseTag ?? undefined
     const decoder = new ListDecoder(p.method.responseType as string, tag === undefined ? undefined : { tag })
     const items = Stream.mapChunksEffect(bytes, (chunk) =>
