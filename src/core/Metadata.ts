@@ -23,6 +23,11 @@ export interface MemberMeta {
   readonly link?: boolean
   /** The `rel` of the `<link>` that stands for a list link when it is not inlined. */
   readonly rel?: string
+  /**
+   * The XML schema's own type when it differs from the primitive's (`xs:long` for sizes that exceed
+   * 2^31, `xs:unsignedInt`, `xs:double`); an `Integer` without it is an `xs:int`.
+   */
+  readonly schemaType?: string
 }
 
 export interface StructMeta {

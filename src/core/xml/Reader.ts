@@ -9,7 +9,7 @@ import type { ListLink } from "../../types/ListLink.js"
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { shorten, XmlValueFailure } from "./Failure.js"
 import { flatten } from "./Names.js"
-import { parseBoolean, parseDate, parseDecimal, parseInteger } from "./Primitives.js"
+import { describeRange, isExactInteger, parseBoolean, parseDate, parseDecimal, parseInteger } from "./Primitives.js"
 import type { TokenHandler } from "./Tokenizer.js"
 
 export interface ReaderOptions {
@@ -308,7 +308,7 @@ export class Reader implements TokenHandler {
         if (b !== undefined) return b
       } else if (m.kind === ValueKind.Integer) {
         const n = integerAt(f.rangeBuf, f.rangeStart, f.rangeEnd)
-        if (n !== undefined) return n
+        if (n !== undefined && n >= m.range.min && n <= m.range.max) return n
       }
     }
     return this.convert(m, textOf(f))
@@ -411,6 +411,26 @@ export class Reader implements TokenHandler {
     return this.ownStrings ? flatten(text) : text
   }
 
+  /**
+   * An integer outside its member's range. A value a number cannot hold exactly (past 2^53, where
+   * `9007199254740993` would read as `9007199254740992`) fails in both modes: keeping the rounded
+   * number would silently change it, and written back it would name another size or id. A value held
+   * exactly but outside the schema type (an `xs:int` member past 2^31 − 1, an `xs:long` past 2^53)
+   * fails in strict mode and is kept and reported like an unknown otherwise, as a newer engine may
+   * widen a member's type.
+   */
+  private outOfRange(m: CompiledMember, value: number, text: string, attribute: string | undefined): number {
+    const where = this.path(true) + (attribute === undefined ? "" : `/@${attribute}`)
+    if (!isExactInteger(text, value)) {
+      throw new XmlValueFailure(`Integer value at ${where} cannot be held exactly by a number (it would read as ${BigInt(value)})`, where, shorten(text))
+    }
+    const what = `Integer value ${BigInt(value)} outside ${describeRange(m.range)}`
+    if (this.strict) throw new XmlValueFailure(`${what} at ${where} (strict mode)`, where, shorten(text))
+    this.unknownCount++
+    this.options.onUnknown?.(this.path(false) + (attribute === undefined ? "" : `/@${attribute}`), what)
+    return value
+  }
+
   /** Text to the member's type; a malformed value fails with its path and text. */
   private convert(m: CompiledMember, text: string, attribute?: string): unknown {
     let value: unknown
@@ -422,6 +442,9 @@ export class Reader implements TokenHandler {
         break
       case ValueKind.Integer:
         value = parseInteger(text)
+        if (value !== undefined && ((value as number) < m.range.min || (value as number) > m.range.max)) {
+          return this.outOfRange(m, value as number, text, attribute)
+        }
         break
       case ValueKind.Decimal:
         value = parseDecimal(text)
