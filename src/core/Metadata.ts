@@ -78,6 +78,11 @@ export interface ConstraintsMeta {
   readonly optional: ReadonlyArray<string>
   /** "One of these paths": mandatory groups must have one path present. */
   readonly or: ReadonlyArray<{ readonly mandatory: boolean; readonly paths: ReadonlyArray<string> }>
+  /**
+   * Paths of `mandatory` that are not checked, because an engine 4.6 does not insist on them
+   * (codegen/services/meta.ts says which and why: `disk.interface`, moved to the disk attachment).
+   */
+  readonly relaxed?: ReadonlyArray<string>
 }
 
 export interface MethodMeta {
