@@ -157,6 +157,14 @@ describe("Simulator: inventory, search and links", () => {
     const disk = await raw(sim, "/ovirt-engine/api/disks", { method: "POST", headers, body: "<disk><name>d</name></disk>" })
     expect(disk.status).toBe(400)
     expect(disk.body).toBe("<fault><detail>Disk [format, provisionedSize] required for add</detail><reason>Incomplete parameters</reason></fault>")
+    // an integer the engine's schema does not allow is a 400, as its XML binding answers, never stored
+    const overflow = await raw(sim, "/ovirt-engine/api/vms", {
+      method: "POST",
+      headers,
+      body: "<vm><name>x</name><cluster><name>Default</name></cluster><template><name>Blank</name></template><cpu_shares>3000000000</cpu_shares></vm>"
+    })
+    expect(overflow.status).toBe(400)
+    expect(overflow.body).toContain("Integer value at /vm/cpu_shares is outside -2147483648..2147483647 (xs:int)")
     const v3 = await raw(sim, "/ovirt-engine/api/vms", { headers: { ...headers, Version: "3" } })
     expect(v3.status).toBe(400)
   })

@@ -412,23 +412,17 @@ export class Reader implements TokenHandler {
   }
 
   /**
-   * An integer outside its member's range. A value a number cannot hold exactly (past 2^53, where
-   * `9007199254740993` would read as `9007199254740992`) fails in both modes: keeping the rounded
-   * number would silently change it, and written back it would name another size or id. A value held
-   * exactly but outside the schema type (an `xs:int` member past 2^31 − 1, an `xs:long` past 2^53)
-   * fails in strict mode and is kept and reported like an unknown otherwise, as a newer engine may
-   * widen a member's type.
+   * An integer outside its member's range fails in both modes. Past 2^53 a number cannot hold it
+   * exactly (`9007199254740993` would read as `9007199254740992`): keeping the nearest number would
+   * silently name another size or id. Outside its schema type (an `xs:int` past 2^31 - 1) no engine
+   * sends it, and the writer could not send it back: what the reader gives, an update can return.
    */
-  private outOfRange(m: CompiledMember, value: number, text: string, attribute: string | undefined): number {
+  private outOfRange(m: CompiledMember, value: number, text: string, attribute: string | undefined): never {
     const where = this.path(true) + (attribute === undefined ? "" : `/@${attribute}`)
-    if (!isExactInteger(text, value)) {
-      throw new XmlValueFailure(`Integer value at ${where} cannot be held exactly by a number (it would read as ${BigInt(value)})`, where, shorten(text))
-    }
-    const what = `Integer value ${BigInt(value)} outside ${describeRange(m.range)}`
-    if (this.strict) throw new XmlValueFailure(`${what} at ${where} (strict mode)`, where, shorten(text))
-    this.unknownCount++
-    this.options.onUnknown?.(this.path(false) + (attribute === undefined ? "" : `/@${attribute}`), what)
-    return value
+    const why = isExactInteger(text, value)
+      ? `is outside ${describeRange(m.range)}`
+      : `cannot be held exactly by a number (it would read as ${BigInt(value)})`
+    throw new XmlValueFailure(`Integer value at ${where} ${why}`, where, shorten(text))
   }
 
   /** Text to the member's type; a malformed value fails with its path and text. */
