@@ -10,7 +10,7 @@ import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
 import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "./Xml.js"
-import { type Requirement, compileRequirements, missingInputs } from "./request/Constraints.js"
+import { describeUnmet, type Signature, signaturesOf, unmetSignatures } from "./request/Constraints.js"
 import { checkParameter, formatQueryValue } from "./request/Parameters.js"
 
 type Input = Readonly<Record<string, unknown>>
@@ -22,7 +22,8 @@ interface Prepared {
   readonly http: ApiRequest["method"]
   readonly success: ReadonlyArray<number>
   readonly actionPath: string | null
-  readonly requirements: ReadonlyArray<Requirement>
+  /** The ways to call the method: its input must satisfy one of them. */
+  readonly signatures: ReadonlyArray<Signature>
   /** Inputs other than the body, checked by type before anything is sent. */
   readonly inputs: ReadonlyArray<ParamMeta>
   readonly queryInputs: ReadonlyArray<ParamMeta>
@@ -37,7 +38,6 @@ interface Prepared {
 const callOptionKeys = ["headers", "query", "timeout"] as const
 
 const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
-  const base = method.signatureOf === undefined ? undefined : service.methods.find((m) => m.name === method.signatureOf)
   const inputs = method.parameters.filter((p) => p.in && p.name !== method.body)
   const names = new Set(method.parameters.map((p) => p.name))
   return {
@@ -46,8 +46,7 @@ const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
     http: method.http,
     success: successStatus[method.kind],
     actionPath: method.path,
-    // a signature is validated against its base's constraints and its own
-    requirements: compileRequirements([base?.constraints, method.constraints]),
+    signatures: signaturesOf(service.methods, method),
     inputs,
     queryInputs: inputs.filter((p) => p.query !== null),
     actionInputs:
@@ -144,8 +143,8 @@ const validate = (p: Prepared, body: unknown, input: Input): InvalidInputError |
   if (p.body !== undefined && (body === undefined || body === null)) {
     return invalid(`${where}: the ${p.body.name} to send is missing`, [p.body.name])
   }
-  const missing = missingInputs(p.requirements, (head) => (head === p.body?.name ? body : input[head]))
-  if (missing.length > 0) return invalid(`${where}: missing mandatory input: ${missing.join("; ")}`, missing)
+  const unmet = unmetSignatures(p.signatures, (head) => (head === p.body?.name ? body : input[head]))
+  if (unmet !== undefined) return invalid(`${where}: ${describeUnmet(unmet)}`, [...new Set(unmet.flatMap((u) => u.missing))])
   const wrong: Array<string> = []
   const problems: Array<string> = []
   for (const param of p.inputs) {
