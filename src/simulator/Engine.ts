@@ -154,7 +154,10 @@ export class Engine {
   }
 
   private dispatch(req: EngineRequest): EngineResponse {
-    const segments = req.path.split("/").filter((s) => s !== "").map(decodeSegment)
+    // Segments as sent: an empty one (`vms//123`) names nothing (404), a dot segment where an id
+    // goes is a malformed id (see `entityIn`); only a trailing slash is forgiven.
+    const segments = (req.path.endsWith("/") ? req.path.slice(0, -1) : req.path).split("/").map(decodeSegment)
+    if (segments.length === 1 && segments[0] === "") segments.length = 0
     if (segments.length === 0) {
       if (req.method !== "GET" && req.method !== "HEAD") throw notAllowed(req.method, "")
       return { status: 200, body: this.apiDocument() }
@@ -252,6 +255,10 @@ export class Engine {
   }
 
   private entityIn(collection: CollectionTarget, key: string): EntityTarget {
+    // The engine's REST layer matches `{id}` against the segment as sent (WildFly canonicalises the
+    // path only to pick the servlet), so `..` or `%2e%2e` is taken as an id, which no id parses as:
+    // 400 "Operation failed" as its MalformedIdExceptionMapper answers; never the parent object.
+    if (key === "." || key === "..") throw new HttpFault(400, "Operation failed", `Invalid UUID string: ${key}`)
     const obj = collection.service.member === undefined ? undefined : this.store.find(collection.bucket, key)
     if (obj === undefined || !this.inView(collection, obj)) throw notFound(`${collection.path}/${key}`)
     const service = this.model.service(collection.service.member!)
