@@ -9,7 +9,7 @@ import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.
 import { makeListLink } from "../types/ListLink.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
 import type { Model, ServiceInfo } from "./Model.js"
-import { type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, unknownFields } from "./Search.js"
+import { checkFields, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
 import type { Obj, Store } from "./Store.js"
 
 export const API_PREFIX = "/ovirt-engine/api"
@@ -124,6 +124,20 @@ const parseFollow = (text: string | null): FollowTree => {
     }
   }
   return tree
+}
+
+/**
+ * The `max` parameter as the engine reads it (ParametersHelper.getIntegerParameter): absent, empty or
+ * not an integer (or past 2^31-1) is no limit: the engine logs it and goes on; -1 is no limit. A
+ * limit below -1 is passed on by the engine to its search as the row limit, which the database
+ * refuses: a 400 here, saying why.
+ */
+const maxParam = (text: string | null): number | undefined => {
+  if (text === null || !/^\s*[+-]?\d+\s*$/.test(text)) return undefined
+  const n = Number(text)
+  if (n === -1 || n > 2 ** 31 - 1) return undefined
+  if (n < -1) throw badRequest(`Value '${text}' of parameter 'max' is negative: give a number of results from 0, or -1 for no limit`)
+  return n
 }
 
 const decodeSegment = (s: string): string => {
@@ -290,27 +304,26 @@ export class Engine {
     }
     let items = this.items(target)
     const search = req.query.get("search")
-    const max = this.intParam(req.query, "max")
+    const max = maxParam(req.query.get("max"))
     if (search !== null && search.trim() !== "") {
+      const plural = target.struct.plural
       let query
       try {
-        query = parseQuery(search)
+        query = parseQuery(search, plural)
+        checkFields(target.struct, query)
       } catch (e) {
-        if (e instanceof SearchSyntaxError) throw badRequest(`Invalid search query: ${e.message}`)
+        // The engine's search backend refuses what it cannot parse; its REST layer answers 400.
+        if (e instanceof SearchSyntaxError) throw badRequest(syntaxErrorDetail(search, plural, e))
         throw e
       }
-      const unknown = unknownFields(target.struct, query)
-      if (unknown.length > 0) {
-        throw badRequest(`Invalid search query: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((f) => `'${f}'`).join(", ")} for ${target.struct.plural}`)
-      }
-      const ctx = this.matchContext(target.struct, req.query.get("case_sensitive") !== "false")
+      const ctx = this.matchContext(target, req.query.get("case_sensitive") !== "false")
       items = sortItems(ctx, query, items.filter((o) => matches(ctx, query, o)))
       if (query.page !== undefined) {
         const size = max ?? 100
         items = items.slice((query.page - 1) * size, query.page * size)
       }
     }
-    if (max !== undefined && max >= 0) items = items.slice(0, max)
+    if (max !== undefined) items = items.slice(0, max)
     const follow = parseFollow(req.query.get("follow"))
     const omit = this.omitted(method, target.struct, req)
     let body = `<${target.struct.plural}>`
@@ -473,14 +486,6 @@ export class Engine {
     return method.body ?? method.parameters.find((p) => p.in && p.out)?.name ?? "body"
   }
 
-  private intParam(query: URLSearchParams, name: string): number | undefined {
-    const text = query.get(name)
-    if (text === null || text === "") return undefined
-    const n = Number(text)
-    if (!Number.isInteger(n)) throw badRequest(`Value '${text}' of parameter '${name}' is not a valid integer`)
-    return n
-  }
-
   /**
    * The method's own mandatory members must be set. Alternative signatures (`addFromScratch`, ...)
    * only document other sets of inputs; like the engine, the simulator does not insist on one of them.
@@ -506,16 +511,18 @@ export class Engine {
     }
   }
 
-  matchContext(struct: StructMeta, caseSensitive: boolean): MatchContext {
-    return {
-      struct,
-      caseSensitive,
-      nameOf: (member, ref) => {
-        const root = this.model.rootCollectionOf.get(member.type)
-        const found = root === undefined || typeof ref.id !== "string" ? undefined : this.store.get(root, ref.id)
-        return typeof found?.name === "string" ? found.name : undefined
-      }
+  matchContext(collection: CollectionTarget, caseSensitive: boolean): MatchContext {
+    const deref = (type: string, ref: Obj): Obj | undefined => {
+      const root = this.model.rootCollectionOf.get(type)
+      return root === undefined || typeof ref.id !== "string" ? undefined : this.store.get(root, ref.id)
     }
+    const tagsOf = (obj: Obj): ReadonlyArray<string> => {
+      // The tags assigned to an object are its `tags` subcollection, wherever the model keeps them.
+      const tags = typeof obj.id === "string" ? this.lookup(`${collection.path}/${obj.id}/tags`) : undefined
+      if (tags?._tag !== "Collection") return []
+      return this.items(tags).flatMap((t) => [t.name ?? deref("Tag", t)?.name].filter((n): n is string => typeof n === "string"))
+    }
+    return { struct: collection.struct!, caseSensitive, deref, tagsOf }
   }
 
   // -------------------------------------------------------------------------------------------
