@@ -59,6 +59,8 @@ export interface ServerOptions {
    * gets a 413 `<fault>` (default `DEFAULT_MAX_REQUEST_BYTES`).
    */
   readonly maxRequestBytes?: number
+  /** The clock simulated operations run on (ms); default `Date.now`. */
+  readonly clock?: () => number
 }
 
 /**
@@ -93,7 +95,7 @@ export class SimulatorServer {
   private url_: string | undefined
 
   constructor(private readonly options: ServerOptions) {
-    this.store = new Store(options.seed)
+    this.store = new Store(options.seed, options.clock)
     this.faultRandom = new Random(`${options.seed}/faults`)
     this.engine = new Engine(model(), this.store)
     this.timing = options.timing

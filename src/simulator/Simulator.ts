@@ -63,6 +63,11 @@ export interface SimulatorOptions {
    * answered 413 with a `<fault>`. Default 10 MiB, the engine's (WildFly's `max-post-size`).
    */
   readonly maxRequestBytes?: number
+  /**
+   * The clock simulated operations run on (ms since the epoch). Default `Date.now`; a test can give
+   * one it moves itself, to step through transitions (VM start, locks) without waiting on real time.
+   */
+  readonly clock?: () => number
 }
 
 /** A running simulator: how to reach it, and its state and fault knobs. */
@@ -161,7 +166,8 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
     knobs: { ...defaultKnobs(), ...options.knobs },
     ...(certificates ? { tls: { key: certificates.keyPem, cert: certificates.certPem } } : {}),
     ...(options.log ? { log: options.log } : {}),
-    ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes })
+    ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
+    ...(options.clock === undefined ? {} : { clock: options.clock })
   })
   const url = await server.listen()
   const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "effect-ovirt-simulator-"))
