@@ -46,7 +46,11 @@ const send = (
         let body = ""
         res.setEncoding("utf8")
         res.on("data", (c: string) => (body += c))
-        res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 0, body, sentWhenAnswered })))
+        res.on("end", () => {
+          // As a client does once answered: stop sending what the server refused.
+          req.destroy()
+          resume(Effect.succeed({ status: res.statusCode ?? 0, body, sentWhenAnswered }))
+        })
         res.on("error", () => resume(Effect.succeed({ status: res.statusCode ?? 0, body, sentWhenAnswered })))
       }
     )
@@ -203,6 +207,39 @@ describe("Simulator: bounded request bodies", () => {
       expect(sim.stats().internalErrors).toBe(1)
       engine.hooks = hooks
       yield* stillServes(sim)
+    })
+  )
+})
+
+describe("Simulator: a client that goes away", () => {
+  it.scoped("a body cut off half way is nobody's failure: no 500, no stderr line, the next request works", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.make({ seed: "hardening" })
+      const auth = yield* bearer(sim)
+      const stderr = vi.spyOn(process.stderr, "write")
+      yield* Effect.addFinalizer(() => Effect.sync(() => stderr.mockRestore()))
+      const url = new URL(sim.url)
+      // Announces 1 MiB, sends 64 KiB, then closes; waits until the server has seen the socket go.
+      yield* Effect.async<void>((resume) => {
+        const req = https.request({
+          host: url.hostname,
+          port: url.port,
+          path: "/ovirt-engine/api/vms",
+          method: "POST",
+          headers: { ...auth, "Content-Type": "application/xml", "Content-Length": MiB },
+          ca: sim.caPem,
+          agent: false
+        })
+        req.on("error", () => undefined)
+        req.write(Buffer.alloc(64 * 1024, "x"), () => {
+          req.destroy()
+          resume(Effect.void)
+        })
+      })
+      while (sim.stats().openConnections > 0) yield* Effect.sleep("10 millis")
+      yield* stillServes(sim)
+      expect(sim.stats().internalErrors).toBe(0)
+      expect(stderr.mock.calls.filter((c) => String(c[0]).includes("internal error"))).toEqual([])
     })
   )
 })

@@ -230,6 +230,10 @@ export class SimulatorServer {
     const declared = Number(req.headers["content-length"] ?? 0)
     if (declared > limit) return tooLarge()
     const read = await readBounded(req, limit)
+    if (read === "aborted") {
+      this.log(method, path, 0)
+      return undefined
+    }
     if (read === "too large") return tooLarge()
     this.bodyBytesPeak = Math.max(this.bodyBytesPeak, read.length)
     let data = read
@@ -326,9 +330,12 @@ export const splitTarget = (target: string): { readonly path: string; readonly s
   return { path, search: q < 0 ? "" : rest.slice(q).replace(/#.*$/, "") }
 }
 
-/** The whole body, or "too large" as soon as more than `limit` bytes arrived (the rest is discarded). */
-const readBounded = (req: http.IncomingMessage, limit: number): Promise<Buffer | "too large"> =>
-  new Promise((resolve, reject) => {
+/**
+ * The whole body, "too large" as soon as more than `limit` bytes arrived (the rest is discarded), or
+ * "aborted" when the client went away before sending all of it (nothing to answer, nothing failed).
+ */
+const readBounded = (req: http.IncomingMessage, limit: number): Promise<Buffer | "too large" | "aborted"> =>
+  new Promise((resolve) => {
     const chunks: Array<Buffer> = []
     let size = 0
     const onData = (c: Buffer) => {
@@ -342,17 +349,34 @@ const readBounded = (req: http.IncomingMessage, limit: number): Promise<Buffer |
       chunks.push(c)
     }
     req.on("data", onData)
-    req.once("error", reject)
+    req.once("error", () => resolve("aborted"))
+    req.once("close", () => {
+      if (!req.complete) resolve("aborted")
+    })
     req.once("end", () => resolve(Buffer.concat(chunks)))
   })
 
-/** Reads and drops what is left of a body, up to `limit` bytes; past that the connection is closed. */
+/** How long a connection whose upload was refused may stay open for its client to read the answer. */
+const LINGER_MS = 10_000
+
+/**
+ * Reads and drops what is left of a body, up to `limit` bytes. Past that it stops reading, so the
+ * sender is held back by TCP rather than reset (a reset can destroy the answer before the client read
+ * it), and closes the connection once the client does, or after `LINGER_MS`.
+ */
 const discardBounded = (req: http.IncomingMessage, limit: number): void => {
   let size = 0
-  req.on("data", (c: Buffer) => {
+  const onData = (c: Buffer) => {
     size += c.length
-    if (size > limit) req.socket.destroy()
-  })
+    if (size <= limit) return
+    req.off("data", onData)
+    req.pause()
+    const socket = req.socket
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS)
+    timer.unref()
+    socket.once("close", () => clearTimeout(timer))
+  }
+  req.on("data", onData)
   req.on("error", () => undefined)
   req.resume()
 }
