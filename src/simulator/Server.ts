@@ -294,9 +294,9 @@ export class SimulatorServer {
     headers["Content-Length"] = String(payload.length)
     if (!req.complete && req.listenerCount("data") === 0) {
       // Answered without reading the body (401, 413, a fault knob): read and drop at most
-      // `maxRequestBytes` more of it, then close. Closing at once would reset the connection under
-      // a client still sending, which can lose the answer; reading all of it would take a 300 MiB
-      // upload in full.
+      // `maxRequestBytes` more of it, then hold the sender back until it closes. Closing at once
+      // would reset the connection under a client still sending, which can lose the answer;
+      // reading all of it would take a 300 MiB upload in full.
       discardBounded(req, this.maxRequestBytes)
     }
     res.writeHead(status, headers)
