@@ -51,7 +51,7 @@ const api = (sim: Sim) => {
       reason: /<reason>([^<]*)<\/reason>/.exec(a.body)?.[1],
       detail: unescape(/<detail>([^<]*)<\/detail>/.exec(a.body)?.[1])
     }))
-  return { call, search, fault }
+  return { call, headers: auth, search, fault }
 }
 
 const names = (sim: Sim, path: string, keep: (o: Record<string, unknown>) => boolean) =>
@@ -157,13 +157,26 @@ describe("Simulator search: the engine's fields and operators", () => {
   it.scoped("jobs by correlation_id, free text, the Vms: prefix, sortby desc and page", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.make({ seed: "search" })
-      const { search } = api(sim)
+      const { call, headers, search } = api(sim)
       const job = sim.insert("jobs", { description: "Adding disk", status: "finished" })
       const other = sim.insert("jobs", { description: "Other", status: "finished" })
       jobCorrelationIds.set(job, "deploy-42")
       jobCorrelationIds.set(other, "deploy-43")
       expect(yield* search("jobs", "correlation_id=deploy-42")).toEqual([String(job.id)])
       expect((yield* search("jobs", "correlation_id=deploy-*")).length).toBe(2)
+      // A request carrying a correlation id (query parameter or header) marks the jobs it makes.
+      const [down, other2] = sim.objects("vms").filter((v) => v.status === "down")
+      const byQuery = yield* call(`vms/${String(down.id)}/start?correlation_id=deploy-44`, { method: "POST", body: "<action/>" })
+      expect(byQuery.status).toBe(200)
+      const byHeader = yield* request(sim, `/ovirt-engine/api/vms/${String(other2.id)}/start`, {
+        method: "POST",
+        headers: { ...headers, "Correlation-Id": "deploy-45" },
+        body: "<action/>"
+      })
+      expect(byHeader.status).toBe(200)
+      const jobOf = (body: string) => /<job id="([^"]+)"/.exec(body)?.[1]
+      expect(yield* search("jobs", "correlation_id=deploy-44")).toEqual([jobOf(byQuery.body)])
+      expect(yield* search("jobs", "correlation_id=deploy-45")).toEqual([jobOf(byHeader.body)])
       const event = sim.insert("events", { description: "VM started", severity: "normal", code: 153, correlationId: "deploy-42", time: new Date() })
       expect(yield* search("events", "correlation_id=deploy-42")).toEqual([String(event.id)])
       const web = names(sim, "vms", (v) => String(v.name).includes("web")).sort()

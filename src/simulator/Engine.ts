@@ -9,7 +9,7 @@ import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.
 import { makeListLink } from "../types/ListLink.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
 import type { Model, ServiceInfo } from "./Model.js"
-import { checkFields, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
+import { checkFields, jobCorrelationIds, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
 import type { Obj, Store } from "./Store.js"
 
 export const API_PREFIX = "/ovirt-engine/api"
@@ -159,11 +159,19 @@ export class Engine {
   /** Answers one API request; faults become `<fault>` documents. */
   handle(req: EngineRequest): EngineResponse {
     this.store.tick()
+    // The jobs a request makes carry its correlation id (query parameter or header), as the
+    // engine's do: clients find them with `jobs?search=correlation_id=...`.
+    const correlationId = req.query.get("correlation_id") ?? req.headers["correlation-id"]
+    const jobsBefore = correlationId ? new Set(this.store.list("jobs")) : undefined
     try {
       return this.dispatch(req)
     } catch (e) {
       if (e instanceof HttpFault) return { status: e.status, body: e.xml() }
       throw e
+    } finally {
+      if (jobsBefore !== undefined) {
+        for (const job of this.store.list("jobs")) if (!jobsBefore.has(job)) jobCorrelationIds.set(job, correlationId!)
+      }
     }
   }
 
