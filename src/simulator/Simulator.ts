@@ -58,6 +58,16 @@ export interface SimulatorOptions {
   readonly plainHttp?: boolean
   /** Receives one line per request. */
   readonly log?: (line: string) => void
+  /**
+   * The largest request body accepted, in bytes, as sent and after gzip is undone; a larger one is
+   * answered 413 with a `<fault>`. Default 10 MiB, the engine's (WildFly's `max-post-size`).
+   */
+  readonly maxRequestBytes?: number
+  /**
+   * The clock simulated operations run on (ms since the epoch). Default `Date.now`; a test can give
+   * one it moves itself, to step through transitions (VM start, locks) without waiting on real time.
+   */
+  readonly clock?: () => number
 }
 
 /** A running simulator: how to reach it, and its state and fault knobs. */
@@ -85,10 +95,17 @@ export interface Simulator {
    * without behaviour, for objects the API cannot create. Gives the stored object (with its id).
    */
   readonly insert: (path: string, obj: Obj) => Obj
-  /** Counters: API requests seen, open connections, tokens issued / revoked / valid. */
+  /**
+   * Counters: API requests seen, open connections, tokens issued / revoked / valid, the most body
+   * bytes held for one request (as sent plus inflated), bodies refused as too large, requests that
+   * failed inside the simulator (answered 500).
+   */
   readonly stats: () => {
     readonly requests: number
     readonly openConnections: number
+    readonly bodyBytesPeak: number
+    readonly tooLarge: number
+    readonly internalErrors: number
     readonly tokensIssued: number
     readonly tokensRevoked: number
     readonly tokensActive: number
@@ -131,6 +148,8 @@ const tlsOf = (options: SimulatorOptions, host: string): { readonly caPem: strin
 /** Starts a simulator; `close()` stops it and removes its CA file. */
 export const start = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
   const host = options.host ?? "127.0.0.1"
+  const max = options.maxRequestBytes
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw new Error(`maxRequestBytes is a whole number of bytes from 1, got ${max}`)
   const certificates = tlsOf(options, host)
   const username = options.username ?? "admin@internal"
   const password = options.password ?? crypto.randomBytes(12).toString("base64url")
@@ -146,7 +165,9 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
     timing: { ...defaultTiming, ...options.timing },
     knobs: { ...defaultKnobs(), ...options.knobs },
     ...(certificates ? { tls: { key: certificates.keyPem, cert: certificates.certPem } } : {}),
-    ...(options.log ? { log: options.log } : {})
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
+    ...(options.clock === undefined ? {} : { clock: options.clock })
   })
   const url = await server.listen()
   const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "effect-ovirt-simulator-"))
@@ -174,6 +195,9 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
     stats: () => ({
       requests: server.requests,
       openConnections: server.openConnections,
+      bodyBytesPeak: server.bodyBytesPeak,
+      tooLarge: server.tooLarge,
+      internalErrors: server.internalErrors,
       tokensIssued: server.sso.issued,
       tokensRevoked: server.sso.revoked,
       tokensActive: server.sso.active()
