@@ -77,6 +77,20 @@ export interface ConnectionService {
   readonly followLink: <A>(value: A, options?: CallOptions) => Effect.Effect<Links.Followed<A>, OvirtError>
   /** The service ref at a path below the API root (the same as the module-level `service`). */
   readonly service: (path: string) => Effect.Effect<ServiceRef, InvalidInputError>
+  /**
+   * How this connection trusts servers (its CA settings, `insecure`, connect timeout, proxy): the
+   * image transfers' data plane (imageio on the hosts and the engine) connects with the same.
+   */
+  readonly transport: TransportSettings
+}
+
+/** The TLS and connect settings of a connection, for other servers of the same engine (imageio). */
+export interface TransportSettings {
+  /** PEM CA certificates to trust instead of the default store. */
+  readonly ca?: ReadonlyArray<string>
+  readonly insecure: boolean
+  readonly connectTimeoutMillis?: number
+  readonly proxy?: string
 }
 
 export class Connection extends Context.Tag("effect-ovirt/Connection")<Connection, ConnectionService>() {}
@@ -254,7 +268,13 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       sendStream,
       isLink: Links.isLink,
       followLink: Links.followLink(settings.apiUrl, send),
-      service
+      service,
+      transport: {
+        insecure: settings.http.insecure,
+        ...(settings.http.ca === undefined ? {} : { ca: settings.http.ca }),
+        ...(settings.http.connectTimeoutMillis === undefined ? {} : { connectTimeoutMillis: settings.http.connectTimeoutMillis }),
+        ...(settings.http.proxy === undefined ? {} : { proxy: settings.http.proxy })
+      }
     }
     return connection
   })

@@ -106,6 +106,7 @@ export class ImageIo {
   }
 
   async close(): Promise<void> {
+    this.tickets.close()
     await Promise.all([this.daemon.close(), this.proxy.close()])
     for (const c of this.contents.values()) c.close()
     this.contents.clear()

@@ -13,9 +13,6 @@ import { badRequest, conflict, notFound } from "../Faults.js"
 import type { Obj } from "../Store.js"
 import type { ImageIo } from "./ImageIo.js"
 
-/** How often an open transfer's ticket is checked for inactivity (at the next API request after). */
-const WATCH_MS = 250
-
 const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb])
 
 export const withImageTransfers = (base: Hooks, engine: Engine, imageio: ImageIo, timing: () => Timing): Hooks => {
@@ -56,21 +53,11 @@ export const withImageTransfers = (base: Hooks, engine: Engine, imageio: ImageIo
     setPhase(transfer, "finished_failure", timing().lock, () => close(transfer, false))
   }
 
-  /** Checks the ticket for inactivity while the transfer is open, as the engine's monitor does. */
-  const watch = (transfer: Obj, ticketId: string): void => {
-    const owner = { transfer }
-    const check = (): void => {
-      if (transfer.active !== true) return
-      const ticket = imageio.tickets.get(ticketId)
-      if (ticket !== undefined && imageio.tickets.expired(ticket) && transfer.phase === "transferring") {
-        imageio.tickets.remove(ticketId)
-        if (transfer.timeoutPolicy === "cancel") fail(transfer, "cancelled_system")
-        else transfer.phase = "paused_system"
-        return
-      }
-      store.schedule(WATCH_MS, check, owner)
-    }
-    store.schedule(WATCH_MS, check, owner)
+  /** An idle ticket expired: the engine pauses the transfer, or with `timeout_policy: cancel` fails it. */
+  const expired = (transfer: Obj): void => {
+    if (transfer.active !== true || transfer.phase !== "transferring") return
+    if (transfer.timeoutPolicy === "cancel") fail(transfer, "cancelled_system")
+    else transfer.phase = "paused_system"
   }
 
   const addTransfer = (ctx: AddContext): Obj => {
@@ -97,7 +84,8 @@ export const withImageTransfers = (base: Hooks, engine: Engine, imageio: ImageIo
       content,
       access: direction === "upload" ? "write" : "read",
       size,
-      timeoutSeconds: typeof t.inactivityTimeout === "number" ? t.inactivityTimeout : 60
+      timeoutSeconds: typeof t.inactivityTimeout === "number" ? t.inactivityTimeout : 60,
+      onExpire: () => expired(transfer)
     })
     const host = store.list("hosts").find((h) => h.status === "up")
     const transfer: Obj = {
@@ -121,7 +109,6 @@ export const withImageTransfers = (base: Hooks, engine: Engine, imageio: ImageIo
       transfer.transferUrl = `${imageio.daemon.imagesUrl}${ticketId}`
       transfer.proxyUrl = `${imageio.proxy.imagesUrl}${ticketId}`
       if (imageio.knobs.transferFailure === "pause") transfer.phase = "paused_system"
-      else watch(transfer, ticketId)
     })
     return transfer
   }
