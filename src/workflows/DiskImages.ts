@@ -173,9 +173,10 @@ const send = <E>(client: Imageio.ImageioClient, source: Source.Source<E>, option
       while (true) {
         const block = yield* source.next
         if (Option.isNone(block)) return
-        const { offset, bytes } = block.value
+        const { offset, bytes, release } = block.value
         if (client.capabilities.zero && isAllZero(bytes)) yield* client.zero(offset, bytes.length)
         else yield* client.put(offset, bytes)
+        release()
         done += bytes.length
         options.onProgress?.({ bytes: done, total: source.size })
       }
@@ -213,8 +214,9 @@ export const download = (options: DownloadToFileOptions): Effect.Effect<void, Ov
             Effect.gen(function* () {
               // zero ranges stay holes of the truncated file
               if (!range.zero) {
-                const bytes = yield* client.read(range.start, range.length)
-                yield* Effect.tryPromise({ try: () => file.write(bytes, 0, bytes.length, range.start), catch: ioError })
+                // written as it arrives: no buffer of the whole range
+                yield* client.readTo(range.start, range.length, (piece, at) =>
+                  Effect.tryPromise({ try: () => file.write(piece, 0, piece.length, at), catch: ioError }))
               }
               done += range.length
               options.onProgress?.({ bytes: done, total })

@@ -39,6 +39,12 @@ export interface ImageioClient {
   readonly flush: Effect.Effect<void, ImageioError>
   /** `length` bytes from `offset` (a Range GET), checked to be exactly that long. */
   readonly read: (offset: number, length: number) => Effect.Effect<Uint8Array, ImageioError>
+  /** Like `read`, giving each piece of the body to `write` (with its offset) as it arrives. */
+  readonly readTo: <E>(
+    offset: number,
+    length: number,
+    write: (piece: Uint8Array, at: number) => Effect.Effect<unknown, E>
+  ) => Effect.Effect<void, ImageioError | E>
   readonly extents: Effect.Effect<ReadonlyArray<Extent>, ImageioError>
   /** The image's size from a one-byte Range GET's `Content-Range` (for servers without extents). */
   readonly size: Effect.Effect<number, ImageioError>
@@ -193,6 +199,31 @@ const clientFor = (dispatcher: Dispatcher, endpoint: Endpoint) => {
             ? Effect.succeed(new Uint8Array(buffer))
             : Effect.fail(new FaultError({ method: "GET", path: shownPath, code: response.statusCode, message: `imageio ${endpoint.role} sent ${buffer.byteLength} bytes for a range of ${length} at ${offset}` }))
         )
+      ),
+    readTo: <E>(offset: number, length: number, write: (piece: Uint8Array, at: number) => Effect.Effect<unknown, E>) =>
+      Effect.flatMap(request("GET", "", { range: `bytes=${offset}-${offset + length - 1}` }), (response) =>
+        Effect.gen(function* () {
+          const body = (response.body as AsyncIterable<Buffer>)[Symbol.asyncIterator]()
+          let got = 0
+          let tooMuch = false
+          while (true) {
+            const next = yield* Effect.tryPromise({
+              try: () => body.next(),
+              catch: (cause) => transportError(cause, { method: "GET", path: shownPath }, origin)
+            })
+            if (next.done === true) break
+            if (got + next.value.length > length) {
+              tooMuch = true
+              break
+            }
+            yield* write(next.value, offset + got)
+            got += next.value.length
+          }
+          if (got !== length || tooMuch) {
+            yield* Effect.promise(() => response.body.dump().catch(() => undefined))
+            return yield* Effect.fail(new FaultError({ method: "GET", path: shownPath, code: response.statusCode, message: `imageio ${endpoint.role} sent ${tooMuch ? "more than" : got} bytes for a range of ${length} at ${offset}` }))
+          }
+        }).pipe(Effect.onInterrupt(() => Effect.sync(() => response.body.destroy())))
       ),
     extents: Effect.flatMap(request("GET", "/extents?context=zero", {}), (response) =>
       Effect.flatMap(json(response, "extents"), (doc) => {

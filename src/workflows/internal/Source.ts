@@ -10,7 +10,11 @@ import { InvalidInputError } from "../../core/Errors.js"
 export interface Block {
   readonly offset: number
   readonly bytes: Uint8Array
+  /** Gives the block's memory back for the next read, once its bytes have been sent. */
+  readonly release: () => void
 }
+
+const noRelease = () => {}
 
 export interface Source<E> {
   /** Total bytes the source gives. */
@@ -30,10 +34,13 @@ export const fromFile = (path: string, blockSize: number, headBytes: number): Ef
       }),
       (h) => Effect.promise(() => h.close().catch(() => undefined))
     )
+    // buffers are reused once sent: one per writer, instead of garbage the size of the file
+    const free: Array<Buffer> = []
     const readAt = (offset: number, length: number) =>
       Effect.tryPromise({
         try: async () => {
-          const buffer = Buffer.allocUnsafe(length)
+          const spare = free.pop()
+          const buffer = spare !== undefined && spare.length === blockSize ? spare.subarray(0, length) : Buffer.allocUnsafe(length)
           let done = 0
           while (done < length) {
             const { bytesRead } = await handle.read(buffer, done, length - done, offset + done)
@@ -50,7 +57,7 @@ export const fromFile = (path: string, blockSize: number, headBytes: number): Ef
     })
     if (!stat.isFile()) return yield* Effect.fail(new InvalidInputError({ message: `${path} is not a regular file.`, paths: ["source"] }))
     const size = stat.size
-    const head = size === 0 ? new Uint8Array(0) : yield* readAt(0, Math.min(headBytes, size))
+    const head = size === 0 ? new Uint8Array(0) : Uint8Array.from(yield* readAt(0, Math.min(headBytes, size)))
     let position = 0
     const next = Effect.suspend(() => {
       if (position >= size) return Effect.succeed(Option.none<Block>())
@@ -58,7 +65,8 @@ export const fromFile = (path: string, blockSize: number, headBytes: number): Ef
       const offset = position
       const length = Math.min(blockSize, size - offset)
       position += length
-      return Effect.map(readAt(offset, length), (bytes) => Option.some({ offset, bytes }))
+      return Effect.map(readAt(offset, length), (bytes) =>
+        Option.some({ offset, bytes, release: () => void (bytes.length === blockSize && free.push(bytes as Buffer)) }))
     })
     return { size, head, next }
   })
@@ -105,7 +113,7 @@ export const fromStream = <E>(
       const bytes = take(want)
       const offset = position
       position += want
-      return Option.some({ offset, bytes })
+      return Option.some({ offset, bytes, release: noRelease })
     })
 
     const take = (n: number): Uint8Array => {
