@@ -4,12 +4,13 @@
  * qcow2 written byte by byte) and must come back byte for byte.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Effect, Exit, Fiber, Logger, LogLevel, Stream } from "effect"
+import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Logger, LogLevel, Schedule, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import { Connection, DiskImages, system, type Types } from "../src/index.js"
+import * as Redact from "../src/core/Redact.js"
 import * as Simulator from "../src/simulator/index.js"
 import * as Imageio from "../src/workflows/internal/Imageio.js"
 import { qcow2Image, rawImage, sha256 } from "./support/images.js"
@@ -249,6 +250,37 @@ describe("DiskImages", () => {
       expect(error.message).toContain("outside the image")
     }).pipe(Effect.provide(withSimulator())))
 
+  it.scopedLive("a ticket left idle past inactivity_timeout: the engine pauses the transfer and imageio refuses the ticket (403)", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.SimulatorTag
+      const connection = yield* Connection.Connection
+      const disk = yield* system.disks.add({ name: "idle", format: "raw", interface: "virtio", provisionedSize: MiB, storageDomains: [{ name: "data1" }] })
+      const ref = system.disks.disk(disk.id!)
+      yield* poll(ref.get(), (d) => d.status === "ok", "20 millis")
+      const added = yield* system.imageTransfers.add({ disk: { id: disk.id! }, direction: "upload", format: "raw", inactivityTimeout: 1, timeoutPolicy: "legacy" })
+      const transfer = system.imageTransfers.imageTransfer(added.id!)
+      const ready = yield* poll(transfer.get(), (t) => t.phase === "transferring", "20 millis")
+      // nothing is sent: the engine notices the idle ticket on its own (waited for, not slept)
+      const paused = yield* poll(transfer.get(), (t) => t.phase !== "transferring", "100 millis").pipe(Effect.timeout("30 seconds"))
+      expect(paused.phase).toBe("paused_system")
+      const error = yield* Effect.flip(Imageio.open(connection.transport, { transferUrl: ready.transferUrl! }, 1))
+      expect(error).toMatchObject({ _tag: "FaultError", code: 403 })
+      // a paused transfer can still be cancelled, which unlocks the disk
+      yield* transfer.cancel()
+      sim.settle()
+      expect((yield* ref.get()).status).toBe("ok")
+    }).pipe(Effect.provide(withSimulator())))
+
+  it("the ticket is redacted from transfer URLs in XML (debug logs), and other /images/ paths are left alone", () => {
+    const doc = '<image_transfer><transfer_url>https://host:54322/images/4f0c2bd8-ticket</transfer_url><proxy_url>https://engine:54323/images/4f0c2bd8-ticket</proxy_url>' +
+      '<image href="/ovirt-engine/api/storagedomains/sd1/images/img1" id="img1"/></image_transfer>'
+    const out = Redact.xml(doc)
+    expect(out).not.toContain("4f0c2bd8-ticket")
+    expect(out).toContain("<transfer_url>https://host:54322/images/<redacted></transfer_url>")
+    expect(out).toContain("<proxy_url>https://engine:54323/images/<redacted></proxy_url>")
+    expect(out).toContain("storagedomains/sd1/images/img1")
+  })
+
   it.scopedLive("with debug logging, the transfer ticket never appears in the log", () =>
     Effect.gen(function* () {
       const lines: Array<string> = []
@@ -267,6 +299,10 @@ describe("DiskImages", () => {
       expect(all).not.toContain(ticket)
     }))
 })
+
+/** `get` again every `every` until `done` holds; gives that value. */
+const poll = <A, E, R>(get: Effect.Effect<A, E, R>, done: (a: A) => boolean, every: Duration.DurationInput): Effect.Effect<A, E, R> =>
+  Effect.repeat(get, Schedule.recurUntil(done).pipe(Schedule.addDelay(() => every)))
 
 const hasQemuImg = (): boolean => {
   try {
