@@ -46,17 +46,11 @@ export class DiskContent {
       fs.writeSync(this.fd, data, 0, data.length, offset)
       return
     }
-    let done = 0
-    while (done < data.length) {
-      const at = offset + done
-      const index = Math.floor(at / BLOCK)
-      const within = at - index * BLOCK
-      const n = Math.min(BLOCK - within, data.length - done)
+    eachBlock(offset, data.length, (index, within, n, done) => {
       let block = this.blocks.get(index)
       if (block === undefined) this.blocks.set(index, (block = Buffer.alloc(BLOCK)))
       block.set(data.subarray(done, done + n), within)
-      done += n
-    }
+    })
   }
 
   zero(offset: number, size: number): void {
@@ -67,19 +61,12 @@ export class DiskContent {
       }
       return
     }
-    let done = 0
-    while (done < size) {
-      const at = offset + done
-      const index = Math.floor(at / BLOCK)
-      const within = at - index * BLOCK
-      const n = Math.min(BLOCK - within, size - done)
+    eachBlock(offset, size, (index, within, n) => {
       const block = this.blocks.get(index)
-      if (block !== undefined) {
-        if (n === BLOCK) this.blocks.delete(index)
-        else block.fill(0, within, within + n)
-      }
-      done += n
-    }
+      if (block === undefined) return
+      if (n === BLOCK) this.blocks.delete(index)
+      else block.fill(0, within, within + n)
+    })
   }
 
   /** Copies `length` bytes from `offset` into a new buffer. */
@@ -94,16 +81,9 @@ export class DiskContent {
       }
       return out
     }
-    let done = 0
-    while (done < length) {
-      const at = offset + done
-      const index = Math.floor(at / BLOCK)
-      const within = at - index * BLOCK
-      const n = Math.min(BLOCK - within, length - done)
-      const block = this.blocks.get(index)
-      if (block !== undefined) block.copy(out, done, within, within + n)
-      done += n
-    }
+    eachBlock(offset, length, (index, within, n, done) => {
+      this.blocks.get(index)?.copy(out, done, within, within + n)
+    })
     return out
   }
 
@@ -140,6 +120,19 @@ export class DiskContent {
         this.allocated += EXTENT_BLOCK
       }
     }
+  }
+}
+
+/** Calls `visit` for each memory block the range touches: its index, the offset in it, the bytes, the bytes before. */
+const eachBlock = (offset: number, length: number, visit: (index: number, within: number, n: number, done: number) => void): void => {
+  let done = 0
+  while (done < length) {
+    const at = offset + done
+    const index = Math.floor(at / BLOCK)
+    const within = at - index * BLOCK
+    const n = Math.min(BLOCK - within, length - done)
+    visit(index, within, n, done)
+    done += n
   }
 }
 
