@@ -143,6 +143,18 @@ describe("DiskImages", () => {
       expect(yield* system.disks.list({ search: "name=interrupted" })).toEqual([])
     }).pipe(Effect.provide(withSimulator())))
 
+  it.scopedLive("a download stream read only in part cancels its transfer, so the disk is not left locked", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.SimulatorTag
+      const disk = yield* DiskImages.upload({ ...quick, ...onDomain, source: { stream: Stream.make(RAW), size: RAW.length }, disk: { name: "partly-read" } })
+      const first = yield* Stream.runCollect(DiskImages.downloadStream({ ...quick, disk }).pipe(Stream.take(1)))
+      expect(Chunk.size(first)).toBe(1)
+      const download = transfers(sim).find((t) => t.direction === "download")!
+      expect(["cancelled_user", "finalizing_failure", "finished_failure"]).toContain(download.phase)
+      sim.settle()
+      expect((yield* system.disks.disk(disk.id!).get()).status).toBe("ok")
+    }).pipe(Effect.provide(withSimulator())))
+
   it.scopedLive("an expired ticket is a clear FaultError (403, not retried) that does not show the ticket; the transfer is cancelled", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.SimulatorTag

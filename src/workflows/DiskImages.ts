@@ -16,7 +16,7 @@
  * exceeds `timeout`; `InvalidInputError` for a source that cannot be read or is not what it says.
  */
 import * as fs from "node:fs/promises"
-import { Duration, Effect, Exit, Option, Schedule, type Scope, Stream } from "effect"
+import { Duration, Effect, Option, Schedule, type Scope, Stream } from "effect"
 import { Connection } from "../core/Connection.js"
 import { FaultError, InvalidInputError, NotFoundError, type OvirtError, TimeoutError } from "../core/Errors.js"
 import { system } from "../services/system.js"
@@ -118,7 +118,7 @@ export const upload = <E = never>(options: UploadOptions<E>): Effect.Effect<Disk
         ? yield* existingDisk(options.disk.id, format, virtualSize, source.size)
         : yield* createDisk(options, format, virtualSize, source.size)
       yield* transferred(disk.id!, "upload", format, options, (client) => send(client, source, options))
-      return yield* waitFor(system.disks.disk(disk.id!).get(), (d) => d.status === "ok", `disk ${disk.id} to be ok`, options)
+      return yield* diskOk(disk.id!, `disk ${disk.id} to be ok`, options)
     })
   ).pipe(Effect.withSpan("ovirt.DiskImages.upload"))
 
@@ -162,7 +162,7 @@ const createDisk = <E>(options: UploadOptions<E>, format: DiskFormat, virtualSiz
       ...(format === "cow" ? { initialSize: bytes } : {}),
       storageDomains: [options.storageDomain]
     })
-    return yield* waitFor(system.disks.disk(created.id!).get(), (d) => d.status === "ok", `new disk ${created.id} to be ok`, options)
+    return yield* diskOk(created.id!, `new disk ${created.id} to be ok`, options)
   })
 
 /** Sends every block: data as PUT, all-zero blocks as PATCH zero when the server can; then flush. */
@@ -251,7 +251,7 @@ export const downloadStream = (options: DownloadOptions): Stream.Stream<Uint8Arr
       )
       return Stream.concat(body, Stream.drain(Stream.fromEffect(finish)))
     })
-  )
+  ).pipe(Stream.withSpan("ovirt.DiskImages.downloadStream"))
 
 const readers = (client: Imageio.ImageioClient, options: TransferOptions): number =>
   Math.max(1, Math.min(options.connections ?? DEFAULTS.connections, client.capabilities.maxReaders))
@@ -308,6 +308,9 @@ const openTransfer = (
 ): Effect.Effect<{ readonly client: Imageio.ImageioClient; readonly finish: Effect.Effect<void, OvirtError, Connection> }, OvirtError, Connection | Scope.Scope> =>
   Effect.gen(function* () {
     const connection = yield* Connection
+    // cancelled unless finalized: a failure, an interruption, or a stream read only in part all
+    // end here without leaving the disk locked
+    let finalized = false
     const started = yield* Effect.acquireRelease(
       system.imageTransfers.add({
         disk: { id: diskId },
@@ -316,8 +319,8 @@ const openTransfer = (
         inactivityTimeout: options.inactivityTimeout ?? DEFAULTS.inactivityTimeout,
         timeoutPolicy: options.timeoutPolicy ?? DEFAULTS.timeoutPolicy
       }),
-      (transfer, exit) =>
-        Exit.isSuccess(exit)
+      (transfer) =>
+        finalized
           ? Effect.void
           : system.imageTransfers.imageTransfer(transfer.id!).cancel().pipe(
             Effect.catchAll((e) => Effect.logDebug(`cancelling image transfer ${transfer.id}: ${e.message}`)),
@@ -332,6 +335,7 @@ const openTransfer = (
     const client = yield* Imageio.open(connection.transport, stripUndefined(wanted), options.connections ?? DEFAULTS.connections)
     const finish = Effect.gen(function* () {
       yield* ref.finalize()
+      finalized = true
       const end = yield* waitFor(
         Effect.catchIf(ref.get(), (e): e is NotFoundError => e._tag === "NotFoundError", () => Effect.succeed<ImageTransfer>({ phase: "finished_success" })),
         (t) => isFinal(t.phase),
@@ -371,7 +375,7 @@ const waitFor = <A extends object>(
   return get.pipe(
     Effect.tap((a) => Effect.sync(() => void (last = a))),
     Effect.repeat(
-      Schedule.recurUntil((a: A) => done(a) || phaseOf(a) === "paused_system" || phaseOf(a) === "finished_failure").pipe(
+      Schedule.recurUntil((a: A) => done(a) || isFailed(a)).pipe(
         Schedule.addDelay(() => options.pollInterval ?? DEFAULTS.pollInterval)
       )
     ),
@@ -388,6 +392,17 @@ const waitFor = <A extends object>(
 }
 
 const phaseOf = (value: object): string | undefined => (value as { readonly phase?: string }).phase
+
+/** A state no wait should sit through: a transfer that paused or failed, a disk that is `illegal`. */
+const isFailed = (value: object): boolean => {
+  const phase = phaseOf(value)
+  return phase === "paused_system" || phase === "finished_failure" || (value as { readonly status?: string }).status === "illegal"
+}
+
+/** The disk once `ok`; an `illegal` disk (its image is broken) fails. */
+const diskOk = (id: string, what: string, options: TransferOptions): Effect.Effect<Disk, OvirtError, Connection> =>
+  Effect.flatMap(waitFor(system.disks.disk(id).get(), (d) => d.status === "ok", what, options), (disk) =>
+    disk.status === "ok" ? Effect.succeed(disk) : Effect.fail(new FaultError({ message: `Disk ${id} is ${disk.status}: the engine could not use its image.` })))
 
 const describe = (value: object): string => {
   const { phase, status } = value as { readonly phase?: string; readonly status?: string }
