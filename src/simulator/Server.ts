@@ -127,9 +127,11 @@ export class SimulatorServer {
   async listen(): Promise<string> {
     await this.imageio.listen()
     return new Promise((resolve, reject) => {
-      this.server.once("error", reject)
+      // the API's port may be taken: the imageio endpoints already listening must not stay open
+      const failed = (e: Error) => void this.imageio.close().finally(() => reject(e))
+      this.server.once("error", failed)
       this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", reject)
+        this.server.off("error", failed)
         const { port } = this.server.address() as AddressInfo
         const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host
         this.url_ = `${this.options.tls ? "https" : "http"}://${host}:${port}${API_PREFIX}`
