@@ -13,6 +13,7 @@ import { Connection, DiskImages, system, type Types } from "../src/index.js"
 import * as Redact from "../src/core/Redact.js"
 import * as Simulator from "../src/simulator/index.js"
 import * as Imageio from "../src/workflows/internal/Imageio.js"
+import { readHeader } from "../src/workflows/internal/Qcow2.js"
 import { qcow2Image, rawImage, sha256 } from "./support/images.js"
 
 const FAST = { vmStart: 40, vmStop: 20, lock: 20, host: 20 }
@@ -282,6 +283,20 @@ describe("DiskImages", () => {
       sim.settle()
       expect((yield* ref.get()).status).toBe("ok")
     }).pipe(Effect.provide(withSimulator())))
+
+  it("the qcow2 header gives the virtual size; a backing file, encryption or a bad version is refused", () => {
+    expect(readHeader(QCOW2, "image")).toEqual({ version: 3, clusterBits: 16, virtualSize: 64 * MiB })
+    const withBacking = Buffer.from(QCOW2)
+    withBacking.writeBigUInt64BE(512n, 8)
+    expect(readHeader(withBacking, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("has a backing file") })
+    const encrypted = Buffer.from(QCOW2)
+    encrypted.writeUInt32BE(2, 32)
+    expect(readHeader(encrypted, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("encrypted") })
+    const version9 = Buffer.from(QCOW2)
+    version9.writeUInt32BE(9, 4)
+    expect(readHeader(version9, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("version 9") })
+    expect(readHeader(RAW, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("not a qcow2 image") })
+  })
 
   it("the ticket is redacted from transfer URLs in XML (debug logs), and other /images/ paths are left alone", () => {
     const doc = '<image_transfer><transfer_url>https://host:54322/images/4f0c2bd8-ticket</transfer_url><proxy_url>https://engine:54323/images/4f0c2bd8-ticket</proxy_url>' +
