@@ -10,6 +10,8 @@ import * as zlib from "node:zlib"
 import { makeHooks, type Timing } from "./Behaviour.js"
 import { API_PREFIX, Engine } from "./Engine.js"
 import { HttpFault } from "./Faults.js"
+import { ImageIo, type ImageioKnobs } from "./imageio/ImageIo.js"
+import { withImageTransfers } from "./imageio/Transfers.js"
 import { model } from "./Model.js"
 import { seed } from "./Seed.js"
 import { Sso, type SsoErrorShape } from "./Sso.js"
@@ -61,6 +63,8 @@ export interface ServerOptions {
   readonly maxRequestBytes?: number
   /** The clock simulated operations run on (ms); default `Date.now`. */
   readonly clock?: () => number
+  /** Initial fault knobs of the imageio data plane. */
+  readonly imageioKnobs?: Partial<ImageioKnobs>
 }
 
 /**
@@ -78,6 +82,8 @@ export class SimulatorServer {
   readonly store: Store
   readonly engine: Engine
   readonly sso: Sso
+  /** The data plane: disk contents, transfer tickets, the imageio daemon and proxy endpoints. */
+  readonly imageio: ImageIo
   timing: Timing
   readonly knobs: Knobs
   /** API requests answered so far (drops included). */
@@ -99,7 +105,8 @@ export class SimulatorServer {
     this.faultRandom = new Random(`${options.seed}/faults`)
     this.engine = new Engine(model(), this.store)
     this.timing = options.timing
-    this.engine.hooks = makeHooks(this.engine, () => this.timing)
+    this.imageio = new ImageIo({ host: options.host, now: this.store.now, ...(options.tls ? { tls: options.tls } : {}), ...(options.imageioKnobs ? { knobs: options.imageioKnobs } : {}) })
+    this.engine.hooks = withImageTransfers(makeHooks(this.engine, () => this.timing), this.engine, this.imageio, () => this.timing)
     seed(this.store, options.vms === undefined ? {} : { vms: options.vms })
     this.sso = new Sso(options.username, options.password, options.tokenLifetimeSeconds, options.ssoErrorShape, Date.now)
     this.knobs = options.knobs
@@ -133,11 +140,14 @@ export class SimulatorServer {
     return this.sockets.size
   }
 
-  listen(): Promise<string> {
+  async listen(): Promise<string> {
+    await this.imageio.listen()
     return new Promise((resolve, reject) => {
-      this.server.once("error", reject)
+      // the API's port may be taken: the imageio endpoints already listening must not stay open
+      const failed = (e: Error) => void this.imageio.close().finally(() => reject(e))
+      this.server.once("error", failed)
       this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", reject)
+        this.server.off("error", failed)
         const { port } = this.server.address() as AddressInfo
         const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host
         this.url_ = `${this.options.tls ? "https" : "http"}://${host}:${port}${API_PREFIX}`
@@ -146,7 +156,8 @@ export class SimulatorServer {
     })
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.imageio.close()
     return new Promise((resolve) => {
       if (!this.server.listening) return resolve()
       this.server.close(() => resolve())

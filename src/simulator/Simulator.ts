@@ -14,12 +14,14 @@ import type { InvalidInputError } from "../core/Errors.js"
 import { defaultTiming, type Timing } from "./Behaviour.js"
 import { makeCertificates } from "./Certificates.js"
 import type { Engine } from "./Engine.js"
+import type { ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
 import { defaultKnobs, type Knobs, SimulatorServer } from "./Server.js"
 import type { Sso, SsoErrorShape } from "./Sso.js"
 import type { Obj, Store } from "./Store.js"
 
 export type { FailureRule, Knobs } from "./Server.js"
 export type { Timing } from "./Behaviour.js"
+export type { ImageioFailureRule, ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
@@ -42,6 +44,8 @@ export interface SimulatorOptions {
   readonly timing?: Partial<Timing>
   /** Initial fault knobs. */
   readonly knobs?: Partial<Knobs>
+  /** Initial fault knobs of the imageio data plane (image transfers). */
+  readonly imageio?: Partial<ImageioKnobs>
   /**
    * The server certificate (PEM, leaf first, intermediates after it) to serve instead of one made at
    * start; `keyPem` must be given with it.
@@ -110,6 +114,11 @@ export interface Simulator {
     readonly tokensRevoked: number
     readonly tokensActive: number
   }
+  /**
+   * The imageio data plane of image transfers: its fault knobs (`daemonDown`, `slowMs`, `failures`,
+   * `legacy`, `maxWriters`, `transferFailure`, ...), request counters, and `expireTickets()`.
+   */
+  readonly imageio: { readonly knobs: ImageioKnobs; readonly stats: ImageioStats; readonly expireTickets: () => void }
   /** The internals, for tests that need more. */
   readonly state: { readonly store: Store; readonly engine: Engine; readonly sso: Sso }
 }
@@ -167,7 +176,8 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
     ...(certificates ? { tls: { key: certificates.keyPem, cert: certificates.certPem } } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
-    ...(options.clock === undefined ? {} : { clock: options.clock })
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.imageio ? { imageioKnobs: options.imageio } : {})
   })
   const url = await server.listen()
   const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "effect-ovirt-simulator-"))
@@ -202,6 +212,7 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
       tokensRevoked: server.sso.revoked,
       tokensActive: server.sso.active()
     }),
+    imageio: { knobs: server.imageio.knobs, stats: server.imageio.stats, expireTickets: () => server.imageio.tickets.expireAll() },
     state: { store: server.store, engine: server.engine, sso: server.sso },
     close: async () => {
       await server.close()
