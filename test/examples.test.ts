@@ -7,7 +7,8 @@ import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import { ConfigProvider, Effect, Layer } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Connection, Simulator } from "../src/index.js"
+import { Connection } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url))
 const files = fs.readdirSync(EXAMPLES).filter((f) => /^\d\d-.*\.ts$/.test(f)).sort()
