@@ -103,7 +103,7 @@ export const connect = async (options: ConnectionOptions): Promise<PromiseConnec
         const member: unknown = Reflect.get(target, key, target)
         if (typeof key === "symbol" || key === "service" || key === "path") return member
         if (typeof member === "function") {
-          return (...args: ReadonlyArray<unknown>) => promised((member as (...a: ReadonlyArray<unknown>) => unknown).apply(target, args))
+          return (...args: Array<unknown>) => promised((member as (...a: Array<unknown>) => unknown).apply(target, args))
         }
         return member instanceof ServiceRefBase ? wrap(member) : member
       }
