@@ -89,8 +89,27 @@ const esbuildPath = (): string | undefined => {
   return candidates.find((c): c is string => c !== undefined && c !== "" && fs.existsSync(c))
 }
 
-/** Minified bundle sizes (bytes): a program using `effect` only, and one listing VMs through the root. */
-const bundleSizes = (esbuild: string): { effect: number; sdk: number } => {
+interface Metafile {
+  readonly outputs: Readonly<
+    Record<string, { readonly bytes: number; readonly entryPoint?: string; readonly imports: ReadonlyArray<{ readonly path: string; readonly kind: string }> }>
+  >
+}
+
+/** Bytes of `output` and of every chunk it imports statically (what loads with it). */
+const withStaticImports = (meta: Metafile, output: string, seen = new Set<string>()): number => {
+  if (seen.has(output)) return 0
+  seen.add(output)
+  const o = meta.outputs[output]
+  if (o === undefined) return 0
+  return o.imports.filter((i) => i.kind === "import-statement").reduce((sum, i) => sum + withStaticImports(meta, i.path, seen), o.bytes)
+}
+
+/**
+ * Minified bundle sizes (bytes) of a program using `effect` only and one listing VMs through the root:
+ * one file (every service module is in it: the tree's dynamic imports are inlined), and code-split
+ * (`--splitting`): the entry with what it imports statically plus the chunk of the one service it calls.
+ */
+const bundleSizes = (esbuild: string): { effect: number; sdk: number; split: number } => {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), "effect-ovirt-bundle-"))
   try {
     const programs = {
@@ -100,19 +119,28 @@ import { Connection, system } from ${JSON.stringify(path.join(root, "dist/src/in
 const program = system.vms.list({ search: "name=web*" }).pipe(Effect.map((vms) => vms.map((vm) => vm.name)))
 Effect.runPromise(program.pipe(Effect.provide(Connection.layerConfig()))).then(console.log)\n`
     }
-    const size = (name: keyof typeof programs): number => {
+    const build = (name: keyof typeof programs, extra: ReadonlyArray<string>): void => {
       const entry = path.join(work, `${name}.mjs`)
       fs.writeFileSync(entry, programs[name])
-      const out = path.join(work, `${name}.out.js`)
-      const r = spawnSync(
-        esbuild,
-        [entry, "--bundle", "--minify", "--platform=node", "--format=esm", `--outfile=${out}`, "--log-level=error"],
-        { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...process.env, NODE_PATH: path.join(root, "node_modules") } }
-      )
+      const r = spawnSync(esbuild, [entry, "--bundle", "--minify", "--platform=node", "--format=esm", "--log-level=error", ...extra], {
+        cwd: work,
+        stdio: ["ignore", "inherit", "inherit"],
+        env: { ...process.env, NODE_PATH: path.join(root, "node_modules") }
+      })
       if (r.status !== 0) throw new Error(`esbuild failed on the ${name} program`)
-      return fs.statSync(out).size
     }
-    return { effect: size("effect"), sdk: size("sdk") }
+    build("effect", [`--outfile=${path.join(work, "effect.out.js")}`])
+    build("sdk", [`--outfile=${path.join(work, "sdk.out.js")}`])
+    build("sdk", ["--splitting", "--outdir=split", "--metafile=split.json"])
+    const meta = JSON.parse(fs.readFileSync(path.join(work, "split.json"), "utf8")) as Metafile
+    const outputs = Object.entries(meta.outputs)
+    const entry = outputs.find(([, o]) => o.entryPoint?.endsWith("sdk.mjs"))?.[0]
+    const service = outputs.find(([, o]) => o.entryPoint?.endsWith("services/generated/VmsService.js"))?.[0]
+    if (entry === undefined || service === undefined) throw new Error("the split bundle has no entry or no VmsService chunk")
+    const seen = new Set<string>()
+    const split = withStaticImports(meta, entry, seen) + withStaticImports(meta, service, seen)
+    const size = (file: string): number => fs.statSync(path.join(work, file)).size
+    return { effect: size("effect.out.js"), sdk: size("sdk.out.js"), split }
   } finally {
     fs.rmSync(work, { recursive: true, force: true })
   }
@@ -155,9 +183,10 @@ if (esbuild === undefined) {
   line("  bundle: esbuild not found (set ESBUILD=/path/to/esbuild): not measured")
 } else {
   const b = bundleSizes(esbuild)
-  const beyond = (b.sdk - b.effect) / 1000
-  line(`  bundle (esbuild --minify): effect alone ${(b.effect / 1000).toFixed(0)} KB, listing VMs ${(b.sdk / 1000).toFixed(0)} KB`)
-  goals.push({ what: "bundle listing VMs <= 400 KB beyond effect", ok: beyond <= 400, detail: `${beyond.toFixed(0)} KB` })
+  const kb = (bytes: number): string => `${(bytes / 1000).toFixed(0)} KB`
+  line(`  bundle (esbuild --minify): effect alone ${kb(b.effect)}; listing VMs: one file ${kb(b.sdk)}, code-split (what loads) ${kb(b.split)}`)
+  goals.push({ what: "bundle listing VMs <= 400 KB beyond effect (one file)", ok: b.sdk - b.effect <= 400_000, detail: kb(b.sdk - b.effect) })
+  goals.push({ what: "bundle listing VMs <= 400 KB beyond effect (code-split, what loads)", ok: b.split - b.effect <= 400_000, detail: kb(b.split - b.effect) })
 }
 line("goals:")
 for (const g of goals) line(`  ${g.ok ? "met   " : "MISSED"} ${g.what}: ${g.detail}`)
