@@ -25,17 +25,8 @@ import { type ServiceRef, ServiceRefBase } from "../services/ServiceRef.js"
 import { system } from "../services/system.js"
 
 export type { ConnectionOptions } from "../core/Options.js"
-export {
-  AuthError,
-  ConnectionError,
-  DecodeError,
-  FaultError,
-  InvalidInputError,
-  NotFoundError,
-  TimeoutError,
-  type FaultInfo,
-  type OvirtError
-} from "../core/Errors.js"
+// The error classes, to test a rejection with `instanceof` (and `HttpContext`, `FaultInfo`, `OvirtError`).
+export * from "../core/Errors.js"
 
 /** What a ref's member becomes: an Effect a Promise, a Stream an AsyncIterable, a ref a promised ref. */
 export type PromisedValue<T> =
