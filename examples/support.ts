@@ -4,7 +4,8 @@
  */
 import { pathToFileURL } from "node:url"
 import { Duration, Effect, Layer } from "effect"
-import { Connection, Simulator, type OvirtError } from "../src/index.js"
+import { Connection, type OvirtError } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 
 /**
  * Polls `get` until `done` holds for what it returns, calling `onPoll` with each answer (for a

@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url"
 import { X509Certificate } from "node:crypto"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { Connection, Simulator, system } from "../src/index.js"
+import { Connection, system } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import { servedFingerprint } from "./support/tls.js"
 
 const BIN = fileURLToPath(new URL("../bin/effect-ovirt-simulator.mjs", import.meta.url))

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as https from "node:https"
-import { Simulator } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import { decodeListSync } from "../src/core/Xml.js"
 import { jobCorrelationIds } from "../src/simulator/Search.js"
 

@@ -455,10 +455,10 @@ export class Engine {
     if ((params.async === true || this.expectsNonBlocking(req)) && method.parameters.some((p) => p.name === "async")) {
       const job = out.job as Obj | undefined
       const running = job !== undefined && this.store.get("jobs", job.id as string)?.status === "started"
-      if (running) return { status: 202, body: encodeStructSync("Action", { ...out, async: true, status: "pending" }) }
-      return { status: 200, body: encodeStructSync("Action", { ...out, async: true }) }
+      if (running) return { status: 202, body: encodeStructSync("Action", { ...out, async: true, status: "pending" }, undefined, "document") }
+      return { status: 200, body: encodeStructSync("Action", { ...out, async: true }, undefined, "document") }
     }
-    return { status: 200, body: encodeStructSync("Action", out) }
+    return { status: 200, body: encodeStructSync("Action", out, undefined, "document") }
   }
 
   /** The members to leave out of answers of `method` (get or list) on `struct`, per `all_content`. */
@@ -549,7 +549,7 @@ export class Engine {
   renderObject(obj: Obj, struct: StructMeta, path: string, serviceName: string | undefined, follow: FollowTree, actions: boolean): string {
     const extra = { xml: "" }
     const value = this.expand(obj, struct, path, follow, extra)
-    const xml = encodeStructSync(struct.name, value)
+    const xml = encodeStructSync(struct.name, value, undefined, "document")
     let links = extra.xml
     const service = actions && serviceName !== undefined ? this.model.services.get(serviceName) : undefined
     if (service !== undefined && service.actions.size > 0) {
@@ -651,7 +651,7 @@ export class Engine {
       },
       time: new Date(this.store.now())
     }
-    const xml = encodeStructSync("Api", api)
+    const xml = encodeStructSync("Api", api, undefined, "document")
     let links = ""
     for (const [segment, name] of this.model.root.fixed) {
       links += `<link href="${API_PREFIX}/${segment}" rel="${segment}"/>`

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Cluster } from "../../types/generated/Cluster.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClustersService as meta } from "./meta/ClustersService.js"
-import * as ClusterService from "./ClusterService.js"
+import type * as ClusterService from "./ClusterService.js"
 
 /** Wire metadata of `ClustersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -72,7 +73,7 @@ class Ref extends ServiceRefBase implements ClustersServiceRef {
   }
 
   cluster(id: string): ClusterService.ClusterServiceRef {
-    return ClusterService.ref(idPath(this.path, id))
+    return lazyRef<ClusterService.ClusterServiceRef>("ClusterService", idPath(this.path, id))
   }
 }
 

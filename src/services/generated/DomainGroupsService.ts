@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Group } from "../../types/generated/Group.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DomainGroupsService as meta } from "./meta/DomainGroupsService.js"
-import * as DomainGroupService from "./DomainGroupService.js"
+import type * as DomainGroupService from "./DomainGroupService.js"
 
 /** Wire metadata of `DomainGroupsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -54,7 +55,7 @@ class Ref extends ServiceRefBase implements DomainGroupsServiceRef {
   }
 
   group(id: string): DomainGroupService.DomainGroupServiceRef {
-    return DomainGroupService.ref(idPath(this.path, id))
+    return lazyRef<DomainGroupService.DomainGroupServiceRef>("DomainGroupService", idPath(this.path, id))
   }
 }
 

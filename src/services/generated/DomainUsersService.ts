@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { User } from "../../types/generated/User.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DomainUsersService as meta } from "./meta/DomainUsersService.js"
-import * as DomainUserService from "./DomainUserService.js"
+import type * as DomainUserService from "./DomainUserService.js"
 
 /** Wire metadata of `DomainUsersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -54,7 +55,7 @@ class Ref extends ServiceRefBase implements DomainUsersServiceRef {
   }
 
   user(id: string): DomainUserService.DomainUserServiceRef {
-    return DomainUserService.ref(idPath(this.path, id))
+    return lazyRef<DomainUserService.DomainUserServiceRef>("DomainUserService", idPath(this.path, id))
   }
 }
 

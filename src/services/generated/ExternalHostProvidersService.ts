@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ExternalHostProvider } from "../../types/generated/ExternalHostProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalHostProvidersService as meta } from "./meta/ExternalHostProvidersService.js"
-import * as ExternalHostProviderService from "./ExternalHostProviderService.js"
+import type * as ExternalHostProviderService from "./ExternalHostProviderService.js"
 
 /** Wire metadata of `ExternalHostProvidersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements ExternalHostProvidersServiceRef {
   }
 
   provider(id: string): ExternalHostProviderService.ExternalHostProviderServiceRef {
-    return ExternalHostProviderService.ref(idPath(this.path, id))
+    return lazyRef<ExternalHostProviderService.ExternalHostProviderServiceRef>("ExternalHostProviderService", idPath(this.path, id))
   }
 }
 

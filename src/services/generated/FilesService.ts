@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { File } from "../../types/generated/File.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { FilesService as meta } from "./meta/FilesService.js"
-import * as FileService from "./FileService.js"
+import type * as FileService from "./FileService.js"
 
 /** Wire metadata of `FilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -56,7 +57,7 @@ class Ref extends ServiceRefBase implements FilesServiceRef {
   }
 
   file(id: string): FileService.FileServiceRef {
-    return FileService.ref(idPath(this.path, id))
+    return lazyRef<FileService.FileServiceRef>("FileService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { OpenStackImageProvider } from "../../types/generated/OpenStackImageProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackImageProvidersService as meta } from "./meta/OpenstackImageProvidersService.js"
-import * as OpenstackImageProviderService from "./OpenstackImageProviderService.js"
+import type * as OpenstackImageProviderService from "./OpenstackImageProviderService.js"
 
 /** Wire metadata of `OpenstackImageProvidersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements OpenstackImageProvidersServiceRef {
   }
 
   provider(id: string): OpenstackImageProviderService.OpenstackImageProviderServiceRef {
-    return OpenstackImageProviderService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackImageProviderService.OpenstackImageProviderServiceRef>("OpenstackImageProviderService", idPath(this.path, id))
   }
 }
 

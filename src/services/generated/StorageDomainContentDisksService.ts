@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainContentDisksService as meta } from "./meta/StorageDomainContentDisksService.js"
-import * as StorageDomainContentDiskService from "./StorageDomainContentDiskService.js"
+import type * as StorageDomainContentDiskService from "./StorageDomainContentDiskService.js"
 
 /** Wire metadata of `StorageDomainContentDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -54,7 +55,7 @@ class Ref extends ServiceRefBase implements StorageDomainContentDisksServiceRef 
   }
 
   disk(id: string): StorageDomainContentDiskService.StorageDomainContentDiskServiceRef {
-    return StorageDomainContentDiskService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainContentDiskService.StorageDomainContentDiskServiceRef>("StorageDomainContentDiskService", idPath(this.path, id))
   }
 }
 

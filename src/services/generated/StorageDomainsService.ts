@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainsService as meta } from "./meta/StorageDomainsService.js"
-import * as StorageDomainService from "./StorageDomainService.js"
+import type * as StorageDomainService from "./StorageDomainService.js"
 
 /** Wire metadata of `StorageDomainsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -157,7 +158,7 @@ class Ref extends ServiceRefBase implements StorageDomainsServiceRef {
   }
 
   storageDomain(id: string): StorageDomainService.StorageDomainServiceRef {
-    return StorageDomainService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainService.StorageDomainServiceRef>("StorageDomainService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { User } from "../../types/generated/User.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { UsersService as meta } from "./meta/UsersService.js"
-import * as UserService from "./UserService.js"
+import type * as UserService from "./UserService.js"
 
 /** Wire metadata of `UsersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -70,7 +71,7 @@ class Ref extends ServiceRefBase implements UsersServiceRef {
   }
 
   user(id: string): UserService.UserServiceRef {
-    return UserService.ref(idPath(this.path, id))
+    return lazyRef<UserService.UserServiceRef>("UserService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VmPool } from "../../types/generated/VmPool.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmPoolsService as meta } from "./meta/VmPoolsService.js"
-import * as VmPoolService from "./VmPoolService.js"
+import type * as VmPoolService from "./VmPoolService.js"
 
 /** Wire metadata of `VmPoolsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -75,7 +76,7 @@ class Ref extends ServiceRefBase implements VmPoolsServiceRef {
   }
 
   pool(id: string): VmPoolService.VmPoolServiceRef {
-    return VmPoolService.ref(idPath(this.path, id))
+    return lazyRef<VmPoolService.VmPoolServiceRef>("VmPoolService", idPath(this.path, id))
   }
 }
 

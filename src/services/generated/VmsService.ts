@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import type { AutoPinningPolicy } from "../../types/generated/AutoPinningPolicy.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmsService as meta } from "./meta/VmsService.js"
-import * as VmService from "./VmService.js"
+import type * as VmService from "./VmService.js"
 
 /** Wire metadata of `VmsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -139,7 +140,7 @@ class Ref extends ServiceRefBase implements VmsServiceRef {
   }
 
   vm(id: string): VmService.VmServiceRef {
-    return VmService.ref(idPath(this.path, id))
+    return lazyRef<VmService.VmServiceRef>("VmService", idPath(this.path, id))
   }
 }
 
