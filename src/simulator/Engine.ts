@@ -7,6 +7,7 @@
 import type { ConstraintsMeta, MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
 import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.js"
 import { makeListLink } from "../types/ListLink.js"
+import { withDefaults } from "./Defaults.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
 import type { Model, ServiceInfo } from "./Model.js"
 import { type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, unknownFields } from "./Search.js"
@@ -176,8 +177,8 @@ export class Engine {
       {
         const get = target.service.byKind.get("get")
         if (get === undefined || target.struct === undefined) throw notAllowed(req.method, req.path)
-        const obj = this.light(target.obj, this.omitted(get, target.struct, req))
-        return { status: 200, body: this.renderEntity({ ...target, obj }, parseFollow(req.query.get("follow"))) }
+        const omit = this.omitted(get, target.struct, req)
+        return { status: 200, body: this.renderObject(target.obj, target.struct, target.path, target.service.name, parseFollow(req.query.get("follow")), true, omit) }
       }
       case "PUT":
         return this.update(target, req)
@@ -308,7 +309,7 @@ export class Engine {
     const omit = this.omitted(method, target.struct, req)
     let body = `<${target.struct.plural}>`
     for (const o of items) {
-      body += this.renderObject(this.light(o, omit), target.struct, `${target.path}/${o.id as string}`, target.service.member, follow, true)
+      body += this.renderObject(o, target.struct, `${target.path}/${o.id as string}`, target.service.member, follow, true, omit)
     }
     body += `</${target.struct.plural}>`
     return { status: 200, body }
@@ -521,9 +522,17 @@ export class Engine {
   }
 
   /** One object with its href, `<link rel>`s for list links, hrefs on references, and `<actions>`. */
-  renderObject(obj: Obj, struct: StructMeta, path: string, serviceName: string | undefined, follow: FollowTree, actions: boolean): string {
+  renderObject(
+    obj: Obj,
+    struct: StructMeta,
+    path: string,
+    serviceName: string | undefined,
+    follow: FollowTree,
+    actions: boolean,
+    omit: ReadonlyArray<ReadonlyArray<string>> = []
+  ): string {
     const extra = { xml: "" }
-    const value = this.expand(obj, struct, path, follow, extra)
+    const value = this.expand(obj, struct, path, follow, extra, omit)
     const xml = encodeStructSync(struct.name, value)
     let links = extra.xml
     const service = actions && serviceName !== undefined ? this.model.services.get(serviceName) : undefined
@@ -541,9 +550,17 @@ export class Engine {
    * The object as it is sent: href, hrefs on references, followed links inlined, and a link for
    * every list link not inlined: as a `ListLink` value, or (top level, faster) appended to `extra`.
    */
-  private expand(obj: Obj, struct: StructMeta, path: string, follow: FollowTree, extra?: { xml: string }): Obj {
+  private expand(
+    obj: Obj,
+    struct: StructMeta,
+    path: string,
+    follow: FollowTree,
+    extra?: { xml: string },
+    omit: ReadonlyArray<ReadonlyArray<string>> = []
+  ): Obj {
     const href = `${API_PREFIX}/${escapePath(path)}`
-    const out: Obj = { ...obj, href }
+    // What the engine always sends is filled first; what `all_content` leaves out is dropped after.
+    const out: Obj = { ...this.light(withDefaults(struct, obj), omit), href }
     const { links, hasId } = this.shapeOf(struct)
     // The store keys every object by id; types without one (imports, ...) do not show it.
     if (!hasId) delete out.id
