@@ -9,6 +9,7 @@ import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.
 import { makeListLink } from "../types/ListLink.js"
 import { withDefaults } from "./Defaults.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
+import { type Journal, makeJournal } from "./Journal.js"
 import type { Model, ServiceInfo } from "./Model.js"
 import { type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, unknownFields } from "./Search.js"
 import type { Obj, Store } from "./Store.js"
@@ -137,20 +138,29 @@ const decodeSegment = (s: string): string => {
 
 export class Engine {
   hooks: Hooks | undefined
+  /** Jobs and events of what the simulator does. */
+  readonly journal: Journal
 
   constructor(
     readonly model: Model,
     readonly store: Store
-  ) {}
+  ) {
+    this.journal = makeJournal(store)
+  }
 
   /** Answers one API request; faults become `<fault>` documents. */
   handle(req: EngineRequest): EngineResponse {
     this.store.tick()
+    // The engine takes the correlation id from the `correlation_id` query parameter or the
+    // `Correlation-Id` header (an action's `<correlation_id>` overrides it, see runAction).
+    this.journal.correlationId = req.query.get("correlation_id") ?? req.headers["correlation-id"] ?? undefined
     try {
       return this.dispatch(req)
     } catch (e) {
       if (e instanceof HttpFault) return { status: e.status, body: e.xml() }
       throw e
+    } finally {
+      this.journal.correlationId = undefined
     }
   }
 
@@ -283,6 +293,7 @@ export class Engine {
       throw notAllowed(req.method, req.path)
     }
     let items = this.items(target)
+    if (target.struct.name === "Event") items = this.eventsFrom(items, req.query)
     const search = req.query.get("search")
     const max = this.intParam(req.query, "max")
     if (search !== null && search.trim() !== "") {
@@ -313,6 +324,17 @@ export class Engine {
     }
     body += `</${target.struct.plural}>`
     return { status: 200, body }
+  }
+
+  /**
+   * Events as the engine lists them: newest first (by index); with `from`, only those whose index
+   * is above it, which is how a client follows the log.
+   */
+  private eventsFrom(items: Array<Obj>, query: URLSearchParams): Array<Obj> {
+    const from = this.intParam(query, "from")
+    const index = (o: Obj) => (typeof o.index === "number" ? o.index : 0)
+    const kept = from === undefined ? items : items.filter((o) => index(o) > from)
+    return kept.sort((a, b) => index(b) - index(a))
   }
 
   private add(target: CollectionTarget, req: EngineRequest): EngineResponse {
@@ -413,6 +435,7 @@ export class Engine {
 
   private runAction(target: EntityTarget, method: MethodMeta, req: EngineRequest): EngineResponse {
     const params = req.body.trim() === "" ? {} : this.decodeBody("Action", req.body, "action")
+    if (typeof params.correlationId === "string" && params.correlationId !== "") this.journal.correlationId = params.correlationId
     this.checkConstraints(method, params, "Action", method.path ?? method.name)
     const result = this.hooks ? this.hooks.action({ engine: this, target, action: method.path!, params, query: req.query }) : {}
     const out: Obj = { status: "complete", ...result }

@@ -11,6 +11,7 @@ import { makeHooks, type Timing } from "./Behaviour.js"
 import { API_PREFIX, Engine } from "./Engine.js"
 import { HttpFault } from "./Faults.js"
 import { model } from "./Model.js"
+import { contextRedirect, type PortalAnswer, pkiResource, welcomePage } from "./Portal.js"
 import { seed } from "./Seed.js"
 import { Sso, type SsoErrorShape } from "./Sso.js"
 import { Random, Store } from "./Store.js"
@@ -50,8 +51,8 @@ export interface ServerOptions {
   readonly ssoErrorShape: SsoErrorShape
   readonly timing: Timing
   readonly knobs: Knobs
-  /** TLS key and certificate; plain HTTP when absent. */
-  readonly tls?: { readonly key: string; readonly cert: string }
+  /** TLS key and certificate (and the CA the PKI resource servlet hands out); plain HTTP when absent. */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly ca?: string }
   /** Called for each request (method, path, status): the CLI's access log. */
   readonly log?: (line: string) => void
 }
@@ -147,7 +148,7 @@ export class SimulatorServer {
     const path = url.pathname
     if (path === "/ovirt-engine/sso/oauth/token") {
       const form = new URLSearchParams(body || url.search)
-      const answer = this.sso.token(form)
+      const answer = this.sso.token(form, req.headers.accept)
       this.log(method, path, answer.status)
       return this.send(req, res, answer.status, "application/json", JSON.stringify(answer.json))
     }
@@ -157,6 +158,12 @@ export class SimulatorServer {
       if (token) this.sso.revoke(token)
       this.log(method, path, 200)
       return this.send(req, res, 200, "application/json", "{}")
+    }
+    const portal = this.portal(path, url.searchParams)
+    if (portal !== undefined) {
+      this.log(method, path, portal.status)
+      for (const [k, v] of Object.entries(portal.headers ?? {})) res.setHeader(k, v)
+      return this.send(req, res, portal.status, portal.type, portal.body)
     }
     const apiPath = path === API_PREFIX ? "" : path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length + 1) : undefined
     if (apiPath === undefined) {
@@ -190,6 +197,17 @@ export class SimulatorServer {
     const answer = this.engine.handle({ method, path: relative, query: url.searchParams, headers: req.headers as Record<string, string | undefined>, body })
     this.log(method, `${path}${url.search}`, answer.status)
     return this.send(req, res, answer.status, "application/xml;charset=UTF-8", answer.body)
+  }
+
+  /** The engine's pages outside the API (Portal.ts), if the path is one. */
+  private portal(path: string, query: URLSearchParams): PortalAnswer | undefined {
+    if (path === "/ovirt-engine") return contextRedirect()
+    if (path === "/ovirt-engine/") return welcomePage("4.6.1-simulator")
+    if (path === "/ovirt-engine/services/pki-resource") {
+      const tls = this.options.tls
+      return pkiResource(query, tls === undefined ? undefined : { ca: tls.ca ?? tls.cert, engine: tls.cert })
+    }
+    return undefined
   }
 
   private authorized(req: http.IncomingMessage): boolean {
