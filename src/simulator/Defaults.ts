@@ -88,7 +88,9 @@ const table: ReadonlyMap<string, Obj> = new Map<string, Obj>([
       migration: { autoConverge: "inherit", bandwidth: { assignmentMethod: "auto" }, compressed: "inherit", encrypted: "inherit" },
       requiredRngSources: ["urandom"],
       biosType: "q35_ovmf",
-      fipsMode: "disabled"
+      fipsMode: "disabled",
+      // The engine makes new clusters and data centers at its newest compatibility level.
+      version: { major: 4, minor: 7 }
     }
   ],
   [
@@ -142,7 +144,7 @@ const table: ReadonlyMap<string, Obj> = new Map<string, Obj>([
       storageFormat: "v5"
     }
   ],
-  ["DataCenter", { local: false, quotaMode: "disabled", storageFormat: "v5", status: "uninitialized" }],
+  ["DataCenter", { local: false, quotaMode: "disabled", storageFormat: "v5", status: "uninitialized", version: { major: 4, minor: 7 } }],
   ["Network", { mtu: 0, stp: false, required: true, portIsolation: false, usages: ["vm"] }],
   ["VnicProfile", { passThrough: { mode: "disabled" }, portMirroring: false, migratable: false }],
   [

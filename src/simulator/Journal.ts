@@ -49,6 +49,11 @@ export type EventKind = keyof typeof EventCodes
 export interface Journal {
   /** The correlation id of the request being answered (set by the engine per request). */
   correlationId: string | undefined
+  /**
+   * The correlation id each job was started with, by job id: the engine searches jobs by it
+   * (`jobs?search=correlation_id=X`) but does not send it, so it is kept beside the job.
+   */
+  readonly correlations: ReadonlyMap<string, string>
   /** Starts a job with its steps; it ends `finished` after `doneAfter` ms, then runs `done`. */
   readonly startJob: (description: string, doneAfter: number, done?: () => void) => Obj
   /** Records an event: `subject` fills `{0}`, the user `{1}`, `other` `{2}`; `refs` links objects. */
@@ -68,8 +73,10 @@ export const makeJournal = (store: Store): Journal => {
     return ++lastIndex
   }
 
+  const correlations = new Map<string, string>()
   const journal: Journal = {
     correlationId: undefined,
+    correlations,
     startJob: (description, doneAfter, done) => {
       const user = admin()
       const job: Obj = {
@@ -80,11 +87,11 @@ export const makeJournal = (store: Store): Journal => {
         lastUpdated: now(),
         autoCleared: true,
         external: false,
-        ...(user ? { owner: { id: user.id } } : {}),
-        ...(journal.correlationId !== undefined ? { correlationId: journal.correlationId } : {})
+        ...(user ? { owner: { id: user.id } } : {})
       }
       store.put("jobs", job)
       const correlationId = journal.correlationId
+      if (correlationId !== undefined) correlations.set(job.id as string, correlationId)
       const steps = `jobs/${job.id as string}/steps`
       const step = (number: number, type: string, text: string, status: string): Obj =>
         store.put(steps, {
