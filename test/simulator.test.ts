@@ -7,7 +7,7 @@ import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
 import * as https from "node:https"
 import { Chunk, Effect, Exit, Redacted, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
 import { Connection, Simulator, system, Xml } from "../src/index.js"
 import * as Testing from "../src/testing/index.js"
 import { servedFingerprint } from "./support/tls.js"
@@ -556,6 +556,12 @@ describe("Simulator: all_content and async", () => {
   })
 
   it("an async action answers 202 with the action pending and its job; without async, 200 complete", async () => {
+    // Starts that take a minute: what is checked is the state while they run, on a machine however busy.
+    sim.setTiming({ vmStart: 60_000 })
+    onTestFinished(() => {
+      sim.setTiming(FAST)
+      sim.settle()
+    })
     const auth = await bearer()
     const headers = { Authorization: auth, "Content-Type": "application/xml" }
     const [a, b, c] = await run(sim, system.vms.list({ search: "status=down", max: 3 }))
