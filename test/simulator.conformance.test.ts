@@ -249,6 +249,20 @@ describe("Simulator conformance: answers shaped as an engine's, read over raw HT
     expect(browserLike.body).not.toContain(sim.password)
   })
 
+  it("answers the API root without credentials, for GET and HEAD, as the engine's EnforceAuthFilter does", async () => {
+    for (const method of ["GET", "HEAD"]) {
+      for (const path of ["/ovirt-engine/api", "/ovirt-engine/api/"]) {
+        const answer = await request(sim, path, { method, headers: { Version: "4", Prefer: "persistent-auth" } })
+        expect([method, path, answer.status, answer.headers["www-authenticate"]]).toEqual([method, path, 401, 'Basic realm="RESTAPI"'])
+        if (method === "HEAD") expect(answer.body).toBe("")
+      }
+    }
+    // With credentials the root answers, GET and HEAD alike (HEAD without a body).
+    const head = await api(sim, "HEAD", "")
+    expect([head.status, head.body]).toEqual([200, ""])
+    expect(childNames((await api(sim, "GET", "")).body)).toEqual(expect.arrayContaining(["product_info", "summary", "time", "link"]))
+  })
+
   it("serves the welcome page, the CA in the PKI servlet's formats, and refuses unknown ones", async () => {
     const redirect = await request(sim, "/ovirt-engine")
     expect([redirect.status, redirect.headers.location]).toEqual([302, "/ovirt-engine/"])

@@ -178,7 +178,8 @@ export class SimulatorServer {
     }
     if (!this.authorized(req)) {
       this.log(method, path, 401)
-      res.setHeader("WWW-Authenticate", 'Bearer realm="RESTAPI"')
+      // The engine's EnforceAuthFilter offers its one configured scheme (restapi web.xml).
+      res.setHeader("WWW-Authenticate", 'Basic realm="RESTAPI"')
       return this.send(req, res, 401, "text/html;charset=utf-8", UNAUTHORIZED_HTML)
     }
     const version = req.headers["version"]
