@@ -172,7 +172,8 @@ const derived = (struct: string, obj: Obj): Obj | undefined => {
   return { memory, memoryPolicy: { guaranteed: memory, max: memory * 4 } }
 }
 
-const isPlainObject = (v: unknown): v is Obj =>
+/** A struct value (not a list, a date or a primitive). */
+export const isPlainObject = (v: unknown): v is Obj =>
   typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)
 
 /** `obj` with every member of `defaults` it lacks; nested structs filled member by member. */

@@ -7,7 +7,7 @@
 import type { ConstraintsMeta, MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
 import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.js"
 import { makeListLink } from "../types/ListLink.js"
-import { withDefaults } from "./Defaults.js"
+import { isPlainObject, withDefaults } from "./Defaults.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
 import { type Journal, makeJournal } from "./Journal.js"
 import type { Model, ServiceInfo } from "./Model.js"
@@ -681,8 +681,6 @@ export class Engine {
 
 const escapePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/")
 
-const isPlainObject = (v: unknown): v is Obj =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)
 
 /** PUT semantics: members sent replace the stored ones; nested structs merge member by member. */
 export const mergeInto = (target: Obj, changes: Obj): void => {
