@@ -235,6 +235,37 @@ describe("Simulator conformance: answers shaped as an engine's, read over raw HT
     expect(sim.objects("storagedomains").some((s) => s.id === activeSd.id)).toBe(true)
   })
 
+  it("stop, shutdown and remove answer in every VM state what the engine's commands answer", async () => {
+    const cluster = { id: sim.objects("clusters")[0].id }
+    // Per state: stop, shutdown, remove (status, and the fault's detail when refused).
+    const cases: ReadonlyArray<readonly [string, number, number, number]> = [
+      ["down", 200, 200, 200],
+      ["up", 200, 200, 409],
+      ["wait_for_launch", 200, 200, 409],
+      ["powering_up", 200, 200, 409],
+      ["powering_down", 200, 200, 409],
+      ["paused", 200, 200, 409],
+      ["suspended", 200, 200, 200],
+      ["image_locked", 409, 409, 409],
+      ["saving_state", 409, 409, 409],
+      ["restoring_state", 409, 409, 409]
+    ]
+    const seen: Array<readonly [string, number, number, number]> = []
+    for (const [state] of cases) {
+      const answers: Array<number> = []
+      for (const op of ["stop", "shutdown", "remove"]) {
+        const vm = sim.insert("vms", { name: `state-${state}-${op}`, status: state, cluster })
+        const answer = op === "remove" ? await api(sim, "DELETE", `vms/${vm.id as string}`) : await api(sim, "POST", `vms/${vm.id as string}/${op}`, "<action/>")
+        answers.push(answer.status)
+        if (answer.status === 409) expect(textOf(answer.body, "detail")).toMatch(/^\[Cannot (stop|shutdown|remove) VM\. /)
+        // A refusal changes nothing.
+        if (answer.status === 409) expect(sim.objects("vms").find((v) => v.id === vm.id)?.status).toBe(state)
+      }
+      seen.push([state, answers[0], answers[1], answers[2]])
+    }
+    expect(seen).toEqual(cases)
+  })
+
   it("SSO compares Accept as a whole string: the exact value gets a token, a list gets the 400 JSON error", async () => {
     const form = new URLSearchParams({ grant_type: "password", scope: "ovirt-app-api", username: sim.username, password: sim.password }).toString()
     const ask = (accept: string) =>
