@@ -312,7 +312,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (view !== undefined && parentType === "DataCenter") {
           // Attaching to a data center: the engine activates the domain on its own.
           transition(sd, "status", "locked", [[timing().lock, "maintenance"], [timing().host, "active"]])
-          startJob(`Attaching Storage Domain ${String(sd.name)} to Data Center`, timing().host)
+          const dc = ctx.collection.parent?.obj
+          startJob(`Attaching Storage Domain ${String(sd.name)} to Data Center ${String(dc?.name ?? "")}`, timing().host)
           return sd
         }
         return { available: 500 * GiB, used: 0, committed: 0, master: false, ...sd, status: sd.status ?? "unattached" }
@@ -459,7 +460,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       case "suspend":
         if (status !== "up") throw conflict("Cannot hibernate VM. VM is not up.")
         transition(vm, "status", "saving_state", [[t.vmStop, "suspended"]], () => void delete vm.host)
-        return job("Suspending", t.vmStop)
+        return { job: ref(startJob(`Performing Hibernate action on VM ${name}`, t.vmStop)) }
       case "reboot":
       case "reset":
         if (status !== "up") throw conflict(`Cannot ${ctx.action} VM. VM is not up.`)
@@ -505,7 +506,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
           transition(v, "status", "migrating", [[t.vmStop, "up"]], () => void (v.host = ref(dest)))
         }
         transition(host, "status", "preparing_for_maintenance", [[t.host, "maintenance"]])
-        return { job: ref(startJob(`Moving Host ${String(host.name)} to Maintenance`, t.host)) }
+        return { job: ref(startJob(`Moving Host(s) ${String(host.name)} to Maintenance`, t.host)) }
       }
       case "activate":
         if (host.status === "up") throw conflict("Cannot activate Host. Host is already up.")
@@ -516,6 +517,10 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     }
   }
 
+  /** The name of the data center a storage domain is attached to (the engine's job texts name it). */
+  const dcOf = (sd: Obj): string =>
+    String(store.get("datacenters", refId((sd.dataCenters as Array<Obj> | undefined)?.[0]) ?? "")?.name ?? "")
+
   const storageAction = (ctx: ActionContext): Obj => {
     const sd = ctx.target.obj
     const t = timing()
@@ -523,11 +528,11 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       case "activate":
         if (sd.status === "active") throw conflict("Cannot activate Storage. The Storage Domain is already active.")
         transition(sd, "status", "activating", [[t.host, "active"]])
-        return { job: ref(startJob(`Activating Storage Domain ${String(sd.name)}`, t.host)) }
+        return { job: ref(startJob(`Activating Storage Domain ${String(sd.name)} on Data Center ${dcOf(sd)}`, t.host)) }
       case "deactivate":
         if (sd.status !== "active") throw conflict("Cannot deactivate Storage. The Storage Domain is not active.")
         transition(sd, "status", "preparing_for_maintenance", [[t.host, "maintenance"]])
-        return { job: ref(startJob(`Deactivating Storage Domain ${String(sd.name)}`, t.host)) }
+        return { job: ref(startJob(`Deactivating Storage Domain ${String(sd.name)} in Data Center ${dcOf(sd)}`, t.host)) }
       default:
         return {}
     }
@@ -550,7 +555,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
             throw conflict(`Cannot revert to Snapshot. Snapshot is currently being created for VM ${String(vm?.name ?? "")}.`)
           }
           if (vm !== undefined) transition(vm, "status", "image_locked", [[timing().lock, "down"]])
-          return { job: ref(startJob("Restoring VM Snapshot", timing().lock)) }
+          const what = String(ctx.target.obj.description ?? "")
+          return { job: ref(startJob(`Restoring VM Snapshot ${what} of VM ${String(vm?.name ?? "")}`, timing().lock)) }
         }
         return {}
       case "Disk":
@@ -558,6 +564,10 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
           const disk = ctx.target.obj
           if (disk.status === "locked") throw conflict("Cannot move Virtual Disk. Disk is locked. Please try again later.")
           transition(disk, "status", "locked", [[timing().lock, "ok"]])
+          const from = store.get("storagedomains", refId((disk.storageDomains as Array<Obj> | undefined)?.[0]) ?? "")
+          const to = store.get("storagedomains", refId(ctx.params.storageDomain) ?? "") ?? from
+          const verb = ctx.action === "move" ? "Moving" : "Copying"
+          return { job: ref(startJob(`${verb} Disk from ${String(from?.name ?? "")} to ${String(to?.name ?? "")}`, timing().lock)) }
         }
         return {}
       case "Job":
