@@ -356,6 +356,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (users.length > 0) {
           throw conflict(`Cannot delete Template. Template is being used by the following VMs: ${users.map((v) => String(v.name)).join(",")}.`)
         }
+        startJob(`Removing VM Template ${String(o.name)} from Data Center ${dataCenterName(o)}`, timing().lock)
         return
       }
       case "Disk": {
@@ -365,8 +366,9 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (users.length > 0) throw conflict("Cannot remove Virtual Disk. At least one of the VMs is not down.")
         if (target.bucket === "disks") {
           for (const v of store.list("vms")) store.remove(`vms/${v.id as string}/diskattachments`, o.id as string)
-          const domain = store.get("storagedomains", refId((o.storageDomains as Array<Obj> | undefined)?.[0]) ?? "")
-          event("diskRemoved", String(o.alias ?? o.name), String(domain?.name ?? ""))
+          const domain = String(store.get("storagedomains", refId((o.storageDomains as Array<Obj> | undefined)?.[0]) ?? "")?.name ?? "")
+          const alias = String(o.alias ?? o.name)
+          startJob(`Removing Disk ${alias}`, timing().lock, () => event("diskRemoved", alias, domain))
         }
         return
       }
