@@ -45,7 +45,8 @@ const raw = (sim: Sim, path: string, init: { method?: string; headers?: Record<s
 const token = async (sim: Sim, password = sim.password) =>
   raw(sim, "/ovirt-engine/sso/oauth/token", {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    // The engine's SSO insists on exactly this Accept.
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
     body: new URLSearchParams({ grant_type: "password", scope: "ovirt-app-api", username: sim.username, password }).toString()
   })
 
@@ -504,6 +505,8 @@ describe("Simulator: transitions", () => {
           sim.settle()
           const unlocked = [(yield* system.disks.disk(disk.id!).get()).status, (yield* ref.get()).snapshotStatus]
           yield* ref.restore()
+          // The restore locks the VM; its disks can be removed once it is down again.
+          sim.settle()
           yield* system.disks.disk(disk.id!).remove()
           return { disk: disk.status, snap: snap.snapshotStatus, removeDisk, removeSnap, restore, unlocked }
         })
