@@ -74,7 +74,11 @@ const reaches = (graph: Graph, from: string, to: string): boolean => {
   const queue = [from]
   for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
     if (file === to) return true
-    for (const next of graph.get(file) ?? []) if (!seen.has(next)) (seen.add(next), queue.push(next))
+    for (const next of graph.get(file) ?? []) {
+      if (seen.has(next)) continue
+      seen.add(next)
+      queue.push(next)
+    }
   }
   return false
 }
