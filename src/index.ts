@@ -6,6 +6,7 @@
  * - `Types`: every struct and enum of the oVirt API model as interfaces + Schemas.
  * - `Xml`: the engine's XML on its own (decode, decodeAs, decodeStream, encode).
  * - `Simulator`: an embedded oVirt engine on loopback, for demos and tests.
+ * - `Wait`, `Paging`, `Events`: waiting for states, paging collections, following the event log.
  * - The tagged errors, one per kind of failure, and their union `OvirtError`.
  */
 export * as Connection from "./core/Connection.js"
@@ -13,6 +14,9 @@ export * as Xml from "./core/Xml.js"
 export * as Types from "./types/index.js"
 export { system } from "./services/index.js"
 export * as Simulator from "./simulator/index.js"
+export * as Wait from "./workflows/Wait.js"
+export * as Paging from "./workflows/Paging.js"
+export * as Events from "./workflows/Events.js"
 export {
   AuthError,
   ConnectionError,
