@@ -10,7 +10,7 @@ import { Simulator } from "../src/testing/index.js"
 
 /** The list requests the SDK sent for `vms`, as `search=...&max=...`. */
 const requestsOf = (sent: ReadonlyArray<Connection.ApiRequest>) =>
-  sent.filter((r) => r.path === "vms").map((r) => new URLSearchParams(r.query?.map(([k, v]) => [k, v])).toString())
+  sent.filter((r) => r.path === "vms").map((r) => new URLSearchParams(r.query?.map(([k, v]): [string, string] => [k, v])).toString())
 
 /** The simulator's Connection, recording every request it is asked to send. */
 const recording = (sent: Array<Connection.ApiRequest>) =>
