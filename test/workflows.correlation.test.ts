@@ -10,6 +10,7 @@ import { Connection, system, Wait } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import { API_ROOT_XML, type FakeEngine, startEngine, USERNAME, PASSWORD } from "./support/FakeEngine.js"
 import { sendJson, sendXml, startServer, type TestServer } from "./support/TestServer.js"
+import { type RecordedSpan, recordingTracer } from "./support/tracing.js"
 
 const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
   if (Exit.isSuccess(exit) || exit.cause._tag !== "Fail") throw new Error(`expected a typed failure, got ${String(exit)}`)
@@ -39,6 +40,15 @@ describe("correlation ids", () => {
       }))
       yield* system.get()
       expect(lastHeader()).toBeUndefined()
+    }).pipe(Effect.provide(live())))
+
+  it.effect("the correlation id is an attribute of the call's span", () =>
+    Effect.gen(function* () {
+      const spans: Array<RecordedSpan> = []
+      yield* Connection.withCorrelationId("traced-7")(system.get()).pipe(Effect.withTracer(recordingTracer(spans)))
+      yield* system.get().pipe(Effect.withTracer(recordingTracer(spans)))
+      const calls = spans.filter((s) => s.name === "ovirt.SystemService.get")
+      expect(calls.map((s) => s.attributes.get("ovirt.correlation_id"))).toEqual(["traced-7", undefined])
     }).pipe(Effect.provide(live())))
 
   it.effect("an id the engine would rewrite is refused before anything is sent", () =>
