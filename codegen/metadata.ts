@@ -19,6 +19,7 @@ const memberLine = (m: FlatMember): string => {
   if (m.xmlAttribute) fields.push("attribute: true")
   if (m.link) fields.push("link: true")
   if (m.rel !== undefined) fields.push(`rel: ${str(m.rel)}`)
+  if (m.schemaType !== undefined) fields.push(`schemaType: ${str(m.schemaType)}`)
   return `      { ${fields.join(", ")} }`
 }
 

@@ -47,4 +47,15 @@ describe("Redact", () => {
     scrubber.add("ab") // too short to scrub without damaging ordinary text
     expect(scrubber.scrub("x p&ss w0rd y p%26ss%20w0rd about")).toBe("x <redacted> y <redacted> about")
   })
+
+  it("scrubs the form-encoded, JSON-escaped and XML-escaped shapes too", () => {
+    const scrubber = new Redact.Scrubber()
+    scrubber.add("a b!'()~\"")
+    expect(scrubber.scrub("form a+b%21%27%28%29%7E%22 json a b!'()~\\\" xml a b!&apos;()~&quot; end")).toBe(
+      "form <redacted> json <redacted> xml <redacted> end")
+  })
+
+  it("leaves a form with a malformed escape in a name as it is, instead of failing", () => {
+    expect(Redact.form("a%zz=1&password=x")).toBe("a%zz=1&password=<redacted>")
+  })
 })

@@ -120,7 +120,7 @@ describe.skipIf(!present)("services", () => {
 
   it.each([200, 201, 202])("accepts %i for add", async (status) => {
     answers.push({ status, body: sample("0015.xml") })
-    expect((await ok(system.vms.add({ name: "myvm" }))).name).toBe("myvm")
+    expect((await ok(system.vms.add({ name: "myvm", cluster: { name: "Default" }, template: { name: "Blank" } }))).name).toBe("myvm")
   })
 
   it("fails with NotFoundError (code 404) for a missing VM", async () => {
@@ -195,7 +195,7 @@ describe.skipIf(!present)("services", () => {
   it("rejects values of the wrong type before sending", async () => {
     const max = await run(system.vms.list({ max: "10" as unknown as number }))
     expect(Either.isLeft(max) && max.left._tag === "InvalidInputError" && max.left.paths).toEqual(["max"])
-    const memory = await run(system.vms.add({ name: "n", memory: "1 GiB" as unknown as number }))
+    const memory = await run(system.vms.add({ name: "n", cluster: { name: "Default" }, template: { name: "Blank" }, memory: "1 GiB" as unknown as number }))
     expect(Either.isLeft(memory) && memory.left._tag === "InvalidInputError" && memory.left.paths).toEqual(["vm.memory"])
     const action = await run(system.vms.vm("1").start({ vm: { memory: "x" as unknown as number } }))
     expect(Either.isLeft(action) && action.left._tag === "InvalidInputError" && action.left.paths).toEqual(["vm.memory"])

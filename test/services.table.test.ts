@@ -92,7 +92,9 @@ const inputsOf = (s: Service, m: Method): Record<string, unknown> => {
     input[p.name] = p.list ? [one] : one
   }
   const base = m.signatureOf === undefined ? undefined : s.methods.find((b) => b.name === m.signatureOf)
-  const paths = [m.constraints, base?.constraints].flatMap((c) => [
+  // an add with alternative signatures is sent when its input satisfies one of them: the first one
+  const first = m.kind === "add" && m.signatureOf === undefined ? s.methods.find((a) => a.signatureOf === m.name) : undefined
+  const paths = [m.constraints, base?.constraints, first?.constraints].flatMap((c) => [
     ...(c?.mandatory ?? []),
     ...(c?.or ?? []).filter((g) => g.mandatory).map((g) => g.paths[0] as string)
   ])

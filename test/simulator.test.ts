@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import * as https from "node:https"
 import { Chunk, Effect, Exit, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { Connection, Simulator, system, Xml } from "../src/index.js"
+import { Connection, Simulator, system, Types, Xml } from "../src/index.js"
 import * as Testing from "../src/testing/index.js"
 import { servedFingerprint } from "./support/tls.js"
 
@@ -150,12 +150,46 @@ describe("Simulator: inventory, search and links", () => {
     expect(bad.body).toContain("<fault>")
     const noCluster = await raw(sim, "/ovirt-engine/api/vms", { method: "POST", headers, body: "<vm><name>x</name></vm>" })
     expect(noCluster.status).toBe(400)
-    expect(noCluster.body).toContain("cluster.id or cluster.name")
+    // the engine's wording; the closest signature (addFromScratch: the name is there) says what is missing
+    expect(noCluster.body).toBe(
+      "<fault><detail>Vm [cluster.id|name, template.id|name] required for add</detail><reason>Incomplete parameters</reason></fault>"
+    )
     const disk = await raw(sim, "/ovirt-engine/api/disks", { method: "POST", headers, body: "<disk><name>d</name></disk>" })
     expect(disk.status).toBe(400)
-    expect(disk.body).toContain("Incomplete parameters")
+    expect(disk.body).toBe("<fault><detail>Disk [format, provisionedSize] required for add</detail><reason>Incomplete parameters</reason></fault>")
+    // an integer the engine's schema does not allow is a 400, as its XML binding answers, never stored
+    const overflow = await raw(sim, "/ovirt-engine/api/vms", {
+      method: "POST",
+      headers,
+      body: "<vm><name>x</name><cluster><name>Default</name></cluster><template><name>Blank</name></template><cpu_shares>3000000000</cpu_shares></vm>"
+    })
+    expect(overflow.status).toBe(400)
+    expect(overflow.body).toContain("Integer value at /vm/cpu_shares is outside -2147483648..2147483647 (xs:int)")
     const v3 = await raw(sim, "/ovirt-engine/api/vms", { headers: { ...headers, Version: "3" } })
     expect(v3.status).toBe(400)
+  })
+
+  it("accepts a body that satisfies any one signature of the add (issue 14, class 2)", async () => {
+    const t = JSON.parse((await token(sim)).body) as { access_token: string }
+    const headers = { Authorization: `Bearer ${t.access_token}`, "Content-Type": "application/xml", Version: "4" }
+    const domains = await run(sim, system.storageDomains.list({ search: "type=data" }))
+    const domain = domains[0]!
+    // the add-on-storage-domain signature: no <interface> (it belongs to the disk attachment now)
+    const body = `<disk><name>floating</name><format>cow</format><provisioned_size>1073741824</provisioned_size><storage_domains><storage_domain id="${domain.id}"/></storage_domains></disk>`
+    const added = await raw(sim, "/ovirt-engine/api/disks", { method: "POST", headers, body })
+    expect(added.status).toBe(201)
+    const disk = await run(sim, Xml.decodeAs(Types.Disk)(added.body))
+    expect(disk.name).toBe("floating")
+    expect(disk.provisionedSize).toBe(1073741824)
+    // a LUN disk without its storage type: one gap in either signature, the LUN one is closer
+    const unit = '<logical_unit id="lu1"><address>10.0.0.1</address><port>3260</port><target>iqn.2017-01.com.example:1</target></logical_unit>'
+    const lun = await raw(sim, "/ovirt-engine/api/disks", {
+      method: "POST",
+      headers,
+      body: `<disk><format>raw</format><lun_storage><logical_units>${unit}</logical_units></lun_storage></disk>`
+    })
+    expect(lun.status).toBe(400)
+    expect(lun.body).toBe("<fault><detail>Disk [lunStorage.type] required for add</detail><reason>Incomplete parameters</reason></fault>")
   })
 })
 

@@ -4,7 +4,7 @@
  * the wire constants (src/services/generated/wire.ts). The service modules import only their own file.
  */
 import { generatedFile, type GeneratedFile } from "../emit.js"
-import { camelCase, type Model, type ModelMethod, type ModelService } from "../model.js"
+import { camelCase, flattenMembers, type Model, type ModelMethod, type ModelService } from "../model.js"
 
 export const generator = "codegen/services.ts"
 export const dir = "src/services/generated"
@@ -31,7 +31,48 @@ export const responseParameter = (service: ModelService, method: ModelMethod) =>
   return p
 }
 
-const methodLines = (service: ModelService, method: ModelMethod): string => {
+/**
+ * Mandatory inputs the model's input details list for a signature that an engine 4.6 does not insist
+ * on (ovirt-engine, restapi BackendDiskAttachmentsResource.add: without a disk id it creates the disk
+ * and checks only the disk's size and format; `bootable` and `pass_discard` default to false).
+ */
+const ENGINE_DEFAULTS: ReadonlyArray<readonly [service: string, method: string, path: string]> = [
+  ["DiskAttachmentsService", "AddSignature1", "attachment.bootable"],
+  ["DiskAttachmentsService", "AddSignature1", "attachment.passDiscard"]
+]
+
+/** Whether the constraint path steps through a member the model deprecates. */
+const throughDeprecated = (model: Model, service: ModelService, method: ModelMethod, path: string): boolean => {
+  const [head, ...rest] = path.split(".").map((step) => step.replace(/\[\]$/, ""))
+  const param = method.parameters.find((p) => p.name === head)
+  if (param === undefined) throw new Error(`${service.name}.${method.name}: constraint ${path} names no parameter`)
+  let type = param.type
+  for (const step of rest) {
+    const struct = model.structs.find((st) => st.name === type)
+    const member = struct === undefined ? undefined : flattenMembers(model, struct).find((m) => camelCase(m.words) === step)
+    if (member === undefined) throw new Error(`${service.name}.${method.name}: constraint ${path}: no member ${step} in ${type}`)
+    if (member.deprecated === true) return true
+    type = member.type
+  }
+  return false
+}
+
+/**
+ * The mandatory paths of `method` that are not checked (`ConstraintsMeta.relaxed`): in the part common
+ * to alternative signatures, those through a deprecated member (`disk.interface` of `DisksService.Add`,
+ * moved to the disk attachment: `POST /disks` does not ask for it); and the engine's defaults above.
+ */
+const relaxedPaths = (model: Model, service: ModelService, method: ModelMethod): ReadonlyArray<string> => {
+  const hasAlternatives = service.methods.some((m) => m.signatureOf === method.name)
+  const mandatory = method.constraints?.mandatory ?? []
+  return mandatory.filter(
+    (path) =>
+      (hasAlternatives && throughDeprecated(model, service, method, path)) ||
+      ENGINE_DEFAULTS.some(([s, m, p]) => s === service.name && m === method.name && p === path)
+  )
+}
+
+const methodLines = (model: Model, service: ModelService, method: ModelMethod): string => {
   const base = baseName(service, method)
   const response = responseParameter(service, method)
   const head = [
@@ -64,6 +105,7 @@ const methodLines = (service: ModelService, method: ModelMethod): string => {
     return `        { ${fields.join(", ")} }`
   })
   const c = method.constraints
+  const relaxed = relaxedPaths(model, service, method)
   const constraints =
     c === undefined
       ? []
@@ -71,7 +113,8 @@ const methodLines = (service: ModelService, method: ModelMethod): string => {
           `      constraints: {`,
           `        mandatory: ${strings(c.mandatory ?? [])},`,
           `        optional: ${strings(c.optional ?? [])},`,
-          `        or: [${(c.or ?? []).map((g) => `{ mandatory: ${g.mandatory}, paths: ${strings(g.paths)} }`).join(", ")}]`,
+          `        or: [${(c.or ?? []).map((g) => `{ mandatory: ${g.mandatory}, paths: ${strings(g.paths)} }`).join(", ")}]${relaxed.length > 0 ? "," : ""}`,
+          ...(relaxed.length > 0 ? [`        relaxed: ${strings(relaxed)}`] : []),
           `      }`
         ]
   return [
@@ -97,7 +140,7 @@ const locatorLine = (service: ModelService, l: ModelService["locators"][number])
 }
 
 const serviceMetaFile = (model: Model, service: ModelService): GeneratedFile => {
-  const methods = service.methods.map((m) => methodLines(service, m))
+  const methods = service.methods.map((m) => methodLines(model, service, m))
   const locators = service.locators.map((l) => locatorLine(service, l))
   const body = [
     `import type { ServiceMeta } from "../../../core/Metadata.js"`,

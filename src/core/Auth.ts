@@ -24,7 +24,7 @@ export type RoundTrip = (request: {
   readonly context: HttpContext
   /** What the body is, for redaction in debug logs. */
   readonly kind: "sso"
-}) => Effect.Effect<Buffered, ConnectionError | TimeoutError>
+}) => Effect.Effect<Buffered, ConnectionError | TimeoutError | DecodeError>
 
 export interface AuthSettings {
   readonly username?: string
@@ -163,15 +163,18 @@ const kerberosLogin = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Eff
     const context = { method: "POST", path: new URL(settings.ssoUrl).pathname }
     const answer = yield* Kerberos.negotiate({
       servicePrincipal: Kerberos.servicePrincipalFor(settings.apiUrl),
-      send: (authorization) =>
-        roundTrip({
+      send: (authorization) => {
+        // the SPNEGO token is a credential too: an SSO front that echoes the request must not leak it
+        if (authorization !== undefined) settings.onToken(authorization.replace(/^Negotiate\s+/i, ""))
+        return roundTrip({
           method: "POST",
           url: settings.ssoUrl,
           headers: authorization === undefined ? ssoHeaders(settings) : { ...ssoHeaders(settings), Authorization: authorization },
           body,
           context,
           kind: "sso"
-        }),
+        })
+      },
       read: (answer) => ({ status: answer.status, wwwAuthenticate: answer.headers["www-authenticate"] }),
       method: "POST",
       path: context.path

@@ -16,6 +16,7 @@ import * as DebugLog from "./DebugLog.js"
 import { AuthError, type ConnectionError, type DecodeError, type FaultError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
+import { checkPath } from "./Paths.js"
 import { checkHeaders, type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import * as Trust from "./Trust.js"
@@ -93,6 +94,11 @@ export interface ConnectionService {
   readonly followLink: <A>(value: A, options?: CallOptions) => Effect.Effect<Links.Followed<A>, OvirtError>
   /** The service ref at a path below the API root (the same as the module-level `service`). */
   readonly service: (path: string) => Effect.Effect<ServiceRef, InvalidInputError>
+  /**
+   * The `path` this connection's errors give `request`: below the API root, query included, the values
+   * of secret parameters and the connection's own password and tokens (in any parameter) removed.
+   */
+  readonly errorPath: (request: ApiRequest) => string
 }
 
 export class Connection extends Context.Tag("effect-ovirt/Connection")<Connection, ConnectionService>() {}
@@ -185,6 +191,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     const scrubber = new Redact.Scrubber()
     if (settings.password !== undefined) scrubber.add(Redacted.value(settings.password))
     if (settings.token !== undefined) scrubber.add(Redacted.value(settings.token))
+    if (settings.http.proxy !== undefined) addProxyCredentials(scrubber, settings.http.proxy)
 
     const http = yield* Http.make(settings.http)
     const baseHeaders = userHeaders(settings.headers)
@@ -194,7 +201,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     const exchange = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
       withRetries(settings.retry, wire.method, Effect.zipRight(log.request(wire, kind), http.execute(wire)))
 
-    const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Auth.Buffered, ConnectionError | TimeoutError> =>
+    const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Auth.Buffered, ConnectionError | TimeoutError | DecodeError> =>
       Effect.flatMap(exchange(wire, kind), (response) =>
         Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body })).pipe(
           Effect.tap((answer) => log.response(wire, answer, kind))
@@ -226,6 +233,11 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       readonly wire: (token: string) => Http.WireRequest
       readonly millis: number | undefined
     }, InvalidInputError> => {
+      const badPath = typeof request.path === "string"
+        ? checkPath(request.path, callName(request))
+        : new InvalidInputError({ message: `${callName(request)}: the path must be a string (got ${typeof request.path}). Nothing was sent.`, paths: ["path"] })
+      // the path is the caller's: it is shown, but never with the connection's secrets
+      if (badPath !== undefined) return Either.left(new InvalidInputError({ message: scrubber.scrub(badPath.message), paths: ["path"] }))
       const millis = timeoutOf(settings, request)
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
@@ -234,8 +246,17 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const badId = correlationId === undefined ? undefined : Correlation.check(correlationId)
       if (badId !== undefined) return Either.left(badId)
       const pathWithQuery = Redact.pathAndQuery(request)
-      const context: HttpContext = { method: request.method, path: Redact.pathWithQuery(pathWithQuery) }
+      // a caller may put the connection's token or password in any query parameter: scrubbed by value too
+      const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
+      // the HTTP client parses the URL (WHATWG): make sure that cannot change the path the request names
+      const expected = request.path === "" ? settings.apiUrl.pathname : `${settings.apiUrl.pathname.replace(/\/+$/, "")}/${request.path}`
+      if (new URL(url).pathname !== expected) {
+        return Either.left(new InvalidInputError({
+          message: scrubber.scrub(`${callName(request)}: the path /${request.path} would not reach the engine as written. Nothing was sent.`),
+          paths: ["path"]
+        }))
+      }
       const headers = apiHeaders(settings, baseHeaders, request)
       if (correlationId !== undefined) headers[Correlation.HEADER] = correlationId
       const wire = (token: string): Http.WireRequest => ({
@@ -312,6 +333,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       return Stream.unwrap(opened)
     }
 
+    const errorPath = (request: ApiRequest): string => scrubber.scrub(Redact.requestPath(request))
     const testOrFail = Effect.asVoid(send({ method: "GET", path: "", operation: "test" }))
     const connection: ConnectionService = {
       url: settings.url,
@@ -321,11 +343,25 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       send,
       sendStream,
       isLink: Links.isLink,
-      followLink: Links.followLink(settings.apiUrl, send),
-      service
+      followLink: Links.followLink(settings.apiUrl, send, errorPath, (text) => scrubber.scrub(text)),
+      service,
+      errorPath
     }
     return connection
   })
+
+/**
+ * The password of a proxy URL (`http://user:pass@proxy:3128`) and the `Proxy-Authorization: Basic`
+ * value undici makes of it: a proxy's error page may echo either.
+ */
+const addProxyCredentials = (scrubber: Redact.Scrubber, proxy: string): void => {
+  const url = new URL(proxy)
+  if (url.password === "") return
+  const user = decodeURIComponent(url.username)
+  const password = decodeURIComponent(url.password)
+  scrubber.add(password)
+  scrubber.add(Buffer.from(`${user}:${password}`).toString("base64"))
+}
 
 // ---------------------------------------------------------------------------------------------
 // Requests
@@ -387,11 +423,13 @@ const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
 const withTimeout = <A, E, R>(effect: Effect.Effect<A, E, R>, millis: number | undefined, context: HttpContext): Effect.Effect<A, E | TimeoutError, R> =>
   millis === undefined ? effect : Effect.timeoutFail(effect, { duration: millis, onTimeout: () => timeoutError(context, millis) })
 
+/** `VmsService.list`, or the HTTP method for a request the services did not build. */
+const callName = (request: ApiRequest): string =>
+  request.service !== undefined && request.operation !== undefined ? `${request.service}.${request.operation}` : request.method
+
 const inSpan = (request: ApiRequest, context: HttpContext, server: string, correlationId: string | undefined) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.withSpan(effect, request.service !== undefined && request.operation !== undefined
-      ? `ovirt.${request.service}.${request.operation}`
-      : `ovirt.${request.method}`, {
+    Effect.withSpan(effect, `ovirt.${callName(request)}`, {
       kind: "client",
       attributes: {
         "http.request.method": request.method,

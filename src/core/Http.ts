@@ -12,8 +12,8 @@ import * as nodeTls from "node:tls"
 import { Effect, Stream } from "effect"
 import type { Scope } from "effect"
 import { Agent, type Dispatcher, Pool, ProxyAgent } from "undici"
-import { ConnectionError, type HttpContext, TimeoutError } from "./Errors.js"
-import { fromUndici } from "./UndiciResponse.js"
+import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "./Errors.js"
+import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
 
 export interface HttpSettings {
   /** PEM CA certificates to trust instead of the default store. */
@@ -26,6 +26,8 @@ export interface HttpSettings {
   readonly pipelining: number
   readonly proxy?: string
   readonly compress: boolean
+  /** Most bytes of a buffered answer, after decompression (streams are not bounded by it). */
+  readonly maxAnswerSize: number
 }
 
 export type Method = "GET" | "POST" | "PUT" | "DELETE"
@@ -43,8 +45,8 @@ export interface WireResponse {
   readonly status: number
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string>>
-  /** Reads the whole (decompressed) body. */
-  readonly text: Effect.Effect<string, ConnectionError | TimeoutError>
+  /** Reads the whole (decompressed) body; a DecodeError past `maxAnswerSize`. */
+  readonly text: Effect.Effect<string, ConnectionError | TimeoutError | DecodeError>
   /** The body as it arrives; ending or interrupting the stream releases the request. */
   readonly stream: Stream.Stream<Uint8Array, ConnectionError | TimeoutError>
 }
@@ -158,7 +160,7 @@ export const make = (settings: HttpSettings): Effect.Effect<Http, never, Scope.S
             ...(pipelined ? { blocking: false } : {})
           }),
         catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
-      }).pipe(Effect.map((response) => fromUndici(request, response)))
+      }).pipe(Effect.map((response) => fromUndici(request, response, settings.maxAnswerSize)))
     ).pipe(
       // the Connection's own span per call carries method, path and status (redacted): a second
       // span per request would double the tracing cost and record every header
@@ -179,12 +181,25 @@ export const make = (settings: HttpSettings): Effect.Effect<Http, never, Scope.S
         Effect.map((response): WireResponse => ({
           status: response.status,
           headers: response.headers,
-          text: Effect.mapError(response.text, (error) => transportError(error.cause ?? error, request.context, request.url, proxyName)),
+          text: Effect.mapError(response.text, (error) =>
+            error.cause instanceof AnswerTooLarge
+              ? answerTooLarge(request.context, response.status, error.cause.limit)
+              : transportError(error.cause ?? error, request.context, request.url, proxyName)),
           stream: Stream.mapError(response.stream, (error) => transportError(error.cause ?? error, request.context, request.url, proxyName))
         }))
       )
     }
     return { execute }
+  })
+
+/** A buffered answer past `maxAnswerSize`: the connection was fine, the answer is what cannot be read. */
+const answerTooLarge = (context: HttpContext, status: number, limit: number): DecodeError =>
+  new DecodeError({
+    ...context,
+    code: status,
+    message: `The answer to ${context.method ?? "the request"} ${context.path || "/"} is larger than maxAnswerSize ` +
+      `(${limit} bytes, after decompression); reading stopped there. Raise \`maxAnswerSize\` (OVIRT_MAX_ANSWER_SIZE), ` +
+      "or use `listStream` (or `max`/`search`) for a large list."
   })
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,11 @@ export interface MemberMeta {
   readonly link?: boolean
   /** The `rel` of the `<link>` that stands for a list link when it is not inlined. */
   readonly rel?: string
+  /**
+   * The XML schema's own type when it differs from the primitive's (`xs:long` for sizes that exceed
+   * 2^31, `xs:unsignedInt`, `xs:double`); an `Integer` without it is an `xs:int`.
+   */
+  readonly schemaType?: string
 }
 
 export interface StructMeta {
@@ -73,6 +78,11 @@ export interface ConstraintsMeta {
   readonly optional: ReadonlyArray<string>
   /** "One of these paths": mandatory groups must have one path present. */
   readonly or: ReadonlyArray<{ readonly mandatory: boolean; readonly paths: ReadonlyArray<string> }>
+  /**
+   * Paths of `mandatory` that are not checked, because an engine 4.6 does not insist on them
+   * (codegen/services/meta.ts says which and why: `disk.interface`, moved to the disk attachment).
+   */
+  readonly relaxed?: ReadonlyArray<string>
 }
 
 export interface MethodMeta {

@@ -69,7 +69,15 @@ export interface ConnectionOptions {
    * Schedule, for any method; other 409s never. Off by default; a call's own `retryConflicts` wins.
    */
   readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
+  /**
+   * Most bytes of an answer read whole (every call but `listStream`, and the SSO answers), after
+   * decompression; past it the call fails with a DecodeError. Default 256 MiB.
+   */
+  readonly maxAnswerSize?: number
 }
+
+/** The default `maxAnswerSize`: far above any engine document but a list of tens of thousands of VMs. */
+export const DEFAULT_MAX_ANSWER_SIZE = 256 * 1024 * 1024
 
 /** Options checked and resolved. */
 export interface Settings {
@@ -202,6 +210,10 @@ export const validate = (options: ConnectionOptions): Effect.Effect<Settings, In
     const connectTimeoutMillis = yield* millisOf("connectTimeout", options.connectTimeout)
     const connections = yield* count("connections", options.connections)
     const pipeline = yield* count("pipeline", options.pipeline)
+    const maxAnswerSize = options.maxAnswerSize ?? DEFAULT_MAX_ANSWER_SIZE
+    if (!Number.isSafeInteger(maxAnswerSize) || maxAnswerSize < 1) {
+      return yield* Effect.fail(invalid(`\`maxAnswerSize\` must be a whole number of bytes, 1 or more (got ${maxAnswerSize}; the default is ${DEFAULT_MAX_ANSWER_SIZE}, 256 MiB).`))
+    }
     if (options.proxy !== undefined) yield* parseUrl("proxy", options.proxy, ["http:", "https:"])
     const origin = `${apiUrl.protocol}//${apiUrl.host}`
     const ssoUrl = options.ssoUrl ?? `${origin}/ovirt-engine/sso/oauth/${kerberos ? "token-http-auth" : "token"}`
@@ -229,7 +241,8 @@ export const validate = (options: ConnectionOptions): Effect.Effect<Settings, In
       connections: connections === 0 ? null : connections,
       pipelining: Math.max(1, pipeline),
       ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
-      compress: options.compress ?? true
+      compress: options.compress ?? true,
+      maxAnswerSize
     }
     const settings: Settings = {
       url,
@@ -305,7 +318,7 @@ const compact = <A extends object>(value: A): A =>
  * `OVIRT_CA_FILE`, `OVIRT_INSECURE`, `OVIRT_DEBUG`, `OVIRT_KERBEROS`, `OVIRT_TIMEOUT`,
  * `OVIRT_CONNECT_TIMEOUT`, `OVIRT_COMPRESS`, `OVIRT_SSO_URL`, `OVIRT_SSO_REVOKE_URL`,
  * `OVIRT_SSO_TOKEN_NAME`, `OVIRT_CONNECTIONS`, `OVIRT_PIPELINE`, `OVIRT_PROXY`,
- * `OVIRT_LOGOUT_ON_CLOSE`. Secrets are read with `Config.redacted`.
+ * `OVIRT_LOGOUT_ON_CLOSE`, `OVIRT_MAX_ANSWER_SIZE` (bytes). Secrets are read with `Config.redacted`.
  */
 export const fromEnv: Config.Config<ConnectionOptions> = Config.map(
   Config.all({
@@ -326,7 +339,8 @@ export const fromEnv: Config.Config<ConnectionOptions> = Config.map(
     connections: optional(Config.integer("OVIRT_CONNECTIONS")),
     pipeline: optional(Config.integer("OVIRT_PIPELINE")),
     proxy: optional(Config.string("OVIRT_PROXY")),
-    logoutOnClose: optional(Config.boolean("OVIRT_LOGOUT_ON_CLOSE"))
+    logoutOnClose: optional(Config.boolean("OVIRT_LOGOUT_ON_CLOSE")),
+    maxAnswerSize: optional(Config.integer("OVIRT_MAX_ANSWER_SIZE"))
   }),
   (all) => compact(all) as ConnectionOptions
 )

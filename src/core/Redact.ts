@@ -20,8 +20,17 @@ export const headers = (input: Readonly<Record<string, string>>): Record<string,
 /** A form body (`grant_type=password&username=...&password=...`) with secret fields replaced. */
 export const form = (body: string): string =>
   body.replace(/(^|&)([^=&]*)=([^&]*)/g, (match, sep: string, name: string) =>
-    secretName.test(decodeURIComponent(name)) ? `${sep}${name}=${REDACTED}` : match
+    secretName.test(formDecoded(name)) ? `${sep}${name}=${REDACTED}` : match
   )
+
+/** A form-encoded name as text; one that is not valid percent-encoding (`%zz`) as written. */
+const formDecoded = (text: string): string => {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, " "))
+  } catch {
+    return text
+  }
+}
 
 /** A JSON text with the string values of secret keys (`access_token`, `password`, ...) replaced. */
 export const json = (text: string, extraNames: ReadonlyArray<string> = []): string =>
@@ -54,23 +63,38 @@ export const pathAndQuery = (request: Pick<ApiRequest, "path" | "query" | "optio
 export const requestPath = (request: Pick<ApiRequest, "path" | "query" | "options">): string => pathWithQuery(pathAndQuery(request))
 
 /**
+ * Every shape in which the SDK writes a secret, so an answer that echoes the request shows none of
+ * them: as is, `encodeURIComponent` (paths), `application/x-www-form-urlencoded` (the SSO form and
+ * query strings: space as `+`, `!'()~` escaped), XML/HTML text, and a JSON string's content.
+ */
+export const shapes = (secret: string): ReadonlyArray<string> => [
+  secret,
+  encodeURIComponent(secret),
+  new URLSearchParams([["", secret]]).toString().slice(1),
+  secret.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;"),
+  secret.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;"),
+  JSON.stringify(secret).slice(1, -1)
+]
+
+/**
  * Removes known secret values (the password, every token seen) from any text: the last line of
  * defence for messages built from server answers, which may echo what they were sent.
  */
 export class Scrubber {
   private readonly secrets = new Set<string>()
+  /** Longest first: a shape that contains another is removed whole. */
+  private ordered: ReadonlyArray<string> = []
 
   add(secret: string | undefined): void {
     // very short values would redact ordinary words; they are not worth hiding that way
-    if (secret !== undefined && secret.length >= 4) {
-      this.secrets.add(secret)
-      this.secrets.add(encodeURIComponent(secret))
-    }
+    if (secret === undefined || secret.length < 4) return
+    for (const shape of shapes(secret)) this.secrets.add(shape)
+    this.ordered = [...this.secrets].sort((a, b) => b.length - a.length)
   }
 
   scrub(text: string): string {
     let out = text
-    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
+    for (const secret of this.ordered) if (out.includes(secret)) out = out.split(secret).join(REDACTED)
     return out
   }
 }

@@ -9,9 +9,8 @@ import { actionTag, successStatus } from "../services/generated/wire.js"
 import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
-import * as Redact from "./Redact.js"
 import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "./Xml.js"
-import { type Requirement, compileRequirements, missingInputs } from "./request/Constraints.js"
+import { describeUnmet, type Signature, signaturesOf, unmetSignatures } from "./request/Constraints.js"
 import { checkParameter, formatQueryValue } from "./request/Parameters.js"
 
 type Input = Readonly<Record<string, unknown>>
@@ -23,7 +22,8 @@ interface Prepared {
   readonly http: ApiRequest["method"]
   readonly success: ReadonlyArray<number>
   readonly actionPath: string | null
-  readonly requirements: ReadonlyArray<Requirement>
+  /** The ways to call the method: its input must satisfy one of them. */
+  readonly signatures: ReadonlyArray<Signature>
   /** Inputs other than the body, checked by type before anything is sent. */
   readonly inputs: ReadonlyArray<ParamMeta>
   readonly queryInputs: ReadonlyArray<ParamMeta>
@@ -38,7 +38,6 @@ interface Prepared {
 const callOptionKeys = ["headers", "query", "timeout", "correlationId", "retryConflicts"] as const
 
 const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
-  const base = method.signatureOf === undefined ? undefined : service.methods.find((m) => m.name === method.signatureOf)
   const inputs = method.parameters.filter((p) => p.in && p.name !== method.body)
   const names = new Set(method.parameters.map((p) => p.name))
   return {
@@ -47,8 +46,7 @@ const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
     http: method.http,
     success: successStatus[method.kind],
     actionPath: method.path,
-    // a signature is validated against its base's constraints and its own
-    requirements: compileRequirements([base?.constraints, method.constraints]),
+    signatures: signaturesOf(service.methods, method),
     inputs,
     queryInputs: inputs.filter((p) => p.query !== null),
     actionInputs:
@@ -89,7 +87,8 @@ export class Operations {
       const built = build(p, path, body, options)
       if (built instanceof InvalidInputError) return Effect.fail(built)
       return Effect.flatMap(Connection, (connection) =>
-        Effect.flatMap(connection.send(built), (response) => decodeResponse<A>(p, built, response.status, response.body))
+        Effect.flatMap(connection.send(built), (response) =>
+          decodeResponse<A>(p, () => connection.errorPath(built), built.method, response.status, response.body))
       )
     })
   }
@@ -101,7 +100,8 @@ export class Operations {
         const p = this.method(name)
         const built = build(p, path, undefined, options)
         if (built instanceof InvalidInputError) return Effect.fail(built)
-        return Effect.map(Connection, (connection) => decodeItems<A>(p, built, connection.sendStream(built)))
+        return Effect.map(Connection, (connection) =>
+          decodeItems<A>(p, () => connection.errorPath(built), built.method, connection.sendStream(built)))
       })
     )
   }
@@ -143,8 +143,8 @@ const validate = (p: Prepared, body: unknown, input: Input): InvalidInputError |
   if (p.body !== undefined && (body === undefined || body === null)) {
     return invalid(`${where}: the ${p.body.name} to send is missing`, [p.body.name])
   }
-  const missing = missingInputs(p.requirements, (head) => (head === p.body?.name ? body : input[head]))
-  if (missing.length > 0) return invalid(`${where}: missing mandatory input: ${missing.join("; ")}`, missing)
+  const unmet = unmetSignatures(p.signatures, (head) => (head === p.body?.name ? body : input[head]))
+  if (unmet !== undefined) return invalid(`${where}: ${describeUnmet(unmet)}`, [...new Set(unmet.flatMap((u) => u.missing))])
   const wrong: Array<string> = []
   const problems: Array<string> = []
   for (const param of p.inputs) {
@@ -227,12 +227,20 @@ const encodeBody = (p: Prepared, body: unknown, input: Input): string | undefine
 // ---------------------------------------------------------------------------------------------
 // decode
 
-// the same `path` as the Connection's errors for this request (query included, secrets removed)
-const context = (request: ApiRequest, code: number) => ({ method: request.method, path: Redact.requestPath(request), code })
+/**
+ * Where a request went, for its errors: the same `path` as the Connection's errors (query included,
+ * secrets removed), made only when an error needs it.
+ */
+interface Where {
+  readonly path: () => string
+  readonly method: ApiRequest["method"]
+}
 
-const decodeFailure = (failure: unknown, request: ApiRequest, code: number): DecodeError => {
+const context = (where: Where, code: number) => ({ method: where.method, path: where.path(), code })
+
+const decodeFailure = (failure: unknown, where: Where, code: number): DecodeError => {
   if (failure instanceof DecodeError) {
-    return new DecodeError({ ...failure, ...context(request, code), message: failure.message })
+    return new DecodeError({ ...failure, ...context(where, code), message: failure.message })
   }
   throw failure
 }
@@ -243,7 +251,14 @@ interface ActionReply {
   readonly [member: string]: unknown
 }
 
-const decodeResponse = <A>(p: Prepared, request: ApiRequest, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
+const decodeResponse = <A>(
+  p: Prepared,
+  path: () => string,
+  method: ApiRequest["method"],
+  code: number,
+  text: string
+): Effect.Effect<A, DecodeError | FaultError> => {
+  const request: Where = { path, method }
   try {
     const m = p.method
     switch (m.kind) {
@@ -264,7 +279,7 @@ const decodeResponse = <A>(p: Prepared, request: ApiRequest, code: number, text:
   }
 }
 
-const decodeAction = <A>(p: Prepared, request: ApiRequest, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
+const decodeAction = <A>(p: Prepared, request: Where, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
   // an action without result may be answered without a body
   if (p.outputs.length === 0 && text.trim() === "") return Effect.void as Effect.Effect<A>
   const reply = decodeStructSync("Action", text, { tag: actionTag }) as ActionReply
@@ -296,10 +311,12 @@ const decodeAction = <A>(p: Prepared, request: ApiRequest, code: number, text: s
 
 const decodeItems = <A>(
   p: Prepared,
-  request: ApiRequest,
+  path: () => string,
+  method: ApiRequest["method"],
   bytes: Stream.Stream<Uint8Array, OvirtError>
 ): Stream.Stream<A, OvirtError> =>
   Stream.suspend(() => {
+    const request: Where = { path, method }
     const tag = p.method.responseTag ?? undefined
     const decoder = new ListDecoder(p.method.responseType as string, tag === undefined ? undefined : { tag })
     const items = Stream.mapChunksEffect(bytes, (chunk) =>

@@ -49,7 +49,12 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   /** The body read once: `text` may be asked for again (a retry drains it, the caller reads it). */
   private textBody: Promise<string> | undefined
 
-  constructor(readonly request: HttpClientRequest.HttpClientRequest, private readonly source: Dispatcher.ResponseData) {
+  constructor(
+    readonly request: HttpClientRequest.HttpClientRequest,
+    private readonly source: Dispatcher.ResponseData,
+    /** Most bytes `text` reads, after decompression. */
+    private readonly limit: number
+  ) {
     super()
     this.status = source.statusCode
     const headers = headerRecord(source.headers)
@@ -80,9 +85,20 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
     return Effect.tryPromise({
-      try: () => (this.textBody ??= this.plain ? this.source.body.text() : collect(this.body)),
+      try: () => (this.textBody ??= this.readText()),
       catch: (cause) => this.fail(cause)
     })
+  }
+
+  private readText(): Promise<string> {
+    // a declared length past the bound fails before a byte is read
+    const declared = Number(this.source.headers["content-length"])
+    if (this.plain && declared > this.limit) {
+      // undici's body reports its destruction as an AbortError: expected here, so not left unhandled
+      this.body.on("error", () => undefined).destroy()
+      return Promise.reject(new AnswerTooLarge(this.limit))
+    }
+    return collect(this.body, this.limit)
   }
 
   get json(): Effect.Effect<unknown, HttpClientError.ResponseError> {
@@ -149,13 +165,40 @@ export const fromReadable = <E>(body: Readable, onError: (cause: unknown) => E):
   )
 }
 
-const collect = async (body: Readable): Promise<string> => {
-  const chunks: Array<Buffer> = []
-  for await (const chunk of body) chunks.push(chunk as Buffer)
-  return Buffer.concat(chunks).toString("utf8")
+/** A buffered answer passed `limit` bytes (after decompression): reading stopped there. */
+export class AnswerTooLarge extends Error {
+  constructor(readonly limit: number) {
+    super(`the answer is larger than ${limit} bytes`)
+  }
 }
+
+/**
+ * The body as text, read to its end; past `limit` bytes it fails with `AnswerTooLarge` at once and
+ * destroys the body, which aborts the request and closes its socket (a gzip bomb is never inflated
+ * further than the bound).
+ */
+const collect = (body: Readable, limit: number): Promise<string> =>
+  new Promise((resolve, reject) => {
+    const chunks: Array<Buffer> = []
+    let size = 0
+    const onData = (chunk: Buffer) => {
+      size += chunk.length
+      if (size <= limit) return void chunks.push(chunk)
+      body.off("data", onData)
+      chunks.length = 0
+      reject(new AnswerTooLarge(limit))
+      body.destroy()
+    }
+    body.on("data", onData)
+    body.once("end", () => resolve(Buffer.concat(chunks, size).toString("utf8")))
+    body.once("error", reject)
+    body.once("close", () => {
+      if (!body.readableEnded) reject(body.errored ?? new Error("the answer's body was closed before its end"))
+    })
+  })
 
 export const fromUndici = (
   request: HttpClientRequest.HttpClientRequest,
-  source: Dispatcher.ResponseData
-): HttpClientResponse.HttpClientResponse => new UndiciResponse(request, source)
+  source: Dispatcher.ResponseData,
+  limit: number
+): HttpClientResponse.HttpClientResponse => new UndiciResponse(request, source, limit)

@@ -3,6 +3,7 @@
  * are values: two refs of the same service and path are `Equal` (and `toEqual` in tests).
  */
 import { Equal, Hash } from "effect"
+import { notAStringSegment } from "../core/Paths.js"
 
 export interface ServiceRef {
   /** The model name of the service, e.g. `VmsService`. */
@@ -37,5 +38,10 @@ export abstract class ServiceRefBase implements ServiceRef, Equal.Equal {
 /** The path of a fixed locator segment below `path`. */
 export const childPath = (path: string, segment: string): string => (path === "" ? segment : `${path}/${segment}`)
 
-/** The path of a locator's parameter (an id) below `path`: the value is escaped. */
-export const idPath = (path: string, id: string): string => childPath(path, encodeURIComponent(id))
+/**
+ * The path of a locator's parameter (an id) below `path`: the value is escaped. Refs are pure values,
+ * so a bad id (`""`, `"."`, `".."`, or not a string at all) is not refused here: it gives a path the
+ * Connection refuses with `InvalidInputError` before anything is sent (see core/Paths.ts).
+ */
+export const idPath = (path: string, id: string): string =>
+  childPath(path, typeof id === "string" ? encodeURIComponent(id) : notAStringSegment(id))

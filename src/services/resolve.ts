@@ -6,6 +6,7 @@
  */
 import { Effect } from "effect"
 import { InvalidInputError } from "../core/Errors.js"
+import { checkPath } from "../core/Paths.js"
 import type { LocatorMeta, ServiceMeta } from "../core/Metadata.js"
 import { services } from "./generated/metadata.js"
 import type { ServiceRef } from "./ServiceRef.js"
@@ -63,9 +64,17 @@ export const resolveSync = (path: string): ServiceRef | InvalidInputError => {
   return ref
 }
 
-/** The ref at `path`, or `InvalidInputError` naming the first segment no locator knows. */
+/**
+ * The ref at `path`, or `InvalidInputError` naming the first segment no locator knows, or an id that
+ * cannot name one segment (`..`, `%2e`, an empty one): such a ref could reach another object.
+ */
 export const service = (path: string): Effect.Effect<ServiceRef, InvalidInputError> =>
   Effect.suspend(() => {
+    if (typeof path !== "string") {
+      return Effect.fail(new InvalidInputError({ message: `service(path): the path must be a string (got ${typeof path}).`, paths: ["path"] }))
+    }
     const result = resolveSync(path)
-    return result instanceof InvalidInputError ? Effect.fail(result) : Effect.succeed(result)
+    if (result instanceof InvalidInputError) return Effect.fail(result)
+    const problem = checkPath(result.path, `service(${JSON.stringify(path)})`)
+    return problem === undefined ? Effect.succeed(result) : Effect.fail(problem)
   })

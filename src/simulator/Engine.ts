@@ -4,7 +4,8 @@
  * does follows from the method kinds the resolved service has. Behaviour particular to some types
  * (VMs starting, disks locked for a moment) lives in Behaviour.ts, behind the hooks below.
  */
-import type { ConstraintsMeta, MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
+import type { MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
+import { signaturesOf, type Unmet, unmetSignatures } from "../core/request/Constraints.js"
 import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.js"
 import { makeListLink } from "../types/ListLink.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
@@ -322,7 +323,7 @@ export class Engine {
     const bodyParam = this.bodyParameter(method)
     if (method.parameters.find((p) => p.name === bodyParam)?.list === true) return this.addMany(target, method, req)
     const body = this.decodeBody(struct.name, req.body, tag)
-    this.checkConstraints(method, { [bodyParam]: body }, struct.name, "add")
+    this.checkConstraints(target.service, method, { [bodyParam]: body }, struct.name, "add", bodyParam)
     const existing = typeof body.id === "string" ? this.store.get(target.bucket, body.id) : undefined
     if (existing !== undefined && target.view !== undefined) {
       // Adding an existing object to a view links it to the parent (attach a storage domain, ...).
@@ -412,7 +413,7 @@ export class Engine {
 
   private runAction(target: EntityTarget, method: MethodMeta, req: EngineRequest): EngineResponse {
     const params = req.body.trim() === "" ? {} : this.decodeBody("Action", req.body, "action")
-    this.checkConstraints(method, params, "Action", method.path ?? method.name)
+    this.checkConstraints(target.service, method, params, "Action", method.path ?? method.name)
     const result = this.hooks ? this.hooks.action({ engine: this, target, action: method.path!, params, query: req.query }) : {}
     const out: Obj = { status: "complete", ...result }
     // The job's link carries its href, as the engine's does.
@@ -475,12 +476,14 @@ export class Engine {
   }
 
   /**
-   * The method's own mandatory members must be set. Alternative signatures (`addFromScratch`, ...)
-   * only document other sets of inputs; like the engine, the simulator does not insist on one of them.
+   * The input must satisfy one of the method's signatures, by the rule the SDK checks before sending
+   * (src/core/request/Constraints.ts): `POST /disks` with `storage_domains` and a size is an add on a
+   * storage domain and needs no `interface`. A refusal names what the closest signature misses, as the
+   * engine's `validateParameters` words it: `Disk [format, provisionedSize] required for add`.
    */
-  private checkConstraints(method: MethodMeta, input: Obj, structName: string, verb: string): void {
-    const missing = missingPaths(method.constraints, input)
-    if (missing.length > 0) throw incomplete(structName, missing, verb)
+  private checkConstraints(service: ServiceInfo, method: MethodMeta, input: Obj, structName: string, verb: string, body?: string): void {
+    const unmet = unmetSignatures(signaturesOf(service.methods, method), (name) => input[name])
+    if (unmet !== undefined) throw incomplete(structName, engineWording((unmet[0] as Unmet).missing, body), verb)
   }
 
   private sampleOutput(memberName: string): unknown {
@@ -657,24 +660,21 @@ export const mergeInto = (target: Obj, changes: Obj): void => {
   }
 }
 
-/** Whether a constraint path (`vm.cluster.id`, `vm.snapshots[].id`) is set in `input`. */
-const hasPath = (input: unknown, steps: ReadonlyArray<string>): boolean => {
-  if (steps.length === 0) return input !== undefined && input !== null && input !== ""
-  if (!isPlainObject(input)) return false
-  const [first, ...rest] = steps
-  if (first.endsWith("[]")) {
-    const list = input[first.slice(0, -2)]
-    return Array.isArray(list) && list.length > 0 && list.every((item) => hasPath(item, rest))
-  }
-  return hasPath(input[first], rest)
-}
-
-const missingPaths = (constraints: ConstraintsMeta | null | undefined, input: Obj): Array<string> => {
-  if (!constraints) return []
-  const missing: Array<string> = []
-  for (const p of constraints.mandatory ?? []) if (!hasPath(input, p.split("."))) missing.push(p)
-  for (const group of constraints.or ?? []) {
-    if (group.mandatory && !group.paths.some((p) => hasPath(input, p.split(".")))) missing.push(group.paths.join(" or "))
-  }
-  return missing
-}
+/**
+ * Missing inputs (`disk.provisionedSize`, `vm.cluster.id or vm.cluster.name`, `disk.storageDomains[0].id`)
+ * as the engine names them: below the body's object, without list indexes, alternatives joined by `|`
+ * after their common part (`cluster.id|name`).
+ */
+const engineWording = (missing: ReadonlyArray<string>, body: string | undefined): Array<string> =>
+  missing.map((item) => {
+    const alternatives = item.split(" or ").map((path) => {
+      const steps = path.replace(/\[[0-9]*\]/g, "").split(".")
+      return steps.length > 1 && steps[0] === body ? steps.slice(1) : steps
+    })
+    const first = alternatives[0] as Array<string>
+    let common = 0
+    while (common < first.length - 1 && alternatives.every((a) => a.length > common + 1 && a[common] === first[common])) common++
+    const prefix = first.slice(0, common).join(".")
+    const rests = alternatives.map((a) => a.slice(common).join(".")).join("|")
+    return prefix === "" ? rests : `${prefix}.${rests}`
+  })

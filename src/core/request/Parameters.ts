@@ -10,7 +10,7 @@ import { formatDate, formatDecimal, formatInteger } from "../xml/Primitives.js"
 const describe: Readonly<Record<string, string>> = {
   String: "a string",
   Boolean: "a boolean",
-  Integer: "an integer",
+  Integer: "an integer within ±(2^53 − 1)",
   Decimal: "a finite number",
   Date: "a valid Date"
 }
@@ -28,7 +28,8 @@ const fits = (param: ParamMeta, value: unknown): boolean => {
         case "Boolean":
           return typeof value === "boolean"
         case "Integer":
-          return typeof value === "number" && Number.isInteger(value)
+          // past 2^53 a number stands for several integers: 1e23 would be sent as 99999999999999991611392
+          return typeof value === "number" && Number.isSafeInteger(value)
         case "Decimal":
           return typeof value === "number" && Number.isFinite(value)
         case "Date":

@@ -4,6 +4,7 @@
  */
 import type { EnumMeta, MemberMeta, StructMeta } from "../Metadata.js"
 import { names } from "./Names.js"
+import { integerRange, type IntegerRange } from "./Primitives.js"
 
 /** What a member's value is on the wire. */
 export const enum ValueKind {
@@ -38,6 +39,8 @@ export interface CompiledMember {
   readonly attribute: boolean
   /** `rel` of the `<link>` standing for a list link, if any. */
   readonly rel: string | undefined
+  /** What an `Integer` member may hold (unused for other members). */
+  readonly range: IntegerRange
   /** Wire values of an enum member. */
   readonly enumValues: ReadonlySet<string> | undefined
   /** The compiled struct of a struct member, filled on first use (see `Catalog.target`). */
@@ -201,6 +204,7 @@ export class Catalog {
       item: m.item ?? "",
       attribute: m.attribute === true,
       rel: m.rel,
+      range: integerRange(m.schemaType),
       enumValues: m.kind === "enum" ? (this.enumValues.get(m.type) ?? new Set()) : undefined,
       target: undefined
     }

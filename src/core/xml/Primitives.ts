@@ -17,8 +17,8 @@ export const parseBoolean = (text: string): boolean | undefined => {
 }
 
 /**
- * A decimal integer, optionally signed. Values past 2^53 (`xs:long` members) lose precision as
- * JavaScript numbers do; byte sizes up to 8 PiB are exact.
+ * A decimal integer, optionally signed (no fraction, no exponent). Past 2^53 the number may be the
+ * nearest one rather than the value written: see `isExactInteger`.
  */
 export const parseInteger = (text: string): number | undefined => {
   const t = trim(text)
@@ -40,6 +40,35 @@ export const parseInteger = (text: string): number | undefined => {
   }
   return negative ? 0 - value : value
 }
+
+/** Whether `value`, read from the integer `text`, is exactly the value written (not rounded past 2^53). */
+export const isExactInteger = (text: string, value: number): boolean =>
+  Number.isSafeInteger(value) || (Number.isInteger(value) && BigInt(trim(text)) === BigInt(value))
+
+/**
+ * The values an `Integer` member holds: its XML schema type's range (`xs:int` unless the model says
+ * otherwise), and never past what a JavaScript number holds exactly (±(2^53 − 1)): an `xs:long` size
+ * is exact up to 8 PiB, beyond that a number could stand for several values.
+ */
+export interface IntegerRange {
+  readonly min: number
+  readonly max: number
+  /** The schema type, for messages (`xs:int`). */
+  readonly schema: string
+}
+
+const INT: IntegerRange = { min: -2147483648, max: 2147483647, schema: "xs:int" }
+const UNSIGNED_INT: IntegerRange = { min: 0, max: 4294967295, schema: "xs:unsignedInt" }
+const LONG: IntegerRange = { min: -Number.MAX_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, schema: "xs:long" }
+
+export const integerRange = (schemaType: string | undefined): IntegerRange =>
+  schemaType === undefined ? INT
+  : schemaType === "xs:unsignedInt" ? UNSIGNED_INT
+  : schemaType === "xs:int" ? INT
+  : { ...LONG, schema: schemaType }
+
+/** `-2147483648..2147483647 (xs:int)` */
+export const describeRange = (range: IntegerRange): string => `${range.min}..${range.max} (${range.schema})`
 
 /** A number as stored: overflow (`1e400`, 400 digits) is not a value; `-0` is 0. */
 const finite = (value: number): number | undefined => (Number.isFinite(value) ? value + 0 : undefined)
@@ -151,9 +180,8 @@ export const parseDate = (text: string): Date | undefined => {
   return Number.isNaN(date.getTime()) ? undefined : date
 }
 
-/** An integer as decimal digits, without exponent even past 1e21. */
-export const formatInteger = (value: number): string =>
-  Math.abs(value) < 1e21 ? String(value === 0 ? 0 : value) : BigInt(value).toString()
+/** A safe integer (the writer and the query check refuse others) as decimal digits; `-0` is 0. */
+export const formatInteger = (value: number): string => String(value === 0 ? 0 : value)
 
 /** A decimal without exponent (`xs:decimal` has none). */
 export const formatDecimal = (value: number): string => {

@@ -9,7 +9,7 @@ import type { ListLink } from "../../types/ListLink.js"
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { shorten, XmlValueFailure } from "./Failure.js"
 import { flatten } from "./Names.js"
-import { parseBoolean, parseDate, parseDecimal, parseInteger } from "./Primitives.js"
+import { describeRange, isExactInteger, parseBoolean, parseDate, parseDecimal, parseInteger } from "./Primitives.js"
 import type { TokenHandler } from "./Tokenizer.js"
 
 export interface ReaderOptions {
@@ -308,7 +308,7 @@ export class Reader implements TokenHandler {
         if (b !== undefined) return b
       } else if (m.kind === ValueKind.Integer) {
         const n = integerAt(f.rangeBuf, f.rangeStart, f.rangeEnd)
-        if (n !== undefined) return n
+        if (n !== undefined && n >= m.range.min && n <= m.range.max) return n
       }
     }
     return this.convert(m, textOf(f))
@@ -411,6 +411,20 @@ export class Reader implements TokenHandler {
     return this.ownStrings ? flatten(text) : text
   }
 
+  /**
+   * An integer outside its member's range fails in both modes. Past 2^53 a number cannot hold it
+   * exactly (`9007199254740993` would read as `9007199254740992`): keeping the nearest number would
+   * silently name another size or id. Outside its schema type (an `xs:int` past 2^31 - 1) no engine
+   * sends it, and the writer could not send it back: what the reader gives, an update can return.
+   */
+  private outOfRange(m: CompiledMember, value: number, text: string, attribute: string | undefined): never {
+    const where = this.path(true) + (attribute === undefined ? "" : `/@${attribute}`)
+    const why = isExactInteger(text, value)
+      ? `is outside ${describeRange(m.range)}`
+      : `cannot be held exactly by a number (it would read as ${BigInt(value)})`
+    throw new XmlValueFailure(`Integer value at ${where} ${why}`, where, shorten(text))
+  }
+
   /** Text to the member's type; a malformed value fails with its path and text. */
   private convert(m: CompiledMember, text: string, attribute?: string): unknown {
     let value: unknown
@@ -422,6 +436,9 @@ export class Reader implements TokenHandler {
         break
       case ValueKind.Integer:
         value = parseInteger(text)
+        if (value !== undefined && ((value as number) < m.range.min || (value as number) > m.range.max)) {
+          return this.outOfRange(m, value as number, text, attribute)
+        }
         break
       case ValueKind.Decimal:
         value = parseDecimal(text)

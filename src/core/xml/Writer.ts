@@ -7,7 +7,7 @@
  */
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { XmlInputFailure } from "./Failure.js"
-import { formatDate, formatDecimal, formatInteger } from "./Primitives.js"
+import { describeRange, formatDate, formatDecimal, formatInteger } from "./Primitives.js"
 
 // Characters XML 1.0 cannot carry at all, even as references.
 const INVALID_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
@@ -149,6 +149,8 @@ export class Writer {
         return v ? "true" : "false"
       case ValueKind.Integer:
         if (typeof v !== "number" || !Number.isInteger(v)) break
+        // what the engine could not read, or a number that stands for more than one value (1e23)
+        if (v < m.range.min || v > m.range.max) throw new XmlInputFailure(`must be an Integer within ${describeRange(m.range)}, got ${BigInt(v)}`)
         return formatInteger(v)
       case ValueKind.Decimal:
         if (typeof v !== "number" || !Number.isFinite(v)) break

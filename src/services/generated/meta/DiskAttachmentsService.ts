@@ -32,7 +32,8 @@ export const DiskAttachmentsService: ServiceMeta = {
       constraints: {
         mandatory: ["attachment.bootable", "attachment.interface", "attachment.passDiscard"],
         optional: [],
-        or: []
+        or: [],
+        relaxed: ["attachment.bootable", "attachment.passDiscard"]
       }
     },
     {

@@ -15,7 +15,8 @@ export const DisksService: ServiceMeta = {
       constraints: {
         mandatory: ["disk.format", "disk.interface"],
         optional: ["disk.alias", "disk.bootable", "disk.description", "disk.id", "disk.imageId", "disk.propagateErrors", "disk.quota.id", "disk.shareable", "disk.sparse", "disk.wipeAfterDelete"],
-        or: []
+        or: [],
+        relaxed: ["disk.interface"]
       }
     },
     {
