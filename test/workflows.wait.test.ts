@@ -5,8 +5,8 @@
  */
 import { it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Schedule, TestClock } from "effect"
-import { describe, expect } from "vitest"
-import { system, Wait } from "../src/index.js"
+import { describe, expect, expectTypeOf } from "vitest"
+import { Connection, system, type Types, Wait } from "../src/index.js"
 import type { FaultError, TimeoutError } from "../src/core/Errors.js"
 import { Simulator } from "../src/testing/index.js"
 import { drive, until } from "./support/clock.js"
@@ -24,6 +24,14 @@ const failureOf = <A, E>(exit: Exit.Exit<A, E>): E => {
 }
 
 describe("Wait.forStatus", () => {
+  it("is typed by each type's state member", () => {
+    expectTypeOf<Wait.StatusOf<Types.Vm>>().toEqualTypeOf<Types.VmStatus>()
+    expectTypeOf<Wait.StatusOf<Types.Snapshot>>().toEqualTypeOf<Types.SnapshotStatus>()
+    expectTypeOf<Wait.StatusOf<Types.ImageTransfer>>().toEqualTypeOf<Types.ImageTransferPhase>()
+    expectTypeOf<Wait.StatusOf<Types.Job>>().toEqualTypeOf<Types.JobStatus>()
+    expectTypeOf<Wait.StatusOf<Types.Cluster>>().toEqualTypeOf<never>()
+  })
+
   it.effect("polls a starting VM through its states until up, pausing on the schedule", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.SimulatorTag
@@ -157,6 +165,33 @@ describe("Wait.until, forRemoval, forJob", () => {
       }))
       const exit = yield* drive(fiber)
       expect(Exit.isSuccess(exit) && exit.value.map((j) => j.status)).toEqual(["finished"])
+    }).pipe(Effect.provide(Sim)))
+
+  // Waits for the simulator to record correlation ids on its jobs and search them (fidelity14 / sim11).
+  it.effect.skip("a disk wait under withCorrelationId also waits for the jobs of that operation", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.SimulatorTag
+      const domain = sim.objects("storagedomains").find((sd) => sd.type === "data")!
+      const seen: Array<string> = []
+      const fiber = yield* Effect.fork(Connection.withCorrelationId("disk-op-1")(Effect.gen(function* () {
+        const disk = yield* system.disks.add({ name: "traced", provisionedSize: 1024 ** 3, format: "cow", interface: "virtio_scsi", storageDomains: [{ id: domain.id as string }] })
+        const disks = sim.objects("disks")
+        const stored = disks.find((d) => d.id === disk.id)!
+        return yield* Wait.forStatus(system.disks.disk(disk.id!), "ok", {
+          schedule: Schedule.spaced("1 second"),
+          onPoll: (d) => Effect.sync(() => {
+            seen.push(d.status ?? "?")
+            // the disk turns ok while its job still runs; the job ends one poll later
+            if (seen.length === 1) stored.status = "ok"
+            if (seen.length === 2) sim.settle()
+          })
+        })
+      })))
+      const exit = yield* drive(fiber)
+      expect(Exit.isSuccess(exit) && exit.value.status).toBe("ok")
+      const jobs = yield* system.jobs.list({ search: "correlation_id=disk-op-1" })
+      expect(jobs.length).toBeGreaterThan(0)
+      expect(jobs.every((j) => j.status === "finished")).toBe(true)
     }).pipe(Effect.provide(Sim)))
 
   it.effect("forJob refuses a correlation id the engine would change, before anything is sent", () =>

@@ -23,9 +23,9 @@ export interface Gettable<A> extends ServiceRef {
 }
 
 /** The state type of a struct: a snapshot's `snapshotStatus`, an image transfer's `phase`, else `status`. */
-export type StatusOf<A> = A extends { readonly snapshotStatus?: infer S } ? NonNullable<S>
-  : A extends { readonly phase?: infer S } ? NonNullable<S>
-  : A extends { readonly status?: infer S } ? NonNullable<S>
+export type StatusOf<A> = "snapshotStatus" extends keyof A ? Exclude<A["snapshotStatus" & keyof A], undefined>
+  : "phase" extends keyof A ? Exclude<A["phase" & keyof A], undefined>
+  : "status" extends keyof A ? Exclude<A["status" & keyof A], undefined>
   : never
 
 /**
