@@ -7,6 +7,7 @@
  * - `Xml`: the engine's XML on its own (decode, decodeAs, decodeStream, encode).
  * - `Simulator`: an embedded oVirt engine on loopback, for demos and tests.
  * - `Wait`, `Paging`, `Events`: waiting for states, paging collections, following the event log.
+ * - `DiskImages`: upload and download disk images through image transfers and imageio.
  * - The tagged errors, one per kind of failure, and their union `OvirtError`.
  */
 export * as Connection from "./core/Connection.js"
@@ -17,6 +18,7 @@ export * as Simulator from "./simulator/index.js"
 export * as Wait from "./workflows/Wait.js"
 export * as Paging from "./workflows/Paging.js"
 export * as Events from "./workflows/Events.js"
+export * as DiskImages from "./workflows/DiskImages.js"
 export {
   AuthError,
   ConnectionError,

@@ -123,6 +123,23 @@ describe("examples", () => {
     })
   }
 
+  it("upload-disk.ts and download-disk.ts: an image uploaded into a new disk comes back byte for byte", async () => {
+    const upload = await import("../examples/upload-disk.js")
+    const download = await import("../examples/download-disk.js")
+    const image = upload.sampleImage()
+    const output = `${image}.downloaded`
+    const result = await Effect.runPromise(
+      Effect.gen(function* () {
+        const disk = yield* upload.uploadDisk({ image, storageDomain: "data1", diskName: "example-upload" })
+        const back = yield* download.downloadDisk({ diskId: disk.id, output })
+        return { disk, back }
+      }).pipe(Effect.provide(Simulator.layer({ seed: "examples", timing: FAST })))
+    )
+    expect(result.disk).toMatchObject({ format: "raw", status: "ok", provisionedSize: fs.statSync(image).size })
+    expect(fs.readFileSync(output).equals(fs.readFileSync(image))).toBe(true)
+    fs.rmSync(fileURLToPath(new URL(".", `file://${image}`)), { recursive: true, force: true })
+  })
+
   it("the demo runs against a fresh simulator", async () => {
     const { demo } = await import("../examples/demo.js")
     const out = await Effect.runPromise(demo.pipe(Effect.provide(Simulator.layer({ seed: "demo", timing: FAST }))))

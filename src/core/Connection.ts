@@ -99,6 +99,20 @@ export interface ConnectionService {
    * of secret parameters and the connection's own password and tokens (in any parameter) removed.
    */
   readonly errorPath: (request: ApiRequest) => string
+  /**
+   * How this connection trusts servers (its CA settings, `insecure`, connect timeout, proxy): the
+   * image transfers' data plane (imageio on the hosts and the engine) connects with the same.
+   */
+  readonly transport: TransportSettings
+}
+
+/** The TLS and connect settings of a connection, for other servers of the same engine (imageio). */
+export interface TransportSettings {
+  /** PEM CA certificates to trust instead of the default store. */
+  readonly ca?: ReadonlyArray<string>
+  readonly insecure: boolean
+  readonly connectTimeoutMillis?: number
+  readonly proxy?: string
 }
 
 export class Connection extends Context.Tag("effect-ovirt/Connection")<Connection, ConnectionService>() {}
@@ -345,7 +359,13 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       isLink: Links.isLink,
       followLink: Links.followLink(settings.apiUrl, send, errorPath, (text) => scrubber.scrub(text)),
       service,
-      errorPath
+      errorPath,
+      transport: {
+        insecure: settings.http.insecure,
+        ...(settings.http.ca === undefined ? {} : { ca: settings.http.ca }),
+        ...(settings.http.connectTimeoutMillis === undefined ? {} : { connectTimeoutMillis: settings.http.connectTimeoutMillis }),
+        ...(settings.http.proxy === undefined ? {} : { proxy: settings.http.proxy })
+      }
     }
     return connection
   })

@@ -38,11 +38,21 @@ export const json = (text: string, extraNames: ReadonlyArray<string> = []): stri
     secretName.test(name) || extraNames.includes(name) ? `"${name}"${colon}"${REDACTED}"` : match
   )
 
-/** An XML body with the text of secret elements (`<root_password>`, `<password>`, ...) replaced. */
+/**
+ * An XML body with the text of secret elements (`<root_password>`, `<password>`, ...) replaced, and
+ * the ticket in image transfers' `<transfer_url>`/`<proxy_url>` (see `imageioUrl`).
+ */
 export const xml = (text: string): string =>
   text.replace(/<([\w.-]*(?:password|secret|token)[\w.-]*)(\s[^>]*)?>([^<]*)<\/\1>/gi, (_m, tag: string, attrs: string | undefined) =>
     `<${tag}${attrs ?? ""}>${REDACTED}</${tag}>`
-  )
+  ).replace(/<(transfer_url|proxy_url)>([^<]*)<\/\1>/g, (_m, tag: string, url: string) => `<${tag}>${imageioUrl(url)}</${tag}>`)
+
+/**
+ * An imageio URL (`https://host:54322/images/<ticket>`) with its ticket replaced: the ticket grants
+ * access to a disk's bytes to whoever holds it, so it is a secret like a token.
+ */
+export const imageioUrl = (url: string): string =>
+  url.replace(/(\/images\/)([^/?#\s]+)/, (match, prefix: string, ticket: string) => (ticket === "*" ? match : `${prefix}${REDACTED}`))
 
 /** A query string or a path with a query, with the values of secret parameters replaced. */
 export const pathWithQuery = (path: string): string => {

@@ -24,6 +24,8 @@ Options:
   --sso-error-shape SHAPE  sso ({error_code,error}, default) or oauth ({error,error_description})
   --vm-start-ms MS         time from start to up (default 2000)
   --transition-ms MS       stop/suspend/migrate/maintenance and lock times (default 800)
+  --max-request-bytes N    largest request body accepted, as sent and inflated (default 10485760,
+                           the engine's); a larger one gets a 413 <fault>
 
 TLS (default: a CA and a server certificate made at start, the CA written to caFile):
   --cert FILE              serve this server certificate (PEM; intermediates after it)
@@ -92,6 +94,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
         "sso-error-shape": { type: "string" },
         "vm-start-ms": { type: "string" },
         "transition-ms": { type: "string" },
+        "max-request-bytes": { type: "string" },
         latency: { type: "string" },
         "fail-rate": { type: "string" },
         "fail-path": { type: "string" },
@@ -145,6 +148,10 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   const caPem = readPem("ca", v.ca)
   const vms = number("vms", v.vms)
   const tokenLifetime = number("token-lifetime", v["token-lifetime"])
+  const maxRequestBytes = number("max-request-bytes", v["max-request-bytes"])
+  if (maxRequestBytes !== undefined && (!Number.isInteger(maxRequestBytes) || maxRequestBytes < 1)) {
+    usage(`--max-request-bytes is a whole number of bytes from 1, got "${v["max-request-bytes"]}"`)
+  }
   const started = Date.now()
   const sim = await start({
     host: v.host ?? "127.0.0.1",
@@ -157,6 +164,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
     ...(shape === undefined ? {} : { ssoErrorShape: shape }),
     ...(certPem === undefined || keyPem === undefined ? {} : { certPem, keyPem: Redacted.make(keyPem) }),
     ...(caPem === undefined ? {} : { caPem }),
+    ...(maxRequestBytes === undefined ? {} : { maxRequestBytes }),
     timing: {
       ...(vmStart === undefined ? {} : { vmStart }),
       ...(transition === undefined ? {} : { vmStop: transition, lock: transition, host: transition })

@@ -10,7 +10,7 @@ import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.
 import { makeListLink } from "../types/ListLink.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
 import type { Model, ServiceInfo } from "./Model.js"
-import { type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, unknownFields } from "./Search.js"
+import { checkFields, jobCorrelationIds, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
 import type { Obj, Store } from "./Store.js"
 
 export const API_PREFIX = "/ovirt-engine/api"
@@ -127,6 +127,20 @@ const parseFollow = (text: string | null): FollowTree => {
   return tree
 }
 
+/**
+ * The `max` parameter as the engine reads it (ParametersHelper.getIntegerParameter): absent, empty or
+ * not an integer (or past 2^31-1) is no limit: the engine logs it and goes on; -1 is no limit. A
+ * limit below -1 is passed on by the engine to its search as the row limit, which the database
+ * refuses: a 400 here, saying why.
+ */
+const maxParam = (text: string | null): number | undefined => {
+  if (text === null || !/^\s*[+-]?\d+\s*$/.test(text)) return undefined
+  const n = Number(text)
+  if (n === -1 || n > 2 ** 31 - 1) return undefined
+  if (n < -1) throw badRequest(`Value '${text}' of parameter 'max' is negative: give a number of results from 0, or -1 for no limit`)
+  return n
+}
+
 const decodeSegment = (s: string): string => {
   try {
     return decodeURIComponent(s)
@@ -146,16 +160,27 @@ export class Engine {
   /** Answers one API request; faults become `<fault>` documents. */
   handle(req: EngineRequest): EngineResponse {
     this.store.tick()
+    // The jobs a request makes carry its correlation id (query parameter or header), as the
+    // engine's do: clients find them with `jobs?search=correlation_id=...`.
+    const correlationId = req.query.get("correlation_id") ?? req.headers["correlation-id"]
+    const jobsBefore = correlationId ? new Set(this.store.list("jobs")) : undefined
     try {
       return this.dispatch(req)
     } catch (e) {
       if (e instanceof HttpFault) return { status: e.status, body: e.xml() }
       throw e
+    } finally {
+      if (jobsBefore !== undefined) {
+        for (const job of this.store.list("jobs")) if (!jobsBefore.has(job)) jobCorrelationIds.set(job, correlationId!)
+      }
     }
   }
 
   private dispatch(req: EngineRequest): EngineResponse {
-    const segments = req.path.split("/").filter((s) => s !== "").map(decodeSegment)
+    // Segments as sent: an empty one (`vms//123`) names nothing (404), a dot segment where an id
+    // goes is a malformed id (see `entityIn`); only a trailing slash is forgiven.
+    const segments = (req.path.endsWith("/") ? req.path.slice(0, -1) : req.path).split("/").map(decodeSegment)
+    if (segments.length === 1 && segments[0] === "") segments.length = 0
     if (segments.length === 0) {
       if (req.method !== "GET" && req.method !== "HEAD") throw notAllowed(req.method, "")
       return { status: 200, body: this.apiDocument() }
@@ -253,6 +278,10 @@ export class Engine {
   }
 
   private entityIn(collection: CollectionTarget, key: string): EntityTarget {
+    // The engine's REST layer matches `{id}` against the segment as sent (WildFly canonicalises the
+    // path only to pick the servlet), so `..` or `%2e%2e` is taken as an id, which no id parses as:
+    // 400 "Operation failed" as its MalformedIdExceptionMapper answers; never the parent object.
+    if (key === "." || key === "..") throw new HttpFault(400, "Operation failed", `Invalid UUID string: ${key}`)
     const obj = collection.service.member === undefined ? undefined : this.store.find(collection.bucket, key)
     if (obj === undefined || !this.inView(collection, obj)) throw notFound(`${collection.path}/${key}`)
     const service = this.model.service(collection.service.member!)
@@ -284,27 +313,26 @@ export class Engine {
     }
     let items = this.items(target)
     const search = req.query.get("search")
-    const max = this.intParam(req.query, "max")
+    const max = maxParam(req.query.get("max"))
     if (search !== null && search.trim() !== "") {
+      const plural = target.struct.plural
       let query
       try {
-        query = parseQuery(search)
+        query = parseQuery(search, plural)
+        checkFields(target.struct, query)
       } catch (e) {
-        if (e instanceof SearchSyntaxError) throw badRequest(`Invalid search query: ${e.message}`)
+        // The engine's search backend refuses what it cannot parse; its REST layer answers 400.
+        if (e instanceof SearchSyntaxError) throw badRequest(syntaxErrorDetail(search, plural, e))
         throw e
       }
-      const unknown = unknownFields(target.struct, query)
-      if (unknown.length > 0) {
-        throw badRequest(`Invalid search query: unknown field${unknown.length > 1 ? "s" : ""} ${unknown.map((f) => `'${f}'`).join(", ")} for ${target.struct.plural}`)
-      }
-      const ctx = this.matchContext(target.struct, req.query.get("case_sensitive") !== "false")
+      const ctx = this.matchContext(target, req.query.get("case_sensitive") !== "false")
       items = sortItems(ctx, query, items.filter((o) => matches(ctx, query, o)))
       if (query.page !== undefined) {
         const size = max ?? 100
         items = items.slice((query.page - 1) * size, query.page * size)
       }
     }
-    if (max !== undefined && max >= 0) items = items.slice(0, max)
+    if (max !== undefined) items = items.slice(0, max)
     const follow = parseFollow(req.query.get("follow"))
     const omit = this.omitted(method, target.struct, req)
     let body = `<${target.struct.plural}>`
@@ -467,14 +495,6 @@ export class Engine {
     return method.body ?? method.parameters.find((p) => p.in && p.out)?.name ?? "body"
   }
 
-  private intParam(query: URLSearchParams, name: string): number | undefined {
-    const text = query.get(name)
-    if (text === null || text === "") return undefined
-    const n = Number(text)
-    if (!Number.isInteger(n)) throw badRequest(`Value '${text}' of parameter '${name}' is not a valid integer`)
-    return n
-  }
-
   /**
    * The input must satisfy one of the method's signatures, by the rule the SDK checks before sending
    * (src/core/request/Constraints.ts): `POST /disks` with `storage_domains` and a size is an add on a
@@ -502,16 +522,18 @@ export class Engine {
     }
   }
 
-  matchContext(struct: StructMeta, caseSensitive: boolean): MatchContext {
-    return {
-      struct,
-      caseSensitive,
-      nameOf: (member, ref) => {
-        const root = this.model.rootCollectionOf.get(member.type)
-        const found = root === undefined || typeof ref.id !== "string" ? undefined : this.store.get(root, ref.id)
-        return typeof found?.name === "string" ? found.name : undefined
-      }
+  matchContext(collection: CollectionTarget, caseSensitive: boolean): MatchContext {
+    const deref = (type: string, ref: Obj): Obj | undefined => {
+      const root = this.model.rootCollectionOf.get(type)
+      return root === undefined || typeof ref.id !== "string" ? undefined : this.store.get(root, ref.id)
     }
+    const tagsOf = (obj: Obj): ReadonlyArray<string> => {
+      // The tags assigned to an object are its `tags` subcollection, wherever the model keeps them.
+      const tags = typeof obj.id === "string" ? this.lookup(`${collection.path}/${obj.id}/tags`) : undefined
+      if (tags?._tag !== "Collection") return []
+      return this.items(tags).flatMap((t) => [t.name ?? deref("Tag", t)?.name].filter((n): n is string => typeof n === "string"))
+    }
+    return { struct: collection.struct!, caseSensitive, deref, tagsOf }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -1,85 +1,189 @@
 /**
- * A useful subset of the engine's search language: `name=web*`, `status=up`, `id=...`,
- * `memory>1073741824`, `cluster=Default` (a reference matched by the referenced object's name or
- * id), `and` / `or` (and binds tighter; conditions side by side mean `and`), `!=`, `<`, `>`, `<=`,
- * `>=`, quoted values, `*` wildcards, `sortby <field> [asc|desc]` and `page N`. An optional
- * `Vms:` prefix is accepted. Fields are members' wire names, with or without underscores.
+ * The engine's search language, as its search backend reads it: `Vms: name=web* and status=up or
+ * cluster=Default sortby name desc page 2`. Conditions are `<field><operator><value>` with `=`, `!=`,
+ * `<`, `>`, `<=`, `>=`, `*` wildcards and quoted values; `and` binds tighter than `or` (conditions
+ * side by side mean `and`); one bare word is free text (name, description or comment contain it).
+ * The fields of a type are the engine's search fields for it (`tag`, `datacenter`, `creationdate`,
+ * `os`, `correlation_id`, ...) plus every member by its wire name. A query the engine would not
+ * parse is a `SearchSyntaxError` carrying the engine's error code and where the fault is.
  */
 import type { MemberMeta, StructMeta } from "../core/Metadata.js"
 import type { Obj } from "./Store.js"
 
 type Op = "=" | "!=" | "<" | ">" | "<=" | ">="
 
+/** Where a piece of the query is: [start, end) in the query text. */
+type Span = readonly [number, number]
+
 interface Condition {
   readonly field: string
   readonly op: Op
   readonly value: string
+  readonly at: Span
 }
 
 export interface Query {
   /** Disjunction of conjunctions. */
   readonly clauses: ReadonlyArray<ReadonlyArray<Condition>>
-  readonly sortBy?: { readonly field: string; readonly descending: boolean }
+  /** A bare word: objects whose name, description or comment contain it. */
+  readonly freeText?: string
+  readonly sortBy?: { readonly field: string; readonly descending: boolean; readonly at: Span }
   readonly page?: number
 }
 
-export class SearchSyntaxError extends Error {}
+/** The engine's codes for search syntax errors (its `SyntaxError` enum, spelling included). */
+export type SyntaxErrorCode =
+  | "INVALID_SEARCH_OBJECT"
+  | "INVALID_CONDITION_FILED_OR_SORTBY"
+  | "INVALID_CONDITION_RELATION"
+  | "INVALID_CONDITION_VALUE"
+  | "INVALID_SORT_FIELD"
+  | "INVALID_SORT_DIRECTION"
+  | "NOTHING_COMES_AFTER_PAGE_VALUE"
+  | "INVALID_POST_OR_AND_PHRASE"
+  | "FREE_TEXT_ALLOWED_ONCE_PER_OBJ"
+  | "INVALID_CHARECTER"
+  | "INVALID_PAGE_FEILD"
 
-const TOKEN = /\s*(?:"([^"]*)"|([A-Za-z_][\w.\-]*\s*:(?!\S*=))|(!=|<=|>=|=|<|>)|([^\s=!<>"]+))/y
+export class SearchSyntaxError extends Error {
+  constructor(
+    readonly code: SyntaxErrorCode,
+    readonly at: Span
+  ) {
+    super(code)
+  }
+}
 
-export const parseQuery = (text: string): Query => {
-  const tokens: Array<{ kind: "word" | "op" | "quoted"; text: string }> = []
-  TOKEN.lastIndex = 0
-  const src = text.trim()
+interface Token {
+  readonly kind: "word" | "op" | "quoted"
+  readonly text: string
+  readonly at: Span
+}
+
+const TOKEN = /\s*(?:"([^"]*)"|(!=|<=|>=|=|<|>)|([^\s=!<>"()]+))/y
+const PREFIX = /^\s*([A-Za-z_]+)\s*:/
+
+const tokenize = (src: string, from: number): Array<Token> => {
+  const tokens: Array<Token> = []
+  TOKEN.lastIndex = from
   while (TOKEN.lastIndex < src.length) {
     const start = TOKEN.lastIndex
     const m = TOKEN.exec(src)
-    if (m === null || TOKEN.lastIndex === start) throw new SearchSyntaxError(`cannot read the search query at "${src.slice(start)}"`)
-    if (m[1] !== undefined) tokens.push({ kind: "quoted", text: m[1] })
-    else if (m[2] !== undefined) continue // `Vms:` prefix
-    else if (m[3] !== undefined) tokens.push({ kind: "op", text: m[3] })
-    else if (m[4] !== undefined) tokens.push({ kind: "word", text: m[4] })
+    if (m === null || TOKEN.lastIndex === start) {
+      if (src.slice(start).trim() === "") break
+      const bad = start + (src.slice(start).length - src.slice(start).trimStart().length)
+      throw new SearchSyntaxError("INVALID_CHARECTER", [bad, bad + 1])
+    }
+    const at: Span = [m.index + m[0].length - m[0].trimStart().length, TOKEN.lastIndex]
+    if (m[1] !== undefined) tokens.push({ kind: "quoted", text: m[1], at })
+    else if (m[2] !== undefined) tokens.push({ kind: "op", text: m[2], at })
+    else tokens.push({ kind: "word", text: m[3], at })
   }
+  return tokens
+}
+
+const keyword = (t: Token | undefined, word: string): boolean => t?.kind === "word" && t.text.toLowerCase() === word
+
+/**
+ * Reads a query for the collection whose search object is `plural` (`vms`): an optional `Vms:`
+ * prefix must name it, as the engine's search objects do.
+ */
+export const parseQuery = (text: string, plural?: string): Query => {
+  const prefix = PREFIX.exec(text)
+  if (prefix !== null && plural !== undefined && prefix[1].toLowerCase() !== plural.toLowerCase()) {
+    const start = text.indexOf(prefix[1])
+    throw new SearchSyntaxError("INVALID_SEARCH_OBJECT", [start, start + prefix[1].length])
+  }
+  const tokens = tokenize(text, prefix === null ? 0 : prefix[0].length)
   const clauses: Array<Array<Condition>> = [[]]
+  let freeText: string | undefined
   let sortBy: Query["sortBy"]
   let page: number | undefined
-  for (let i = 0; i < tokens.length; i++) {
+  let i = 0
+  const last = tokens[tokens.length - 1]?.at ?? ([text.length, text.length] as Span)
+  // Conditions, joined by and / or.
+  while (i < tokens.length && !keyword(tokens[i], "sortby") && !keyword(tokens[i], "page")) {
     const t = tokens[i]
-    const lower = t.kind === "word" ? t.text.toLowerCase() : ""
-    if (lower === "and") continue
-    if (lower === "or") {
-      clauses.push([])
+    if (keyword(t, "and") || keyword(t, "or")) {
+      const next = tokens[i + 1]
+      if (next === undefined || keyword(next, "and") || keyword(next, "or") || keyword(next, "sortby") || keyword(next, "page") || next.kind === "op") {
+        throw new SearchSyntaxError("INVALID_POST_OR_AND_PHRASE", next?.at ?? t.at)
+      }
+      if (keyword(t, "or")) clauses.push([])
+      i++
       continue
     }
-    if (lower === "sortby") {
-      const field = tokens[++i]
-      if (field === undefined) throw new SearchSyntaxError("sortby needs a field")
-      const dir = tokens[i + 1]?.text.toLowerCase()
-      const descending = dir === "desc"
-      if (dir === "asc" || dir === "desc") i++
-      sortBy = { field: field.text, descending }
-      continue
-    }
-    if (lower === "page") {
-      const n = Number(tokens[++i]?.text)
-      if (!Number.isInteger(n) || n < 1) throw new SearchSyntaxError("page needs a number from 1")
-      page = n
-      continue
-    }
+    if (t.kind === "op") throw new SearchSyntaxError("INVALID_CONDITION_FILED_OR_SORTBY", t.at)
     const op = tokens[i + 1]
-    const value = tokens[i + 2]
-    if (t.kind !== "word" || op?.kind !== "op" || value === undefined || value.kind === "op") {
-      throw new SearchSyntaxError(`expected <field><operator><value> at "${t.text}"`)
+    if (op?.kind !== "op") {
+      // A word on its own is free text, once per query.
+      if (freeText !== undefined) throw new SearchSyntaxError("FREE_TEXT_ALLOWED_ONCE_PER_OBJ", t.at)
+      freeText = t.text
+      i++
+      continue
     }
-    clauses[clauses.length - 1].push({ field: t.text, op: op.text as Op, value: value.text })
-    i += 2
+    const value = tokens[i + 2]
+    if (value === undefined || value.kind === "op") throw new SearchSyntaxError("INVALID_CONDITION_VALUE", value?.at ?? op.at)
+    clauses[clauses.length - 1].push({ field: t.text, op: op.text as Op, value: value.text, at: t.at })
+    i += 3
   }
+  if (keyword(tokens[i], "sortby")) {
+    const field = tokens[i + 1]
+    if (field === undefined || field.kind !== "word" || keyword(field, "page")) throw new SearchSyntaxError("INVALID_SORT_FIELD", field?.at ?? tokens[i].at)
+    i += 2
+    let descending = false
+    if (keyword(tokens[i], "asc") || keyword(tokens[i], "desc")) {
+      descending = keyword(tokens[i], "desc")
+      i++
+    } else if (tokens[i] !== undefined && !keyword(tokens[i], "page")) {
+      throw new SearchSyntaxError("INVALID_SORT_DIRECTION", tokens[i].at)
+    }
+    sortBy = { field: field.text, descending, at: field.at }
+  }
+  if (keyword(tokens[i], "page")) {
+    const n = tokens[i + 1]
+    if (n === undefined || !/^[1-9]\d*$/.test(n.text)) throw new SearchSyntaxError("INVALID_PAGE_FEILD", n?.at ?? tokens[i].at)
+    page = Number(n.text)
+    i += 2
+    if (tokens[i] !== undefined) throw new SearchSyntaxError("NOTHING_COMES_AFTER_PAGE_VALUE", tokens[i].at)
+  }
+  if (i < tokens.length) throw new SearchSyntaxError("INVALID_CONDITION_FILED_OR_SORTBY", tokens[i]?.at ?? last)
   return {
     clauses: clauses.filter((c) => c.length > 0),
+    ...(freeText !== undefined ? { freeText } : {}),
     ...(sortBy ? { sortBy } : {}),
     ...(page !== undefined ? { page } : {})
   }
 }
+
+/**
+ * The fault detail the engine gives for a search it cannot parse: the query (after the search object
+ * it prefixes, `Vms: `) with the faulty part between `$` signs, or the bare error code when the fault
+ * is at the very end (SearchQuery's exception string, answered 400 by the REST layer).
+ */
+export const syntaxErrorDetail = (text: string, plural: string, e: SearchSyntaxError): string => {
+  const hasPrefix = PREFIX.test(text)
+  const head = hasPrefix ? "" : `${plural.charAt(0).toUpperCase()}${plural.slice(1)}: `
+  const [start, end] = e.at
+  if (end >= text.trimEnd().length) return e.code
+  return `${head}${text.slice(0, start)}$${text.slice(start, end)}$${text.slice(end)}`
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fields
+
+/** What a matcher needs from the engine: the objects references point to, and tags. */
+export interface MatchContext {
+  readonly struct: StructMeta
+  readonly caseSensitive: boolean
+  /** The stored object a reference of `type` points to (`Cluster`, {id}). */
+  readonly deref: (type: string, ref: Obj) => Obj | undefined
+  /** The names of the tags assigned to `obj`. */
+  readonly tagsOf: (obj: Obj) => ReadonlyArray<string>
+}
+
+type Value = string | number | Date
+type Field = (ctx: MatchContext, obj: Obj) => ReadonlyArray<Value>
 
 const squash = (s: string): string => s.replace(/_/g, "").toLowerCase()
 
@@ -88,68 +192,168 @@ export const findMember = (struct: StructMeta, field: string): MemberMeta | unde
   return struct.members.find((m) => squash(m.xml) === f || m.name.toLowerCase() === f)
 }
 
+const refValues = (ctx: MatchContext, type: string, v: unknown): Array<string> =>
+  ((Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]) as ReadonlyArray<Obj>).flatMap((r) => {
+    const name = r.name ?? ctx.deref(type, r)?.name
+    return [r.id, name].filter((x): x is string => typeof x === "string")
+  })
+
+const plain = (v: unknown): Array<Value> =>
+  (Array.isArray(v) ? v : v === undefined || v === null ? [] : [v]).map((x) =>
+    x instanceof Date || typeof x === "number" ? x : typeof x === "object" ? JSON.stringify(x) : String(x)
+  )
+
+/** A member, by its name in the model (a reference gives the id and the name of what it names). */
+const memberField = (m: MemberMeta): Field => (ctx, obj) => (m.kind === "struct" ? refValues(ctx, m.type, obj[m.name]) : plain(obj[m.name]))
+
+/** A value below the object (`os.type`). */
+const path = (...names: ReadonlyArray<string>): Field => (_ctx, obj) => {
+  let v: unknown = obj
+  for (const n of names) v = v !== null && typeof v === "object" ? (v as Obj)[n] : undefined
+  return plain(v)
+}
+
+/** The reference held in member `name`, naming an object of `type`: its id and name. */
+const ref = (name: string, type: string): Field => (ctx, obj) => refValues(ctx, type, obj[name])
+
+/** The data center of the object's cluster (VMs, hosts, templates search it as `datacenter`). */
+const dataCenterOfCluster: Field = (ctx, obj) => {
+  const cluster = obj.cluster as Obj | undefined
+  const stored = cluster === undefined ? undefined : ctx.deref("Cluster", cluster)
+  return refValues(ctx, "DataCenter", stored?.dataCenter)
+}
+
+/** Memory in MiB: the engine searches `memory` on its `mem_size_mb` column. */
+const memoryMiB: Field = (_ctx, obj) => (typeof obj.memory === "number" ? [Math.floor(obj.memory / 2 ** 20)] : [])
+
+const tags: Field = (ctx, obj) => ctx.tagsOf(obj)
+
+/**
+ * The correlation id of each job, by job object. The model's Job has no such member (the engine keeps
+ * it in its database and searches it as `correlation_id`), so it cannot be a property of the stored
+ * object, which is sent as it is: whoever makes a job for a request that carried one records it here.
+ */
+export const jobCorrelationIds = new WeakMap<Obj, string>()
+
+/**
+ * The engine's search fields that are not plain members, per type (its ConditionFieldAutoCompleters:
+ * Vm, VmTemplate, Vds, Cluster, StoragePool, StorageDomain, Disk, Network, AuditLog, Job, ...).
+ */
+const engineFields: Readonly<Record<string, Readonly<Record<string, Field>>>> = {
+  Vm: {
+    creationdate: path("creationTime"),
+    os: path("os", "type"),
+    memory: memoryMiB,
+    datacenter: dataCenterOfCluster,
+    tag: tags,
+    pool: ref("vmPool", "VmPool"),
+    architecture: path("cpu", "architecture"),
+    loggedinuser: path("guestOperatingSystem", "user")
+  },
+  Template: {
+    creationdate: path("creationTime"),
+    os: path("os", "type"),
+    memory: memoryMiB,
+    datacenter: dataCenterOfCluster,
+    tag: tags,
+    architecture: path("cpu", "architecture")
+  },
+  Host: { datacenter: dataCenterOfCluster, tag: tags, architecture: path("cpu", "type", "architecture") },
+  Cluster: { datacenter: ref("dataCenter", "DataCenter"), architecture: path("cpu", "architecture") },
+  Disk: { storage: ref("storageDomains", "StorageDomain"), size: path("provisionedSize"), creationdate: path("creationTime") },
+  StorageDomain: { datacenter: ref("dataCenters", "DataCenter"), size: path("available"), used: path("used") },
+  Network: { datacenter: ref("dataCenter", "DataCenter"), vlanid: path("vlan", "id") },
+  Event: {
+    correlationid: path("correlationId"),
+    type: path("code"),
+    usr: ref("user", "User"),
+    storage: ref("storageDomain", "StorageDomain"),
+    datacenter: ref("dataCenter", "DataCenter")
+  },
+  Job: { correlationid: (_ctx, obj) => { const id = jobCorrelationIds.get(obj); return id === undefined ? [] : [id] } },
+  User: { usrname: path("userName") }
+}
+
+/** The search field `name` of `struct`: the engine's own first, then any member by its wire name. */
+export const fieldOf = (struct: StructMeta, name: string): Field | undefined => {
+  const own = engineFields[struct.name]?.[squash(name)]
+  if (own !== undefined) return own
+  const m = findMember(struct, name)
+  return m === undefined ? undefined : memberField(m)
+}
+
+/** Fails for the first condition or `sortby` on a field the type does not have (the engine does too). */
+export const checkFields = (struct: StructMeta, query: Query): void => {
+  for (const clause of query.clauses) {
+    for (const c of clause) {
+      if (fieldOf(struct, c.field) === undefined) throw new SearchSyntaxError("INVALID_CONDITION_FILED_OR_SORTBY", c.at)
+      // The engine compares tags for equality only.
+      if (squash(c.field) === "tag" && c.op !== "=" && c.op !== "!=") throw new SearchSyntaxError("INVALID_CONDITION_RELATION", c.at)
+    }
+  }
+  if (query.sortBy !== undefined && fieldOf(struct, query.sortBy.field) === undefined) {
+    throw new SearchSyntaxError("INVALID_SORT_FIELD", query.sortBy.at)
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
 const wildcard = (pattern: string, caseSensitive: boolean): RegExp =>
   new RegExp(`^${pattern.split("*").map((p) => p.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`, caseSensitive ? "" : "i")
 
-export interface MatchContext {
-  readonly struct: StructMeta
-  readonly caseSensitive: boolean
-  /** The name of a referenced object (`vm.cluster` -> the cluster's name). */
-  readonly nameOf: (member: MemberMeta, ref: Obj) => string | undefined
-}
+const text = (v: Value): string => (v instanceof Date ? v.toISOString() : String(v))
 
-const valuesOf = (ctx: MatchContext, obj: Obj, field: string): ReadonlyArray<string | number> | undefined => {
-  const m = findMember(ctx.struct, field)
-  if (m === undefined) return undefined
-  const v = obj[m.name]
-  if (v === undefined || v === null) return []
-  if (m.kind === "struct") {
-    const refs = (Array.isArray(v) ? v : [v]) as ReadonlyArray<Obj>
-    return refs.flatMap((r) => [r.id, r.name ?? ctx.nameOf(m, r)].filter((x): x is string => typeof x === "string"))
+/** Orders a value against the condition's: numbers as numbers, dates as times, the rest as text. */
+const order = (v: Value, wanted: string): number | undefined => {
+  if (typeof v === "number") {
+    const n = Number(wanted)
+    return Number.isNaN(n) ? undefined : v - n
   }
-  const items = Array.isArray(v) ? v : [v]
-  return items.map((x) => (x instanceof Date ? x.toISOString() : typeof x === "number" ? x : String(x)))
+  if (v instanceof Date) {
+    const t = Date.parse(wanted)
+    return Number.isNaN(t) ? undefined : v.getTime() - t
+  }
+  return v < wanted ? -1 : v > wanted ? 1 : 0
 }
 
 const test = (ctx: MatchContext, obj: Obj, c: Condition): boolean => {
-  const values = valuesOf(ctx, obj, c.field)
-  if (values === undefined) return false
-  const numeric = Number(c.value)
+  const values = fieldOf(ctx.struct, c.field)?.(ctx, obj) ?? []
   switch (c.op) {
     case "=": {
       const re = wildcard(c.value, ctx.caseSensitive)
-      return values.some((v) => re.test(String(v)))
+      return values.some((v) => re.test(text(v)))
     }
     case "!=": {
       const re = wildcard(c.value, ctx.caseSensitive)
-      return !values.some((v) => re.test(String(v)))
+      return !values.some((v) => re.test(text(v)))
     }
     default:
       return values.some((v) => {
-        const a = typeof v === "number" && !Number.isNaN(numeric) ? v : String(v)
-        const b = typeof v === "number" && !Number.isNaN(numeric) ? numeric : c.value
-        return c.op === "<" ? a < b : c.op === ">" ? a > b : c.op === "<=" ? a <= b : a >= b
+        const d = order(v, c.value)
+        if (d === undefined) return false
+        return c.op === "<" ? d < 0 : c.op === ">" ? d > 0 : c.op === "<=" ? d <= 0 : d >= 0
       })
   }
 }
 
-/**
- * The fields of a query (conditions and `sortby`) that `struct` has no member for. The engine refuses
- * a search on a field it does not know (400) rather than matching nothing, so the simulator does too.
- */
-export const unknownFields = (struct: StructMeta, query: Query): ReadonlyArray<string> => {
-  const fields = query.clauses.flatMap((clause) => clause.map((c) => c.field))
-  if (query.sortBy !== undefined) fields.push(query.sortBy.field)
-  return Array.from(new Set(fields.filter((f) => findMember(struct, f) === undefined)))
+const freeTextMatches = (ctx: MatchContext, obj: Obj, word: string): boolean => {
+  const re = wildcard(`*${word}*`, false)
+  return ["name", "description", "comment"].some((f) => typeof obj[f] === "string" && re.test(obj[f] as string))
 }
 
 export const matches = (ctx: MatchContext, query: Query, obj: Obj): boolean =>
-  query.clauses.length === 0 || query.clauses.some((clause) => clause.every((c) => test(ctx, obj, c)))
+  (query.freeText === undefined || freeTextMatches(ctx, obj, query.freeText)) &&
+  (query.clauses.length === 0 || query.clauses.some((clause) => clause.every((c) => test(ctx, obj, c))))
 
 export const sortItems = (ctx: MatchContext, query: Query, items: Array<Obj>): Array<Obj> => {
   const sortBy = query.sortBy
   if (sortBy === undefined) return items
-  const key = (o: Obj): string | number => valuesOf(ctx, o, sortBy.field)?.[0] ?? ""
+  const field = fieldOf(ctx.struct, sortBy.field)
+  const key = (o: Obj): string | number => {
+    const v = field?.(ctx, o)[0]
+    return v === undefined ? "" : v instanceof Date ? v.getTime() : v
+  }
   const sign = sortBy.descending ? -1 : 1
   return items.sort((a, b) => {
     const x = key(a)

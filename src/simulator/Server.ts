@@ -10,6 +10,8 @@ import * as zlib from "node:zlib"
 import { makeHooks, type Timing } from "./Behaviour.js"
 import { API_PREFIX, Engine } from "./Engine.js"
 import { HttpFault } from "./Faults.js"
+import { ImageIo, type ImageioKnobs } from "./imageio/ImageIo.js"
+import { withImageTransfers } from "./imageio/Transfers.js"
 import { model } from "./Model.js"
 import { seed } from "./Seed.js"
 import { Sso, type SsoErrorShape } from "./Sso.js"
@@ -54,7 +56,22 @@ export interface ServerOptions {
   readonly tls?: { readonly key: string; readonly cert: string }
   /** Called for each request (method, path, status): the CLI's access log. */
   readonly log?: (line: string) => void
+  /**
+   * The largest request body accepted, in bytes, both as sent and after gzip is undone; a larger one
+   * gets a 413 `<fault>` (default `DEFAULT_MAX_REQUEST_BYTES`).
+   */
+  readonly maxRequestBytes?: number
+  /** The clock simulated operations run on (ms); default `Date.now`. */
+  readonly clock?: () => number
+  /** Initial fault knobs of the imageio data plane. */
+  readonly imageioKnobs?: Partial<ImageioKnobs>
 }
+
+/**
+ * 10 MiB: the engine's WildFly refuses larger request bodies by default (Undertow's `max-post-size`
+ * of 10485760 bytes); no call of the API sends anything near it.
+ */
+export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
@@ -65,32 +82,38 @@ export class SimulatorServer {
   readonly store: Store
   readonly engine: Engine
   readonly sso: Sso
+  /** The data plane: disk contents, transfer tickets, the imageio daemon and proxy endpoints. */
+  readonly imageio: ImageIo
   timing: Timing
   readonly knobs: Knobs
   /** API requests answered so far (drops included). */
   requests = 0
+  /** The most request-body bytes held in memory at once for one request (as sent plus inflated). */
+  bodyBytesPeak = 0
+  /** Requests refused with 413 for a body over `maxRequestBytes`. */
+  tooLarge = 0
+  /** Requests that failed inside the simulator (answered 500). */
+  internalErrors = 0
+  readonly maxRequestBytes: number
   private readonly server: http.Server
   private readonly sockets = new Set<Socket>()
   private readonly faultRandom: Random
   private url_: string | undefined
 
   constructor(private readonly options: ServerOptions) {
-    this.store = new Store(options.seed)
+    this.store = new Store(options.seed, options.clock)
     this.faultRandom = new Random(`${options.seed}/faults`)
     this.engine = new Engine(model(), this.store)
     this.timing = options.timing
-    this.engine.hooks = makeHooks(this.engine, () => this.timing)
+    this.imageio = new ImageIo({ host: options.host, now: this.store.now, ...(options.tls ? { tls: options.tls } : {}), ...(options.imageioKnobs ? { knobs: options.imageioKnobs } : {}) })
+    this.engine.hooks = withImageTransfers(makeHooks(this.engine, () => this.timing), this.engine, this.imageio, () => this.timing)
     seed(this.store, options.vms === undefined ? {} : { vms: options.vms })
     this.sso = new Sso(options.username, options.password, options.tokenLifetimeSeconds, options.ssoErrorShape, Date.now)
     this.knobs = options.knobs
+    this.maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES
     const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
-      this.serve(req, res).catch((e: unknown) => {
-        options.log?.(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`)
-        if (!res.headersSent) {
-          res.writeHead(500, { "Content-Type": "application/xml" })
-          res.end(new HttpFault(500, "Internal Server Error", "The simulator failed to answer").xml())
-        } else res.destroy()
-      })
+      // Nothing a request does may end the process: any failure is a 500 <fault> and a line on stderr.
+      this.serve(req, res).catch((e: unknown) => this.internalError(req, res, e))
     }
     this.server = options.tls
       ? https.createServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, handler)
@@ -117,11 +140,14 @@ export class SimulatorServer {
     return this.sockets.size
   }
 
-  listen(): Promise<string> {
+  async listen(): Promise<string> {
+    await this.imageio.listen()
     return new Promise((resolve, reject) => {
-      this.server.once("error", reject)
+      // the API's port may be taken: the imageio endpoints already listening must not stay open
+      const failed = (e: Error) => void this.imageio.close().finally(() => reject(e))
+      this.server.once("error", failed)
       this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", reject)
+        this.server.off("error", failed)
         const { port } = this.server.address() as AddressInfo
         const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host
         this.url_ = `${this.options.tls ? "https" : "http"}://${host}:${port}${API_PREFIX}`
@@ -130,7 +156,8 @@ export class SimulatorServer {
     })
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.imageio.close()
     return new Promise((resolve) => {
       if (!this.server.listening) return resolve()
       this.server.close(() => resolve())
@@ -140,19 +167,22 @@ export class SimulatorServer {
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://simulator")
     const method = req.method ?? "GET"
-    const body = await readBody(req)
+    // The path as sent: `new URL` would resolve `..` and `.` segments (and their %2e forms) and so
+    // turn `vms/{id}/nics/..` into a request for the VM. The engine's REST layer matches the path as
+    // sent instead; the segments are resolved one by one below.
+    const { path, search } = splitTarget(req.url ?? "/")
+    const query = new URLSearchParams(search)
     if (this.knobs.latencyMs > 0) await sleep(this.knobs.latencyMs)
-    const path = url.pathname
-    if (path === "/ovirt-engine/sso/oauth/token") {
-      const form = new URLSearchParams(body || url.search)
-      const answer = this.sso.token(form)
-      this.log(method, path, answer.status)
-      return this.send(req, res, answer.status, "application/json", JSON.stringify(answer.json))
-    }
-    if (path === "/ovirt-engine/services/sso-logout") {
-      const form = new URLSearchParams(body || url.search)
+    if (path === "/ovirt-engine/sso/oauth/token" || path === "/ovirt-engine/services/sso-logout") {
+      const body = await this.readBody(req, res, method, path)
+      if (body === undefined) return
+      const form = new URLSearchParams(body || search)
+      if (path.endsWith("/token")) {
+        const answer = this.sso.token(form)
+        this.log(method, path, answer.status)
+        return this.send(req, res, answer.status, "application/json", JSON.stringify(answer.json))
+      }
       const token = form.get("token") ?? bearer(req)
       if (token) this.sso.revoke(token)
       this.log(method, path, 200)
@@ -169,6 +199,7 @@ export class SimulatorServer {
       req.socket.destroy()
       return
     }
+    // Credentials first: an unauthenticated request never gets its body read into memory.
     if (!this.authorized(req)) {
       this.log(method, path, 401)
       res.setHeader("WWW-Authenticate", 'Bearer realm="RESTAPI"')
@@ -187,9 +218,60 @@ export class SimulatorServer {
       this.log(method, path, failure)
       return this.send(req, res, failure, "application/xml", fault.xml())
     }
-    const answer = this.engine.handle({ method, path: relative, query: url.searchParams, headers: req.headers as Record<string, string | undefined>, body })
-    this.log(method, `${path}${url.search}`, answer.status)
+    const body = await this.readBody(req, res, method, path)
+    if (body === undefined) return
+    const answer = this.engine.handle({ method, path: relative, query, headers: req.headers as Record<string, string | undefined>, body })
+    this.log(method, `${path}${search}`, answer.status)
     return this.send(req, res, answer.status, "application/xml;charset=UTF-8", answer.body)
+  }
+
+  /**
+   * The request body as text, at most `maxRequestBytes` as sent and after gzip is undone; a larger
+   * one is answered 413 here (and `undefined` returned), a gzip body that cannot be read 400.
+   */
+  private async readBody(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string): Promise<string | undefined> {
+    const limit = this.maxRequestBytes
+    const refuse = (status: number, reason: string, detail: string): undefined => {
+      if (status === 413) this.tooLarge++
+      this.log(method, path, status)
+      void this.send(req, res, status, "application/xml", new HttpFault(status, reason, detail).xml())
+      return undefined
+    }
+    const tooLarge = () => refuse(413, "Request Entity Too Large", `The request body is larger than the ${limit} bytes this engine accepts`)
+    const declared = Number(req.headers["content-length"] ?? 0)
+    if (declared > limit) return tooLarge()
+    const read = await readBounded(req, limit)
+    if (read === "aborted") {
+      this.log(method, path, 0)
+      return undefined
+    }
+    if (read === "too large") return tooLarge()
+    this.bodyBytesPeak = Math.max(this.bodyBytesPeak, read.length)
+    let data = read
+    const encoding = String(req.headers["content-encoding"] ?? "identity").trim().toLowerCase()
+    if (encoding === "gzip" && data.length > 0) {
+      try {
+        // maxOutputLength stops inflating at the bound: a small body cannot grow to gigabytes here.
+        data = zlib.gunzipSync(data, { maxOutputLength: limit })
+      } catch (e) {
+        if ((e as { code?: unknown }).code === "ERR_BUFFER_TOO_LARGE") return tooLarge()
+        return refuse(400, "Bad Request", "The request body is not valid gzip")
+      }
+      this.bodyBytesPeak = Math.max(this.bodyBytesPeak, read.length + data.length)
+    }
+    return data.toString("utf8")
+  }
+
+  private internalError(req: http.IncomingMessage, res: http.ServerResponse, e: unknown): void {
+    this.internalErrors++
+    const line = `effect-ovirt-simulator: internal error on ${req.method ?? "?"} ${splitTarget(req.url ?? "/").path}: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`
+    process.stderr.write(`${line}\n`)
+    this.options.log?.(line)
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    void this.send(req, res, 500, "application/xml", new HttpFault(500, "Internal Server Error", "The simulator failed to answer this request").xml()).catch(() => res.destroy())
   }
 
   private authorized(req: http.IncomingMessage): boolean {
@@ -221,6 +303,13 @@ export class SimulatorServer {
     }
     if (req.method === "HEAD") payload = Buffer.alloc(0)
     headers["Content-Length"] = String(payload.length)
+    if (!req.complete && req.listenerCount("data") === 0) {
+      // Answered without reading the body (401, 413, a fault knob): read and drop at most
+      // `maxRequestBytes` more of it, then hold the sender back until it closes. Closing at once
+      // would reset the connection under a client still sending, which can lose the answer;
+      // reading all of it would take a 300 MiB upload in full.
+      discardBounded(req, this.maxRequestBytes)
+    }
     res.writeHead(status, headers)
     const pause = this.knobs.slowBodyMs
     if (pause <= 0 || payload.length === 0) {
@@ -242,18 +331,63 @@ const bearer = (req: http.IncomingMessage): string | undefined => {
   return h?.startsWith("Bearer ") ? h.slice(7).trim() : undefined
 }
 
-const readBody = (req: http.IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
+/** The path and the query (with its `?`) of a request target, taken apart without resolving anything. */
+export const splitTarget = (target: string): { readonly path: string; readonly search: string } => {
+  // An absolute-form target (`GET https://host/path`) names the path after the authority.
+  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target)
+  const rest = absolute ? target.slice(absolute[0].length) || "/" : target
+  const q = rest.indexOf("?")
+  const path = (q < 0 ? rest : rest.slice(0, q)).replace(/#.*$/, "")
+  return { path, search: q < 0 ? "" : rest.slice(q).replace(/#.*$/, "") }
+}
+
+/**
+ * The whole body, "too large" as soon as more than `limit` bytes arrived (the rest is discarded), or
+ * "aborted" when the client went away before sending all of it (nothing to answer, nothing failed).
+ */
+const readBounded = (req: http.IncomingMessage, limit: number): Promise<Buffer | "too large" | "aborted"> =>
+  new Promise((resolve) => {
     const chunks: Array<Buffer> = []
-    req.on("data", (c: Buffer) => chunks.push(c))
-    req.on("error", reject)
-    req.on("end", () => {
-      let data = Buffer.concat(chunks)
-      try {
-        if (req.headers["content-encoding"] === "gzip" && data.length > 0) data = zlib.gunzipSync(data)
-      } catch (e) {
-        return reject(e)
+    let size = 0
+    const onData = (c: Buffer) => {
+      size += c.length
+      if (size > limit) {
+        req.off("data", onData)
+        chunks.length = 0
+        resolve("too large")
+        return
       }
-      resolve(data.toString("utf8"))
+      chunks.push(c)
+    }
+    req.on("data", onData)
+    req.once("error", () => resolve("aborted"))
+    req.once("close", () => {
+      if (!req.complete) resolve("aborted")
     })
+    req.once("end", () => resolve(Buffer.concat(chunks)))
   })
+
+/** How long a connection whose upload was refused may stay open for its client to read the answer. */
+const LINGER_MS = 10_000
+
+/**
+ * Reads and drops what is left of a body, up to `limit` bytes. Past that it stops reading, so the
+ * sender is held back by TCP rather than reset (a reset can destroy the answer before the client read
+ * it), and closes the connection once the client does, or after `LINGER_MS`.
+ */
+const discardBounded = (req: http.IncomingMessage, limit: number): void => {
+  let size = 0
+  const onData = (c: Buffer) => {
+    size += c.length
+    if (size <= limit) return
+    req.off("data", onData)
+    req.pause()
+    const socket = req.socket
+    const timer = setTimeout(() => socket.destroy(), LINGER_MS)
+    timer.unref()
+    socket.once("close", () => clearTimeout(timer))
+  }
+  req.on("data", onData)
+  req.on("error", () => undefined)
+  req.resume()
+}

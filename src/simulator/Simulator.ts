@@ -14,12 +14,14 @@ import type { InvalidInputError } from "../core/Errors.js"
 import { defaultTiming, type Timing } from "./Behaviour.js"
 import { makeCertificates } from "./Certificates.js"
 import type { Engine } from "./Engine.js"
+import type { ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
 import { defaultKnobs, type Knobs, SimulatorServer } from "./Server.js"
 import type { Sso, SsoErrorShape } from "./Sso.js"
 import type { Obj, Store } from "./Store.js"
 
 export type { FailureRule, Knobs } from "./Server.js"
 export type { Timing } from "./Behaviour.js"
+export type { ImageioFailureRule, ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default `127.0.0.1`. */
@@ -42,6 +44,8 @@ export interface SimulatorOptions {
   readonly timing?: Partial<Timing>
   /** Initial fault knobs. */
   readonly knobs?: Partial<Knobs>
+  /** Initial fault knobs of the imageio data plane (image transfers). */
+  readonly imageio?: Partial<ImageioKnobs>
   /**
    * The server certificate (PEM, leaf first, intermediates after it) to serve instead of one made at
    * start; `keyPem` must be given with it.
@@ -58,6 +62,16 @@ export interface SimulatorOptions {
   readonly plainHttp?: boolean
   /** Receives one line per request. */
   readonly log?: (line: string) => void
+  /**
+   * The largest request body accepted, in bytes, as sent and after gzip is undone; a larger one is
+   * answered 413 with a `<fault>`. Default 10 MiB, the engine's (WildFly's `max-post-size`).
+   */
+  readonly maxRequestBytes?: number
+  /**
+   * The clock simulated operations run on (ms since the epoch). Default `Date.now`; a test can give
+   * one it moves itself, to step through transitions (VM start, locks) without waiting on real time.
+   */
+  readonly clock?: () => number
 }
 
 /** A running simulator: how to reach it, and its state and fault knobs. */
@@ -85,14 +99,26 @@ export interface Simulator {
    * without behaviour, for objects the API cannot create. Gives the stored object (with its id).
    */
   readonly insert: (path: string, obj: Obj) => Obj
-  /** Counters: API requests seen, open connections, tokens issued / revoked / valid. */
+  /**
+   * Counters: API requests seen, open connections, tokens issued / revoked / valid, the most body
+   * bytes held for one request (as sent plus inflated), bodies refused as too large, requests that
+   * failed inside the simulator (answered 500).
+   */
   readonly stats: () => {
     readonly requests: number
     readonly openConnections: number
+    readonly bodyBytesPeak: number
+    readonly tooLarge: number
+    readonly internalErrors: number
     readonly tokensIssued: number
     readonly tokensRevoked: number
     readonly tokensActive: number
   }
+  /**
+   * The imageio data plane of image transfers: its fault knobs (`daemonDown`, `slowMs`, `failures`,
+   * `legacy`, `maxWriters`, `transferFailure`, ...), request counters, and `expireTickets()`.
+   */
+  readonly imageio: { readonly knobs: ImageioKnobs; readonly stats: ImageioStats; readonly expireTickets: () => void }
   /** The internals, for tests that need more. */
   readonly state: { readonly store: Store; readonly engine: Engine; readonly sso: Sso }
 }
@@ -131,6 +157,8 @@ const tlsOf = (options: SimulatorOptions, host: string): { readonly caPem: strin
 /** Starts a simulator; `close()` stops it and removes its CA file. */
 export const start = async (options: SimulatorOptions = {}): Promise<RunningSimulator> => {
   const host = options.host ?? "127.0.0.1"
+  const max = options.maxRequestBytes
+  if (max !== undefined && !(Number.isInteger(max) && max >= 1)) throw new Error(`maxRequestBytes is a whole number of bytes from 1, got ${max}`)
   const certificates = tlsOf(options, host)
   const username = options.username ?? "admin@internal"
   const password = options.password ?? crypto.randomBytes(12).toString("base64url")
@@ -146,7 +174,10 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
     timing: { ...defaultTiming, ...options.timing },
     knobs: { ...defaultKnobs(), ...options.knobs },
     ...(certificates ? { tls: { key: certificates.keyPem, cert: certificates.certPem } } : {}),
-    ...(options.log ? { log: options.log } : {})
+    ...(options.log ? { log: options.log } : {}),
+    ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.imageio ? { imageioKnobs: options.imageio } : {})
   })
   const url = await server.listen()
   const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), "effect-ovirt-simulator-"))
@@ -174,10 +205,14 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
     stats: () => ({
       requests: server.requests,
       openConnections: server.openConnections,
+      bodyBytesPeak: server.bodyBytesPeak,
+      tooLarge: server.tooLarge,
+      internalErrors: server.internalErrors,
       tokensIssued: server.sso.issued,
       tokensRevoked: server.sso.revoked,
       tokensActive: server.sso.active()
     }),
+    imageio: { knobs: server.imageio.knobs, stats: server.imageio.stats, expireTickets: () => server.imageio.tickets.expireAll() },
     state: { store: server.store, engine: server.engine, sso: server.sso },
     close: async () => {
       await server.close()

@@ -20,6 +20,9 @@ export {
   start,
   type FailureRule,
   type Knobs,
-  type Timing
+  type Timing,
+  type ImageioFailureRule,
+  type ImageioKnobs,
+  type ImageioStats
 } from "./Simulator.js"
 export { makeCertificateAuthority, makeCertificates } from "./Certificates.js"
