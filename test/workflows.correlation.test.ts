@@ -64,9 +64,7 @@ describe("correlation ids", () => {
 })
 
 describe("jobs by correlation id (simulator)", () => {
-  // Waits for the simulator to record the correlation id on its jobs and search them by it
-  // (branches fidelity14 / sim11).
-  it.effect.skip("Wait.forJob(id) finds the jobs the requests of withCorrelationId started and waits for them", () =>
+  it.effect("Wait.forJob(id) finds the jobs the requests of withCorrelationId started and waits for them", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.SimulatorTag
       const [down] = yield* system.vms.list({ search: "status=down", max: 1 })

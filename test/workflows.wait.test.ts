@@ -167,31 +167,27 @@ describe("Wait.until, forRemoval, forJob", () => {
       expect(Exit.isSuccess(exit) && exit.value.map((j) => j.status)).toEqual(["finished"])
     }).pipe(Effect.provide(Sim)))
 
-  // Waits for the simulator to record correlation ids on its jobs and search them (fidelity14 / sim11).
-  it.effect.skip("a disk wait under withCorrelationId also waits for the jobs of that operation", () =>
+  it.effect("a snapshot wait under withCorrelationId also waits for the jobs of that operation", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.SimulatorTag
-      const domain = sim.objects("storagedomains").find((sd) => sd.type === "data")!
-      const seen: Array<string> = []
-      const fiber = yield* Effect.fork(Connection.withCorrelationId("disk-op-1")(Effect.gen(function* () {
-        const disk = yield* system.disks.add({ name: "traced", provisionedSize: 1024 ** 3, format: "cow", interface: "virtio_scsi", storageDomains: [{ id: domain.id as string }] })
-        const disks = sim.objects("disks")
-        const stored = disks.find((d) => d.id === disk.id)!
-        return yield* Wait.forStatus(system.disks.disk(disk.id!), "ok", {
-          schedule: Schedule.spaced("1 second"),
-          onPoll: (d) => Effect.sync(() => {
-            seen.push(d.status ?? "?")
-            // the disk turns ok while its job still runs; the job ends one poll later
-            if (seen.length === 1) stored.status = "ok"
-            if (seen.length === 2) sim.settle()
-          })
+      const vm = yield* downVm
+      let pauses = 0
+      // the second pause is the first one spent waiting for the job: the job ends there
+      const schedule = Schedule.spaced("1 second").pipe(Schedule.tapOutput(() => Effect.sync(() => ++pauses === 2 && sim.settle())))
+      const fiber = yield* Effect.fork(Connection.withCorrelationId("snap-op-1")(Effect.gen(function* () {
+        const snapshot = yield* vm.snapshots.add({ description: "traced" })
+        const stored = sim.objects(`${vm.path}/snapshots`).find((s) => s.id === snapshot.id)!
+        return yield* Wait.forStatus(vm.snapshots.snapshot(snapshot.id!), "ok", {
+          schedule,
+          // the snapshot turns ok while its job still runs, as on the engine
+          onPoll: () => Effect.sync(() => void (stored.snapshotStatus = "ok"))
         })
       })))
       const exit = yield* drive(fiber)
-      expect(Exit.isSuccess(exit) && exit.value.status).toBe("ok")
-      const jobs = yield* system.jobs.list({ search: "correlation_id=disk-op-1" })
-      expect(jobs.length).toBeGreaterThan(0)
-      expect(jobs.every((j) => j.status === "finished")).toBe(true)
+      expect(Exit.isSuccess(exit) && exit.value.snapshotStatus).toBe("ok")
+      expect(pauses).toBe(2) // done only after the job ended, not when the snapshot said ok
+      const jobs = yield* system.jobs.list({ search: "correlation_id=snap-op-1" })
+      expect(jobs.map((j) => j.status)).toEqual(["finished"])
     }).pipe(Effect.provide(Sim)))
 
   it.effect("forJob refuses a correlation id the engine would change, before anything is sent", () =>
