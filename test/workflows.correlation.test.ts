@@ -166,4 +166,18 @@ describe("trust in a new engine", () => {
       const paths = server.requests.map((r) => r.url.split("?")[0])
       expect(paths.slice(0, 3)).toEqual(["/ovirt-engine/services/pki-resource", "/ovirt-engine/sso/oauth/token", "/ovirt-engine/api"])
     }))
+
+  // Waits for the simulator to serve its CA at pki-resource (branch fidelity14).
+  it.effect.skip("against the simulator: the layer pins the CA the simulator serves", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.make({ seed: "trust" })
+      const pin = new crypto.X509Certificate(sim.caPem).fingerprint256
+      const options = { url: sim.url, username: sim.username, password: sim.password }
+      const api = yield* system.get().pipe(Effect.provide(Connection.layer({ ...options, caFromEngine: { pin } })))
+      expect(api.productInfo?.version?.major).toBe(4)
+      const before = sim.stats().tokensIssued
+      const wrong = failureOf(yield* Effect.exit(system.get().pipe(Effect.provide(Connection.layer({ ...options, caFromEngine: { pin: "12".repeat(32) } })))))
+      expect(wrong._tag).toBe("AuthError")
+      expect(sim.stats().tokensIssued).toBe(before)
+    }).pipe(Effect.scoped))
 })

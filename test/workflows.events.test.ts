@@ -5,7 +5,7 @@
 import { it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Schedule, Stream, TestClock } from "effect"
 import { describe, expect } from "vitest"
-import { Events } from "../src/index.js"
+import { Events, system } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import { until } from "./support/clock.js"
 
@@ -74,5 +74,17 @@ describe("Events.follow", () => {
       yield* TestClock.adjust("1 minute")
       yield* until(() => true)
       expect(sim.stats().requests).toBe(before)
+    }).pipe(Effect.provide(Sim)))
+
+  // Waits for the simulator to log events for what it does (branch fidelity14).
+  it.effect.skip("follows the events the engine logs for a VM started meanwhile", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.SimulatorTag
+      const [down] = yield* system.vms.list({ search: "status=down", max: 1 })
+      const from = Math.max(0, ...sim.objects("events").map((e) => Number(e.index ?? 0)))
+      yield* system.vms.vm(down!.id!).start()
+      sim.settle()
+      const logged = yield* Events.follow({ from, schedule: Schedule.recurs(0) }).pipe(Stream.runCollect)
+      expect(Chunk.toReadonlyArray(logged).some((e) => (e.description ?? "").includes(down!.name!))).toBe(true)
     }).pipe(Effect.provide(Sim)))
 })
