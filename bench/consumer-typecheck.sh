@@ -28,3 +28,5 @@ export const p = VmsService.list("vms", { search: "name=web*" }).pipe(Effect.map
 run "root entry (system tree)" 'import { Effect } from "effect"
 import { system } from "effect-ovirt"
 export const p = system.vms.vm("123").diskAttachments.list().pipe(Effect.map((a) => a.length))'
+run "promise facade" 'import { connect } from "effect-ovirt/promise"
+export const p = async () => { const conn = await connect({ url: "https://e/ovirt-engine/api" }); const a = await conn.system.vms.vm("123").diskAttachments.list(); await conn.close(); return a.length }'

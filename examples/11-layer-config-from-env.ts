@@ -9,7 +9,8 @@
  * Without OVIRT_URL this example starts a simulator and points the variables at it.
  */
 import { Effect } from "effect"
-import { Connection, Simulator, system } from "../src/index.js"
+import { Connection, system } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import { isMain } from "./support.js"
 
 /** The program needs a Connection; which engine it talks to is decided by the layer. */

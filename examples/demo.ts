@@ -11,7 +11,8 @@
  * and optionally OVIRT_DEMO_TEMPLATE (default `Blank`) and OVIRT_DEMO_CLUSTER (default `Default`).
  */
 import { Effect, Schedule, Stream } from "effect"
-import { Connection, Simulator, system, type Types, Wait } from "../src/index.js"
+import { Connection, system, type Types, Wait } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import { isMain } from "./support.js"
 
 const GiB = 1024 ** 3

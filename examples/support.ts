@@ -4,7 +4,8 @@
  */
 import { pathToFileURL } from "node:url"
 import { Effect, Layer } from "effect"
-import { Connection, Simulator } from "../src/index.js"
+import { Connection } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 
 /**
  * The connection an example runs on: a real engine when OVIRT_URL is set (all settings from the

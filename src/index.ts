@@ -5,16 +5,16 @@
  * - `system`: the root of the generated service tree (`system.vms.vm(id).start()`).
  * - `Types`: every struct and enum of the oVirt API model as interfaces + Schemas.
  * - `Xml`: the engine's XML on its own (decode, decodeAs, decodeStream, encode).
- * - `Simulator`: an embedded oVirt engine on loopback, for demos and tests.
  * - `Wait`, `Paging`, `Events`: waiting for states, paging collections, following the event log.
  * - `DiskImages`: upload and download disk images through image transfers and imageio.
  * - The tagged errors, one per kind of failure, and their union `OvirtError`.
+ *
+ * The simulator is not here (importing the root never loads it): `effect-ovirt/testing`.
  */
 export * as Connection from "./core/Connection.js"
 export * as Xml from "./core/Xml.js"
 export * as Types from "./types/index.js"
-export { system } from "./services/index.js"
-export * as Simulator from "./simulator/index.js"
+export { system } from "./services/system.js"
 export * as Wait from "./workflows/Wait.js"
 export * as Paging from "./workflows/Paging.js"
 export * as Events from "./workflows/Events.js"

@@ -118,6 +118,23 @@ describe.skipIf(!present)("services", () => {
     }
   })
 
+  it("sends a VM read from the engine back as the engine reads it: no href, no <link>", async () => {
+    answers.push({ status: 200, body: sample("0015.xml") })
+    const vm = await ok(system.vms.vm("007").get())
+    expect(vm.href).toBe("/ovirt-engine/api/vms/007")
+    expect(vm.cluster?.href).toBe("/ovirt-engine/api/clusters/002")
+    answers.push({ status: 200, body: sample("0015.xml") })
+    await ok(system.vms.vm("007").update({ ...vm, memory: 2 * 1073741824 }))
+    const body = last().body
+    expect(last().method).toBe("PUT")
+    expect(body).not.toMatch(/href=|<link\b|<actions\b/)
+    expect(body).toContain('<vm id="007"><name>myvm</name>')
+    expect(body).toContain("<memory>2147483648</memory>")
+    expect(body).toContain('<cluster id="002"/>')
+    // the lists the answer only linked to are left out, not sent as empty lists that would clear them
+    expect(body).not.toMatch(/<disk_attachments\/>|<nics\/>/)
+  })
+
   it.each([200, 201, 202])("accepts %i for add", async (status) => {
     answers.push({ status, body: sample("0015.xml") })
     expect((await ok(system.vms.add({ name: "myvm", cluster: { name: "Default" }, template: { name: "Blank" } }))).name).toBe("myvm")

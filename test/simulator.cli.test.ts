@@ -11,7 +11,8 @@ import { fileURLToPath } from "node:url"
 import { X509Certificate } from "node:crypto"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { Connection, Simulator, system } from "../src/index.js"
+import { Connection, system } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import { servedFingerprint } from "./support/tls.js"
 
 const BIN = fileURLToPath(new URL("../bin/effect-ovirt-simulator.mjs", import.meta.url))
@@ -91,7 +92,8 @@ const request = (info: Started["info"], apiPath: string, init: { method?: string
 const ssoToken = async (info: Started["info"]) => {
   const answer = await request(info, "/ovirt-engine/sso/oauth/token", {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    // The engine's SSO insists on exactly this Accept.
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
     body: new URLSearchParams({ grant_type: "password", scope: "ovirt-app-api", username: info.username, password: info.password }).toString()
   })
   return JSON.parse(answer.body) as { access_token: string; exp: string }

@@ -9,7 +9,7 @@ import { Effect } from "effect"
 import * as https from "node:https"
 import * as zlib from "node:zlib"
 import { vi } from "vitest"
-import { Simulator } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import type { Hooks } from "../src/simulator/Engine.js"
 
 type Sim = Simulator.Simulator

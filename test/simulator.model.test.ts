@@ -8,7 +8,8 @@
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { MethodMeta, ServiceMeta, StructMeta } from "../src/core/Metadata.js"
-import { Connection, type OvirtError, Simulator } from "../src/index.js"
+import { Connection, type OvirtError } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import { services } from "../src/services/generated/metadata.js"
 import { enums, structs } from "../src/types/generated/metadata.js"
 

@@ -7,9 +7,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as https from "node:https"
-import { Simulator } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import { decodeListSync } from "../src/core/Xml.js"
-import { jobCorrelationIds } from "../src/simulator/Search.js"
 
 const STRUCTS: Readonly<Record<string, string>> = { vms: "Vm", hosts: "Host", jobs: "Job", events: "Event" }
 
@@ -158,14 +157,13 @@ describe("Simulator search: the engine's fields and operators", () => {
     Effect.gen(function* () {
       const sim = yield* Simulator.make({ seed: "search" })
       const { call, headers, search } = api(sim)
-      const job = sim.insert("jobs", { description: "Adding disk", status: "finished" })
-      const other = sim.insert("jobs", { description: "Other", status: "finished" })
-      jobCorrelationIds.set(job, "deploy-42")
-      jobCorrelationIds.set(other, "deploy-43")
-      expect(yield* search("jobs", "correlation_id=deploy-42")).toEqual([String(job.id)])
-      expect((yield* search("jobs", "correlation_id=deploy-*")).length).toBe(2)
+      const jobOf = (body: string) => /<job id="([^"]+)"/.exec(body)?.[1]
+      const [first, second, down, other2] = sim.objects("vms").filter((v) => v.status === "down")
+      const started42 = yield* call(`vms/${String(first.id)}/start?correlation_id=deploy-42`, { method: "POST", body: "<action/>" })
+      const started43 = yield* call(`vms/${String(second.id)}/start?correlation_id=deploy-43`, { method: "POST", body: "<action/>" })
+      expect(yield* search("jobs", "correlation_id=deploy-42")).toEqual([jobOf(started42.body)])
+      expect((yield* search("jobs", "correlation_id=deploy-*")).sort()).toEqual([jobOf(started42.body), jobOf(started43.body)].sort())
       // A request carrying a correlation id (query parameter or header) marks the jobs it makes.
-      const [down, other2] = sim.objects("vms").filter((v) => v.status === "down")
       const byQuery = yield* call(`vms/${String(down.id)}/start?correlation_id=deploy-44`, { method: "POST", body: "<action/>" })
       expect(byQuery.status).toBe(200)
       const byHeader = yield* request(sim, `/ovirt-engine/api/vms/${String(other2.id)}/start`, {
@@ -174,7 +172,6 @@ describe("Simulator search: the engine's fields and operators", () => {
         body: "<action/>"
       })
       expect(byHeader.status).toBe(200)
-      const jobOf = (body: string) => /<job id="([^"]+)"/.exec(body)?.[1]
       expect(yield* search("jobs", "correlation_id=deploy-44")).toEqual([jobOf(byQuery.body)])
       expect(yield* search("jobs", "correlation_id=deploy-45")).toEqual([jobOf(byHeader.body)])
       const event = sim.insert("events", { description: "VM started", severity: "normal", code: 153, correlationId: "deploy-42", time: new Date() })

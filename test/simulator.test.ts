@@ -8,7 +8,8 @@ import * as fs from "node:fs"
 import * as https from "node:https"
 import { Chunk, Effect, Exit, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest"
-import { Connection, Simulator, system, Types, Xml } from "../src/index.js"
+import { Connection, system, Types, Xml } from "../src/index.js"
+import { Simulator } from "../src/testing/index.js"
 import * as Testing from "../src/testing/index.js"
 import { servedFingerprint } from "./support/tls.js"
 
@@ -44,7 +45,8 @@ const raw = (sim: Sim, path: string, init: { method?: string; headers?: Record<s
 const token = async (sim: Sim, password = sim.password) =>
   raw(sim, "/ovirt-engine/sso/oauth/token", {
     method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    // The engine's SSO insists on exactly this Accept.
+    headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
     body: new URLSearchParams({ grant_type: "password", scope: "ovirt-app-api", username: sim.username, password }).toString()
   })
 
@@ -503,6 +505,8 @@ describe("Simulator: transitions", () => {
           sim.settle()
           const unlocked = [(yield* system.disks.disk(disk.id!).get()).status, (yield* ref.get()).snapshotStatus]
           yield* ref.restore()
+          // The restore locks the VM; its disks can be removed once it is down again.
+          sim.settle()
           yield* system.disks.disk(disk.id!).remove()
           return { disk: disk.status, snap: snap.snapshotStatus, removeDisk, removeSnap, restore, unlocked }
         })

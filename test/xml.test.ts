@@ -300,7 +300,7 @@ describe("malformed documents", () => {
 })
 
 describe("writer", () => {
-  it("writes what the engine expects: model names and order, id and href attributes, escaped text", () => {
+  it("writes what the engine expects: model names and order, id attributes, escaped text; href only in documents", () => {
     const vm: Types.Vm = {
       id: "1",
       href: "/ovirt-engine/api/vms/1",
@@ -313,13 +313,16 @@ describe("writer", () => {
       nics: [{ name: "nic1" }]
     }
     // a field present but undefined (possible from JavaScript) is unset too
-    expect(Effect.runSync(Xml.encode(Types.Vm)({ ...vm, description: undefined } as unknown as Types.Vm))).toBe(
-      '<vm id="1" href="/ovirt-engine/api/vms/1"><name>a&amp;b &lt;c&gt; "d"</name>' +
-        "<creation_time>2020-01-02T03:04:05.006Z</creation_time>" +
-        "<high_availability><enabled>true</enabled><priority>-1</priority></high_availability>" +
-        "<memory>1073741824</memory><os><boot><devices><device>hd</device><device>network</device></devices></boot></os>" +
-        "<cluster><name>Default</name></cluster><nics><nic><name>nic1</name></nic></nics></vm>"
-    )
+    const members =
+      '<name>a&amp;b &lt;c&gt; "d"</name>' +
+      "<creation_time>2020-01-02T03:04:05.006Z</creation_time>" +
+      "<high_availability><enabled>true</enabled><priority>-1</priority></high_availability>" +
+      "<memory>1073741824</memory><os><boot><devices><device>hd</device><device>network</device></devices></boot></os>" +
+      "<cluster><name>Default</name></cluster><nics><nic><name>nic1</name></nic></nics></vm>"
+    // a request body (the default): the engine reads no href
+    expect(Effect.runSync(Xml.encode(Types.Vm)({ ...vm, description: undefined } as unknown as Types.Vm))).toBe(`<vm id="1">${members}`)
+    // a document, as the engine writes its answers
+    expect(Effect.runSync(Xml.encode(Types.Vm, { mode: "document" })(vm))).toBe(`<vm id="1" href="/ovirt-engine/api/vms/1">${members}`)
   })
 
   it("writes actions, empty objects, list links and collections", () => {
@@ -327,8 +330,13 @@ describe("writer", () => {
       '<action><async>true</async><use_cloud_init>false</use_cloud_init><vm id="1"/></action>'
     )
     expect(Effect.runSync(Xml.encode(Types.Action)({}))).toBe("<action/>")
-    const linked = Effect.runSync(Xml.decodeAs(Types.Vm)('<vm><link rel="nics" href="/n"/></vm>'))
-    expect(Effect.runSync(Xml.encode(Types.Vm)(linked))).toBe('<vm><link href="/n" rel="nics"/></vm>')
+    // a list link (not inlined) is only a pointer: a request leaves it out (an empty <nics/> would clear
+    // the list), a document keeps it
+    const linked = Effect.runSync(Xml.decodeAs(Types.Vm)('<vm href="/v"><name>a</name><link rel="nics" href="/n"/><actions><link rel="start" href="/v/start"/></actions></vm>'))
+    expect(Effect.runSync(Xml.encode(Types.Vm)(linked))).toBe("<vm><name>a</name></vm>")
+    expect(Effect.runSync(Xml.encode(Types.Vm, { mode: "document" })(linked))).toBe('<vm href="/v"><name>a</name><link href="/n" rel="nics"/></vm>')
+    // an empty list that is no link is still written: it sets the list to empty
+    expect(Effect.runSync(Xml.encode(Types.Vm)({ nics: [] }))).toBe("<vm><nics/></vm>")
     expect(Effect.runSync(Xml.encodeList(Types.Vm)([{ id: "1" }, { name: "x" }]))).toBe('<vms><vm id="1"/><vm><name>x</name></vm></vms>')
     expect(Effect.runSync(Xml.encode(Types.Vm, { tag: "template_vm" })({ id: "1" }))).toBe('<template_vm id="1"/>')
   })

@@ -1,7 +1,10 @@
 /**
  * One module per service (src/services/generated/<Service>.ts): an options interface and a plain
  * function per method (path first, calling core/Request.ts), the service's ref interface, and `ref(path)`,
- * its pure constructor. Plus src/services/generated/index.ts with every module as a namespace.
+ * its pure constructor. A locator to another service gives a lazy ref (src/services/lazy.ts), so a module
+ * imports no other service module and loading one service stays cheap. Plus
+ * src/services/generated/index.ts with every module as a namespace, and src/services/generated/tree.ts,
+ * the shape of every ref (method, stream and locator names) that lazy refs are built from.
  */
 import { generatedFile, type GeneratedFile } from "../emit.js"
 import { camelCase, pascalCase, type Model, type ModelMethod, type ModelParameter, type ModelService } from "../model.js"
@@ -11,7 +14,7 @@ import { dir, generator, methodName, responseParameter } from "./meta.js"
 /** Bindings every module declares or imports; a method named like one of them would shadow it. */
 const moduleBindings = new Set([
   "Effect", "Stream", "CallOptions", "Connection", "OvirtError", "ServiceRef", "ServiceRefBase", "childPath", "idPath",
-  "operations", "op", "meta", "ref", "Ref", "path", "options", "pages", "PagedOptions"
+  "operations", "op", "meta", "ref", "Ref", "path", "options", "lazyRef", "pages", "PagedOptions"
 ])
 /** Members of every ref (from ServiceRefBase); no method or locator may take them. */
 const refMembers = new Set(["service", "path", "toJSON", "toString", "constructor"])
@@ -191,20 +194,22 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
     const self = l.service === s.name
     if (!self) targets.add(l.service)
     const targetRef = self ? refName : `${moduleAlias(l.service)}.${l.service}Ref`
-    const make = self ? "ref" : `${moduleAlias(l.service)}.ref`
+    // Another service's ref is lazy: this module does not import that service's module.
+    const call = (pathCode: string): string =>
+      self ? `ref(${pathCode})` : `lazyRef<${targetRef}>(${JSON.stringify(l.service)}, ${pathCode})`
     const deprecated = l.deprecated === true ? ["  /** @deprecated */"] : []
     const param = l.parameters[0]
     if (param === undefined) {
       return {
         ref: [...deprecated, `  /** ${code(`{path}/${l.path}`)}. */`, `  readonly ${l.name}: ${targetRef}`],
-        cls: [`  get ${l.name}(): ${targetRef} {`, `    return ${make}(childPath(this.path, ${JSON.stringify(l.path)}))`, `  }`]
+        cls: [`  get ${l.name}(): ${targetRef} {`, `    return ${call(`childPath(this.path, ${JSON.stringify(l.path)})`)}`, `  }`]
       }
     }
     if (param.type !== "String" || param.list) throw new Error(`${s.name}.${l.name}: only string locator parameters are supported`)
     const arg = identifier(param.name, `${s.name}.${l.name} parameter`)
     return {
       ref: [...deprecated, `  /** ${code(`{path}/${l.path}`)}, the value escaped. */`, `  ${l.name}(${arg}: string): ${targetRef}`],
-      cls: [`  ${l.name}(${arg}: string): ${targetRef} {`, `    return ${make}(idPath(this.path, ${arg}))`, `  }`]
+      cls: [`  ${l.name}(${arg}: string): ${targetRef} {`, `    return ${call(`idPath(this.path, ${arg})`)}`, `  }`]
     }
   })
   const names = [
@@ -234,8 +239,9 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
     ...(s.methods.some(pages) ? [`import { pages, type PagedOptions } from "../../workflows/internal/pages.js"`] : []),
     ...typeNames.map((t) => `import type { ${t} } from "../../types/generated/${t}.js"`),
     `import { ${[...locatorHelpers, "type ServiceRef", "ServiceRefBase"].join(", ")} } from "../ServiceRef.js"`,
+    ...(targets.size > 0 ? [`import { lazyRef } from "../lazy.js"`] : []),
     `import { ${s.name} as meta } from "./meta/${s.name}.js"`,
-    ...[...targets].sort().map((t) => `import * as ${moduleAlias(t)} from "./${t}.js"`)
+    ...[...targets].sort().map((t) => `import type * as ${moduleAlias(t)} from "./${t}.js"`)
   ]
   const body = [
     ...imports,
@@ -243,7 +249,7 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
     `/** Wire metadata of ${code(s.name)}. */`,
     `export { meta }`,
     ``,
-    ...(hasMethods ? [`const op = operations(meta)`, ``] : []),
+    ...(hasMethods ? [`const op = /*#__PURE__*/ operations(meta)`, ``] : []),
     ...methods.flatMap((m) => m.declarations),
     ...doc([`The ${code(s.name)} at a path: its methods and locators, without I/O.`, ...(s.deprecated === true ? ["@deprecated"] : [])]),
     `export interface ${refName} extends ServiceRef {`,
@@ -270,7 +276,39 @@ const indexModule = (model: Model): GeneratedFile =>
     model.services.map((s) => `export * as ${s.name} from "./${s.name}.js"`).join("\n")
   )
 
+/** The shape of every ref: what src/services/lazy.ts builds a lazy ref of a service from, and its loader. */
+const treeModule = (model: Model): GeneratedFile => {
+  const entries = model.services.map((s) => {
+    const methods = s.methods.map(methodName)
+    const streams = s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`)
+    const locators = s.locators.map((l) => `[${JSON.stringify(l.name)}, ${JSON.stringify(l.service)}, ${l.parameters.length === 0 ? JSON.stringify(l.path) : "null"}]`)
+    return [
+      `  ${s.name}: {`,
+      `    load: () => import("./${s.name}.js"),`,
+      `    methods: [${methods.map((n) => JSON.stringify(n)).join(", ")}],`,
+      `    streams: [${streams.map((n) => JSON.stringify(n)).join(", ")}],`,
+      `    locators: [${locators.join(", ")}]`,
+      `  }`
+    ].join("\n")
+  })
+  return generatedFile(
+    `${dir}/tree.ts`,
+    generator,
+    model,
+    [
+      `import type { ServiceShape } from "../lazy.js"`,
+      ``,
+      `/** Every service's ref shape: method names, stream method names, locators ([name, service, fixed segment or null for an id]). */`,
+      `export const shapes: Readonly<Record<string, ServiceShape>> = {`,
+      entries.join(",\n"),
+      `}`,
+      ``
+    ].join("\n")
+  )
+}
+
 export const generateServiceModules = (model: Model): ReadonlyArray<GeneratedFile> => [
   ...model.services.map((s) => serviceModule(model, s)),
-  indexModule(model)
+  indexModule(model),
+  treeModule(model)
 ]

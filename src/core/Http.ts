@@ -61,7 +61,8 @@ export interface Http {
  */
 const KEEP_ALIVE_MILLIS = 4_000
 
-export const makeDispatcher = (settings: HttpSettings): Dispatcher => {
+/** The pool's settings: everything but the answer bound, which applies per answer, not per socket. */
+export const makeDispatcher = (settings: Omit<HttpSettings, "maxAnswerSize">): Dispatcher => {
   const trusted = settings.ca ?? systemCertificates()
   const tls = {
     // one context for every socket: parsing the CA list per connection would cost each connect

@@ -20,7 +20,9 @@ import { Catalog, type CompiledStruct } from "./xml/Catalog.js"
 import { XmlInputFailure, XmlSyntaxFailure, XmlValueFailure } from "./xml/Failure.js"
 import { Reader, type RootMode } from "./xml/Reader.js"
 import { Tokenizer } from "./xml/Tokenizer.js"
-import { Writer } from "./xml/Writer.js"
+import { Writer, type WriterMode } from "./xml/Writer.js"
+
+export type { WriterMode }
 
 export interface DecodeOptions {
   /**
@@ -224,23 +226,26 @@ export class ListDecoder {
   }
 }
 
-/** A value of the struct named `structName` as XML, root tag `tag` or the type's. Throws `InvalidInputError`. */
-export const encodeStructSync = (structName: string, value: unknown, tag?: string): string => {
+/**
+ * A value of the struct named `structName` as XML, root tag `tag` or the type's. Throws `InvalidInputError`.
+ * `mode`: `request` (default) writes what the engine reads, `document` an answer with `href`s and `<link>`s.
+ */
+export const encodeStructSync = (structName: string, value: unknown, tag?: string, mode?: WriterMode): string => {
   try {
     const struct = structOf(structName)
-    return new Writer(catalog()).struct(struct, tag ?? struct.xml, value)
+    return new Writer(catalog(), mode).struct(struct, tag ?? struct.xml, value)
   } catch (failure) {
     throw toInputError(failure instanceof XmlInputFailure ? failure.within(lowerFirst(structName)) : failure)
   }
 }
 
 /** A collection document of the struct named `structName`. Throws `InvalidInputError`. */
-export const encodeListSync = (structName: string, values: ReadonlyArray<unknown>, tag?: string): string => {
+export const encodeListSync = (structName: string, values: ReadonlyArray<unknown>, tag?: string, mode?: WriterMode): string => {
   try {
     const struct = structOf(structName)
     const plural = tag ?? struct.plural
     if (plural === null) throw new XmlInputFailure(`has no collection documents (${structName})`)
-    return new Writer(catalog()).collection(struct, plural, values)
+    return new Writer(catalog(), mode).collection(struct, plural, values)
   } catch (failure) {
     throw toInputError(failure instanceof XmlInputFailure ? failure.within(`${lowerFirst(structName)}s`) : failure)
   }
@@ -322,28 +327,38 @@ export const decodeStream =
       return Stream.concat(items, rest)
     })
 
+/** How `encode` and `encodeList` write: the root tag (default: the type's), and the mode (default `request`). */
+export interface EncodeOptions {
+  readonly tag?: string
+  /**
+   * `request` (default): what the engine reads in a request body, without `href`s and list `<link>`s (a
+   * value read from the engine can be sent back as it is); `document`: as the engine writes its answers.
+   */
+  readonly mode?: WriterMode
+}
+
 /** One value as the XML the engine expects (root tag: the type's tag, or `tag` when given). */
 export const encode =
-  <A, I>(schema: Schema.Schema<A, I>, options?: { readonly tag?: string }) =>
+  <A, I>(schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
   (value: A): Effect.Effect<string, InvalidInputError> =>
     Effect.try({
       try: () => {
         const name = structNameOf(schema)
         if (name === undefined) throw new InvalidInputError({ message: "the schema is not a generated oVirt struct type" })
-        return encodeStructSync(name, value, options?.tag)
+        return encodeStructSync(name, value, options?.tag, options?.mode)
       },
       catch: toInputError
     })
 
-/** A collection document (`<vms>...</vms>`), used by the simulator. */
+/** A collection document (`<vms>...</vms>`); options as for `encode`. */
 export const encodeList =
-  <A, I>(schema: Schema.Schema<A, I>, options?: { readonly tag?: string }) =>
+  <A, I>(schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
   (values: ReadonlyArray<A>): Effect.Effect<string, InvalidInputError> =>
     Effect.try({
       try: () => {
         const name = structNameOf(schema)
         if (name === undefined) throw new InvalidInputError({ message: "the schema is not a generated oVirt struct type" })
-        return encodeListSync(name, values, options?.tag)
+        return encodeListSync(name, values, options?.tag, options?.mode)
       },
       catch: toInputError
     })

@@ -1,4 +1,8 @@
-/** `system`: the root of the service tree (the `SystemService` at the API root), a pure value. */
-import * as SystemService from "./generated/SystemService.js"
+/**
+ * `system`: the root of the service tree (the `SystemService` at the API root), a pure value. It is
+ * lazy: importing it loads no service module; each service's module loads on its first call.
+ */
+import type { SystemServiceRef } from "./generated/SystemService.js"
+import { lazyRef } from "./lazy.js"
 
-export const system: SystemService.SystemServiceRef = SystemService.ref("")
+export const system: SystemServiceRef = lazyRef<SystemServiceRef>("SystemService", "")

@@ -27,6 +27,14 @@ const GiB = 1024 ** 3
 
 const ref = (o: Obj): Obj => ({ id: o.id })
 
+/** What a new VM takes from its template unless the request sets it (the engine's VmBase copy). */
+const INHERITED_FROM_TEMPLATE = [
+  "memory", "memoryPolicy", "cpu", "os", "type", "soundcardEnabled", "display", "usb", "highAvailability",
+  "placementPolicy", "bios", "io", "stateless", "startPaused", "deleteProtected", "timeZone", "sso",
+  "console", "virtioScsi", "migration", "migrationDowntime", "cpuShares", "customEmulatedMachine",
+  "customCpuModel", "largeIcon", "smallIcon", "serialNumber", "multiQueuesEnabled", "tunnelMigration"
+] as const
+
 const refId = (v: unknown): string | undefined => (v as Obj | undefined)?.id as string | undefined
 
 export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
@@ -45,25 +53,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     return found
   }
 
-  // Jobs -------------------------------------------------------------------------------------
-  const startJob = (description: string, doneAfter: number): Obj => {
-    const job: Obj = {
-      id: store.newId(),
-      description,
-      status: "started",
-      startTime: now(),
-      lastUpdated: now(),
-      autoCleared: true,
-      external: false
-    }
-    store.put("jobs", job)
-    store.schedule(doneAfter, () => {
-      job.status = "finished"
-      job.endTime = now()
-      job.lastUpdated = now()
-    }, job)
-    return job
-  }
+  // Jobs and events (Journal.ts) --------------------------------------------------------------
+  const { startJob, event } = engine.journal
 
   /**
    * Sets `member` to `current` now, then each later step at its time (ms from now), then `then`.
@@ -114,6 +105,13 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     return out
   }
 
+  /** A new disk's job and events (USER_ADD_DISK, then USER_ADD_DISK_FINISHED_SUCCESS). */
+  const diskJob = (disk: Obj): void => {
+    const alias = String(disk.alias ?? disk.name)
+    event("diskAdded", alias)
+    startJob(`Adding Disk ${alias}`, timing().lock, () => event("diskAddFinished", alias))
+  }
+
   const addVm = (ctx: AddContext): Obj => {
     const vm = ctx.obj
     const name = vm.name as string
@@ -124,15 +122,21 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     if (typeof vm.name !== "string" || vm.name === "") throw incomplete("Vm", ["name"], "add")
     const cluster = findRef("clusters", vm.cluster, "Cluster")
     const template = findRef("templates", vm.template ?? { name: "Blank" }, "Template")
+    // What the engine copies from the template (VmBase), the architecture from the cluster's CPU,
+    // and the cluster's default CPU profile.
+    const inherited: Obj = {}
+    for (const key of INHERITED_FROM_TEMPLATE) if (template[key] !== undefined) inherited[key] = template[key]
+    // A memory set by the request gets the memory policy that follows from it, not the template's.
+    if (vm.memory !== undefined && vm.memoryPolicy === undefined) delete inherited.memoryPolicy
+    const architecture = (cluster.cpu as Obj | undefined)?.architecture
+    const cpuProfile = store.list("cpuprofiles").find((p) => refId(p.cluster) === cluster.id)
+    const given = vm.cpu as Obj | undefined
     const out: Obj = {
-      memory: (template.memory as number | undefined) ?? GiB,
-      cpu: template.cpu ?? { topology: { sockets: 1, cores: 1, threads: 1 } },
-      os: template.os ?? { type: "other" },
-      type: template.type ?? "server",
-      stateless: false,
-      deleteProtected: false,
-      highAvailability: { enabled: false, priority: 0 },
+      memory: GiB,
+      ...inherited,
+      ...(cpuProfile ? { cpuProfile: ref(cpuProfile) } : {}),
       ...vm,
+      cpu: { ...(inherited.cpu as Obj | undefined), ...given, ...(architecture ? { architecture } : {}) },
       cluster: ref(cluster),
       template: ref(template),
       originalTemplate: ref(template),
@@ -159,7 +163,13 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       // Copying the template's disks locks the new VM for a moment, as on the engine.
       transition(out, "status", "image_locked", [[timing().lock, "down"]])
     }
-    startJob(`Creating VM ${name} from Template ${String(template.name)} in Cluster ${String(cluster.name)}`, timing().lock)
+    // The template's graphics device: a VNC console (its id is the protocol's name in hex, as on the engine).
+    store.put(`vms/${out.id as string}/graphicsconsoles`, { id: "766e63", protocol: "vnc", vm: { id: out.id } })
+    const refs = { vm: { id: out.id }, cluster: ref(cluster) }
+    event("vmAdded", name, "", refs)
+    startJob(`Creating VM ${name} from Template ${String(template.name)} in Cluster ${String(cluster.name)}`, timing().lock, () =>
+      event("vmAddFinished", name, "", refs)
+    )
     return out
   }
 
@@ -173,7 +183,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     } else {
       disk = newDisk(diskIn, (diskIn.name as string | undefined) ?? `disk_${store.random.hex(6)}`)
       store.put("disks", disk)
-      startJob(`Adding Disk ${String(disk.name)}`, timing().lock)
+      diskJob(disk)
     }
     const owner = parent === undefined ? {} : { [parent.struct?.name === "Template" ? "template" : "vm"]: { id: parent.obj.id } }
     return { active: true, bootable: false, interface: "virtio_scsi", readOnly: false, ...att, ...owner, id: disk.id, disk: ref(disk) }
@@ -190,7 +200,11 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       persistMemorystate: ctx.obj.persistMemorystate ?? false
     }
     transition(snap, "snapshotStatus", "locked", [[timing().lock, "ok"]])
-    startJob(`Creating VM Snapshot ${String(snap.description ?? "")} for VM ${String(vm?.name ?? "")}`, timing().lock)
+    const what = String(snap.description ?? "")
+    const vmName = String(vm?.name ?? "")
+    const refs = vm === undefined ? {} : { vm: { id: vm.id } }
+    event("snapshotAdded", what, vmName, refs)
+    startJob(`Creating VM Snapshot ${what} for VM ${vmName}`, timing().lock, () => event("snapshotFinished", what, vmName, refs))
     return snap
   }
 
@@ -228,13 +242,24 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     }
     transition(t, "status", "locked", [[timing().lock, "ok"]])
     transition(vm, "status", "image_locked", [[timing().lock, "down"]])
-    startJob(`Creating Template ${String(t.name)} from VM ${String(vm.name)}`, timing().lock)
+    event("templateAdded", String(t.name), String(vm.name), { template: { id: t.id }, vm: { id: vm.id } })
+    startJob(`Creating VM Template ${String(t.name)} in Data Center ${dataCenterName(vm)}`, timing().lock, () =>
+      event("templateFinished", String(t.name), String(vm.name), { template: { id: t.id }, vm: { id: vm.id } })
+    )
     return t
   }
 
+  const dataCenterName = (vm: Obj): string => {
+    const cluster = store.get("clusters", refId(vm.cluster) ?? "")
+    return String(store.get("datacenters", refId(cluster?.dataCenter) ?? "")?.name ?? "")
+  }
+
   const addNic = (ctx: AddContext): Obj => {
-    const mac = `56:6f:${store.random.hex(2)}:${store.random.hex(2)}:${store.random.hex(2)}:${store.random.hex(2)}`
     const parent = ctx.collection.parent
+    if (parent !== undefined && store.list(ctx.collection.bucket).some((n) => n.name === ctx.obj.name)) {
+      throw conflict("Cannot add Interface. The VM Network Interface name is already in use.")
+    }
+    const mac = `56:6f:${store.random.hex(2)}:${store.random.hex(2)}:${store.random.hex(2)}:${store.random.hex(2)}`
     return {
       interface: "virtio",
       linked: true,
@@ -252,9 +277,20 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     switch (structName) {
       case "Vm":
         return ctx.collection.bucket === "vms" ? addVm(ctx) : ctx.obj
-      case "Disk":
+      case "Disk": {
         if (store.get("disks", ctx.obj.id as string) === ctx.obj) return ctx.obj
-        return newDisk(ctx.obj, (ctx.obj.name as string | undefined) ?? `disk_${store.random.hex(6)}`)
+        const disk = newDisk(ctx.obj, (ctx.obj.name as string | undefined) ?? `disk_${store.random.hex(6)}`)
+        diskJob(disk)
+        return disk
+      }
+      case "AffinityGroup": {
+        // Made below a cluster, the group belongs to it; names are unique within the cluster.
+        const cluster = ctx.collection.parent?.struct?.name === "Cluster" ? ctx.collection.parent.obj : undefined
+        if (store.list(ctx.collection.bucket).some((g) => g.name === ctx.obj.name)) {
+          throw conflict("Cannot create Affinity Group. Affinity Group with the same name already exists.")
+        }
+        return cluster === undefined ? ctx.obj : { ...ctx.obj, cluster: ref(cluster) }
+      }
       case "DiskAttachment":
         return addDiskAttachment(ctx)
       case "Snapshot":
@@ -267,7 +303,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         const h: Obj = { port: 54321, type: "rhel", memory: 64 * GiB, ...ctx.obj }
         delete h.rootPassword
         transition(h, "status", "installing", [[timing().host, "up"]])
-        startJob(`Adding new Host ${String(h.name)}`, timing().host)
+        event("hostAdded", String(h.name), "", { host: { id: h.id } })
+        startJob(`Adding new Host ${String(h.name)} to Cluster ${String(store.get("clusters", refId(h.cluster) ?? "")?.name ?? "")}`, timing().host)
         return h
       }
       case "StorageDomain": {
@@ -275,7 +312,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (view !== undefined && parentType === "DataCenter") {
           // Attaching to a data center: the engine activates the domain on its own.
           transition(sd, "status", "locked", [[timing().lock, "maintenance"], [timing().host, "active"]])
-          startJob(`Attaching Storage Domain ${String(sd.name)} to Data Center`, timing().host)
+          const dc = ctx.collection.parent?.obj
+          startJob(`Attaching Storage Domain ${String(sd.name)} to Data Center ${String(dc?.name ?? "")}`, timing().host)
           return sd
         }
         return { available: 500 * GiB, used: 0, committed: 0, master: false, ...sd, status: sd.status ?? "unattached" }
@@ -300,12 +338,15 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     switch (target.struct?.name) {
       case "Vm": {
         if (target.bucket !== "vms") return
+        // RemoveVmCommand: a locked VM first, then anything but down (or suspended) is running.
+        if (o.status === "image_locked") throw conflict("Cannot remove VM. VM is locked. Please try again in a few minutes.")
         if (o.status !== "down" && o.status !== "suspended") throw conflict("Cannot remove VM. VM is running.")
         if (o.deleteProtected === true) throw conflict("Cannot remove VM. VM is delete protected.")
         if (query.get("detach_only") !== "true") {
           for (const att of store.list(`vms/${o.id as string}/diskattachments`)) store.remove("disks", refId(att.disk) ?? "")
         }
-        startJob(`Removing VM ${String(o.name)} from system`, timing().lock)
+        const name = String(o.name)
+        startJob(`Removing VM ${name} from system`, timing().lock, () => event("vmRemoved", name))
         return
       }
       case "Template": {
@@ -315,11 +356,41 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         if (users.length > 0) {
           throw conflict(`Cannot delete Template. Template is being used by the following VMs: ${users.map((v) => String(v.name)).join(",")}.`)
         }
+        startJob(`Removing VM Template ${String(o.name)} from Data Center ${dataCenterName(o)}`, timing().lock)
         return
       }
-      case "Disk":
+      case "Disk": {
         if (o.status === "locked") throw conflict("Cannot remove Virtual Disk. Related operation is currently in progress. Please try again later.")
+        // The engine removes a disk only while every VM using it is down (RemoveDiskCommand).
+        const users = store.list("vms").filter((v) => v.status !== "down" && store.get(`vms/${v.id as string}/diskattachments`, o.id as string) !== undefined)
+        if (users.length > 0) throw conflict("Cannot remove Virtual Disk. At least one of the VMs is not down.")
+        if (target.bucket === "disks") {
+          for (const v of store.list("vms")) store.remove(`vms/${v.id as string}/diskattachments`, o.id as string)
+          const domain = String(store.get("storagedomains", refId((o.storageDomains as Array<Obj> | undefined)?.[0]) ?? "")?.name ?? "")
+          const alias = String(o.alias ?? o.name)
+          startJob(`Removing Disk ${alias}`, timing().lock, () => event("diskRemoved", alias, domain))
+        }
         return
+      }
+      case "DiskAttachment": {
+        // Detaching a disk plugged into a running VM needs it deactivated first, as on the engine.
+        const vm = target.collection?.parent?.obj
+        if (vm !== undefined && o.active === true && !["down", "suspended"].includes(vm.status as string)) {
+          throw conflict("Cannot detach Virtual Disk. Disk is active. Please deactivate the disk first.")
+        }
+        if (vm !== undefined && query.get("detach_only") === "false") store.remove("disks", refId(o.disk) ?? "")
+        return
+      }
+      case "StorageDomain": {
+        if (target.bucket !== "storagedomains") return
+        // A domain still attached to a data center and active is removed only after deactivating
+        // and detaching it; its disks go with it.
+        if (o.status === "active" || o.status === "locked") {
+          throw conflict(`Cannot remove Storage. The relevant Storage Domain's status is ${o.status === "active" ? "Active" : "Locked"}.`)
+        }
+        for (const d of store.list("disks")) if (refId((d.storageDomains as Array<Obj> | undefined)?.[0]) === o.id) store.remove("disks", d.id as string)
+        return
+      }
       case "Snapshot":
         if (o.snapshotStatus === "locked") throw conflict("Cannot remove Snapshot. Snapshot is currently being created.")
         return
@@ -359,30 +430,39 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
         else transition(vm, "status", "wait_for_launch", [[Math.round(t.vmStart * 0.3), "powering_up"], [t.vmStart, end]])
         vm.host = ref(host)
         vm.startTime = now()
+        event("vmStarted", name, String(host.name), { vm: { id: vm.id }, host: ref(host) })
         return job("Launching", t.vmStart)
       }
       case "stop":
       case "shutdown": {
         const verb = ctx.action === "stop" ? "stop" : "shutdown"
-        if (status === "down") throw conflict(`Cannot ${verb} VM. VM is not running.`)
+        // StopVmCommandBase: a VM already down is skipped (success, nothing done); locked, saving
+        // or restoring state is refused; a suspended VM goes down at once.
+        if (status === "down") return {}
         if (status === "image_locked") throw conflict(`Cannot ${verb} VM. VM is locked. Please try again in a few minutes.`)
+        if (status === "saving_state" || status === "restoring_state") {
+          throw conflict(`Cannot ${verb} VM. VM is in saving/restoring state.\n-Please try again when the VM is either up or down.`)
+        }
         if (status === "suspended") {
           transition(vm, "status", "down", [])
           return {}
         }
+        const hostName = String(store.get("hosts", refId(vm.host) ?? "")?.name ?? "")
+        event(ctx.action === "stop" ? "vmStopped" : "vmShutdown", name, hostName, { vm: { id: vm.id } })
         // Allowed in every other state, `wait_for_launch` and `powering_up` included: the stop wins
         // and the start's pending steps are cancelled by the transition.
         const after = ctx.action === "stop" ? Math.round(t.vmStop / 2) : t.vmStop
         transition(vm, "status", "powering_down", [[after, "down"]], () => {
           delete vm.host
           vm.stopTime = now()
+          event("vmDown", name, "", { vm: { id: vm.id } })
         })
         return job(ctx.action === "stop" ? "Stopping" : "Shutting down", after)
       }
       case "suspend":
         if (status !== "up") throw conflict("Cannot hibernate VM. VM is not up.")
         transition(vm, "status", "saving_state", [[t.vmStop, "suspended"]], () => void delete vm.host)
-        return job("Suspending", t.vmStop)
+        return { job: ref(startJob(`Performing Hibernate action on VM ${name}`, t.vmStop)) }
       case "reboot":
       case "reset":
         if (status !== "up") throw conflict(`Cannot ${ctx.action} VM. VM is not up.`)
@@ -428,7 +508,7 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
           transition(v, "status", "migrating", [[t.vmStop, "up"]], () => void (v.host = ref(dest)))
         }
         transition(host, "status", "preparing_for_maintenance", [[t.host, "maintenance"]])
-        return { job: ref(startJob(`Moving Host ${String(host.name)} to Maintenance`, t.host)) }
+        return { job: ref(startJob(`Moving Host(s) ${String(host.name)} to Maintenance`, t.host)) }
       }
       case "activate":
         if (host.status === "up") throw conflict("Cannot activate Host. Host is already up.")
@@ -439,6 +519,10 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
     }
   }
 
+  /** The name of the data center a storage domain is attached to (the engine's job texts name it). */
+  const dcOf = (sd: Obj): string =>
+    String(store.get("datacenters", refId((sd.dataCenters as Array<Obj> | undefined)?.[0]) ?? "")?.name ?? "")
+
   const storageAction = (ctx: ActionContext): Obj => {
     const sd = ctx.target.obj
     const t = timing()
@@ -446,11 +530,11 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
       case "activate":
         if (sd.status === "active") throw conflict("Cannot activate Storage. The Storage Domain is already active.")
         transition(sd, "status", "activating", [[t.host, "active"]])
-        return { job: ref(startJob(`Activating Storage Domain ${String(sd.name)}`, t.host)) }
+        return { job: ref(startJob(`Activating Storage Domain ${String(sd.name)} on Data Center ${dcOf(sd)}`, t.host)) }
       case "deactivate":
         if (sd.status !== "active") throw conflict("Cannot deactivate Storage. The Storage Domain is not active.")
         transition(sd, "status", "preparing_for_maintenance", [[t.host, "maintenance"]])
-        return { job: ref(startJob(`Deactivating Storage Domain ${String(sd.name)}`, t.host)) }
+        return { job: ref(startJob(`Deactivating Storage Domain ${String(sd.name)} in Data Center ${dcOf(sd)}`, t.host)) }
       default:
         return {}
     }
@@ -473,7 +557,8 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
             throw conflict(`Cannot revert to Snapshot. Snapshot is currently being created for VM ${String(vm?.name ?? "")}.`)
           }
           if (vm !== undefined) transition(vm, "status", "image_locked", [[timing().lock, "down"]])
-          return { job: ref(startJob("Restoring VM Snapshot", timing().lock)) }
+          const what = String(ctx.target.obj.description ?? "")
+          return { job: ref(startJob(`Restoring VM Snapshot ${what} of VM ${String(vm?.name ?? "")}`, timing().lock)) }
         }
         return {}
       case "Disk":
@@ -481,6 +566,10 @@ export const makeHooks = (engine: Engine, timing: () => Timing): Hooks => {
           const disk = ctx.target.obj
           if (disk.status === "locked") throw conflict("Cannot move Virtual Disk. Disk is locked. Please try again later.")
           transition(disk, "status", "locked", [[timing().lock, "ok"]])
+          const from = store.get("storagedomains", refId((disk.storageDomains as Array<Obj> | undefined)?.[0]) ?? "")
+          const to = store.get("storagedomains", refId(ctx.params.storageDomain) ?? "") ?? from
+          const verb = ctx.action === "move" ? "Moving" : "Copying"
+          return { job: ref(startJob(`${verb} Disk from ${String(from?.name ?? "")} to ${String(to?.name ?? "")}`, timing().lock)) }
         }
         return {}
       case "Job":

@@ -8,9 +8,11 @@ import type { MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
 import { signaturesOf, type Unmet, unmetSignatures } from "../core/request/Constraints.js"
 import { decodeListSync, decodeStructSync, encodeStructSync } from "../core/Xml.js"
 import { makeListLink } from "../types/ListLink.js"
+import { isPlainObject, withDefaults } from "./Defaults.js"
 import { badRequest, HttpFault, incomplete, notAllowed, notFound } from "./Faults.js"
+import { type Journal, makeJournal } from "./Journal.js"
 import type { Model, ServiceInfo } from "./Model.js"
-import { checkFields, jobCorrelationIds, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
+import { checkFields, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
 import type { Obj, Store } from "./Store.js"
 
 export const API_PREFIX = "/ovirt-engine/api"
@@ -127,6 +129,10 @@ const parseFollow = (text: string | null): FollowTree => {
   return tree
 }
 
+/** An integer query parameter as the engine reads one (ParametersHelper): anything else is absent. */
+const intParam = (text: string | null): number | undefined =>
+  text === null || !/^\s*[+-]?\d+\s*$/.test(text) ? undefined : Number(text)
+
 /**
  * The `max` parameter as the engine reads it (ParametersHelper.getIntegerParameter): absent, empty or
  * not an integer (or past 2^31-1) is no limit: the engine logs it and goes on; -1 is no limit. A
@@ -134,8 +140,8 @@ const parseFollow = (text: string | null): FollowTree => {
  * refuses: a 400 here, saying why.
  */
 const maxParam = (text: string | null): number | undefined => {
-  if (text === null || !/^\s*[+-]?\d+\s*$/.test(text)) return undefined
-  const n = Number(text)
+  const n = intParam(text)
+  if (n === undefined) return undefined
   if (n === -1 || n > 2 ** 31 - 1) return undefined
   if (n < -1) throw badRequest(`Value '${text}' of parameter 'max' is negative: give a number of results from 0, or -1 for no limit`)
   return n
@@ -151,28 +157,29 @@ const decodeSegment = (s: string): string => {
 
 export class Engine {
   hooks: Hooks | undefined
+  /** Jobs and events of what the simulator does. */
+  readonly journal: Journal
 
   constructor(
     readonly model: Model,
     readonly store: Store
-  ) {}
+  ) {
+    this.journal = makeJournal(store)
+  }
 
   /** Answers one API request; faults become `<fault>` documents. */
   handle(req: EngineRequest): EngineResponse {
     this.store.tick()
-    // The jobs a request makes carry its correlation id (query parameter or header), as the
-    // engine's do: clients find them with `jobs?search=correlation_id=...`.
-    const correlationId = req.query.get("correlation_id") ?? req.headers["correlation-id"]
-    const jobsBefore = correlationId ? new Set(this.store.list("jobs")) : undefined
+    // The engine takes the correlation id from the `correlation_id` query parameter or the
+    // `Correlation-Id` header (an action's `<correlation_id>` overrides it, see runAction).
+    this.journal.correlationId = req.query.get("correlation_id") ?? req.headers["correlation-id"] ?? undefined
     try {
       return this.dispatch(req)
     } catch (e) {
       if (e instanceof HttpFault) return { status: e.status, body: e.xml() }
       throw e
     } finally {
-      if (jobsBefore !== undefined) {
-        for (const job of this.store.list("jobs")) if (!jobsBefore.has(job)) jobCorrelationIds.set(job, correlationId!)
-      }
+      this.journal.correlationId = undefined
     }
   }
 
@@ -202,8 +209,8 @@ export class Engine {
       {
         const get = target.service.byKind.get("get")
         if (get === undefined || target.struct === undefined) throw notAllowed(req.method, req.path)
-        const obj = this.light(target.obj, this.omitted(get, target.struct, req))
-        return { status: 200, body: this.renderEntity({ ...target, obj }, parseFollow(req.query.get("follow"))) }
+        const omit = this.omitted(get, target.struct, req)
+        return { status: 200, body: this.renderObject(target.obj, target.struct, target.path, target.service.name, parseFollow(req.query.get("follow")), true, omit) }
       }
       case "PUT":
         return this.update(target, req)
@@ -312,6 +319,7 @@ export class Engine {
       throw notAllowed(req.method, req.path)
     }
     let items = this.items(target)
+    if (target.struct.name === "Event") items = this.eventsFrom(items, req.query)
     const search = req.query.get("search")
     const max = maxParam(req.query.get("max"))
     if (search !== null && search.trim() !== "") {
@@ -337,10 +345,21 @@ export class Engine {
     const omit = this.omitted(method, target.struct, req)
     let body = `<${target.struct.plural}>`
     for (const o of items) {
-      body += this.renderObject(this.light(o, omit), target.struct, `${target.path}/${o.id as string}`, target.service.member, follow, true)
+      body += this.renderObject(o, target.struct, `${target.path}/${o.id as string}`, target.service.member, follow, true, omit)
     }
     body += `</${target.struct.plural}>`
     return { status: 200, body }
+  }
+
+  /**
+   * Events as the engine lists them: newest first (by index); with `from`, only those whose index
+   * is above it, which is how a client follows the log.
+   */
+  private eventsFrom(items: Array<Obj>, query: URLSearchParams): Array<Obj> {
+    const from = intParam(query.get("from"))
+    const index = (o: Obj) => (typeof o.index === "number" ? o.index : 0)
+    const kept = from === undefined ? items : items.filter((o) => index(o) > from)
+    return kept.sort((a, b) => index(b) - index(a))
   }
 
   private add(target: CollectionTarget, req: EngineRequest): EngineResponse {
@@ -441,6 +460,7 @@ export class Engine {
 
   private runAction(target: EntityTarget, method: MethodMeta, req: EngineRequest): EngineResponse {
     const params = req.body.trim() === "" ? {} : this.decodeBody("Action", req.body, "action")
+    if (typeof params.correlationId === "string" && params.correlationId !== "") this.journal.correlationId = params.correlationId
     this.checkConstraints(target.service, method, params, "Action", method.path ?? method.name)
     const result = this.hooks ? this.hooks.action({ engine: this, target, action: method.path!, params, query: req.query }) : {}
     const out: Obj = { status: "complete", ...result }
@@ -455,10 +475,10 @@ export class Engine {
     if ((params.async === true || this.expectsNonBlocking(req)) && method.parameters.some((p) => p.name === "async")) {
       const job = out.job as Obj | undefined
       const running = job !== undefined && this.store.get("jobs", job.id as string)?.status === "started"
-      if (running) return { status: 202, body: encodeStructSync("Action", { ...out, async: true, status: "pending" }) }
-      return { status: 200, body: encodeStructSync("Action", { ...out, async: true }) }
+      if (running) return { status: 202, body: encodeStructSync("Action", { ...out, async: true, status: "pending" }, undefined, "document") }
+      return { status: 200, body: encodeStructSync("Action", { ...out, async: true }, undefined, "document") }
     }
-    return { status: 200, body: encodeStructSync("Action", out) }
+    return { status: 200, body: encodeStructSync("Action", out, undefined, "document") }
   }
 
   /** The members to leave out of answers of `method` (get or list) on `struct`, per `all_content`. */
@@ -533,7 +553,8 @@ export class Engine {
       if (tags?._tag !== "Collection") return []
       return this.items(tags).flatMap((t) => [t.name ?? deref("Tag", t)?.name].filter((n): n is string => typeof n === "string"))
     }
-    return { struct: collection.struct!, caseSensitive, deref, tagsOf }
+    const correlationOf = (obj: Obj): string | undefined => (typeof obj.id === "string" ? this.journal.correlations.get(obj.id) : undefined)
+    return { struct: collection.struct!, caseSensitive, deref, tagsOf, correlationOf }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -546,10 +567,18 @@ export class Engine {
   }
 
   /** One object with its href, `<link rel>`s for list links, hrefs on references, and `<actions>`. */
-  renderObject(obj: Obj, struct: StructMeta, path: string, serviceName: string | undefined, follow: FollowTree, actions: boolean): string {
+  renderObject(
+    obj: Obj,
+    struct: StructMeta,
+    path: string,
+    serviceName: string | undefined,
+    follow: FollowTree,
+    actions: boolean,
+    omit: ReadonlyArray<ReadonlyArray<string>> = []
+  ): string {
     const extra = { xml: "" }
-    const value = this.expand(obj, struct, path, follow, extra)
-    const xml = encodeStructSync(struct.name, value)
+    const value = this.expand(obj, struct, path, follow, extra, omit)
+    const xml = encodeStructSync(struct.name, value, undefined, "document")
     let links = extra.xml
     const service = actions && serviceName !== undefined ? this.model.services.get(serviceName) : undefined
     if (service !== undefined && service.actions.size > 0) {
@@ -566,9 +595,17 @@ export class Engine {
    * The object as it is sent: href, hrefs on references, followed links inlined, and a link for
    * every list link not inlined: as a `ListLink` value, or (top level, faster) appended to `extra`.
    */
-  private expand(obj: Obj, struct: StructMeta, path: string, follow: FollowTree, extra?: { xml: string }): Obj {
+  private expand(
+    obj: Obj,
+    struct: StructMeta,
+    path: string,
+    follow: FollowTree,
+    extra?: { xml: string },
+    omit: ReadonlyArray<ReadonlyArray<string>> = []
+  ): Obj {
     const href = `${API_PREFIX}/${escapePath(path)}`
-    const out: Obj = { ...obj, href }
+    // What the engine always sends is filled first; what `all_content` leaves out is dropped after.
+    const out: Obj = { ...this.light(withDefaults(struct, obj), omit), href }
     const { links, hasId } = this.shapeOf(struct)
     // The store keys every object by id; types without one (imports, ...) do not show it.
     if (!hasId) delete out.id
@@ -651,7 +688,7 @@ export class Engine {
       },
       time: new Date(this.store.now())
     }
-    const xml = encodeStructSync("Api", api)
+    const xml = encodeStructSync("Api", api, undefined, "document")
     let links = ""
     for (const [segment, name] of this.model.root.fixed) {
       links += `<link href="${API_PREFIX}/${segment}" rel="${segment}"/>`
@@ -666,8 +703,6 @@ export class Engine {
 
 const escapePath = (path: string): string => path.split("/").map(encodeURIComponent).join("/")
 
-const isPlainObject = (v: unknown): v is Obj =>
-  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)
 
 /** PUT semantics: members sent replace the stored ones; nested structs merge member by member. */
 export const mergeInto = (target: Obj, changes: Obj): void => {

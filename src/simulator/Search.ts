@@ -180,6 +180,11 @@ export interface MatchContext {
   readonly deref: (type: string, ref: Obj) => Obj | undefined
   /** The names of the tags assigned to `obj`. */
   readonly tagsOf: (obj: Obj) => ReadonlyArray<string>
+  /**
+   * The correlation id a job was started with. The model's Job has no such member (the engine keeps it
+   * in its database and searches it as `correlation_id`), so the simulator's journal keeps it beside the job.
+   */
+  readonly correlationOf: (obj: Obj) => string | undefined
 }
 
 type Value = string | number | Date
@@ -229,13 +234,6 @@ const memoryMiB: Field = (_ctx, obj) => (typeof obj.memory === "number" ? [Math.
 const tags: Field = (ctx, obj) => ctx.tagsOf(obj)
 
 /**
- * The correlation id of each job, by job object. The model's Job has no such member (the engine keeps
- * it in its database and searches it as `correlation_id`), so it cannot be a property of the stored
- * object, which is sent as it is: whoever makes a job for a request that carried one records it here.
- */
-export const jobCorrelationIds = new WeakMap<Obj, string>()
-
-/**
  * The engine's search fields that are not plain members, per type (its ConditionFieldAutoCompleters:
  * Vm, VmTemplate, Vds, Cluster, StoragePool, StorageDomain, Disk, Network, AuditLog, Job, ...).
  */
@@ -270,7 +268,7 @@ const engineFields: Readonly<Record<string, Readonly<Record<string, Field>>>> = 
     storage: ref("storageDomain", "StorageDomain"),
     datacenter: ref("dataCenter", "DataCenter")
   },
-  Job: { correlationid: (_ctx, obj) => { const id = jobCorrelationIds.get(obj); return id === undefined ? [] : [id] } },
+  Job: { correlationid: (ctx, obj) => { const id = ctx.correlationOf(obj); return id === undefined ? [] : [id] } },
   User: { usrname: path("userName") }
 }
 

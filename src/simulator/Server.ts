@@ -13,6 +13,7 @@ import { HttpFault } from "./Faults.js"
 import { ImageIo, type ImageioKnobs } from "./imageio/ImageIo.js"
 import { withImageTransfers } from "./imageio/Transfers.js"
 import { model } from "./Model.js"
+import { contextRedirect, type PortalAnswer, pkiResource, welcomePage } from "./Portal.js"
 import { seed } from "./Seed.js"
 import { Sso, type SsoErrorShape } from "./Sso.js"
 import { Random, Store } from "./Store.js"
@@ -52,8 +53,8 @@ export interface ServerOptions {
   readonly ssoErrorShape: SsoErrorShape
   readonly timing: Timing
   readonly knobs: Knobs
-  /** TLS key and certificate; plain HTTP when absent. */
-  readonly tls?: { readonly key: string; readonly cert: string }
+  /** TLS key and certificate (and the CA the PKI resource servlet hands out); plain HTTP when absent. */
+  readonly tls?: { readonly key: string; readonly cert: string; readonly ca?: string }
   /** Called for each request (method, path, status): the CLI's access log. */
   readonly log?: (line: string) => void
   /**
@@ -179,7 +180,7 @@ export class SimulatorServer {
       if (body === undefined) return
       const form = new URLSearchParams(body || search)
       if (path.endsWith("/token")) {
-        const answer = this.sso.token(form)
+        const answer = this.sso.token(form, req.headers.accept)
         this.log(method, path, answer.status)
         return this.send(req, res, answer.status, "application/json", JSON.stringify(answer.json))
       }
@@ -187,6 +188,12 @@ export class SimulatorServer {
       if (token) this.sso.revoke(token)
       this.log(method, path, 200)
       return this.send(req, res, 200, "application/json", "{}")
+    }
+    const portal = this.portal(path, query)
+    if (portal !== undefined) {
+      this.log(method, path, portal.status)
+      for (const [k, v] of Object.entries(portal.headers ?? {})) res.setHeader(k, v)
+      return this.send(req, res, portal.status, portal.type, portal.body)
     }
     const apiPath = path === API_PREFIX ? "" : path.startsWith(`${API_PREFIX}/`) ? path.slice(API_PREFIX.length + 1) : undefined
     if (apiPath === undefined) {
@@ -202,7 +209,8 @@ export class SimulatorServer {
     // Credentials first: an unauthenticated request never gets its body read into memory.
     if (!this.authorized(req)) {
       this.log(method, path, 401)
-      res.setHeader("WWW-Authenticate", 'Bearer realm="RESTAPI"')
+      // The engine's EnforceAuthFilter offers its one configured scheme (restapi web.xml).
+      res.setHeader("WWW-Authenticate", 'Basic realm="RESTAPI"')
       return this.send(req, res, 401, "text/html;charset=utf-8", UNAUTHORIZED_HTML)
     }
     const version = req.headers["version"]
@@ -272,6 +280,17 @@ export class SimulatorServer {
       return
     }
     void this.send(req, res, 500, "application/xml", new HttpFault(500, "Internal Server Error", "The simulator failed to answer this request").xml()).catch(() => res.destroy())
+  }
+
+  /** The engine's pages outside the API (Portal.ts), if the path is one. */
+  private portal(path: string, query: URLSearchParams): PortalAnswer | undefined {
+    if (path === "/ovirt-engine") return contextRedirect()
+    if (path === "/ovirt-engine/") return welcomePage("4.6.1-simulator")
+    if (path === "/ovirt-engine/services/pki-resource") {
+      const tls = this.options.tls
+      return pkiResource(query, tls === undefined ? undefined : { ca: tls.ca ?? tls.cert, engine: tls.cert })
+    }
+    return undefined
   }
 
   private authorized(req: http.IncomingMessage): boolean {

@@ -173,7 +173,7 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
     ssoErrorShape: options.ssoErrorShape ?? "sso",
     timing: { ...defaultTiming, ...options.timing },
     knobs: { ...defaultKnobs(), ...options.knobs },
-    ...(certificates ? { tls: { key: certificates.keyPem, cert: certificates.certPem } } : {}),
+    ...(certificates ? { tls: { key: certificates.keyPem, cert: certificates.certPem, ca: certificates.caPem } } : {}),
     ...(options.log ? { log: options.log } : {}),
     ...(options.maxRequestBytes === undefined ? {} : { maxRequestBytes: options.maxRequestBytes }),
     ...(options.clock === undefined ? {} : { clock: options.clock }),

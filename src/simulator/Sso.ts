@@ -28,8 +28,13 @@ export class Sso {
     private readonly now: () => number
   ) {}
 
-  /** The token endpoint, given the form fields of the request. */
-  token(form: URLSearchParams): SsoAnswer {
+  /**
+   * The token endpoint, given the form fields and the `Accept` header of the request. Like the
+   * engine's SsoUtils.validateClientAcceptHeader, `Accept` must be exactly `application/json`: the
+   * whole header is compared as a string, so `application/json, text/plain, *\/*` is refused.
+   */
+  token(form: URLSearchParams, accept: string | undefined): SsoAnswer {
+    if (accept !== "application/json") return this.error("invalid_request", "Missing parameter: 'Accept Header'")
     const grant = form.get("grant_type")
     if (grant !== "password") {
       return {
@@ -39,10 +44,7 @@ export class Sso {
     }
     const user = form.get("username") ?? ""
     if (user !== this.username || form.get("password") !== this.password) {
-      const message = `Cannot authenticate user '${user}': The username or password is incorrect..`
-      return this.errorShape === "sso"
-        ? { status: 400, json: { error_code: "access_denied", error: message } }
-        : { status: 400, json: { error: "access_denied", error_description: message } }
+      return this.error("access_denied", `Cannot authenticate user '${user}': The username or password is incorrect..`)
     }
     const token = crypto.randomBytes(32).toString("base64url")
     const expires = this.now() + this.lifetimeSeconds * 1000
@@ -57,6 +59,13 @@ export class Sso {
         token_type: "bearer"
       }
     }
+  }
+
+  /** An error in the shape this SSO service answers with. */
+  private error(code: string, message: string): SsoAnswer {
+    return this.errorShape === "sso"
+      ? { status: 400, json: { error_code: code, error: message } }
+      : { status: 400, json: { error: code, error_description: message } }
   }
 
   valid(token: string): boolean {

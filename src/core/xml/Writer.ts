@@ -1,9 +1,14 @@
 /**
  * The writer: a typed value to the XML the engine expects, driven by the same metadata as the
- * reader. Members in model order, `id` (and `href`) as attributes, unset members omitted, lists
- * as wrapper plus item elements, a list link that was not inlined (an empty list carrying `href`)
- * as `<link rel href/>`. Every value is checked against its member's type; anything else fails
- * with the member path in the caller's names.
+ * reader. Members in model order, `id` as an attribute, unset members omitted, lists as wrapper plus
+ * item elements. Every value is checked against its member's type; anything else fails with the
+ * member path in the caller's names.
+ *
+ * Two modes. `request` (the default: request bodies) writes what the engine reads: no `href`, and a
+ * list link that was not inlined (an empty list carrying `href`, as decoded from an answer) is left out,
+ * so a value read from the engine can be sent back as it is. `document` writes an answer as the engine
+ * does (the simulator): `href` attributes and `<link rel href/>` for list links. Neither writes
+ * `<actions>`, which is no model member.
  */
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { XmlInputFailure } from "./Failure.js"
@@ -46,11 +51,20 @@ const flat = (s: string): string => {
 /** Deeper than any engine document nests; past it a value is refused rather than overflow the stack. */
 const MAX_DEPTH = 100
 
+/** `request`: what the engine reads (no `href`, no `<link>`); `document`: an answer as the engine writes it. */
+export type WriterMode = "request" | "document"
+
 export class Writer {
   /** The struct values being written, outermost first: a value met again inside itself is a cycle. */
   private readonly open: Array<object> = []
+  private readonly links: boolean
 
-  constructor(private readonly catalog: Catalog) {}
+  constructor(
+    private readonly catalog: Catalog,
+    mode: WriterMode = "request"
+  ) {
+    this.links = mode === "document"
+  }
 
   /** One struct value as an element named `tag`. */
   struct(struct: CompiledStruct, tag: string, value: unknown): string {
@@ -89,7 +103,7 @@ export class Writer {
       }
     }
     const href = record.href
-    if (href !== undefined) {
+    if (href !== undefined && this.links) {
       if (typeof href !== "string") throw new XmlInputFailure("must be a string", ".href")
       if (MAYBE_SPECIAL.test(href)) checkChars(href)
       open += ` href="${escapeAttribute(href)}"`
@@ -117,6 +131,8 @@ export class Writer {
     if (!Array.isArray(value)) throw new XmlInputFailure("must be an array")
     const href: unknown = (value as { readonly href?: unknown }).href
     if (value.length === 0 && href !== undefined && m.rel !== undefined) {
+      // not inlined: only a pointer to the list, which a request leaves out (an empty list would clear it)
+      if (!this.links) return ""
       if (typeof href !== "string") throw new XmlInputFailure("must be a string", ".href")
       if (MAYBE_SPECIAL.test(href)) checkChars(href)
       return `<link href="${escapeAttribute(href)}" rel="${escapeAttribute(m.rel)}"/>`

@@ -11,7 +11,7 @@ import { AffinityGroupHostLabelService as meta } from "./meta/AffinityGroupHostL
 /** Wire metadata of `AffinityGroupHostLabelService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `remove`. */
 export interface RemoveOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { AffinityLabel } from "../../types/generated/AffinityLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityGroupHostLabelsService as meta } from "./meta/AffinityGroupHostLabelsService.js"
-import * as AffinityGroupHostLabelService from "./AffinityGroupHostLabelService.js"
+import type * as AffinityGroupHostLabelService from "./AffinityGroupHostLabelService.js"
 
 /** Wire metadata of `AffinityGroupHostLabelsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AffinityGroupHostLabelsServiceRef {
   }
 
   label(id: string): AffinityGroupHostLabelService.AffinityGroupHostLabelServiceRef {
-    return AffinityGroupHostLabelService.ref(idPath(this.path, id))
+    return lazyRef<AffinityGroupHostLabelService.AffinityGroupHostLabelServiceRef>("AffinityGroupHostLabelService", idPath(this.path, id))
   }
 }
 

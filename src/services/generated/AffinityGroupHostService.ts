@@ -11,7 +11,7 @@ import { AffinityGroupHostService as meta } from "./meta/AffinityGroupHostServic
 /** Wire metadata of `AffinityGroupHostService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `remove`. */
 export interface RemoveOptions extends CallOptions {

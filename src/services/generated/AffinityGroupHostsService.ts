@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Host } from "../../types/generated/Host.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityGroupHostsService as meta } from "./meta/AffinityGroupHostsService.js"
-import * as AffinityGroupHostService from "./AffinityGroupHostService.js"
+import type * as AffinityGroupHostService from "./AffinityGroupHostService.js"
 
 /** Wire metadata of `AffinityGroupHostsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AffinityGroupHostsServiceRef {
   }
 
   host(idOrName: string): AffinityGroupHostService.AffinityGroupHostServiceRef {
-    return AffinityGroupHostService.ref(idPath(this.path, idOrName))
+    return lazyRef<AffinityGroupHostService.AffinityGroupHostServiceRef>("AffinityGroupHostService", idPath(this.path, idOrName))
   }
 }
 

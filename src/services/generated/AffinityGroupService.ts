@@ -7,16 +7,17 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { AffinityGroup } from "../../types/generated/AffinityGroup.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityGroupService as meta } from "./meta/AffinityGroupService.js"
-import * as AffinityGroupHostLabelsService from "./AffinityGroupHostLabelsService.js"
-import * as AffinityGroupHostsService from "./AffinityGroupHostsService.js"
-import * as AffinityGroupVmLabelsService from "./AffinityGroupVmLabelsService.js"
-import * as AffinityGroupVmsService from "./AffinityGroupVmsService.js"
+import type * as AffinityGroupHostLabelsService from "./AffinityGroupHostLabelsService.js"
+import type * as AffinityGroupHostsService from "./AffinityGroupHostsService.js"
+import type * as AffinityGroupVmLabelsService from "./AffinityGroupVmLabelsService.js"
+import type * as AffinityGroupVmsService from "./AffinityGroupVmsService.js"
 
 /** Wire metadata of `AffinityGroupService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -80,19 +81,19 @@ class Ref extends ServiceRefBase implements AffinityGroupServiceRef {
   }
 
   get hostLabels(): AffinityGroupHostLabelsService.AffinityGroupHostLabelsServiceRef {
-    return AffinityGroupHostLabelsService.ref(childPath(this.path, "hostlabels"))
+    return lazyRef<AffinityGroupHostLabelsService.AffinityGroupHostLabelsServiceRef>("AffinityGroupHostLabelsService", childPath(this.path, "hostlabels"))
   }
 
   get hosts(): AffinityGroupHostsService.AffinityGroupHostsServiceRef {
-    return AffinityGroupHostsService.ref(childPath(this.path, "hosts"))
+    return lazyRef<AffinityGroupHostsService.AffinityGroupHostsServiceRef>("AffinityGroupHostsService", childPath(this.path, "hosts"))
   }
 
   get vmLabels(): AffinityGroupVmLabelsService.AffinityGroupVmLabelsServiceRef {
-    return AffinityGroupVmLabelsService.ref(childPath(this.path, "vmlabels"))
+    return lazyRef<AffinityGroupVmLabelsService.AffinityGroupVmLabelsServiceRef>("AffinityGroupVmLabelsService", childPath(this.path, "vmlabels"))
   }
 
   get vms(): AffinityGroupVmsService.AffinityGroupVmsServiceRef {
-    return AffinityGroupVmsService.ref(childPath(this.path, "vms"))
+    return lazyRef<AffinityGroupVmsService.AffinityGroupVmsServiceRef>("AffinityGroupVmsService", childPath(this.path, "vms"))
   }
 }
 

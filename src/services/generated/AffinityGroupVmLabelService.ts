@@ -11,7 +11,7 @@ import { AffinityGroupVmLabelService as meta } from "./meta/AffinityGroupVmLabel
 /** Wire metadata of `AffinityGroupVmLabelService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `remove`. */
 export interface RemoveOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { AffinityLabel } from "../../types/generated/AffinityLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityGroupVmLabelsService as meta } from "./meta/AffinityGroupVmLabelsService.js"
-import * as AffinityGroupVmLabelService from "./AffinityGroupVmLabelService.js"
+import type * as AffinityGroupVmLabelService from "./AffinityGroupVmLabelService.js"
 
 /** Wire metadata of `AffinityGroupVmLabelsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AffinityGroupVmLabelsServiceRef {
   }
 
   label(id: string): AffinityGroupVmLabelService.AffinityGroupVmLabelServiceRef {
-    return AffinityGroupVmLabelService.ref(idPath(this.path, id))
+    return lazyRef<AffinityGroupVmLabelService.AffinityGroupVmLabelServiceRef>("AffinityGroupVmLabelService", idPath(this.path, id))
   }
 }
 

@@ -11,7 +11,7 @@ import { AffinityGroupVmService as meta } from "./meta/AffinityGroupVmService.js
 /** Wire metadata of `AffinityGroupVmService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `remove`. */
 export interface RemoveOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityGroupVmsService as meta } from "./meta/AffinityGroupVmsService.js"
-import * as AffinityGroupVmService from "./AffinityGroupVmService.js"
+import type * as AffinityGroupVmService from "./AffinityGroupVmService.js"
 
 /** Wire metadata of `AffinityGroupVmsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AffinityGroupVmsServiceRef {
   }
 
   vm(id: string): AffinityGroupVmService.AffinityGroupVmServiceRef {
-    return AffinityGroupVmService.ref(idPath(this.path, id))
+    return lazyRef<AffinityGroupVmService.AffinityGroupVmServiceRef>("AffinityGroupVmService", idPath(this.path, id))
   }
 }
 

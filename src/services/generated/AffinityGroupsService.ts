@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { AffinityGroup } from "../../types/generated/AffinityGroup.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityGroupsService as meta } from "./meta/AffinityGroupsService.js"
-import * as AffinityGroupService from "./AffinityGroupService.js"
+import type * as AffinityGroupService from "./AffinityGroupService.js"
 
 /** Wire metadata of `AffinityGroupsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AffinityGroupsServiceRef {
   }
 
   group(id: string): AffinityGroupService.AffinityGroupServiceRef {
-    return AffinityGroupService.ref(idPath(this.path, id))
+    return lazyRef<AffinityGroupService.AffinityGroupServiceRef>("AffinityGroupService", idPath(this.path, id))
   }
 }
 

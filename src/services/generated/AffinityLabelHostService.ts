@@ -12,7 +12,7 @@ import { AffinityLabelHostService as meta } from "./meta/AffinityLabelHostServic
 /** Wire metadata of `AffinityLabelHostService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

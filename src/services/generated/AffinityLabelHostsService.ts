@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Host } from "../../types/generated/Host.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityLabelHostsService as meta } from "./meta/AffinityLabelHostsService.js"
-import * as AffinityLabelHostService from "./AffinityLabelHostService.js"
+import type * as AffinityLabelHostService from "./AffinityLabelHostService.js"
 
 /** Wire metadata of `AffinityLabelHostsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -61,7 +62,7 @@ class Ref extends ServiceRefBase implements AffinityLabelHostsServiceRef {
   }
 
   host(id: string): AffinityLabelHostService.AffinityLabelHostServiceRef {
-    return AffinityLabelHostService.ref(idPath(this.path, id))
+    return lazyRef<AffinityLabelHostService.AffinityLabelHostServiceRef>("AffinityLabelHostService", idPath(this.path, id))
   }
 }
 

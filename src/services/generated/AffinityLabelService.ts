@@ -7,14 +7,15 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { AffinityLabel } from "../../types/generated/AffinityLabel.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityLabelService as meta } from "./meta/AffinityLabelService.js"
-import * as AffinityLabelHostsService from "./AffinityLabelHostsService.js"
-import * as AffinityLabelVmsService from "./AffinityLabelVmsService.js"
+import type * as AffinityLabelHostsService from "./AffinityLabelHostsService.js"
+import type * as AffinityLabelVmsService from "./AffinityLabelVmsService.js"
 
 /** Wire metadata of `AffinityLabelService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -68,11 +69,11 @@ class Ref extends ServiceRefBase implements AffinityLabelServiceRef {
   }
 
   get hosts(): AffinityLabelHostsService.AffinityLabelHostsServiceRef {
-    return AffinityLabelHostsService.ref(childPath(this.path, "hosts"))
+    return lazyRef<AffinityLabelHostsService.AffinityLabelHostsServiceRef>("AffinityLabelHostsService", childPath(this.path, "hosts"))
   }
 
   get vms(): AffinityLabelVmsService.AffinityLabelVmsServiceRef {
-    return AffinityLabelVmsService.ref(childPath(this.path, "vms"))
+    return lazyRef<AffinityLabelVmsService.AffinityLabelVmsServiceRef>("AffinityLabelVmsService", childPath(this.path, "vms"))
   }
 }
 

@@ -12,7 +12,7 @@ import { AffinityLabelVmService as meta } from "./meta/AffinityLabelVmService.js
 /** Wire metadata of `AffinityLabelVmService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityLabelVmsService as meta } from "./meta/AffinityLabelVmsService.js"
-import * as AffinityLabelVmService from "./AffinityLabelVmService.js"
+import type * as AffinityLabelVmService from "./AffinityLabelVmService.js"
 
 /** Wire metadata of `AffinityLabelVmsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -61,7 +62,7 @@ class Ref extends ServiceRefBase implements AffinityLabelVmsServiceRef {
   }
 
   vm(id: string): AffinityLabelVmService.AffinityLabelVmServiceRef {
-    return AffinityLabelVmService.ref(idPath(this.path, id))
+    return lazyRef<AffinityLabelVmService.AffinityLabelVmServiceRef>("AffinityLabelVmService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { AffinityLabel } from "../../types/generated/AffinityLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AffinityLabelsService as meta } from "./meta/AffinityLabelsService.js"
-import * as AffinityLabelService from "./AffinityLabelService.js"
+import type * as AffinityLabelService from "./AffinityLabelService.js"
 
 /** Wire metadata of `AffinityLabelsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements AffinityLabelsServiceRef {
   }
 
   label(id: string): AffinityLabelService.AffinityLabelServiceRef {
-    return AffinityLabelService.ref(idPath(this.path, id))
+    return lazyRef<AffinityLabelService.AffinityLabelServiceRef>("AffinityLabelService", idPath(this.path, id))
   }
 }
 

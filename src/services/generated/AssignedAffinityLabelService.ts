@@ -12,7 +12,7 @@ import { AssignedAffinityLabelService as meta } from "./meta/AssignedAffinityLab
 /** Wire metadata of `AssignedAffinityLabelService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

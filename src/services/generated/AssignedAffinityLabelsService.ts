@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { AffinityLabel } from "../../types/generated/AffinityLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AssignedAffinityLabelsService as meta } from "./meta/AssignedAffinityLabelsService.js"
-import * as AssignedAffinityLabelService from "./AssignedAffinityLabelService.js"
+import type * as AssignedAffinityLabelService from "./AssignedAffinityLabelService.js"
 
 /** Wire metadata of `AssignedAffinityLabelsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -61,7 +62,7 @@ class Ref extends ServiceRefBase implements AssignedAffinityLabelsServiceRef {
   }
 
   label(id: string): AssignedAffinityLabelService.AssignedAffinityLabelServiceRef {
-    return AssignedAffinityLabelService.ref(idPath(this.path, id))
+    return lazyRef<AssignedAffinityLabelService.AssignedAffinityLabelServiceRef>("AssignedAffinityLabelService", idPath(this.path, id))
   }
 }
 

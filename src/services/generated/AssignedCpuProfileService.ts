@@ -12,7 +12,7 @@ import { AssignedCpuProfileService as meta } from "./meta/AssignedCpuProfileServ
 /** Wire metadata of `AssignedCpuProfileService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { CpuProfile } from "../../types/generated/CpuProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AssignedCpuProfilesService as meta } from "./meta/AssignedCpuProfilesService.js"
-import * as AssignedCpuProfileService from "./AssignedCpuProfileService.js"
+import type * as AssignedCpuProfileService from "./AssignedCpuProfileService.js"
 
 /** Wire metadata of `AssignedCpuProfilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AssignedCpuProfilesServiceRef {
   }
 
   profile(id: string): AssignedCpuProfileService.AssignedCpuProfileServiceRef {
-    return AssignedCpuProfileService.ref(idPath(this.path, id))
+    return lazyRef<AssignedCpuProfileService.AssignedCpuProfileServiceRef>("AssignedCpuProfileService", idPath(this.path, id))
   }
 }
 

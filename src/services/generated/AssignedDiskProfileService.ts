@@ -12,7 +12,7 @@ import { AssignedDiskProfileService as meta } from "./meta/AssignedDiskProfileSe
 /** Wire metadata of `AssignedDiskProfileService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { DiskProfile } from "../../types/generated/DiskProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AssignedDiskProfilesService as meta } from "./meta/AssignedDiskProfilesService.js"
-import * as AssignedDiskProfileService from "./AssignedDiskProfileService.js"
+import type * as AssignedDiskProfileService from "./AssignedDiskProfileService.js"
 
 /** Wire metadata of `AssignedDiskProfilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AssignedDiskProfilesServiceRef {
   }
 
   profile(id: string): AssignedDiskProfileService.AssignedDiskProfileServiceRef {
-    return AssignedDiskProfileService.ref(idPath(this.path, id))
+    return lazyRef<AssignedDiskProfileService.AssignedDiskProfileServiceRef>("AssignedDiskProfileService", idPath(this.path, id))
   }
 }
 

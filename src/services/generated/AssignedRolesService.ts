@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Role } from "../../types/generated/Role.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AssignedRolesService as meta } from "./meta/AssignedRolesService.js"
-import * as RoleService from "./RoleService.js"
+import type * as RoleService from "./RoleService.js"
 
 /** Wire metadata of `AssignedRolesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements AssignedRolesServiceRef {
   }
 
   role(id: string): RoleService.RoleServiceRef {
-    return RoleService.ref(idPath(this.path, id))
+    return lazyRef<RoleService.RoleServiceRef>("RoleService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { AssignedTagService as meta } from "./meta/AssignedTagService.js"
 /** Wire metadata of `AssignedTagService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

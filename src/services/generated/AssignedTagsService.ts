@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Tag } from "../../types/generated/Tag.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AssignedTagsService as meta } from "./meta/AssignedTagsService.js"
-import * as AssignedTagService from "./AssignedTagService.js"
+import type * as AssignedTagService from "./AssignedTagService.js"
 
 /** Wire metadata of `AssignedTagsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AssignedTagsServiceRef {
   }
 
   tag(id: string): AssignedTagService.AssignedTagServiceRef {
-    return AssignedTagService.ref(idPath(this.path, id))
+    return lazyRef<AssignedTagService.AssignedTagServiceRef>("AssignedTagService", idPath(this.path, id))
   }
 }
 

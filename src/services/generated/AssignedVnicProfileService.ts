@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VnicProfile } from "../../types/generated/VnicProfile.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AssignedVnicProfileService as meta } from "./meta/AssignedVnicProfileService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 
 /** Wire metadata of `AssignedVnicProfileService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -55,7 +56,7 @@ class Ref extends ServiceRefBase implements AssignedVnicProfileServiceRef {
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VnicProfile } from "../../types/generated/VnicProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AssignedVnicProfilesService as meta } from "./meta/AssignedVnicProfilesService.js"
-import * as AssignedVnicProfileService from "./AssignedVnicProfileService.js"
+import type * as AssignedVnicProfileService from "./AssignedVnicProfileService.js"
 
 /** Wire metadata of `AssignedVnicProfilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AssignedVnicProfilesServiceRef {
   }
 
   profile(id: string): AssignedVnicProfileService.AssignedVnicProfileServiceRef {
-    return AssignedVnicProfileService.ref(idPath(this.path, id))
+    return lazyRef<AssignedVnicProfileService.AssignedVnicProfileServiceRef>("AssignedVnicProfileService", idPath(this.path, id))
   }
 }
 

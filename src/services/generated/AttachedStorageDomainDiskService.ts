@@ -8,14 +8,15 @@ import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AttachedStorageDomainDiskService as meta } from "./meta/AttachedStorageDomainDiskService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `AttachedStorageDomainDiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `copy`. */
 export interface CopyOptions extends CallOptions {
@@ -155,11 +156,11 @@ class Ref extends ServiceRefBase implements AttachedStorageDomainDiskServiceRef 
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AttachedStorageDomainDisksService as meta } from "./meta/AttachedStorageDomainDisksService.js"
-import * as AttachedStorageDomainDiskService from "./AttachedStorageDomainDiskService.js"
+import type * as AttachedStorageDomainDiskService from "./AttachedStorageDomainDiskService.js"
 
 /** Wire metadata of `AttachedStorageDomainDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -72,7 +73,7 @@ class Ref extends ServiceRefBase implements AttachedStorageDomainDisksServiceRef
   }
 
   disk(id: string): AttachedStorageDomainDiskService.AttachedStorageDomainDiskServiceRef {
-    return AttachedStorageDomainDiskService.ref(idPath(this.path, id))
+    return lazyRef<AttachedStorageDomainDiskService.AttachedStorageDomainDiskServiceRef>("AttachedStorageDomainDiskService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AttachedStorageDomainService as meta } from "./meta/AttachedStorageDomainService.js"
-import * as AttachedStorageDomainDisksService from "./AttachedStorageDomainDisksService.js"
+import type * as AttachedStorageDomainDisksService from "./AttachedStorageDomainDisksService.js"
 
 /** Wire metadata of `AttachedStorageDomainService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `activate`. */
 export interface ActivateOptions extends CallOptions {
@@ -89,7 +90,7 @@ class Ref extends ServiceRefBase implements AttachedStorageDomainServiceRef {
   }
 
   get disks(): AttachedStorageDomainDisksService.AttachedStorageDomainDisksServiceRef {
-    return AttachedStorageDomainDisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<AttachedStorageDomainDisksService.AttachedStorageDomainDisksServiceRef>("AttachedStorageDomainDisksService", childPath(this.path, "disks"))
   }
 }
 

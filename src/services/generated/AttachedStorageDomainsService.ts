@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { AttachedStorageDomainsService as meta } from "./meta/AttachedStorageDomainsService.js"
-import * as AttachedStorageDomainService from "./AttachedStorageDomainService.js"
+import type * as AttachedStorageDomainService from "./AttachedStorageDomainService.js"
 
 /** Wire metadata of `AttachedStorageDomainsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements AttachedStorageDomainsServiceRef {
   }
 
   storageDomain(id: string): AttachedStorageDomainService.AttachedStorageDomainServiceRef {
-    return AttachedStorageDomainService.ref(idPath(this.path, id))
+    return lazyRef<AttachedStorageDomainService.AttachedStorageDomainServiceRef>("AttachedStorageDomainService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { BalanceService as meta } from "./meta/BalanceService.js"
 /** Wire metadata of `BalanceService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Balance } from "../../types/generated/Balance.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { BalancesService as meta } from "./meta/BalancesService.js"
-import * as BalanceService from "./BalanceService.js"
+import type * as BalanceService from "./BalanceService.js"
 
 /** Wire metadata of `BalancesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements BalancesServiceRef {
   }
 
   balance(id: string): BalanceService.BalanceServiceRef {
-    return BalanceService.ref(idPath(this.path, id))
+    return lazyRef<BalanceService.BalanceServiceRef>("BalanceService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { BookmarkService as meta } from "./meta/BookmarkService.js"
 /** Wire metadata of `BookmarkService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

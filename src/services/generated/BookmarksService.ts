@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Bookmark } from "../../types/generated/Bookmark.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { BookmarksService as meta } from "./meta/BookmarksService.js"
-import * as BookmarkService from "./BookmarkService.js"
+import type * as BookmarkService from "./BookmarkService.js"
 
 /** Wire metadata of `BookmarksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements BookmarksServiceRef {
   }
 
   bookmark(id: string): BookmarkService.BookmarkServiceRef {
-    return BookmarkService.ref(idPath(this.path, id))
+    return lazyRef<BookmarkService.BookmarkServiceRef>("BookmarkService", idPath(this.path, id))
   }
 }
 

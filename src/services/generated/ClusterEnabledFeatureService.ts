@@ -12,7 +12,7 @@ import { ClusterEnabledFeatureService as meta } from "./meta/ClusterEnabledFeatu
 /** Wire metadata of `ClusterEnabledFeatureService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

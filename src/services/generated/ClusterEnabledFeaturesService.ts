@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ClusterFeature } from "../../types/generated/ClusterFeature.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClusterEnabledFeaturesService as meta } from "./meta/ClusterEnabledFeaturesService.js"
-import * as ClusterEnabledFeatureService from "./ClusterEnabledFeatureService.js"
+import type * as ClusterEnabledFeatureService from "./ClusterEnabledFeatureService.js"
 
 /** Wire metadata of `ClusterEnabledFeaturesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -64,7 +65,7 @@ class Ref extends ServiceRefBase implements ClusterEnabledFeaturesServiceRef {
   }
 
   feature(id: string): ClusterEnabledFeatureService.ClusterEnabledFeatureServiceRef {
-    return ClusterEnabledFeatureService.ref(idPath(this.path, id))
+    return lazyRef<ClusterEnabledFeatureService.ClusterEnabledFeatureServiceRef>("ClusterEnabledFeatureService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { ClusterExternalProvidersService as meta } from "./meta/ClusterExternalP
 /** Wire metadata of `ClusterExternalProvidersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {

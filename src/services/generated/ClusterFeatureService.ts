@@ -12,7 +12,7 @@ import { ClusterFeatureService as meta } from "./meta/ClusterFeatureService.js"
 /** Wire metadata of `ClusterFeatureService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

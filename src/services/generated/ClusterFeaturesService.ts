@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ClusterFeature } from "../../types/generated/ClusterFeature.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClusterFeaturesService as meta } from "./meta/ClusterFeaturesService.js"
-import * as ClusterFeatureService from "./ClusterFeatureService.js"
+import type * as ClusterFeatureService from "./ClusterFeatureService.js"
 
 /** Wire metadata of `ClusterFeaturesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -48,7 +49,7 @@ class Ref extends ServiceRefBase implements ClusterFeaturesServiceRef {
   }
 
   feature(id: string): ClusterFeatureService.ClusterFeatureServiceRef {
-    return ClusterFeatureService.ref(idPath(this.path, id))
+    return lazyRef<ClusterFeatureService.ClusterFeatureServiceRef>("ClusterFeatureService", idPath(this.path, id))
   }
 }
 

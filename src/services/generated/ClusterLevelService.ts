@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ClusterLevel } from "../../types/generated/ClusterLevel.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClusterLevelService as meta } from "./meta/ClusterLevelService.js"
-import * as ClusterFeaturesService from "./ClusterFeaturesService.js"
+import type * as ClusterFeaturesService from "./ClusterFeaturesService.js"
 
 /** Wire metadata of `ClusterLevelService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -39,7 +40,7 @@ class Ref extends ServiceRefBase implements ClusterLevelServiceRef {
   }
 
   get clusterFeatures(): ClusterFeaturesService.ClusterFeaturesServiceRef {
-    return ClusterFeaturesService.ref(childPath(this.path, "clusterfeatures"))
+    return lazyRef<ClusterFeaturesService.ClusterFeaturesServiceRef>("ClusterFeaturesService", childPath(this.path, "clusterfeatures"))
   }
 }
 

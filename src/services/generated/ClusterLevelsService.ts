@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ClusterLevel } from "../../types/generated/ClusterLevel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClusterLevelsService as meta } from "./meta/ClusterLevelsService.js"
-import * as ClusterLevelService from "./ClusterLevelService.js"
+import type * as ClusterLevelService from "./ClusterLevelService.js"
 
 /** Wire metadata of `ClusterLevelsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -48,7 +49,7 @@ class Ref extends ServiceRefBase implements ClusterLevelsServiceRef {
   }
 
   level(id: string): ClusterLevelService.ClusterLevelServiceRef {
-    return ClusterLevelService.ref(idPath(this.path, id))
+    return lazyRef<ClusterLevelService.ClusterLevelServiceRef>("ClusterLevelService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { ClusterNetworkService as meta } from "./meta/ClusterNetworkService.js"
 /** Wire metadata of `ClusterNetworkService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

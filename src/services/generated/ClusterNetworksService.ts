@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Network } from "../../types/generated/Network.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClusterNetworksService as meta } from "./meta/ClusterNetworksService.js"
-import * as ClusterNetworkService from "./ClusterNetworkService.js"
+import type * as ClusterNetworkService from "./ClusterNetworkService.js"
 
 /** Wire metadata of `ClusterNetworksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements ClusterNetworksServiceRef {
   }
 
   network(id: string): ClusterNetworkService.ClusterNetworkServiceRef {
-    return ClusterNetworkService.ref(idPath(this.path, id))
+    return lazyRef<ClusterNetworkService.ClusterNetworkServiceRef>("ClusterNetworkService", idPath(this.path, id))
   }
 }
 

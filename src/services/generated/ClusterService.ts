@@ -8,21 +8,22 @@ import { operations } from "../../core/Request.js"
 import type { Cluster } from "../../types/generated/Cluster.js"
 import type { ClusterUpgradeAction } from "../../types/generated/ClusterUpgradeAction.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClusterService as meta } from "./meta/ClusterService.js"
-import * as AffinityGroupsService from "./AffinityGroupsService.js"
-import * as AssignedCpuProfilesService from "./AssignedCpuProfilesService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as ClusterEnabledFeaturesService from "./ClusterEnabledFeaturesService.js"
-import * as ClusterExternalProvidersService from "./ClusterExternalProvidersService.js"
-import * as ClusterNetworksService from "./ClusterNetworksService.js"
-import * as GlusterHooksService from "./GlusterHooksService.js"
-import * as GlusterVolumesService from "./GlusterVolumesService.js"
-import * as NetworkFiltersService from "./NetworkFiltersService.js"
+import type * as AffinityGroupsService from "./AffinityGroupsService.js"
+import type * as AssignedCpuProfilesService from "./AssignedCpuProfilesService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as ClusterEnabledFeaturesService from "./ClusterEnabledFeaturesService.js"
+import type * as ClusterExternalProvidersService from "./ClusterExternalProvidersService.js"
+import type * as ClusterNetworksService from "./ClusterNetworksService.js"
+import type * as GlusterHooksService from "./GlusterHooksService.js"
+import type * as GlusterVolumesService from "./GlusterVolumesService.js"
+import type * as NetworkFiltersService from "./NetworkFiltersService.js"
 
 /** Wire metadata of `ClusterService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -168,39 +169,39 @@ class Ref extends ServiceRefBase implements ClusterServiceRef {
   }
 
   get affinityGroups(): AffinityGroupsService.AffinityGroupsServiceRef {
-    return AffinityGroupsService.ref(childPath(this.path, "affinitygroups"))
+    return lazyRef<AffinityGroupsService.AffinityGroupsServiceRef>("AffinityGroupsService", childPath(this.path, "affinitygroups"))
   }
 
   get cpuProfiles(): AssignedCpuProfilesService.AssignedCpuProfilesServiceRef {
-    return AssignedCpuProfilesService.ref(childPath(this.path, "cpuprofiles"))
+    return lazyRef<AssignedCpuProfilesService.AssignedCpuProfilesServiceRef>("AssignedCpuProfilesService", childPath(this.path, "cpuprofiles"))
   }
 
   get enabledFeatures(): ClusterEnabledFeaturesService.ClusterEnabledFeaturesServiceRef {
-    return ClusterEnabledFeaturesService.ref(childPath(this.path, "enabledfeatures"))
+    return lazyRef<ClusterEnabledFeaturesService.ClusterEnabledFeaturesServiceRef>("ClusterEnabledFeaturesService", childPath(this.path, "enabledfeatures"))
   }
 
   get externalNetworkProviders(): ClusterExternalProvidersService.ClusterExternalProvidersServiceRef {
-    return ClusterExternalProvidersService.ref(childPath(this.path, "externalnetworkproviders"))
+    return lazyRef<ClusterExternalProvidersService.ClusterExternalProvidersServiceRef>("ClusterExternalProvidersService", childPath(this.path, "externalnetworkproviders"))
   }
 
   get glusterHooks(): GlusterHooksService.GlusterHooksServiceRef {
-    return GlusterHooksService.ref(childPath(this.path, "glusterhooks"))
+    return lazyRef<GlusterHooksService.GlusterHooksServiceRef>("GlusterHooksService", childPath(this.path, "glusterhooks"))
   }
 
   get glusterVolumes(): GlusterVolumesService.GlusterVolumesServiceRef {
-    return GlusterVolumesService.ref(childPath(this.path, "glustervolumes"))
+    return lazyRef<GlusterVolumesService.GlusterVolumesServiceRef>("GlusterVolumesService", childPath(this.path, "glustervolumes"))
   }
 
   get networkFilters(): NetworkFiltersService.NetworkFiltersServiceRef {
-    return NetworkFiltersService.ref(childPath(this.path, "networkfilters"))
+    return lazyRef<NetworkFiltersService.NetworkFiltersServiceRef>("NetworkFiltersService", childPath(this.path, "networkfilters"))
   }
 
   get networks(): ClusterNetworksService.ClusterNetworksServiceRef {
-    return ClusterNetworksService.ref(childPath(this.path, "networks"))
+    return lazyRef<ClusterNetworksService.ClusterNetworksServiceRef>("ClusterNetworksService", childPath(this.path, "networks"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 }
 

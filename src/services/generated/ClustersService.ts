@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Cluster } from "../../types/generated/Cluster.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ClustersService as meta } from "./meta/ClustersService.js"
-import * as ClusterService from "./ClusterService.js"
+import type * as ClusterService from "./ClusterService.js"
 
 /** Wire metadata of `ClustersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -85,7 +86,7 @@ class Ref extends ServiceRefBase implements ClustersServiceRef {
   }
 
   cluster(id: string): ClusterService.ClusterServiceRef {
-    return ClusterService.ref(idPath(this.path, id))
+    return lazyRef<ClusterService.ClusterServiceRef>("ClusterService", idPath(this.path, id))
   }
 }
 

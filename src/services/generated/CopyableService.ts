@@ -11,7 +11,7 @@ import { CopyableService as meta } from "./meta/CopyableService.js"
 /** Wire metadata of `CopyableService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `copy`. */
 export interface CopyOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { CpuProfile } from "../../types/generated/CpuProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { CpuProfilesService as meta } from "./meta/CpuProfilesService.js"
-import * as CpuProfileService from "./CpuProfileService.js"
+import type * as CpuProfileService from "./CpuProfileService.js"
 
 /** Wire metadata of `CpuProfilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements CpuProfilesServiceRef {
   }
 
   profile(id: string): CpuProfileService.CpuProfileServiceRef {
-    return CpuProfileService.ref(idPath(this.path, id))
+    return lazyRef<CpuProfileService.CpuProfileServiceRef>("CpuProfileService", idPath(this.path, id))
   }
 }
 

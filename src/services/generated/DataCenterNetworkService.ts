@@ -12,7 +12,7 @@ import { DataCenterNetworkService as meta } from "./meta/DataCenterNetworkServic
 /** Wire metadata of `DataCenterNetworkService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Network } from "../../types/generated/Network.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DataCenterNetworksService as meta } from "./meta/DataCenterNetworksService.js"
-import * as DataCenterNetworkService from "./DataCenterNetworkService.js"
+import type * as DataCenterNetworkService from "./DataCenterNetworkService.js"
 
 /** Wire metadata of `DataCenterNetworksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements DataCenterNetworksServiceRef {
   }
 
   network(id: string): DataCenterNetworkService.DataCenterNetworkServiceRef {
-    return DataCenterNetworkService.ref(idPath(this.path, id))
+    return lazyRef<DataCenterNetworkService.DataCenterNetworkServiceRef>("DataCenterNetworkService", idPath(this.path, id))
   }
 }
 

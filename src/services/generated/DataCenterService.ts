@@ -8,19 +8,20 @@ import { operations } from "../../core/Request.js"
 import type { DataCenter } from "../../types/generated/DataCenter.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DataCenterService as meta } from "./meta/DataCenterService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as AttachedStorageDomainsService from "./AttachedStorageDomainsService.js"
-import * as ClustersService from "./ClustersService.js"
-import * as DataCenterNetworksService from "./DataCenterNetworksService.js"
-import * as IscsiBondsService from "./IscsiBondsService.js"
-import * as QossService from "./QossService.js"
-import * as QuotasService from "./QuotasService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AttachedStorageDomainsService from "./AttachedStorageDomainsService.js"
+import type * as ClustersService from "./ClustersService.js"
+import type * as DataCenterNetworksService from "./DataCenterNetworksService.js"
+import type * as IscsiBondsService from "./IscsiBondsService.js"
+import type * as QossService from "./QossService.js"
+import type * as QuotasService from "./QuotasService.js"
 
 /** Wire metadata of `DataCenterService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `cleanFinishedTasks`. */
 export interface CleanFinishedTasksOptions extends CallOptions {
@@ -131,31 +132,31 @@ class Ref extends ServiceRefBase implements DataCenterServiceRef {
   }
 
   get clusters(): ClustersService.ClustersServiceRef {
-    return ClustersService.ref(childPath(this.path, "clusters"))
+    return lazyRef<ClustersService.ClustersServiceRef>("ClustersService", childPath(this.path, "clusters"))
   }
 
   get iscsiBonds(): IscsiBondsService.IscsiBondsServiceRef {
-    return IscsiBondsService.ref(childPath(this.path, "iscsibonds"))
+    return lazyRef<IscsiBondsService.IscsiBondsServiceRef>("IscsiBondsService", childPath(this.path, "iscsibonds"))
   }
 
   get networks(): DataCenterNetworksService.DataCenterNetworksServiceRef {
-    return DataCenterNetworksService.ref(childPath(this.path, "networks"))
+    return lazyRef<DataCenterNetworksService.DataCenterNetworksServiceRef>("DataCenterNetworksService", childPath(this.path, "networks"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get qoss(): QossService.QossServiceRef {
-    return QossService.ref(childPath(this.path, "qoss"))
+    return lazyRef<QossService.QossServiceRef>("QossService", childPath(this.path, "qoss"))
   }
 
   get quotas(): QuotasService.QuotasServiceRef {
-    return QuotasService.ref(childPath(this.path, "quotas"))
+    return lazyRef<QuotasService.QuotasServiceRef>("QuotasService", childPath(this.path, "quotas"))
   }
 
   get storageDomains(): AttachedStorageDomainsService.AttachedStorageDomainsServiceRef {
-    return AttachedStorageDomainsService.ref(childPath(this.path, "storagedomains"))
+    return lazyRef<AttachedStorageDomainsService.AttachedStorageDomainsServiceRef>("AttachedStorageDomainsService", childPath(this.path, "storagedomains"))
   }
 }
 

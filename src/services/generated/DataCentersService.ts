@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { DataCenter } from "../../types/generated/DataCenter.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DataCentersService as meta } from "./meta/DataCentersService.js"
-import * as DataCenterService from "./DataCenterService.js"
+import type * as DataCenterService from "./DataCenterService.js"
 
 /** Wire metadata of `DataCentersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -85,7 +86,7 @@ class Ref extends ServiceRefBase implements DataCentersServiceRef {
   }
 
   dataCenter(id: string): DataCenterService.DataCenterServiceRef {
-    return DataCenterService.ref(idPath(this.path, id))
+    return lazyRef<DataCenterService.DataCenterServiceRef>("DataCenterService", idPath(this.path, id))
   }
 }
 

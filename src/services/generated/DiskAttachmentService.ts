@@ -12,7 +12,7 @@ import { DiskAttachmentService as meta } from "./meta/DiskAttachmentService.js"
 /** Wire metadata of `DiskAttachmentService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { DiskAttachment } from "../../types/generated/DiskAttachment.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DiskAttachmentsService as meta } from "./meta/DiskAttachmentsService.js"
-import * as DiskAttachmentService from "./DiskAttachmentService.js"
+import type * as DiskAttachmentService from "./DiskAttachmentService.js"
 
 /** Wire metadata of `DiskAttachmentsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -95,7 +96,7 @@ class Ref extends ServiceRefBase implements DiskAttachmentsServiceRef {
   }
 
   attachment(id: string): DiskAttachmentService.DiskAttachmentServiceRef {
-    return DiskAttachmentService.ref(idPath(this.path, id))
+    return lazyRef<DiskAttachmentService.DiskAttachmentServiceRef>("DiskAttachmentService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { DiskProfile } from "../../types/generated/DiskProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DiskProfilesService as meta } from "./meta/DiskProfilesService.js"
-import * as DiskProfileService from "./DiskProfileService.js"
+import type * as DiskProfileService from "./DiskProfileService.js"
 
 /** Wire metadata of `DiskProfilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements DiskProfilesServiceRef {
   }
 
   diskProfile(id: string): DiskProfileService.DiskProfileServiceRef {
-    return DiskProfileService.ref(idPath(this.path, id))
+    return lazyRef<DiskProfileService.DiskProfileServiceRef>("DiskProfileService", idPath(this.path, id))
   }
 }
 

@@ -11,15 +11,16 @@ import type { Host } from "../../types/generated/Host.js"
 import type { Quota } from "../../types/generated/Quota.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DiskService as meta } from "./meta/DiskService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as DiskSnapshotsService from "./DiskSnapshotsService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as DiskSnapshotsService from "./DiskSnapshotsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `DiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `convert`. */
 export interface ConvertOptions extends CallOptions {
@@ -228,15 +229,15 @@ class Ref extends ServiceRefBase implements DiskServiceRef {
   }
 
   get diskSnapshots(): DiskSnapshotsService.DiskSnapshotsServiceRef {
-    return DiskSnapshotsService.ref(childPath(this.path, "disksnapshots"))
+    return lazyRef<DiskSnapshotsService.DiskSnapshotsServiceRef>("DiskSnapshotsService", childPath(this.path, "disksnapshots"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

@@ -12,7 +12,7 @@ import { DiskSnapshotService as meta } from "./meta/DiskSnapshotService.js"
 /** Wire metadata of `DiskSnapshotService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { DiskSnapshot } from "../../types/generated/DiskSnapshot.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DiskSnapshotsService as meta } from "./meta/DiskSnapshotsService.js"
-import * as DiskSnapshotService from "./DiskSnapshotService.js"
+import type * as DiskSnapshotService from "./DiskSnapshotService.js"
 
 /** Wire metadata of `DiskSnapshotsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -54,7 +55,7 @@ class Ref extends ServiceRefBase implements DiskSnapshotsServiceRef {
   }
 
   snapshot(id: string): DiskSnapshotService.DiskSnapshotServiceRef {
-    return DiskSnapshotService.ref(idPath(this.path, id))
+    return lazyRef<DiskSnapshotService.DiskSnapshotServiceRef>("DiskSnapshotService", idPath(this.path, id))
   }
 }
 

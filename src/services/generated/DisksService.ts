@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DisksService as meta } from "./meta/DisksService.js"
-import * as DiskService from "./DiskService.js"
+import type * as DiskService from "./DiskService.js"
 
 /** Wire metadata of `DisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -117,7 +118,7 @@ class Ref extends ServiceRefBase implements DisksServiceRef {
   }
 
   disk(id: string): DiskService.DiskServiceRef {
-    return DiskService.ref(idPath(this.path, id))
+    return lazyRef<DiskService.DiskServiceRef>("DiskService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { DomainGroupService as meta } from "./meta/DomainGroupService.js"
 /** Wire metadata of `DomainGroupService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Group } from "../../types/generated/Group.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DomainGroupsService as meta } from "./meta/DomainGroupsService.js"
-import * as DomainGroupService from "./DomainGroupService.js"
+import type * as DomainGroupService from "./DomainGroupService.js"
 
 /** Wire metadata of `DomainGroupsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -67,7 +68,7 @@ class Ref extends ServiceRefBase implements DomainGroupsServiceRef {
   }
 
   group(id: string): DomainGroupService.DomainGroupServiceRef {
-    return DomainGroupService.ref(idPath(this.path, id))
+    return lazyRef<DomainGroupService.DomainGroupServiceRef>("DomainGroupService", idPath(this.path, id))
   }
 }
 

@@ -7,14 +7,15 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Domain } from "../../types/generated/Domain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DomainService as meta } from "./meta/DomainService.js"
-import * as DomainGroupsService from "./DomainGroupsService.js"
-import * as DomainUsersService from "./DomainUsersService.js"
+import type * as DomainGroupsService from "./DomainGroupsService.js"
+import type * as DomainUsersService from "./DomainUsersService.js"
 
 /** Wire metadata of `DomainService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -42,11 +43,11 @@ class Ref extends ServiceRefBase implements DomainServiceRef {
   }
 
   get groups(): DomainGroupsService.DomainGroupsServiceRef {
-    return DomainGroupsService.ref(childPath(this.path, "groups"))
+    return lazyRef<DomainGroupsService.DomainGroupsServiceRef>("DomainGroupsService", childPath(this.path, "groups"))
   }
 
   get users(): DomainUsersService.DomainUsersServiceRef {
-    return DomainUsersService.ref(childPath(this.path, "users"))
+    return lazyRef<DomainUsersService.DomainUsersServiceRef>("DomainUsersService", childPath(this.path, "users"))
   }
 }
 

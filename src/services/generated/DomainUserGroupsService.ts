@@ -12,7 +12,7 @@ import { DomainUserGroupsService as meta } from "./meta/DomainUserGroupsService.
 /** Wire metadata of `DomainUserGroupsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {

@@ -12,7 +12,7 @@ import { DomainUserService as meta } from "./meta/DomainUserService.js"
 /** Wire metadata of `DomainUserService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { User } from "../../types/generated/User.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DomainUsersService as meta } from "./meta/DomainUsersService.js"
-import * as DomainUserService from "./DomainUserService.js"
+import type * as DomainUserService from "./DomainUserService.js"
 
 /** Wire metadata of `DomainUsersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -67,7 +68,7 @@ class Ref extends ServiceRefBase implements DomainUsersServiceRef {
   }
 
   user(id: string): DomainUserService.DomainUserServiceRef {
-    return DomainUserService.ref(idPath(this.path, id))
+    return lazyRef<DomainUserService.DomainUserServiceRef>("DomainUserService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Domain } from "../../types/generated/Domain.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { DomainsService as meta } from "./meta/DomainsService.js"
-import * as DomainService from "./DomainService.js"
+import type * as DomainService from "./DomainService.js"
 
 /** Wire metadata of `DomainsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements DomainsServiceRef {
   }
 
   domain(id: string): DomainService.DomainServiceRef {
-    return DomainService.ref(idPath(this.path, id))
+    return lazyRef<DomainService.DomainServiceRef>("DomainService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { KatelloErratum } from "../../types/generated/KatelloErratum.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { EngineKatelloErrataService as meta } from "./meta/EngineKatelloErrataService.js"
-import * as KatelloErratumService from "./KatelloErratumService.js"
+import type * as KatelloErratumService from "./KatelloErratumService.js"
 
 /** Wire metadata of `EngineKatelloErrataService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements EngineKatelloErrataServiceRef {
   }
 
   katelloErratum(id: string): KatelloErratumService.KatelloErratumServiceRef {
-    return KatelloErratumService.ref(idPath(this.path, id))
+    return lazyRef<KatelloErratumService.KatelloErratumServiceRef>("KatelloErratumService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { EventService as meta } from "./meta/EventService.js"
 /** Wire metadata of `EventService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -12,7 +12,7 @@ import { EventSubscriptionService as meta } from "./meta/EventSubscriptionServic
 /** Wire metadata of `EventSubscriptionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {}

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { EventSubscription } from "../../types/generated/EventSubscription.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { EventSubscriptionsService as meta } from "./meta/EventSubscriptionsService.js"
-import * as EventSubscriptionService from "./EventSubscriptionService.js"
+import type * as EventSubscriptionService from "./EventSubscriptionService.js"
 
 /** Wire metadata of `EventSubscriptionsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements EventSubscriptionsServiceRef {
   }
 
   eventSubscription(id: string): EventSubscriptionService.EventSubscriptionServiceRef {
-    return EventSubscriptionService.ref(idPath(this.path, id))
+    return lazyRef<EventSubscriptionService.EventSubscriptionServiceRef>("EventSubscriptionService", idPath(this.path, id))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Event } from "../../types/generated/Event.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { EventsService as meta } from "./meta/EventsService.js"
-import * as EventService from "./EventService.js"
+import type * as EventService from "./EventService.js"
 
 /** Wire metadata of `EventsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -101,7 +102,7 @@ class Ref extends ServiceRefBase implements EventsServiceRef {
   }
 
   event(id: string): EventService.EventServiceRef {
-    return EventService.ref(idPath(this.path, id))
+    return lazyRef<EventService.EventServiceRef>("EventService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { ExternalComputeResourceService as meta } from "./meta/ExternalComputeRe
 /** Wire metadata of `ExternalComputeResourceService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

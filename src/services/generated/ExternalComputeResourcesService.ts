@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ExternalComputeResource } from "../../types/generated/ExternalComputeResource.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalComputeResourcesService as meta } from "./meta/ExternalComputeResourcesService.js"
-import * as ExternalComputeResourceService from "./ExternalComputeResourceService.js"
+import type * as ExternalComputeResourceService from "./ExternalComputeResourceService.js"
 
 /** Wire metadata of `ExternalComputeResourcesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements ExternalComputeResourcesServiceRef {
   }
 
   resource(id: string): ExternalComputeResourceService.ExternalComputeResourceServiceRef {
-    return ExternalComputeResourceService.ref(idPath(this.path, id))
+    return lazyRef<ExternalComputeResourceService.ExternalComputeResourceServiceRef>("ExternalComputeResourceService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { ExternalDiscoveredHostService as meta } from "./meta/ExternalDiscovered
 /** Wire metadata of `ExternalDiscoveredHostService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ExternalDiscoveredHost } from "../../types/generated/ExternalDiscoveredHost.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalDiscoveredHostsService as meta } from "./meta/ExternalDiscoveredHostsService.js"
-import * as ExternalDiscoveredHostService from "./ExternalDiscoveredHostService.js"
+import type * as ExternalDiscoveredHostService from "./ExternalDiscoveredHostService.js"
 
 /** Wire metadata of `ExternalDiscoveredHostsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements ExternalDiscoveredHostsServiceRef {
   }
 
   host(id: string): ExternalDiscoveredHostService.ExternalDiscoveredHostServiceRef {
-    return ExternalDiscoveredHostService.ref(idPath(this.path, id))
+    return lazyRef<ExternalDiscoveredHostService.ExternalDiscoveredHostServiceRef>("ExternalDiscoveredHostService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { ExternalHostGroupService as meta } from "./meta/ExternalHostGroupServic
 /** Wire metadata of `ExternalHostGroupService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

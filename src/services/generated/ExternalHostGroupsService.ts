@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ExternalHostGroup } from "../../types/generated/ExternalHostGroup.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalHostGroupsService as meta } from "./meta/ExternalHostGroupsService.js"
-import * as ExternalHostGroupService from "./ExternalHostGroupService.js"
+import type * as ExternalHostGroupService from "./ExternalHostGroupService.js"
 
 /** Wire metadata of `ExternalHostGroupsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements ExternalHostGroupsServiceRef {
   }
 
   group(id: string): ExternalHostGroupService.ExternalHostGroupServiceRef {
-    return ExternalHostGroupService.ref(idPath(this.path, id))
+    return lazyRef<ExternalHostGroupService.ExternalHostGroupServiceRef>("ExternalHostGroupService", idPath(this.path, id))
   }
 }
 

@@ -8,17 +8,18 @@ import { operations } from "../../core/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import type { ExternalHostProvider } from "../../types/generated/ExternalHostProvider.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalHostProviderService as meta } from "./meta/ExternalHostProviderService.js"
-import * as ExternalComputeResourcesService from "./ExternalComputeResourcesService.js"
-import * as ExternalDiscoveredHostsService from "./ExternalDiscoveredHostsService.js"
-import * as ExternalHostGroupsService from "./ExternalHostGroupsService.js"
-import * as ExternalHostsService from "./ExternalHostsService.js"
-import * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
+import type * as ExternalComputeResourcesService from "./ExternalComputeResourcesService.js"
+import type * as ExternalDiscoveredHostsService from "./ExternalDiscoveredHostsService.js"
+import type * as ExternalHostGroupsService from "./ExternalHostGroupsService.js"
+import type * as ExternalHostsService from "./ExternalHostsService.js"
+import type * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
 
 /** Wire metadata of `ExternalHostProviderService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -119,23 +120,23 @@ class Ref extends ServiceRefBase implements ExternalHostProviderServiceRef {
   }
 
   get certificates(): ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef {
-    return ExternalProviderCertificatesService.ref(childPath(this.path, "certificates"))
+    return lazyRef<ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef>("ExternalProviderCertificatesService", childPath(this.path, "certificates"))
   }
 
   get computeResources(): ExternalComputeResourcesService.ExternalComputeResourcesServiceRef {
-    return ExternalComputeResourcesService.ref(childPath(this.path, "computeresources"))
+    return lazyRef<ExternalComputeResourcesService.ExternalComputeResourcesServiceRef>("ExternalComputeResourcesService", childPath(this.path, "computeresources"))
   }
 
   get discoveredHosts(): ExternalDiscoveredHostsService.ExternalDiscoveredHostsServiceRef {
-    return ExternalDiscoveredHostsService.ref(childPath(this.path, "discoveredhosts"))
+    return lazyRef<ExternalDiscoveredHostsService.ExternalDiscoveredHostsServiceRef>("ExternalDiscoveredHostsService", childPath(this.path, "discoveredhosts"))
   }
 
   get hostGroups(): ExternalHostGroupsService.ExternalHostGroupsServiceRef {
-    return ExternalHostGroupsService.ref(childPath(this.path, "hostgroups"))
+    return lazyRef<ExternalHostGroupsService.ExternalHostGroupsServiceRef>("ExternalHostGroupsService", childPath(this.path, "hostgroups"))
   }
 
   get hosts(): ExternalHostsService.ExternalHostsServiceRef {
-    return ExternalHostsService.ref(childPath(this.path, "hosts"))
+    return lazyRef<ExternalHostsService.ExternalHostsServiceRef>("ExternalHostsService", childPath(this.path, "hosts"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { ExternalHostProvider } from "../../types/generated/ExternalHostProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalHostProvidersService as meta } from "./meta/ExternalHostProvidersService.js"
-import * as ExternalHostProviderService from "./ExternalHostProviderService.js"
+import type * as ExternalHostProviderService from "./ExternalHostProviderService.js"
 
 /** Wire metadata of `ExternalHostProvidersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -81,7 +82,7 @@ class Ref extends ServiceRefBase implements ExternalHostProvidersServiceRef {
   }
 
   provider(id: string): ExternalHostProviderService.ExternalHostProviderServiceRef {
-    return ExternalHostProviderService.ref(idPath(this.path, id))
+    return lazyRef<ExternalHostProviderService.ExternalHostProviderServiceRef>("ExternalHostProviderService", idPath(this.path, id))
   }
 }
 

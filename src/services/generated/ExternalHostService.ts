@@ -12,7 +12,7 @@ import { ExternalHostService as meta } from "./meta/ExternalHostService.js"
 /** Wire metadata of `ExternalHostService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

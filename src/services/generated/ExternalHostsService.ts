@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ExternalHost } from "../../types/generated/ExternalHost.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalHostsService as meta } from "./meta/ExternalHostsService.js"
-import * as ExternalHostService from "./ExternalHostService.js"
+import type * as ExternalHostService from "./ExternalHostService.js"
 
 /** Wire metadata of `ExternalHostsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements ExternalHostsServiceRef {
   }
 
   host(id: string): ExternalHostService.ExternalHostServiceRef {
-    return ExternalHostService.ref(idPath(this.path, id))
+    return lazyRef<ExternalHostService.ExternalHostServiceRef>("ExternalHostService", idPath(this.path, id))
   }
 }
 

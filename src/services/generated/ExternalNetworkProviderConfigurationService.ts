@@ -12,7 +12,7 @@ import { ExternalNetworkProviderConfigurationService as meta } from "./meta/Exte
 /** Wire metadata of `ExternalNetworkProviderConfigurationService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ExternalNetworkProviderConfiguration } from "../../types/generated/ExternalNetworkProviderConfiguration.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalNetworkProviderConfigurationsService as meta } from "./meta/ExternalNetworkProviderConfigurationsService.js"
-import * as ExternalNetworkProviderConfigurationService from "./ExternalNetworkProviderConfigurationService.js"
+import type * as ExternalNetworkProviderConfigurationService from "./ExternalNetworkProviderConfigurationService.js"
 
 /** Wire metadata of `ExternalNetworkProviderConfigurationsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -48,7 +49,7 @@ class Ref extends ServiceRefBase implements ExternalNetworkProviderConfiguration
   }
 
   configuration(id: string): ExternalNetworkProviderConfigurationService.ExternalNetworkProviderConfigurationServiceRef {
-    return ExternalNetworkProviderConfigurationService.ref(idPath(this.path, id))
+    return lazyRef<ExternalNetworkProviderConfigurationService.ExternalNetworkProviderConfigurationServiceRef>("ExternalNetworkProviderConfigurationService", idPath(this.path, id))
   }
 }
 

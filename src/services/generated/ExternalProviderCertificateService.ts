@@ -12,7 +12,7 @@ import { ExternalProviderCertificateService as meta } from "./meta/ExternalProvi
 /** Wire metadata of `ExternalProviderCertificateService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

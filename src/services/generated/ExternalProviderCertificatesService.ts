@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalProviderCertificatesService as meta } from "./meta/ExternalProviderCertificatesService.js"
-import * as ExternalProviderCertificateService from "./ExternalProviderCertificateService.js"
+import type * as ExternalProviderCertificateService from "./ExternalProviderCertificateService.js"
 
 /** Wire metadata of `ExternalProviderCertificatesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements ExternalProviderCertificatesServiceR
   }
 
   certificate(id: string): ExternalProviderCertificateService.ExternalProviderCertificateServiceRef {
-    return ExternalProviderCertificateService.ref(idPath(this.path, id))
+    return lazyRef<ExternalProviderCertificateService.ExternalProviderCertificateServiceRef>("ExternalProviderCertificateService", idPath(this.path, id))
   }
 }
 

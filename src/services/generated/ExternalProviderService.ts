@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ExternalProviderService as meta } from "./meta/ExternalProviderService.js"
-import * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
+import type * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
 
 /** Wire metadata of `ExternalProviderService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `importCertificates`. */
 export interface ImportCertificatesOptions extends CallOptions {
@@ -58,7 +59,7 @@ class Ref extends ServiceRefBase implements ExternalProviderServiceRef {
   }
 
   get certificates(): ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef {
-    return ExternalProviderCertificatesService.ref(childPath(this.path, "certificates"))
+    return lazyRef<ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef>("ExternalProviderCertificatesService", childPath(this.path, "certificates"))
   }
 }
 

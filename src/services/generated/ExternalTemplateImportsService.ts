@@ -12,7 +12,7 @@ import { ExternalTemplateImportsService as meta } from "./meta/ExternalTemplateI
 /** Wire metadata of `ExternalTemplateImportsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}

@@ -12,7 +12,7 @@ import { ExternalVmImportsService as meta } from "./meta/ExternalVmImportsServic
 /** Wire metadata of `ExternalVmImportsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}

@@ -12,7 +12,7 @@ import { FenceAgentService as meta } from "./meta/FenceAgentService.js"
 /** Wire metadata of `FenceAgentService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

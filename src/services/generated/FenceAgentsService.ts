@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Agent } from "../../types/generated/Agent.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { FenceAgentsService as meta } from "./meta/FenceAgentsService.js"
-import * as FenceAgentService from "./FenceAgentService.js"
+import type * as FenceAgentService from "./FenceAgentService.js"
 
 /** Wire metadata of `FenceAgentsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements FenceAgentsServiceRef {
   }
 
   agent(id: string): FenceAgentService.FenceAgentServiceRef {
-    return FenceAgentService.ref(idPath(this.path, id))
+    return lazyRef<FenceAgentService.FenceAgentServiceRef>("FenceAgentService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { FileService as meta } from "./meta/FileService.js"
 /** Wire metadata of `FileService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { File } from "../../types/generated/File.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { FilesService as meta } from "./meta/FilesService.js"
-import * as FileService from "./FileService.js"
+import type * as FileService from "./FileService.js"
 
 /** Wire metadata of `FilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -69,7 +70,7 @@ class Ref extends ServiceRefBase implements FilesServiceRef {
   }
 
   file(id: string): FileService.FileServiceRef {
-    return FileService.ref(idPath(this.path, id))
+    return lazyRef<FileService.FileServiceRef>("FileService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { FilterService as meta } from "./meta/FilterService.js"
 /** Wire metadata of `FilterService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

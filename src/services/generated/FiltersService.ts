@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Filter } from "../../types/generated/Filter.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { FiltersService as meta } from "./meta/FiltersService.js"
-import * as FilterService from "./FilterService.js"
+import type * as FilterService from "./FilterService.js"
 
 /** Wire metadata of `FiltersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements FiltersServiceRef {
   }
 
   filter(id: string): FilterService.FilterServiceRef {
-    return FilterService.ref(idPath(this.path, id))
+    return lazyRef<FilterService.FilterServiceRef>("FilterService", idPath(this.path, id))
   }
 }
 

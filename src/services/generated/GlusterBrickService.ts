@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { GlusterBrick } from "../../types/generated/GlusterBrick.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { GlusterBrickService as meta } from "./meta/GlusterBrickService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `GlusterBrickService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -79,7 +80,7 @@ class Ref extends ServiceRefBase implements GlusterBrickServiceRef {
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { GlusterBrick } from "../../types/generated/GlusterBrick.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { GlusterBricksService as meta } from "./meta/GlusterBricksService.js"
-import * as GlusterBrickService from "./GlusterBrickService.js"
+import type * as GlusterBrickService from "./GlusterBrickService.js"
 
 /** Wire metadata of `GlusterBricksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `activate`. */
 export interface ActivateOptions extends CallOptions {
@@ -142,7 +143,7 @@ class Ref extends ServiceRefBase implements GlusterBricksServiceRef {
   }
 
   brick(id: string): GlusterBrickService.GlusterBrickServiceRef {
-    return GlusterBrickService.ref(idPath(this.path, id))
+    return lazyRef<GlusterBrickService.GlusterBrickServiceRef>("GlusterBrickService", idPath(this.path, id))
   }
 }
 

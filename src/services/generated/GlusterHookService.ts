@@ -13,7 +13,7 @@ import { GlusterHookService as meta } from "./meta/GlusterHookService.js"
 /** Wire metadata of `GlusterHookService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `disable`. */
 export interface DisableOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { GlusterHook } from "../../types/generated/GlusterHook.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { GlusterHooksService as meta } from "./meta/GlusterHooksService.js"
-import * as GlusterHookService from "./GlusterHookService.js"
+import type * as GlusterHookService from "./GlusterHookService.js"
 
 /** Wire metadata of `GlusterHooksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements GlusterHooksServiceRef {
   }
 
   hook(id: string): GlusterHookService.GlusterHookServiceRef {
-    return GlusterHookService.ref(idPath(this.path, id))
+    return lazyRef<GlusterHookService.GlusterHookServiceRef>("GlusterHookService", idPath(this.path, id))
   }
 }
 

@@ -9,14 +9,15 @@ import type { GlusterVolume } from "../../types/generated/GlusterVolume.js"
 import type { GlusterVolumeProfileDetails } from "../../types/generated/GlusterVolumeProfileDetails.js"
 import type { Option } from "../../types/generated/Option.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { GlusterVolumeService as meta } from "./meta/GlusterVolumeService.js"
-import * as GlusterBricksService from "./GlusterBricksService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as GlusterBricksService from "./GlusterBricksService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `GlusterVolumeService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -237,11 +238,11 @@ class Ref extends ServiceRefBase implements GlusterVolumeServiceRef {
   }
 
   get glusterBricks(): GlusterBricksService.GlusterBricksServiceRef {
-    return GlusterBricksService.ref(childPath(this.path, "glusterbricks"))
+    return lazyRef<GlusterBricksService.GlusterBricksServiceRef>("GlusterBricksService", childPath(this.path, "glusterbricks"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { GlusterVolume } from "../../types/generated/GlusterVolume.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { GlusterVolumesService as meta } from "./meta/GlusterVolumesService.js"
-import * as GlusterVolumeService from "./GlusterVolumeService.js"
+import type * as GlusterVolumeService from "./GlusterVolumeService.js"
 
 /** Wire metadata of `GlusterVolumesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -83,7 +84,7 @@ class Ref extends ServiceRefBase implements GlusterVolumesServiceRef {
   }
 
   volume(id: string): GlusterVolumeService.GlusterVolumeServiceRef {
-    return GlusterVolumeService.ref(idPath(this.path, id))
+    return lazyRef<GlusterVolumeService.GlusterVolumeServiceRef>("GlusterVolumeService", idPath(this.path, id))
   }
 }
 

@@ -7,15 +7,16 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Group } from "../../types/generated/Group.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { GroupService as meta } from "./meta/GroupService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as AssignedRolesService from "./AssignedRolesService.js"
-import * as AssignedTagsService from "./AssignedTagsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedRolesService from "./AssignedRolesService.js"
+import type * as AssignedTagsService from "./AssignedTagsService.js"
 
 /** Wire metadata of `GroupService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -61,15 +62,15 @@ class Ref extends ServiceRefBase implements GroupServiceRef {
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get roles(): AssignedRolesService.AssignedRolesServiceRef {
-    return AssignedRolesService.ref(childPath(this.path, "roles"))
+    return lazyRef<AssignedRolesService.AssignedRolesServiceRef>("AssignedRolesService", childPath(this.path, "roles"))
   }
 
   get tags(): AssignedTagsService.AssignedTagsServiceRef {
-    return AssignedTagsService.ref(childPath(this.path, "tags"))
+    return lazyRef<AssignedTagsService.AssignedTagsServiceRef>("AssignedTagsService", childPath(this.path, "tags"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Group } from "../../types/generated/Group.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { GroupsService as meta } from "./meta/GroupsService.js"
-import * as GroupService from "./GroupService.js"
+import type * as GroupService from "./GroupService.js"
 
 /** Wire metadata of `GroupsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -83,7 +84,7 @@ class Ref extends ServiceRefBase implements GroupsServiceRef {
   }
 
   group(id: string): GroupService.GroupServiceRef {
-    return GroupService.ref(idPath(this.path, id))
+    return lazyRef<GroupService.GroupServiceRef>("GroupService", idPath(this.path, id))
   }
 }
 

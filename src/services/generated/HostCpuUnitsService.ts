@@ -12,7 +12,7 @@ import { HostCpuUnitsService as meta } from "./meta/HostCpuUnitsService.js"
 /** Wire metadata of `HostCpuUnitsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {

@@ -12,7 +12,7 @@ import { HostDeviceService as meta } from "./meta/HostDeviceService.js"
 /** Wire metadata of `HostDeviceService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { HostDevice } from "../../types/generated/HostDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostDevicesService as meta } from "./meta/HostDevicesService.js"
-import * as HostDeviceService from "./HostDeviceService.js"
+import type * as HostDeviceService from "./HostDeviceService.js"
 
 /** Wire metadata of `HostDevicesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements HostDevicesServiceRef {
   }
 
   device(id: string): HostDeviceService.HostDeviceServiceRef {
-    return HostDeviceService.ref(idPath(this.path, id))
+    return lazyRef<HostDeviceService.HostDeviceServiceRef>("HostDeviceService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { HostHookService as meta } from "./meta/HostHookService.js"
 /** Wire metadata of `HostHookService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

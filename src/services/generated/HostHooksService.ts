@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Hook } from "../../types/generated/Hook.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostHooksService as meta } from "./meta/HostHooksService.js"
-import * as HostHookService from "./HostHookService.js"
+import type * as HostHookService from "./HostHookService.js"
 
 /** Wire metadata of `HostHooksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements HostHooksServiceRef {
   }
 
   hook(id: string): HostHookService.HostHookServiceRef {
-    return HostHookService.ref(idPath(this.path, id))
+    return lazyRef<HostHookService.HostHookServiceRef>("HostHookService", idPath(this.path, id))
   }
 }
 

@@ -8,17 +8,18 @@ import { operations } from "../../core/Request.js"
 import type { HostNic } from "../../types/generated/HostNic.js"
 import type { HostNicVirtualFunctionsConfiguration } from "../../types/generated/HostNicVirtualFunctionsConfiguration.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostNicService as meta } from "./meta/HostNicService.js"
-import * as LinkLayerDiscoveryProtocolService from "./LinkLayerDiscoveryProtocolService.js"
-import * as NetworkAttachmentsService from "./NetworkAttachmentsService.js"
-import * as NetworkLabelsService from "./NetworkLabelsService.js"
-import * as StatisticsService from "./StatisticsService.js"
-import * as VirtualFunctionAllowedNetworksService from "./VirtualFunctionAllowedNetworksService.js"
+import type * as LinkLayerDiscoveryProtocolService from "./LinkLayerDiscoveryProtocolService.js"
+import type * as NetworkAttachmentsService from "./NetworkAttachmentsService.js"
+import type * as NetworkLabelsService from "./NetworkLabelsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
+import type * as VirtualFunctionAllowedNetworksService from "./VirtualFunctionAllowedNetworksService.js"
 
 /** Wire metadata of `HostNicService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -74,27 +75,27 @@ class Ref extends ServiceRefBase implements HostNicServiceRef {
   }
 
   get linkLayerDiscoveryProtocolElements(): LinkLayerDiscoveryProtocolService.LinkLayerDiscoveryProtocolServiceRef {
-    return LinkLayerDiscoveryProtocolService.ref(childPath(this.path, "linklayerdiscoveryprotocolelements"))
+    return lazyRef<LinkLayerDiscoveryProtocolService.LinkLayerDiscoveryProtocolServiceRef>("LinkLayerDiscoveryProtocolService", childPath(this.path, "linklayerdiscoveryprotocolelements"))
   }
 
   get networkAttachments(): NetworkAttachmentsService.NetworkAttachmentsServiceRef {
-    return NetworkAttachmentsService.ref(childPath(this.path, "networkattachments"))
+    return lazyRef<NetworkAttachmentsService.NetworkAttachmentsServiceRef>("NetworkAttachmentsService", childPath(this.path, "networkattachments"))
   }
 
   get networkLabels(): NetworkLabelsService.NetworkLabelsServiceRef {
-    return NetworkLabelsService.ref(childPath(this.path, "networklabels"))
+    return lazyRef<NetworkLabelsService.NetworkLabelsServiceRef>("NetworkLabelsService", childPath(this.path, "networklabels"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 
   get virtualFunctionAllowedLabels(): NetworkLabelsService.NetworkLabelsServiceRef {
-    return NetworkLabelsService.ref(childPath(this.path, "virtualfunctionallowedlabels"))
+    return lazyRef<NetworkLabelsService.NetworkLabelsServiceRef>("NetworkLabelsService", childPath(this.path, "virtualfunctionallowedlabels"))
   }
 
   get virtualFunctionAllowedNetworks(): VirtualFunctionAllowedNetworksService.VirtualFunctionAllowedNetworksServiceRef {
-    return VirtualFunctionAllowedNetworksService.ref(childPath(this.path, "virtualfunctionallowednetworks"))
+    return lazyRef<VirtualFunctionAllowedNetworksService.VirtualFunctionAllowedNetworksServiceRef>("VirtualFunctionAllowedNetworksService", childPath(this.path, "virtualfunctionallowednetworks"))
   }
 }
 

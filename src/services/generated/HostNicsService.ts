@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { HostNic } from "../../types/generated/HostNic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostNicsService as meta } from "./meta/HostNicsService.js"
-import * as HostNicService from "./HostNicService.js"
+import type * as HostNicService from "./HostNicService.js"
 
 /** Wire metadata of `HostNicsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -52,7 +53,7 @@ class Ref extends ServiceRefBase implements HostNicsServiceRef {
   }
 
   nic(id: string): HostNicService.HostNicServiceRef {
-    return HostNicService.ref(idPath(this.path, id))
+    return lazyRef<HostNicService.HostNicServiceRef>("HostNicService", idPath(this.path, id))
   }
 }
 

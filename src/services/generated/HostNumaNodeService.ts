@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { NumaNode } from "../../types/generated/NumaNode.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostNumaNodeService as meta } from "./meta/HostNumaNodeService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `HostNumaNodeService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -39,7 +40,7 @@ class Ref extends ServiceRefBase implements HostNumaNodeServiceRef {
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

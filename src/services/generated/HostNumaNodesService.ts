@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { NumaNode } from "../../types/generated/NumaNode.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostNumaNodesService as meta } from "./meta/HostNumaNodesService.js"
-import * as HostNumaNodeService from "./HostNumaNodeService.js"
+import type * as HostNumaNodeService from "./HostNumaNodeService.js"
 
 /** Wire metadata of `HostNumaNodesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements HostNumaNodesServiceRef {
   }
 
   node(id: string): HostNumaNodeService.HostNumaNodeServiceRef {
-    return HostNumaNodeService.ref(idPath(this.path, id))
+    return lazyRef<HostNumaNodeService.HostNumaNodeServiceRef>("HostNumaNodeService", idPath(this.path, id))
   }
 }
 

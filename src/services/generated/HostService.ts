@@ -15,28 +15,29 @@ import type { PowerManagement } from "../../types/generated/PowerManagement.js"
 import type { Ssh } from "../../types/generated/Ssh.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostService as meta } from "./meta/HostService.js"
-import * as AssignedAffinityLabelsService from "./AssignedAffinityLabelsService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as AssignedTagsService from "./AssignedTagsService.js"
-import * as ExternalNetworkProviderConfigurationsService from "./ExternalNetworkProviderConfigurationsService.js"
-import * as FenceAgentsService from "./FenceAgentsService.js"
-import * as HostCpuUnitsService from "./HostCpuUnitsService.js"
-import * as HostDevicesService from "./HostDevicesService.js"
-import * as HostHooksService from "./HostHooksService.js"
-import * as HostNicsService from "./HostNicsService.js"
-import * as HostNumaNodesService from "./HostNumaNodesService.js"
-import * as HostStorageService from "./HostStorageService.js"
-import * as KatelloErrataService from "./KatelloErrataService.js"
-import * as NetworkAttachmentsService from "./NetworkAttachmentsService.js"
-import * as StatisticsService from "./StatisticsService.js"
-import * as StorageServerConnectionExtensionsService from "./StorageServerConnectionExtensionsService.js"
-import * as UnmanagedNetworksService from "./UnmanagedNetworksService.js"
+import type * as AssignedAffinityLabelsService from "./AssignedAffinityLabelsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedTagsService from "./AssignedTagsService.js"
+import type * as ExternalNetworkProviderConfigurationsService from "./ExternalNetworkProviderConfigurationsService.js"
+import type * as FenceAgentsService from "./FenceAgentsService.js"
+import type * as HostCpuUnitsService from "./HostCpuUnitsService.js"
+import type * as HostDevicesService from "./HostDevicesService.js"
+import type * as HostHooksService from "./HostHooksService.js"
+import type * as HostNicsService from "./HostNicsService.js"
+import type * as HostNumaNodesService from "./HostNumaNodesService.js"
+import type * as HostStorageService from "./HostStorageService.js"
+import type * as KatelloErrataService from "./KatelloErrataService.js"
+import type * as NetworkAttachmentsService from "./NetworkAttachmentsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
+import type * as StorageServerConnectionExtensionsService from "./StorageServerConnectionExtensionsService.js"
+import type * as UnmanagedNetworksService from "./UnmanagedNetworksService.js"
 
 /** Wire metadata of `HostService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `activate`. */
 export interface ActivateOptions extends CallOptions {
@@ -606,67 +607,67 @@ class Ref extends ServiceRefBase implements HostServiceRef {
   }
 
   get affinityLabels(): AssignedAffinityLabelsService.AssignedAffinityLabelsServiceRef {
-    return AssignedAffinityLabelsService.ref(childPath(this.path, "affinitylabels"))
+    return lazyRef<AssignedAffinityLabelsService.AssignedAffinityLabelsServiceRef>("AssignedAffinityLabelsService", childPath(this.path, "affinitylabels"))
   }
 
   get cpuUnits(): HostCpuUnitsService.HostCpuUnitsServiceRef {
-    return HostCpuUnitsService.ref(childPath(this.path, "cpuunits"))
+    return lazyRef<HostCpuUnitsService.HostCpuUnitsServiceRef>("HostCpuUnitsService", childPath(this.path, "cpuunits"))
   }
 
   get devices(): HostDevicesService.HostDevicesServiceRef {
-    return HostDevicesService.ref(childPath(this.path, "devices"))
+    return lazyRef<HostDevicesService.HostDevicesServiceRef>("HostDevicesService", childPath(this.path, "devices"))
   }
 
   get externalNetworkProviderConfigurations(): ExternalNetworkProviderConfigurationsService.ExternalNetworkProviderConfigurationsServiceRef {
-    return ExternalNetworkProviderConfigurationsService.ref(childPath(this.path, "externalnetworkproviderconfigurations"))
+    return lazyRef<ExternalNetworkProviderConfigurationsService.ExternalNetworkProviderConfigurationsServiceRef>("ExternalNetworkProviderConfigurationsService", childPath(this.path, "externalnetworkproviderconfigurations"))
   }
 
   get fenceAgents(): FenceAgentsService.FenceAgentsServiceRef {
-    return FenceAgentsService.ref(childPath(this.path, "fenceagents"))
+    return lazyRef<FenceAgentsService.FenceAgentsServiceRef>("FenceAgentsService", childPath(this.path, "fenceagents"))
   }
 
   get hooks(): HostHooksService.HostHooksServiceRef {
-    return HostHooksService.ref(childPath(this.path, "hooks"))
+    return lazyRef<HostHooksService.HostHooksServiceRef>("HostHooksService", childPath(this.path, "hooks"))
   }
 
   get katelloErrata(): KatelloErrataService.KatelloErrataServiceRef {
-    return KatelloErrataService.ref(childPath(this.path, "katelloerrata"))
+    return lazyRef<KatelloErrataService.KatelloErrataServiceRef>("KatelloErrataService", childPath(this.path, "katelloerrata"))
   }
 
   get networkAttachments(): NetworkAttachmentsService.NetworkAttachmentsServiceRef {
-    return NetworkAttachmentsService.ref(childPath(this.path, "networkattachments"))
+    return lazyRef<NetworkAttachmentsService.NetworkAttachmentsServiceRef>("NetworkAttachmentsService", childPath(this.path, "networkattachments"))
   }
 
   get nics(): HostNicsService.HostNicsServiceRef {
-    return HostNicsService.ref(childPath(this.path, "nics"))
+    return lazyRef<HostNicsService.HostNicsServiceRef>("HostNicsService", childPath(this.path, "nics"))
   }
 
   get numaNodes(): HostNumaNodesService.HostNumaNodesServiceRef {
-    return HostNumaNodesService.ref(childPath(this.path, "numanodes"))
+    return lazyRef<HostNumaNodesService.HostNumaNodesServiceRef>("HostNumaNodesService", childPath(this.path, "numanodes"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 
   get storage(): HostStorageService.HostStorageServiceRef {
-    return HostStorageService.ref(childPath(this.path, "storage"))
+    return lazyRef<HostStorageService.HostStorageServiceRef>("HostStorageService", childPath(this.path, "storage"))
   }
 
   get storageConnectionExtensions(): StorageServerConnectionExtensionsService.StorageServerConnectionExtensionsServiceRef {
-    return StorageServerConnectionExtensionsService.ref(childPath(this.path, "storageconnectionextensions"))
+    return lazyRef<StorageServerConnectionExtensionsService.StorageServerConnectionExtensionsServiceRef>("StorageServerConnectionExtensionsService", childPath(this.path, "storageconnectionextensions"))
   }
 
   get tags(): AssignedTagsService.AssignedTagsServiceRef {
-    return AssignedTagsService.ref(childPath(this.path, "tags"))
+    return lazyRef<AssignedTagsService.AssignedTagsServiceRef>("AssignedTagsService", childPath(this.path, "tags"))
   }
 
   get unmanagedNetworks(): UnmanagedNetworksService.UnmanagedNetworksServiceRef {
-    return UnmanagedNetworksService.ref(childPath(this.path, "unmanagednetworks"))
+    return lazyRef<UnmanagedNetworksService.UnmanagedNetworksServiceRef>("UnmanagedNetworksService", childPath(this.path, "unmanagednetworks"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { HostStorage } from "../../types/generated/HostStorage.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostStorageService as meta } from "./meta/HostStorageService.js"
-import * as StorageService from "./StorageService.js"
+import type * as StorageService from "./StorageService.js"
 
 /** Wire metadata of `HostStorageService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements HostStorageServiceRef {
   }
 
   storage(id: string): StorageService.StorageServiceRef {
-    return StorageService.ref(idPath(this.path, id))
+    return lazyRef<StorageService.StorageServiceRef>("StorageService", idPath(this.path, id))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Host } from "../../types/generated/Host.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { HostsService as meta } from "./meta/HostsService.js"
-import * as HostService from "./HostService.js"
+import type * as HostService from "./HostService.js"
 
 /** Wire metadata of `HostsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -134,7 +135,7 @@ class Ref extends ServiceRefBase implements HostsServiceRef {
   }
 
   host(id: string): HostService.HostServiceRef {
-    return HostService.ref(idPath(this.path, id))
+    return lazyRef<HostService.HostServiceRef>("HostService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { IconService as meta } from "./meta/IconService.js"
 /** Wire metadata of `IconService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

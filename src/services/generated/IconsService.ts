@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Icon } from "../../types/generated/Icon.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { IconsService as meta } from "./meta/IconsService.js"
-import * as IconService from "./IconService.js"
+import type * as IconService from "./IconService.js"
 
 /** Wire metadata of `IconsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements IconsServiceRef {
   }
 
   icon(id: string): IconService.IconServiceRef {
-    return IconService.ref(idPath(this.path, id))
+    return lazyRef<IconService.IconServiceRef>("IconService", idPath(this.path, id))
   }
 }
 

@@ -16,7 +16,7 @@ import { ImageService as meta } from "./meta/ImageService.js"
 /** Wire metadata of `ImageService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -12,7 +12,7 @@ import { ImageTransferService as meta } from "./meta/ImageTransferService.js"
 /** Wire metadata of `ImageTransferService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `cancel`. */
 export interface CancelOptions extends CallOptions {}

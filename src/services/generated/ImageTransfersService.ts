@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ImageTransfer } from "../../types/generated/ImageTransfer.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ImageTransfersService as meta } from "./meta/ImageTransfersService.js"
-import * as ImageTransferService from "./ImageTransferService.js"
+import type * as ImageTransferService from "./ImageTransferService.js"
 
 /** Wire metadata of `ImageTransfersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -116,7 +117,7 @@ class Ref extends ServiceRefBase implements ImageTransfersServiceRef {
   }
 
   imageTransfer(id: string): ImageTransferService.ImageTransferServiceRef {
-    return ImageTransferService.ref(idPath(this.path, id))
+    return lazyRef<ImageTransferService.ImageTransferServiceRef>("ImageTransferService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Image } from "../../types/generated/Image.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { ImagesService as meta } from "./meta/ImagesService.js"
-import * as ImageService from "./ImageService.js"
+import type * as ImageService from "./ImageService.js"
 
 /** Wire metadata of `ImagesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements ImagesServiceRef {
   }
 
   image(id: string): ImageService.ImageServiceRef {
-    return ImageService.ref(idPath(this.path, id))
+    return lazyRef<ImageService.ImageServiceRef>("ImageService", idPath(this.path, id))
   }
 }
 

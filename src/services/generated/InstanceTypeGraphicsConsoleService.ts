@@ -12,7 +12,7 @@ import { InstanceTypeGraphicsConsoleService as meta } from "./meta/InstanceTypeG
 /** Wire metadata of `InstanceTypeGraphicsConsoleService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

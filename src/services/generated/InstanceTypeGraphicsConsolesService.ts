@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { GraphicsConsole } from "../../types/generated/GraphicsConsole.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { InstanceTypeGraphicsConsolesService as meta } from "./meta/InstanceTypeGraphicsConsolesService.js"
-import * as InstanceTypeGraphicsConsoleService from "./InstanceTypeGraphicsConsoleService.js"
+import type * as InstanceTypeGraphicsConsoleService from "./InstanceTypeGraphicsConsoleService.js"
 
 /** Wire metadata of `InstanceTypeGraphicsConsolesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements InstanceTypeGraphicsConsolesServiceR
   }
 
   console(id: string): InstanceTypeGraphicsConsoleService.InstanceTypeGraphicsConsoleServiceRef {
-    return InstanceTypeGraphicsConsoleService.ref(idPath(this.path, id))
+    return lazyRef<InstanceTypeGraphicsConsoleService.InstanceTypeGraphicsConsoleServiceRef>("InstanceTypeGraphicsConsoleService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { InstanceTypeNicService as meta } from "./meta/InstanceTypeNicService.js
 /** Wire metadata of `InstanceTypeNicService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

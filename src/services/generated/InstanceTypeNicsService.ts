@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { InstanceTypeNicsService as meta } from "./meta/InstanceTypeNicsService.js"
-import * as InstanceTypeNicService from "./InstanceTypeNicService.js"
+import type * as InstanceTypeNicService from "./InstanceTypeNicService.js"
 
 /** Wire metadata of `InstanceTypeNicsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -78,7 +79,7 @@ class Ref extends ServiceRefBase implements InstanceTypeNicsServiceRef {
   }
 
   nic(id: string): InstanceTypeNicService.InstanceTypeNicServiceRef {
-    return InstanceTypeNicService.ref(idPath(this.path, id))
+    return lazyRef<InstanceTypeNicService.InstanceTypeNicServiceRef>("InstanceTypeNicService", idPath(this.path, id))
   }
 }
 

@@ -7,15 +7,16 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { InstanceType } from "../../types/generated/InstanceType.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { InstanceTypeService as meta } from "./meta/InstanceTypeService.js"
-import * as InstanceTypeGraphicsConsolesService from "./InstanceTypeGraphicsConsolesService.js"
-import * as InstanceTypeNicsService from "./InstanceTypeNicsService.js"
-import * as InstanceTypeWatchdogsService from "./InstanceTypeWatchdogsService.js"
+import type * as InstanceTypeGraphicsConsolesService from "./InstanceTypeGraphicsConsolesService.js"
+import type * as InstanceTypeNicsService from "./InstanceTypeNicsService.js"
+import type * as InstanceTypeWatchdogsService from "./InstanceTypeWatchdogsService.js"
 
 /** Wire metadata of `InstanceTypeService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -77,15 +78,15 @@ class Ref extends ServiceRefBase implements InstanceTypeServiceRef {
   }
 
   get graphicsConsoles(): InstanceTypeGraphicsConsolesService.InstanceTypeGraphicsConsolesServiceRef {
-    return InstanceTypeGraphicsConsolesService.ref(childPath(this.path, "graphicsconsoles"))
+    return lazyRef<InstanceTypeGraphicsConsolesService.InstanceTypeGraphicsConsolesServiceRef>("InstanceTypeGraphicsConsolesService", childPath(this.path, "graphicsconsoles"))
   }
 
   get nics(): InstanceTypeNicsService.InstanceTypeNicsServiceRef {
-    return InstanceTypeNicsService.ref(childPath(this.path, "nics"))
+    return lazyRef<InstanceTypeNicsService.InstanceTypeNicsServiceRef>("InstanceTypeNicsService", childPath(this.path, "nics"))
   }
 
   get watchdogs(): InstanceTypeWatchdogsService.InstanceTypeWatchdogsServiceRef {
-    return InstanceTypeWatchdogsService.ref(childPath(this.path, "watchdogs"))
+    return lazyRef<InstanceTypeWatchdogsService.InstanceTypeWatchdogsServiceRef>("InstanceTypeWatchdogsService", childPath(this.path, "watchdogs"))
   }
 }
 

@@ -12,7 +12,7 @@ import { InstanceTypeWatchdogService as meta } from "./meta/InstanceTypeWatchdog
 /** Wire metadata of `InstanceTypeWatchdogService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

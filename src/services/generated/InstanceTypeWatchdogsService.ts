@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Watchdog } from "../../types/generated/Watchdog.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { InstanceTypeWatchdogsService as meta } from "./meta/InstanceTypeWatchdogsService.js"
-import * as InstanceTypeWatchdogService from "./InstanceTypeWatchdogService.js"
+import type * as InstanceTypeWatchdogService from "./InstanceTypeWatchdogService.js"
 
 /** Wire metadata of `InstanceTypeWatchdogsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -78,7 +79,7 @@ class Ref extends ServiceRefBase implements InstanceTypeWatchdogsServiceRef {
   }
 
   watchdog(id: string): InstanceTypeWatchdogService.InstanceTypeWatchdogServiceRef {
-    return InstanceTypeWatchdogService.ref(idPath(this.path, id))
+    return lazyRef<InstanceTypeWatchdogService.InstanceTypeWatchdogServiceRef>("InstanceTypeWatchdogService", idPath(this.path, id))
   }
 }
 

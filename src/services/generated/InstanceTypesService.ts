@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { InstanceType } from "../../types/generated/InstanceType.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { InstanceTypesService as meta } from "./meta/InstanceTypesService.js"
-import * as InstanceTypeService from "./InstanceTypeService.js"
+import type * as InstanceTypeService from "./InstanceTypeService.js"
 
 /** Wire metadata of `InstanceTypesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -83,7 +84,7 @@ class Ref extends ServiceRefBase implements InstanceTypesServiceRef {
   }
 
   instanceType(id: string): InstanceTypeService.InstanceTypeServiceRef {
-    return InstanceTypeService.ref(idPath(this.path, id))
+    return lazyRef<InstanceTypeService.InstanceTypeServiceRef>("InstanceTypeService", idPath(this.path, id))
   }
 }
 

@@ -7,14 +7,15 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { IscsiBond } from "../../types/generated/IscsiBond.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { IscsiBondService as meta } from "./meta/IscsiBondService.js"
-import * as NetworksService from "./NetworksService.js"
-import * as StorageServerConnectionsService from "./StorageServerConnectionsService.js"
+import type * as NetworksService from "./NetworksService.js"
+import type * as StorageServerConnectionsService from "./StorageServerConnectionsService.js"
 
 /** Wire metadata of `IscsiBondService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -74,11 +75,11 @@ class Ref extends ServiceRefBase implements IscsiBondServiceRef {
   }
 
   get networks(): NetworksService.NetworksServiceRef {
-    return NetworksService.ref(childPath(this.path, "networks"))
+    return lazyRef<NetworksService.NetworksServiceRef>("NetworksService", childPath(this.path, "networks"))
   }
 
   get storageServerConnections(): StorageServerConnectionsService.StorageServerConnectionsServiceRef {
-    return StorageServerConnectionsService.ref(childPath(this.path, "storageserverconnections"))
+    return lazyRef<StorageServerConnectionsService.StorageServerConnectionsServiceRef>("StorageServerConnectionsService", childPath(this.path, "storageserverconnections"))
   }
 }
 

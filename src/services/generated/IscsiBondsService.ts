@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { IscsiBond } from "../../types/generated/IscsiBond.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { IscsiBondsService as meta } from "./meta/IscsiBondsService.js"
-import * as IscsiBondService from "./IscsiBondService.js"
+import type * as IscsiBondService from "./IscsiBondService.js"
 
 /** Wire metadata of `IscsiBondsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements IscsiBondsServiceRef {
   }
 
   iscsiBond(id: string): IscsiBondService.IscsiBondServiceRef {
-    return IscsiBondService.ref(idPath(this.path, id))
+    return lazyRef<IscsiBondService.IscsiBondServiceRef>("IscsiBondService", idPath(this.path, id))
   }
 }
 

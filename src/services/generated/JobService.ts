@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Job } from "../../types/generated/Job.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { JobService as meta } from "./meta/JobService.js"
-import * as StepsService from "./StepsService.js"
+import type * as StepsService from "./StepsService.js"
 
 /** Wire metadata of `JobService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `clear`. */
 export interface ClearOptions extends CallOptions {
@@ -75,7 +76,7 @@ class Ref extends ServiceRefBase implements JobServiceRef {
   }
 
   get steps(): StepsService.StepsServiceRef {
-    return StepsService.ref(childPath(this.path, "steps"))
+    return lazyRef<StepsService.StepsServiceRef>("StepsService", childPath(this.path, "steps"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Job } from "../../types/generated/Job.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { JobsService as meta } from "./meta/JobsService.js"
-import * as JobService from "./JobService.js"
+import type * as JobService from "./JobService.js"
 
 /** Wire metadata of `JobsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -83,7 +84,7 @@ class Ref extends ServiceRefBase implements JobsServiceRef {
   }
 
   job(id: string): JobService.JobServiceRef {
-    return JobService.ref(idPath(this.path, id))
+    return lazyRef<JobService.JobServiceRef>("JobService", idPath(this.path, id))
   }
 }
 

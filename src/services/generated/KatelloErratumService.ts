@@ -12,7 +12,7 @@ import { KatelloErratumService as meta } from "./meta/KatelloErratumService.js"
 /** Wire metadata of `KatelloErratumService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -12,7 +12,7 @@ import { LinkLayerDiscoveryProtocolService as meta } from "./meta/LinkLayerDisco
 /** Wire metadata of `LinkLayerDiscoveryProtocolService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {

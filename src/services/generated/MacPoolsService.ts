@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { MacPool } from "../../types/generated/MacPool.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { MacPoolsService as meta } from "./meta/MacPoolsService.js"
-import * as MacPoolService from "./MacPoolService.js"
+import type * as MacPoolService from "./MacPoolService.js"
 
 /** Wire metadata of `MacPoolsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements MacPoolsServiceRef {
   }
 
   macPool(id: string): MacPoolService.MacPoolServiceRef {
-    return MacPoolService.ref(idPath(this.path, id))
+    return lazyRef<MacPoolService.MacPoolServiceRef>("MacPoolService", idPath(this.path, id))
   }
 }
 

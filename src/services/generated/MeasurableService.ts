@@ -2,8 +2,9 @@
 // and run `npm run generate`.
 
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { MeasurableService as meta } from "./meta/MeasurableService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `MeasurableService`. */
 export { meta }
@@ -16,7 +17,7 @@ export interface MeasurableServiceRef extends ServiceRef {
 
 class Ref extends ServiceRefBase implements MeasurableServiceRef {
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

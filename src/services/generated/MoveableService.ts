@@ -11,7 +11,7 @@ import { MoveableService as meta } from "./meta/MoveableService.js"
 /** Wire metadata of `MoveableService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `move`. */
 export interface MoveOptions extends CallOptions {

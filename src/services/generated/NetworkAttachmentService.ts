@@ -12,7 +12,7 @@ import { NetworkAttachmentService as meta } from "./meta/NetworkAttachmentServic
 /** Wire metadata of `NetworkAttachmentService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { NetworkAttachment } from "../../types/generated/NetworkAttachment.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { NetworkAttachmentsService as meta } from "./meta/NetworkAttachmentsService.js"
-import * as NetworkAttachmentService from "./NetworkAttachmentService.js"
+import type * as NetworkAttachmentService from "./NetworkAttachmentService.js"
 
 /** Wire metadata of `NetworkAttachmentsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements NetworkAttachmentsServiceRef {
   }
 
   attachment(id: string): NetworkAttachmentService.NetworkAttachmentServiceRef {
-    return NetworkAttachmentService.ref(idPath(this.path, id))
+    return lazyRef<NetworkAttachmentService.NetworkAttachmentServiceRef>("NetworkAttachmentService", idPath(this.path, id))
   }
 }
 

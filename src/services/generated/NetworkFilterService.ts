@@ -12,7 +12,7 @@ import { NetworkFilterService as meta } from "./meta/NetworkFilterService.js"
 /** Wire metadata of `NetworkFilterService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { NetworkFilter } from "../../types/generated/NetworkFilter.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { NetworkFiltersService as meta } from "./meta/NetworkFiltersService.js"
-import * as NetworkFilterService from "./NetworkFilterService.js"
+import type * as NetworkFilterService from "./NetworkFilterService.js"
 
 /** Wire metadata of `NetworkFiltersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -48,7 +49,7 @@ class Ref extends ServiceRefBase implements NetworkFiltersServiceRef {
   }
 
   networkFilter(id: string): NetworkFilterService.NetworkFilterServiceRef {
-    return NetworkFilterService.ref(idPath(this.path, id))
+    return lazyRef<NetworkFilterService.NetworkFilterServiceRef>("NetworkFilterService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { NetworkLabelService as meta } from "./meta/NetworkLabelService.js"
 /** Wire metadata of `NetworkLabelService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { NetworkLabel } from "../../types/generated/NetworkLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { NetworkLabelsService as meta } from "./meta/NetworkLabelsService.js"
-import * as NetworkLabelService from "./NetworkLabelService.js"
+import type * as NetworkLabelService from "./NetworkLabelService.js"
 
 /** Wire metadata of `NetworkLabelsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements NetworkLabelsServiceRef {
   }
 
   label(id: string): NetworkLabelService.NetworkLabelServiceRef {
-    return NetworkLabelService.ref(idPath(this.path, id))
+    return lazyRef<NetworkLabelService.NetworkLabelServiceRef>("NetworkLabelService", idPath(this.path, id))
   }
 }
 

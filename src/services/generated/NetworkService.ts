@@ -7,15 +7,16 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Network } from "../../types/generated/Network.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { NetworkService as meta } from "./meta/NetworkService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as AssignedVnicProfilesService from "./AssignedVnicProfilesService.js"
-import * as NetworkLabelsService from "./NetworkLabelsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedVnicProfilesService from "./AssignedVnicProfilesService.js"
+import type * as NetworkLabelsService from "./NetworkLabelsService.js"
 
 /** Wire metadata of `NetworkService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -77,15 +78,15 @@ class Ref extends ServiceRefBase implements NetworkServiceRef {
   }
 
   get networkLabels(): NetworkLabelsService.NetworkLabelsServiceRef {
-    return NetworkLabelsService.ref(childPath(this.path, "networklabels"))
+    return lazyRef<NetworkLabelsService.NetworkLabelsServiceRef>("NetworkLabelsService", childPath(this.path, "networklabels"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get vnicProfiles(): AssignedVnicProfilesService.AssignedVnicProfilesServiceRef {
-    return AssignedVnicProfilesService.ref(childPath(this.path, "vnicprofiles"))
+    return lazyRef<AssignedVnicProfilesService.AssignedVnicProfilesServiceRef>("AssignedVnicProfilesService", childPath(this.path, "vnicprofiles"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Network } from "../../types/generated/Network.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { NetworksService as meta } from "./meta/NetworksService.js"
-import * as NetworkService from "./NetworkService.js"
+import type * as NetworkService from "./NetworkService.js"
 
 /** Wire metadata of `NetworksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -83,7 +84,7 @@ class Ref extends ServiceRefBase implements NetworksServiceRef {
   }
 
   network(id: string): NetworkService.NetworkServiceRef {
-    return NetworkService.ref(idPath(this.path, id))
+    return lazyRef<NetworkService.NetworkServiceRef>("NetworkService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { NicNetworkFilterParameterService as meta } from "./meta/NicNetworkFilte
 /** Wire metadata of `NicNetworkFilterParameterService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { NetworkFilterParameter } from "../../types/generated/NetworkFilterParameter.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { NicNetworkFilterParametersService as meta } from "./meta/NicNetworkFilterParametersService.js"
-import * as NicNetworkFilterParameterService from "./NicNetworkFilterParameterService.js"
+import type * as NicNetworkFilterParameterService from "./NicNetworkFilterParameterService.js"
 
 /** Wire metadata of `NicNetworkFilterParametersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -61,7 +62,7 @@ class Ref extends ServiceRefBase implements NicNetworkFilterParametersServiceRef
   }
 
   parameter(id: string): NicNetworkFilterParameterService.NicNetworkFilterParameterServiceRef {
-    return NicNetworkFilterParameterService.ref(idPath(this.path, id))
+    return lazyRef<NicNetworkFilterParameterService.NicNetworkFilterParameterServiceRef>("NicNetworkFilterParameterService", idPath(this.path, id))
   }
 }
 

@@ -8,14 +8,15 @@ import { operations } from "../../core/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import type { OpenStackImageProvider } from "../../types/generated/OpenStackImageProvider.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackImageProviderService as meta } from "./meta/OpenstackImageProviderService.js"
-import * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
-import * as OpenstackImagesService from "./OpenstackImagesService.js"
+import type * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
+import type * as OpenstackImagesService from "./OpenstackImagesService.js"
 
 /** Wire metadata of `OpenstackImageProviderService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -110,11 +111,11 @@ class Ref extends ServiceRefBase implements OpenstackImageProviderServiceRef {
   }
 
   get certificates(): ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef {
-    return ExternalProviderCertificatesService.ref(childPath(this.path, "certificates"))
+    return lazyRef<ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef>("ExternalProviderCertificatesService", childPath(this.path, "certificates"))
   }
 
   get images(): OpenstackImagesService.OpenstackImagesServiceRef {
-    return OpenstackImagesService.ref(childPath(this.path, "images"))
+    return lazyRef<OpenstackImagesService.OpenstackImagesServiceRef>("OpenstackImagesService", childPath(this.path, "images"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { OpenStackImageProvider } from "../../types/generated/OpenStackImageProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackImageProvidersService as meta } from "./meta/OpenstackImageProvidersService.js"
-import * as OpenstackImageProviderService from "./OpenstackImageProviderService.js"
+import type * as OpenstackImageProviderService from "./OpenstackImageProviderService.js"
 
 /** Wire metadata of `OpenstackImageProvidersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -81,7 +82,7 @@ class Ref extends ServiceRefBase implements OpenstackImageProvidersServiceRef {
   }
 
   provider(id: string): OpenstackImageProviderService.OpenstackImageProviderServiceRef {
-    return OpenstackImageProviderService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackImageProviderService.OpenstackImageProviderServiceRef>("OpenstackImageProviderService", idPath(this.path, id))
   }
 }
 

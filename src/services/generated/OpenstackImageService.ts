@@ -16,7 +16,7 @@ import { OpenstackImageService as meta } from "./meta/OpenstackImageService.js"
 /** Wire metadata of `OpenstackImageService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

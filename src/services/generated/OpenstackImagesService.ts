@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { OpenStackImage } from "../../types/generated/OpenStackImage.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackImagesService as meta } from "./meta/OpenstackImagesService.js"
-import * as OpenstackImageService from "./OpenstackImageService.js"
+import type * as OpenstackImageService from "./OpenstackImageService.js"
 
 /** Wire metadata of `OpenstackImagesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements OpenstackImagesServiceRef {
   }
 
   image(id: string): OpenstackImageService.OpenstackImageServiceRef {
-    return OpenstackImageService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackImageService.OpenstackImageServiceRef>("OpenstackImageService", idPath(this.path, id))
   }
 }
 

@@ -8,14 +8,15 @@ import { operations } from "../../core/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import type { OpenStackNetworkProvider } from "../../types/generated/OpenStackNetworkProvider.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackNetworkProviderService as meta } from "./meta/OpenstackNetworkProviderService.js"
-import * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
-import * as OpenstackNetworksService from "./OpenstackNetworksService.js"
+import type * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
+import type * as OpenstackNetworksService from "./OpenstackNetworksService.js"
 
 /** Wire metadata of `OpenstackNetworkProviderService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -110,11 +111,11 @@ class Ref extends ServiceRefBase implements OpenstackNetworkProviderServiceRef {
   }
 
   get certificates(): ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef {
-    return ExternalProviderCertificatesService.ref(childPath(this.path, "certificates"))
+    return lazyRef<ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef>("ExternalProviderCertificatesService", childPath(this.path, "certificates"))
   }
 
   get networks(): OpenstackNetworksService.OpenstackNetworksServiceRef {
-    return OpenstackNetworksService.ref(childPath(this.path, "networks"))
+    return lazyRef<OpenstackNetworksService.OpenstackNetworksServiceRef>("OpenstackNetworksService", childPath(this.path, "networks"))
   }
 }
 

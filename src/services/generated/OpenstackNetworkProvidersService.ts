@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { OpenStackNetworkProvider } from "../../types/generated/OpenStackNetworkProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackNetworkProvidersService as meta } from "./meta/OpenstackNetworkProvidersService.js"
-import * as OpenstackNetworkProviderService from "./OpenstackNetworkProviderService.js"
+import type * as OpenstackNetworkProviderService from "./OpenstackNetworkProviderService.js"
 
 /** Wire metadata of `OpenstackNetworkProvidersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -81,7 +82,7 @@ class Ref extends ServiceRefBase implements OpenstackNetworkProvidersServiceRef 
   }
 
   provider(id: string): OpenstackNetworkProviderService.OpenstackNetworkProviderServiceRef {
-    return OpenstackNetworkProviderService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackNetworkProviderService.OpenstackNetworkProviderServiceRef>("OpenstackNetworkProviderService", idPath(this.path, id))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import type { DataCenter } from "../../types/generated/DataCenter.js"
 import type { OpenStackNetwork } from "../../types/generated/OpenStackNetwork.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackNetworkService as meta } from "./meta/OpenstackNetworkService.js"
-import * as OpenstackSubnetsService from "./OpenstackSubnetsService.js"
+import type * as OpenstackSubnetsService from "./OpenstackSubnetsService.js"
 
 /** Wire metadata of `OpenstackNetworkService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -58,7 +59,7 @@ class Ref extends ServiceRefBase implements OpenstackNetworkServiceRef {
   }
 
   get subnets(): OpenstackSubnetsService.OpenstackSubnetsServiceRef {
-    return OpenstackSubnetsService.ref(childPath(this.path, "subnets"))
+    return lazyRef<OpenstackSubnetsService.OpenstackSubnetsServiceRef>("OpenstackSubnetsService", childPath(this.path, "subnets"))
   }
 }
 

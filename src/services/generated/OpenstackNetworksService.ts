@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { OpenStackNetwork } from "../../types/generated/OpenStackNetwork.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackNetworksService as meta } from "./meta/OpenstackNetworksService.js"
-import * as OpenstackNetworkService from "./OpenstackNetworkService.js"
+import type * as OpenstackNetworkService from "./OpenstackNetworkService.js"
 
 /** Wire metadata of `OpenstackNetworksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements OpenstackNetworksServiceRef {
   }
 
   network(id: string): OpenstackNetworkService.OpenstackNetworkServiceRef {
-    return OpenstackNetworkService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackNetworkService.OpenstackNetworkServiceRef>("OpenstackNetworkService", idPath(this.path, id))
   }
 }
 

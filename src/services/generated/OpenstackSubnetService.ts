@@ -12,7 +12,7 @@ import { OpenstackSubnetService as meta } from "./meta/OpenstackSubnetService.js
 /** Wire metadata of `OpenstackSubnetService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { OpenStackSubnet } from "../../types/generated/OpenStackSubnet.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackSubnetsService as meta } from "./meta/OpenstackSubnetsService.js"
-import * as OpenstackSubnetService from "./OpenstackSubnetService.js"
+import type * as OpenstackSubnetService from "./OpenstackSubnetService.js"
 
 /** Wire metadata of `OpenstackSubnetsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements OpenstackSubnetsServiceRef {
   }
 
   subnet(id: string): OpenstackSubnetService.OpenstackSubnetServiceRef {
-    return OpenstackSubnetService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackSubnetService.OpenstackSubnetServiceRef>("OpenstackSubnetService", idPath(this.path, id))
   }
 }
 

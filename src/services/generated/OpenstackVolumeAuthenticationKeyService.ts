@@ -12,7 +12,7 @@ import { OpenstackVolumeAuthenticationKeyService as meta } from "./meta/Openstac
 /** Wire metadata of `OpenstackVolumeAuthenticationKeyService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

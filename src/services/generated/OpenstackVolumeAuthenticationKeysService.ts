@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { OpenstackVolumeAuthenticationKey } from "../../types/generated/OpenstackVolumeAuthenticationKey.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackVolumeAuthenticationKeysService as meta } from "./meta/OpenstackVolumeAuthenticationKeysService.js"
-import * as OpenstackVolumeAuthenticationKeyService from "./OpenstackVolumeAuthenticationKeyService.js"
+import type * as OpenstackVolumeAuthenticationKeyService from "./OpenstackVolumeAuthenticationKeyService.js"
 
 /** Wire metadata of `OpenstackVolumeAuthenticationKeysService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -69,7 +70,7 @@ class Ref extends ServiceRefBase implements OpenstackVolumeAuthenticationKeysSer
   }
 
   key(id: string): OpenstackVolumeAuthenticationKeyService.OpenstackVolumeAuthenticationKeyServiceRef {
-    return OpenstackVolumeAuthenticationKeyService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackVolumeAuthenticationKeyService.OpenstackVolumeAuthenticationKeyServiceRef>("OpenstackVolumeAuthenticationKeyService", idPath(this.path, id))
   }
 }
 

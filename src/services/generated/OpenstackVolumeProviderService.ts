@@ -8,15 +8,16 @@ import { operations } from "../../core/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import type { OpenStackVolumeProvider } from "../../types/generated/OpenStackVolumeProvider.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackVolumeProviderService as meta } from "./meta/OpenstackVolumeProviderService.js"
-import * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
-import * as OpenstackVolumeAuthenticationKeysService from "./OpenstackVolumeAuthenticationKeysService.js"
-import * as OpenstackVolumeTypesService from "./OpenstackVolumeTypesService.js"
+import type * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
+import type * as OpenstackVolumeAuthenticationKeysService from "./OpenstackVolumeAuthenticationKeysService.js"
+import type * as OpenstackVolumeTypesService from "./OpenstackVolumeTypesService.js"
 
 /** Wire metadata of `OpenstackVolumeProviderService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -118,15 +119,15 @@ class Ref extends ServiceRefBase implements OpenstackVolumeProviderServiceRef {
   }
 
   get authenticationKeys(): OpenstackVolumeAuthenticationKeysService.OpenstackVolumeAuthenticationKeysServiceRef {
-    return OpenstackVolumeAuthenticationKeysService.ref(childPath(this.path, "authenticationkeys"))
+    return lazyRef<OpenstackVolumeAuthenticationKeysService.OpenstackVolumeAuthenticationKeysServiceRef>("OpenstackVolumeAuthenticationKeysService", childPath(this.path, "authenticationkeys"))
   }
 
   get certificates(): ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef {
-    return ExternalProviderCertificatesService.ref(childPath(this.path, "certificates"))
+    return lazyRef<ExternalProviderCertificatesService.ExternalProviderCertificatesServiceRef>("ExternalProviderCertificatesService", childPath(this.path, "certificates"))
   }
 
   get volumeTypes(): OpenstackVolumeTypesService.OpenstackVolumeTypesServiceRef {
-    return OpenstackVolumeTypesService.ref(childPath(this.path, "volumetypes"))
+    return lazyRef<OpenstackVolumeTypesService.OpenstackVolumeTypesServiceRef>("OpenstackVolumeTypesService", childPath(this.path, "volumetypes"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { OpenStackVolumeProvider } from "../../types/generated/OpenStackVolumeProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackVolumeProvidersService as meta } from "./meta/OpenstackVolumeProvidersService.js"
-import * as OpenstackVolumeProviderService from "./OpenstackVolumeProviderService.js"
+import type * as OpenstackVolumeProviderService from "./OpenstackVolumeProviderService.js"
 
 /** Wire metadata of `OpenstackVolumeProvidersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -81,7 +82,7 @@ class Ref extends ServiceRefBase implements OpenstackVolumeProvidersServiceRef {
   }
 
   provider(id: string): OpenstackVolumeProviderService.OpenstackVolumeProviderServiceRef {
-    return OpenstackVolumeProviderService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackVolumeProviderService.OpenstackVolumeProviderServiceRef>("OpenstackVolumeProviderService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { OpenstackVolumeTypeService as meta } from "./meta/OpenstackVolumeTypeSe
 /** Wire metadata of `OpenstackVolumeTypeService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { OpenStackVolumeType } from "../../types/generated/OpenStackVolumeType.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OpenstackVolumeTypesService as meta } from "./meta/OpenstackVolumeTypesService.js"
-import * as OpenstackVolumeTypeService from "./OpenstackVolumeTypeService.js"
+import type * as OpenstackVolumeTypeService from "./OpenstackVolumeTypeService.js"
 
 /** Wire metadata of `OpenstackVolumeTypesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -53,7 +54,7 @@ class Ref extends ServiceRefBase implements OpenstackVolumeTypesServiceRef {
   }
 
   type(id: string): OpenstackVolumeTypeService.OpenstackVolumeTypeServiceRef {
-    return OpenstackVolumeTypeService.ref(idPath(this.path, id))
+    return lazyRef<OpenstackVolumeTypeService.OpenstackVolumeTypeServiceRef>("OpenstackVolumeTypeService", idPath(this.path, id))
   }
 }
 

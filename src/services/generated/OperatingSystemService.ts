@@ -12,7 +12,7 @@ import { OperatingSystemService as meta } from "./meta/OperatingSystemService.js
 /** Wire metadata of `OperatingSystemService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

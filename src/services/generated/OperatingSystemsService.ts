@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { OperatingSystemInfo } from "../../types/generated/OperatingSystemInfo.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { OperatingSystemsService as meta } from "./meta/OperatingSystemsService.js"
-import * as OperatingSystemService from "./OperatingSystemService.js"
+import type * as OperatingSystemService from "./OperatingSystemService.js"
 
 /** Wire metadata of `OperatingSystemsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements OperatingSystemsServiceRef {
   }
 
   operatingSystem(id: string): OperatingSystemService.OperatingSystemServiceRef {
-    return OperatingSystemService.ref(idPath(this.path, id))
+    return lazyRef<OperatingSystemService.OperatingSystemServiceRef>("OperatingSystemService", idPath(this.path, id))
   }
 }
 

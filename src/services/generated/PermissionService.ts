@@ -12,7 +12,7 @@ import { PermissionService as meta } from "./meta/PermissionService.js"
 /** Wire metadata of `PermissionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -12,7 +12,7 @@ import { PermitService as meta } from "./meta/PermitService.js"
 /** Wire metadata of `PermitService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Permit } from "../../types/generated/Permit.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { PermitsService as meta } from "./meta/PermitsService.js"
-import * as PermitService from "./PermitService.js"
+import type * as PermitService from "./PermitService.js"
 
 /** Wire metadata of `PermitsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements PermitsServiceRef {
   }
 
   permit(id: string): PermitService.PermitServiceRef {
-    return PermitService.ref(idPath(this.path, id))
+    return lazyRef<PermitService.PermitServiceRef>("PermitService", idPath(this.path, id))
   }
 }
 

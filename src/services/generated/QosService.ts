@@ -12,7 +12,7 @@ import { QosService as meta } from "./meta/QosService.js"
 /** Wire metadata of `QosService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

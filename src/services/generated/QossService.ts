@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Qos } from "../../types/generated/Qos.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { QossService as meta } from "./meta/QossService.js"
-import * as QosService from "./QosService.js"
+import type * as QosService from "./QosService.js"
 
 /** Wire metadata of `QossService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements QossServiceRef {
   }
 
   qos(id: string): QosService.QosServiceRef {
-    return QosService.ref(idPath(this.path, id))
+    return lazyRef<QosService.QosServiceRef>("QosService", idPath(this.path, id))
   }
 }
 

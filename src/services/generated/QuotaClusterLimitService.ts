@@ -12,7 +12,7 @@ import { QuotaClusterLimitService as meta } from "./meta/QuotaClusterLimitServic
 /** Wire metadata of `QuotaClusterLimitService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

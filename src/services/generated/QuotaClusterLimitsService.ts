@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { QuotaClusterLimit } from "../../types/generated/QuotaClusterLimit.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { QuotaClusterLimitsService as meta } from "./meta/QuotaClusterLimitsService.js"
-import * as QuotaClusterLimitService from "./QuotaClusterLimitService.js"
+import type * as QuotaClusterLimitService from "./QuotaClusterLimitService.js"
 
 /** Wire metadata of `QuotaClusterLimitsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements QuotaClusterLimitsServiceRef {
   }
 
   limit(id: string): QuotaClusterLimitService.QuotaClusterLimitServiceRef {
-    return QuotaClusterLimitService.ref(idPath(this.path, id))
+    return lazyRef<QuotaClusterLimitService.QuotaClusterLimitServiceRef>("QuotaClusterLimitService", idPath(this.path, id))
   }
 }
 

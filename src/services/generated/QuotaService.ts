@@ -7,15 +7,16 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Quota } from "../../types/generated/Quota.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { QuotaService as meta } from "./meta/QuotaService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as QuotaClusterLimitsService from "./QuotaClusterLimitsService.js"
-import * as QuotaStorageLimitsService from "./QuotaStorageLimitsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as QuotaClusterLimitsService from "./QuotaClusterLimitsService.js"
+import type * as QuotaStorageLimitsService from "./QuotaStorageLimitsService.js"
 
 /** Wire metadata of `QuotaService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -77,15 +78,15 @@ class Ref extends ServiceRefBase implements QuotaServiceRef {
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get quotaClusterLimits(): QuotaClusterLimitsService.QuotaClusterLimitsServiceRef {
-    return QuotaClusterLimitsService.ref(childPath(this.path, "quotaclusterlimits"))
+    return lazyRef<QuotaClusterLimitsService.QuotaClusterLimitsServiceRef>("QuotaClusterLimitsService", childPath(this.path, "quotaclusterlimits"))
   }
 
   get quotaStorageLimits(): QuotaStorageLimitsService.QuotaStorageLimitsServiceRef {
-    return QuotaStorageLimitsService.ref(childPath(this.path, "quotastoragelimits"))
+    return lazyRef<QuotaStorageLimitsService.QuotaStorageLimitsServiceRef>("QuotaStorageLimitsService", childPath(this.path, "quotastoragelimits"))
   }
 }
 

@@ -12,7 +12,7 @@ import { QuotaStorageLimitService as meta } from "./meta/QuotaStorageLimitServic
 /** Wire metadata of `QuotaStorageLimitService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { QuotaStorageLimit } from "../../types/generated/QuotaStorageLimit.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { QuotaStorageLimitsService as meta } from "./meta/QuotaStorageLimitsService.js"
-import * as QuotaStorageLimitService from "./QuotaStorageLimitService.js"
+import type * as QuotaStorageLimitService from "./QuotaStorageLimitService.js"
 
 /** Wire metadata of `QuotaStorageLimitsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements QuotaStorageLimitsServiceRef {
   }
 
   limit(id: string): QuotaStorageLimitService.QuotaStorageLimitServiceRef {
-    return QuotaStorageLimitService.ref(idPath(this.path, id))
+    return lazyRef<QuotaStorageLimitService.QuotaStorageLimitServiceRef>("QuotaStorageLimitService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Quota } from "../../types/generated/Quota.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { QuotasService as meta } from "./meta/QuotasService.js"
-import * as QuotaService from "./QuotaService.js"
+import type * as QuotaService from "./QuotaService.js"
 
 /** Wire metadata of `QuotasService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements QuotasServiceRef {
   }
 
   quota(id: string): QuotaService.QuotaServiceRef {
-    return QuotaService.ref(idPath(this.path, id))
+    return lazyRef<QuotaService.QuotaServiceRef>("QuotaService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Role } from "../../types/generated/Role.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { RoleService as meta } from "./meta/RoleService.js"
-import * as PermitsService from "./PermitsService.js"
+import type * as PermitsService from "./PermitsService.js"
 
 /** Wire metadata of `RoleService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -71,7 +72,7 @@ class Ref extends ServiceRefBase implements RoleServiceRef {
   }
 
   get permits(): PermitsService.PermitsServiceRef {
-    return PermitsService.ref(childPath(this.path, "permits"))
+    return lazyRef<PermitsService.PermitsServiceRef>("PermitsService", childPath(this.path, "permits"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Role } from "../../types/generated/Role.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { RolesService as meta } from "./meta/RolesService.js"
-import * as RoleService from "./RoleService.js"
+import type * as RoleService from "./RoleService.js"
 
 /** Wire metadata of `RolesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements RolesServiceRef {
   }
 
   role(id: string): RoleService.RoleServiceRef {
-    return RoleService.ref(idPath(this.path, id))
+    return lazyRef<RoleService.RoleServiceRef>("RoleService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { SchedulingPolicy } from "../../types/generated/SchedulingPolicy.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SchedulingPoliciesService as meta } from "./meta/SchedulingPoliciesService.js"
-import * as SchedulingPolicyService from "./SchedulingPolicyService.js"
+import type * as SchedulingPolicyService from "./SchedulingPolicyService.js"
 
 /** Wire metadata of `SchedulingPoliciesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements SchedulingPoliciesServiceRef {
   }
 
   policy(id: string): SchedulingPolicyService.SchedulingPolicyServiceRef {
-    return SchedulingPolicyService.ref(idPath(this.path, id))
+    return lazyRef<SchedulingPolicyService.SchedulingPolicyServiceRef>("SchedulingPolicyService", idPath(this.path, id))
   }
 }
 

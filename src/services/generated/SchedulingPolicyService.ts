@@ -7,15 +7,16 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { SchedulingPolicy } from "../../types/generated/SchedulingPolicy.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SchedulingPolicyService as meta } from "./meta/SchedulingPolicyService.js"
-import * as BalancesService from "./BalancesService.js"
-import * as FiltersService from "./FiltersService.js"
-import * as WeightsService from "./WeightsService.js"
+import type * as BalancesService from "./BalancesService.js"
+import type * as FiltersService from "./FiltersService.js"
+import type * as WeightsService from "./WeightsService.js"
 
 /** Wire metadata of `SchedulingPolicyService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -79,15 +80,15 @@ class Ref extends ServiceRefBase implements SchedulingPolicyServiceRef {
   }
 
   get balances(): BalancesService.BalancesServiceRef {
-    return BalancesService.ref(childPath(this.path, "balances"))
+    return lazyRef<BalancesService.BalancesServiceRef>("BalancesService", childPath(this.path, "balances"))
   }
 
   get filters(): FiltersService.FiltersServiceRef {
-    return FiltersService.ref(childPath(this.path, "filters"))
+    return lazyRef<FiltersService.FiltersServiceRef>("FiltersService", childPath(this.path, "filters"))
   }
 
   get weights(): WeightsService.WeightsServiceRef {
-    return WeightsService.ref(childPath(this.path, "weights"))
+    return lazyRef<WeightsService.WeightsServiceRef>("WeightsService", childPath(this.path, "weights"))
   }
 }
 

@@ -12,7 +12,7 @@ import { SchedulingPolicyUnitService as meta } from "./meta/SchedulingPolicyUnit
 /** Wire metadata of `SchedulingPolicyUnitService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

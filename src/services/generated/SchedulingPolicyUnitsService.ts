@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { SchedulingPolicyUnit } from "../../types/generated/SchedulingPolicyUnit.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SchedulingPolicyUnitsService as meta } from "./meta/SchedulingPolicyUnitsService.js"
-import * as SchedulingPolicyUnitService from "./SchedulingPolicyUnitService.js"
+import type * as SchedulingPolicyUnitService from "./SchedulingPolicyUnitService.js"
 
 /** Wire metadata of `SchedulingPolicyUnitsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -52,7 +53,7 @@ class Ref extends ServiceRefBase implements SchedulingPolicyUnitsServiceRef {
   }
 
   unit(id: string): SchedulingPolicyUnitService.SchedulingPolicyUnitServiceRef {
-    return SchedulingPolicyUnitService.ref(idPath(this.path, id))
+    return lazyRef<SchedulingPolicyUnitService.SchedulingPolicyUnitServiceRef>("SchedulingPolicyUnitService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { SnapshotCdromService as meta } from "./meta/SnapshotCdromService.js"
 /** Wire metadata of `SnapshotCdromService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

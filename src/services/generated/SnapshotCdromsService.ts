@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Cdrom } from "../../types/generated/Cdrom.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SnapshotCdromsService as meta } from "./meta/SnapshotCdromsService.js"
-import * as SnapshotCdromService from "./SnapshotCdromService.js"
+import type * as SnapshotCdromService from "./SnapshotCdromService.js"
 
 /** Wire metadata of `SnapshotCdromsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements SnapshotCdromsServiceRef {
   }
 
   cdrom(id: string): SnapshotCdromService.SnapshotCdromServiceRef {
-    return SnapshotCdromService.ref(idPath(this.path, id))
+    return lazyRef<SnapshotCdromService.SnapshotCdromServiceRef>("SnapshotCdromService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { SnapshotDiskService as meta } from "./meta/SnapshotDiskService.js"
 /** Wire metadata of `SnapshotDiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SnapshotDisksService as meta } from "./meta/SnapshotDisksService.js"
-import * as SnapshotDiskService from "./SnapshotDiskService.js"
+import type * as SnapshotDiskService from "./SnapshotDiskService.js"
 
 /** Wire metadata of `SnapshotDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements SnapshotDisksServiceRef {
   }
 
   disk(id: string): SnapshotDiskService.SnapshotDiskServiceRef {
-    return SnapshotDiskService.ref(idPath(this.path, id))
+    return lazyRef<SnapshotDiskService.SnapshotDiskServiceRef>("SnapshotDiskService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { SnapshotNicService as meta } from "./meta/SnapshotNicService.js"
 /** Wire metadata of `SnapshotNicService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

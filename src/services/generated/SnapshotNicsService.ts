@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SnapshotNicsService as meta } from "./meta/SnapshotNicsService.js"
-import * as SnapshotNicService from "./SnapshotNicService.js"
+import type * as SnapshotNicService from "./SnapshotNicService.js"
 
 /** Wire metadata of `SnapshotNicsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements SnapshotNicsServiceRef {
   }
 
   nic(id: string): SnapshotNicService.SnapshotNicServiceRef {
-    return SnapshotNicService.ref(idPath(this.path, id))
+    return lazyRef<SnapshotNicService.SnapshotNicServiceRef>("SnapshotNicService", idPath(this.path, id))
   }
 }
 

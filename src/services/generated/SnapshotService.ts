@@ -8,15 +8,16 @@ import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import type { Snapshot } from "../../types/generated/Snapshot.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SnapshotService as meta } from "./meta/SnapshotService.js"
-import * as SnapshotCdromsService from "./SnapshotCdromsService.js"
-import * as SnapshotDisksService from "./SnapshotDisksService.js"
-import * as SnapshotNicsService from "./SnapshotNicsService.js"
+import type * as SnapshotCdromsService from "./SnapshotCdromsService.js"
+import type * as SnapshotDisksService from "./SnapshotDisksService.js"
+import type * as SnapshotNicsService from "./SnapshotNicsService.js"
 
 /** Wire metadata of `SnapshotService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -84,15 +85,15 @@ class Ref extends ServiceRefBase implements SnapshotServiceRef {
   }
 
   get cdroms(): SnapshotCdromsService.SnapshotCdromsServiceRef {
-    return SnapshotCdromsService.ref(childPath(this.path, "cdroms"))
+    return lazyRef<SnapshotCdromsService.SnapshotCdromsServiceRef>("SnapshotCdromsService", childPath(this.path, "cdroms"))
   }
 
   get disks(): SnapshotDisksService.SnapshotDisksServiceRef {
-    return SnapshotDisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<SnapshotDisksService.SnapshotDisksServiceRef>("SnapshotDisksService", childPath(this.path, "disks"))
   }
 
   get nics(): SnapshotNicsService.SnapshotNicsServiceRef {
-    return SnapshotNicsService.ref(childPath(this.path, "nics"))
+    return lazyRef<SnapshotNicsService.SnapshotNicsServiceRef>("SnapshotNicsService", childPath(this.path, "nics"))
   }
 }
 

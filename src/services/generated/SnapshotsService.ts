@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Snapshot } from "../../types/generated/Snapshot.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SnapshotsService as meta } from "./meta/SnapshotsService.js"
-import * as SnapshotService from "./SnapshotService.js"
+import type * as SnapshotService from "./SnapshotService.js"
 
 /** Wire metadata of `SnapshotsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements SnapshotsServiceRef {
   }
 
   snapshot(id: string): SnapshotService.SnapshotServiceRef {
-    return SnapshotService.ref(idPath(this.path, id))
+    return lazyRef<SnapshotService.SnapshotServiceRef>("SnapshotService", idPath(this.path, id))
   }
 }
 

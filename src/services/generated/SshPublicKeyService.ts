@@ -12,7 +12,7 @@ import { SshPublicKeyService as meta } from "./meta/SshPublicKeyService.js"
 /** Wire metadata of `SshPublicKeyService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

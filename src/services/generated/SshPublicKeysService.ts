@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { SshPublicKey } from "../../types/generated/SshPublicKey.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SshPublicKeysService as meta } from "./meta/SshPublicKeysService.js"
-import * as SshPublicKeyService from "./SshPublicKeyService.js"
+import type * as SshPublicKeyService from "./SshPublicKeyService.js"
 
 /** Wire metadata of `SshPublicKeysService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements SshPublicKeysServiceRef {
   }
 
   key(id: string): SshPublicKeyService.SshPublicKeyServiceRef {
-    return SshPublicKeyService.ref(idPath(this.path, id))
+    return lazyRef<SshPublicKeyService.SshPublicKeyServiceRef>("SshPublicKeyService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { StatisticService as meta } from "./meta/StatisticService.js"
 /** Wire metadata of `StatisticService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

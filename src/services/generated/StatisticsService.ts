@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Statistic } from "../../types/generated/Statistic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StatisticsService as meta } from "./meta/StatisticsService.js"
-import * as StatisticService from "./StatisticService.js"
+import type * as StatisticService from "./StatisticService.js"
 
 /** Wire metadata of `StatisticsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements StatisticsServiceRef {
   }
 
   statistic(id: string): StatisticService.StatisticServiceRef {
-    return StatisticService.ref(idPath(this.path, id))
+    return lazyRef<StatisticService.StatisticServiceRef>("StatisticService", idPath(this.path, id))
   }
 }
 

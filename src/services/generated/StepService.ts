@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Step } from "../../types/generated/Step.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StepService as meta } from "./meta/StepService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `StepService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `end`. */
 export interface EndOptions extends CallOptions {
@@ -62,7 +63,7 @@ class Ref extends ServiceRefBase implements StepServiceRef {
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Step } from "../../types/generated/Step.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StepsService as meta } from "./meta/StepsService.js"
-import * as StepService from "./StepService.js"
+import type * as StepService from "./StepService.js"
 
 /** Wire metadata of `StepsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements StepsServiceRef {
   }
 
   step(id: string): StepService.StepServiceRef {
-    return StepService.ref(idPath(this.path, id))
+    return lazyRef<StepService.StepServiceRef>("StepService", idPath(this.path, id))
   }
 }
 

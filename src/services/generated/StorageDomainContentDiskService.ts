@@ -12,7 +12,7 @@ import { StorageDomainContentDiskService as meta } from "./meta/StorageDomainCon
 /** Wire metadata of `StorageDomainContentDiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

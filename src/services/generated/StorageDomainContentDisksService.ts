@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainContentDisksService as meta } from "./meta/StorageDomainContentDisksService.js"
-import * as StorageDomainContentDiskService from "./StorageDomainContentDiskService.js"
+import type * as StorageDomainContentDiskService from "./StorageDomainContentDiskService.js"
 
 /** Wire metadata of `StorageDomainContentDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -67,7 +68,7 @@ class Ref extends ServiceRefBase implements StorageDomainContentDisksServiceRef 
   }
 
   disk(id: string): StorageDomainContentDiskService.StorageDomainContentDiskServiceRef {
-    return StorageDomainContentDiskService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainContentDiskService.StorageDomainContentDiskServiceRef>("StorageDomainContentDiskService", idPath(this.path, id))
   }
 }
 

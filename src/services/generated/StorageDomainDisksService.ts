@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainDisksService as meta } from "./meta/StorageDomainDisksService.js"
-import * as StorageDomainDiskService from "./StorageDomainDiskService.js"
+import type * as StorageDomainDiskService from "./StorageDomainDiskService.js"
 
 /** Wire metadata of `StorageDomainDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -77,7 +78,7 @@ class Ref extends ServiceRefBase implements StorageDomainDisksServiceRef {
   }
 
   disk(id: string): StorageDomainDiskService.StorageDomainDiskServiceRef {
-    return StorageDomainDiskService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainDiskService.StorageDomainDiskServiceRef>("StorageDomainDiskService", idPath(this.path, id))
   }
 }
 

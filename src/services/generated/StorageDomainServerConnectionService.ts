@@ -12,7 +12,7 @@ import { StorageDomainServerConnectionService as meta } from "./meta/StorageDoma
 /** Wire metadata of `StorageDomainServerConnectionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

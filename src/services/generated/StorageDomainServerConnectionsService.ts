@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { StorageConnection } from "../../types/generated/StorageConnection.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainServerConnectionsService as meta } from "./meta/StorageDomainServerConnectionsService.js"
-import * as StorageDomainServerConnectionService from "./StorageDomainServerConnectionService.js"
+import type * as StorageDomainServerConnectionService from "./StorageDomainServerConnectionService.js"
 
 /** Wire metadata of `StorageDomainServerConnectionsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements StorageDomainServerConnectionsServic
   }
 
   connection(id: string): StorageDomainServerConnectionService.StorageDomainServerConnectionServiceRef {
-    return StorageDomainServerConnectionService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainServerConnectionService.StorageDomainServerConnectionServiceRef>("StorageDomainServerConnectionService", idPath(this.path, id))
   }
 }
 

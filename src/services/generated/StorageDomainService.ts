@@ -9,21 +9,22 @@ import type { Host } from "../../types/generated/Host.js"
 import type { LogicalUnit } from "../../types/generated/LogicalUnit.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainService as meta } from "./meta/StorageDomainService.js"
-import * as AssignedDiskProfilesService from "./AssignedDiskProfilesService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as DiskSnapshotsService from "./DiskSnapshotsService.js"
-import * as FilesService from "./FilesService.js"
-import * as ImagesService from "./ImagesService.js"
-import * as StorageDomainDisksService from "./StorageDomainDisksService.js"
-import * as StorageDomainServerConnectionsService from "./StorageDomainServerConnectionsService.js"
-import * as StorageDomainTemplatesService from "./StorageDomainTemplatesService.js"
-import * as StorageDomainVmsService from "./StorageDomainVmsService.js"
+import type * as AssignedDiskProfilesService from "./AssignedDiskProfilesService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as DiskSnapshotsService from "./DiskSnapshotsService.js"
+import type * as FilesService from "./FilesService.js"
+import type * as ImagesService from "./ImagesService.js"
+import type * as StorageDomainDisksService from "./StorageDomainDisksService.js"
+import type * as StorageDomainServerConnectionsService from "./StorageDomainServerConnectionsService.js"
+import type * as StorageDomainTemplatesService from "./StorageDomainTemplatesService.js"
+import type * as StorageDomainVmsService from "./StorageDomainVmsService.js"
 
 /** Wire metadata of `StorageDomainService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -176,39 +177,39 @@ class Ref extends ServiceRefBase implements StorageDomainServiceRef {
   }
 
   get diskProfiles(): AssignedDiskProfilesService.AssignedDiskProfilesServiceRef {
-    return AssignedDiskProfilesService.ref(childPath(this.path, "diskprofiles"))
+    return lazyRef<AssignedDiskProfilesService.AssignedDiskProfilesServiceRef>("AssignedDiskProfilesService", childPath(this.path, "diskprofiles"))
   }
 
   get diskSnapshots(): DiskSnapshotsService.DiskSnapshotsServiceRef {
-    return DiskSnapshotsService.ref(childPath(this.path, "disksnapshots"))
+    return lazyRef<DiskSnapshotsService.DiskSnapshotsServiceRef>("DiskSnapshotsService", childPath(this.path, "disksnapshots"))
   }
 
   get disks(): StorageDomainDisksService.StorageDomainDisksServiceRef {
-    return StorageDomainDisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<StorageDomainDisksService.StorageDomainDisksServiceRef>("StorageDomainDisksService", childPath(this.path, "disks"))
   }
 
   get files(): FilesService.FilesServiceRef {
-    return FilesService.ref(childPath(this.path, "files"))
+    return lazyRef<FilesService.FilesServiceRef>("FilesService", childPath(this.path, "files"))
   }
 
   get images(): ImagesService.ImagesServiceRef {
-    return ImagesService.ref(childPath(this.path, "images"))
+    return lazyRef<ImagesService.ImagesServiceRef>("ImagesService", childPath(this.path, "images"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get storageConnections(): StorageDomainServerConnectionsService.StorageDomainServerConnectionsServiceRef {
-    return StorageDomainServerConnectionsService.ref(childPath(this.path, "storageconnections"))
+    return lazyRef<StorageDomainServerConnectionsService.StorageDomainServerConnectionsServiceRef>("StorageDomainServerConnectionsService", childPath(this.path, "storageconnections"))
   }
 
   get templates(): StorageDomainTemplatesService.StorageDomainTemplatesServiceRef {
-    return StorageDomainTemplatesService.ref(childPath(this.path, "templates"))
+    return lazyRef<StorageDomainTemplatesService.StorageDomainTemplatesServiceRef>("StorageDomainTemplatesService", childPath(this.path, "templates"))
   }
 
   get vms(): StorageDomainVmsService.StorageDomainVmsServiceRef {
-    return StorageDomainVmsService.ref(childPath(this.path, "vms"))
+    return lazyRef<StorageDomainVmsService.StorageDomainVmsServiceRef>("StorageDomainVmsService", childPath(this.path, "vms"))
   }
 }
 

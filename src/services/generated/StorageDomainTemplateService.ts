@@ -12,13 +12,14 @@ import type { Template } from "../../types/generated/Template.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import type { VnicProfileMapping } from "../../types/generated/VnicProfileMapping.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainTemplateService as meta } from "./meta/StorageDomainTemplateService.js"
-import * as StorageDomainContentDisksService from "./StorageDomainContentDisksService.js"
+import type * as StorageDomainContentDisksService from "./StorageDomainContentDisksService.js"
 
 /** Wire metadata of `StorageDomainTemplateService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -121,7 +122,7 @@ class Ref extends ServiceRefBase implements StorageDomainTemplateServiceRef {
   }
 
   get disks(): StorageDomainContentDisksService.StorageDomainContentDisksServiceRef {
-    return StorageDomainContentDisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<StorageDomainContentDisksService.StorageDomainContentDisksServiceRef>("StorageDomainContentDisksService", childPath(this.path, "disks"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Template } from "../../types/generated/Template.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainTemplatesService as meta } from "./meta/StorageDomainTemplatesService.js"
-import * as StorageDomainTemplateService from "./StorageDomainTemplateService.js"
+import type * as StorageDomainTemplateService from "./StorageDomainTemplateService.js"
 
 /** Wire metadata of `StorageDomainTemplatesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -52,7 +53,7 @@ class Ref extends ServiceRefBase implements StorageDomainTemplatesServiceRef {
   }
 
   template(id: string): StorageDomainTemplateService.StorageDomainTemplateServiceRef {
-    return StorageDomainTemplateService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainTemplateService.StorageDomainTemplateServiceRef>("StorageDomainTemplateService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { StorageDomainVmDiskAttachmentService as meta } from "./meta/StorageDoma
 /** Wire metadata of `StorageDomainVmDiskAttachmentService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { DiskAttachment } from "../../types/generated/DiskAttachment.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainVmDiskAttachmentsService as meta } from "./meta/StorageDomainVmDiskAttachmentsService.js"
-import * as StorageDomainVmDiskAttachmentService from "./StorageDomainVmDiskAttachmentService.js"
+import type * as StorageDomainVmDiskAttachmentService from "./StorageDomainVmDiskAttachmentService.js"
 
 /** Wire metadata of `StorageDomainVmDiskAttachmentsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -48,7 +49,7 @@ class Ref extends ServiceRefBase implements StorageDomainVmDiskAttachmentsServic
   }
 
   attachment(id: string): StorageDomainVmDiskAttachmentService.StorageDomainVmDiskAttachmentServiceRef {
-    return StorageDomainVmDiskAttachmentService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainVmDiskAttachmentService.StorageDomainVmDiskAttachmentServiceRef>("StorageDomainVmDiskAttachmentService", idPath(this.path, id))
   }
 }
 

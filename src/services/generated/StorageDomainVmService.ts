@@ -11,14 +11,15 @@ import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import type { VnicProfileMapping } from "../../types/generated/VnicProfileMapping.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainVmService as meta } from "./meta/StorageDomainVmService.js"
-import * as StorageDomainContentDisksService from "./StorageDomainContentDisksService.js"
-import * as StorageDomainVmDiskAttachmentsService from "./StorageDomainVmDiskAttachmentsService.js"
+import type * as StorageDomainContentDisksService from "./StorageDomainContentDisksService.js"
+import type * as StorageDomainVmDiskAttachmentsService from "./StorageDomainVmDiskAttachmentsService.js"
 
 /** Wire metadata of `StorageDomainVmService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -123,11 +124,11 @@ class Ref extends ServiceRefBase implements StorageDomainVmServiceRef {
   }
 
   get diskAttachments(): StorageDomainVmDiskAttachmentsService.StorageDomainVmDiskAttachmentsServiceRef {
-    return StorageDomainVmDiskAttachmentsService.ref(childPath(this.path, "diskattachments"))
+    return lazyRef<StorageDomainVmDiskAttachmentsService.StorageDomainVmDiskAttachmentsServiceRef>("StorageDomainVmDiskAttachmentsService", childPath(this.path, "diskattachments"))
   }
 
   get disks(): StorageDomainContentDisksService.StorageDomainContentDisksServiceRef {
-    return StorageDomainContentDisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<StorageDomainContentDisksService.StorageDomainContentDisksServiceRef>("StorageDomainContentDisksService", childPath(this.path, "disks"))
   }
 }
 

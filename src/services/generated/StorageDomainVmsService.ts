@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainVmsService as meta } from "./meta/StorageDomainVmsService.js"
-import * as StorageDomainVmService from "./StorageDomainVmService.js"
+import type * as StorageDomainVmService from "./StorageDomainVmService.js"
 
 /** Wire metadata of `StorageDomainVmsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -52,7 +53,7 @@ class Ref extends ServiceRefBase implements StorageDomainVmsServiceRef {
   }
 
   vm(id: string): StorageDomainVmService.StorageDomainVmServiceRef {
-    return StorageDomainVmService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainVmService.StorageDomainVmServiceRef>("StorageDomainVmService", idPath(this.path, id))
   }
 }
 

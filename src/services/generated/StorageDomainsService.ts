@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageDomainsService as meta } from "./meta/StorageDomainsService.js"
-import * as StorageDomainService from "./StorageDomainService.js"
+import type * as StorageDomainService from "./StorageDomainService.js"
 
 /** Wire metadata of `StorageDomainsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -170,7 +171,7 @@ class Ref extends ServiceRefBase implements StorageDomainsServiceRef {
   }
 
   storageDomain(id: string): StorageDomainService.StorageDomainServiceRef {
-    return StorageDomainService.ref(idPath(this.path, id))
+    return lazyRef<StorageDomainService.StorageDomainServiceRef>("StorageDomainService", idPath(this.path, id))
   }
 }
 

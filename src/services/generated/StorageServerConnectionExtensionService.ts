@@ -12,7 +12,7 @@ import { StorageServerConnectionExtensionService as meta } from "./meta/StorageS
 /** Wire metadata of `StorageServerConnectionExtensionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

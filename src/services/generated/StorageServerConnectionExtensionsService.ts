@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { StorageConnectionExtension } from "../../types/generated/StorageConnectionExtension.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageServerConnectionExtensionsService as meta } from "./meta/StorageServerConnectionExtensionsService.js"
-import * as StorageServerConnectionExtensionService from "./StorageServerConnectionExtensionService.js"
+import type * as StorageServerConnectionExtensionService from "./StorageServerConnectionExtensionService.js"
 
 /** Wire metadata of `StorageServerConnectionExtensionsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements StorageServerConnectionExtensionsSer
   }
 
   storageConnectionExtension(id: string): StorageServerConnectionExtensionService.StorageServerConnectionExtensionServiceRef {
-    return StorageServerConnectionExtensionService.ref(idPath(this.path, id))
+    return lazyRef<StorageServerConnectionExtensionService.StorageServerConnectionExtensionServiceRef>("StorageServerConnectionExtensionService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { StorageServerConnectionService as meta } from "./meta/StorageServerConn
 /** Wire metadata of `StorageServerConnectionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { StorageConnection } from "../../types/generated/StorageConnection.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { StorageServerConnectionsService as meta } from "./meta/StorageServerConnectionsService.js"
-import * as StorageServerConnectionService from "./StorageServerConnectionService.js"
+import type * as StorageServerConnectionService from "./StorageServerConnectionService.js"
 
 /** Wire metadata of `StorageServerConnectionsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -151,7 +152,7 @@ class Ref extends ServiceRefBase implements StorageServerConnectionsServiceRef {
   }
 
   storageConnection(id: string): StorageServerConnectionService.StorageServerConnectionServiceRef {
-    return StorageServerConnectionService.ref(idPath(this.path, id))
+    return lazyRef<StorageServerConnectionService.StorageServerConnectionServiceRef>("StorageServerConnectionService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { StorageService as meta } from "./meta/StorageService.js"
 /** Wire metadata of `StorageService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -12,7 +12,7 @@ import { SystemOptionService as meta } from "./meta/SystemOptionService.js"
 /** Wire metadata of `SystemOptionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -2,8 +2,9 @@
 // and run `npm run generate`.
 
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SystemOptionsService as meta } from "./meta/SystemOptionsService.js"
-import * as SystemOptionService from "./SystemOptionService.js"
+import type * as SystemOptionService from "./SystemOptionService.js"
 
 /** Wire metadata of `SystemOptionsService`. */
 export { meta }
@@ -16,7 +17,7 @@ export interface SystemOptionsServiceRef extends ServiceRef {
 
 class Ref extends ServiceRefBase implements SystemOptionsServiceRef {
   option(id: string): SystemOptionService.SystemOptionServiceRef {
-    return SystemOptionService.ref(idPath(this.path, id))
+    return lazyRef<SystemOptionService.SystemOptionServiceRef>("SystemOptionService", idPath(this.path, id))
   }
 }
 

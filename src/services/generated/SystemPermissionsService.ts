@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Permission } from "../../types/generated/Permission.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SystemPermissionsService as meta } from "./meta/SystemPermissionsService.js"
-import * as PermissionService from "./PermissionService.js"
+import type * as PermissionService from "./PermissionService.js"
 
 /** Wire metadata of `SystemPermissionsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -217,7 +218,7 @@ class Ref extends ServiceRefBase implements SystemPermissionsServiceRef {
   }
 
   permission(id: string): PermissionService.PermissionServiceRef {
-    return PermissionService.ref(idPath(this.path, id))
+    return lazyRef<PermissionService.PermissionServiceRef>("PermissionService", idPath(this.path, id))
   }
 }
 

@@ -7,52 +7,53 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Api } from "../../types/generated/Api.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { SystemService as meta } from "./meta/SystemService.js"
-import * as AffinityLabelsService from "./AffinityLabelsService.js"
-import * as BookmarksService from "./BookmarksService.js"
-import * as ClusterLevelsService from "./ClusterLevelsService.js"
-import * as ClustersService from "./ClustersService.js"
-import * as CpuProfilesService from "./CpuProfilesService.js"
-import * as DataCentersService from "./DataCentersService.js"
-import * as DiskProfilesService from "./DiskProfilesService.js"
-import * as DisksService from "./DisksService.js"
-import * as DomainsService from "./DomainsService.js"
-import * as EngineKatelloErrataService from "./EngineKatelloErrataService.js"
-import * as EventsService from "./EventsService.js"
-import * as ExternalHostProvidersService from "./ExternalHostProvidersService.js"
-import * as ExternalTemplateImportsService from "./ExternalTemplateImportsService.js"
-import * as ExternalVmImportsService from "./ExternalVmImportsService.js"
-import * as GroupsService from "./GroupsService.js"
-import * as HostsService from "./HostsService.js"
-import * as IconsService from "./IconsService.js"
-import * as ImageTransfersService from "./ImageTransfersService.js"
-import * as InstanceTypesService from "./InstanceTypesService.js"
-import * as JobsService from "./JobsService.js"
-import * as MacPoolsService from "./MacPoolsService.js"
-import * as NetworkFiltersService from "./NetworkFiltersService.js"
-import * as NetworksService from "./NetworksService.js"
-import * as OpenstackImageProvidersService from "./OpenstackImageProvidersService.js"
-import * as OpenstackNetworkProvidersService from "./OpenstackNetworkProvidersService.js"
-import * as OpenstackVolumeProvidersService from "./OpenstackVolumeProvidersService.js"
-import * as OperatingSystemsService from "./OperatingSystemsService.js"
-import * as RolesService from "./RolesService.js"
-import * as SchedulingPoliciesService from "./SchedulingPoliciesService.js"
-import * as SchedulingPolicyUnitsService from "./SchedulingPolicyUnitsService.js"
-import * as StorageDomainsService from "./StorageDomainsService.js"
-import * as StorageServerConnectionsService from "./StorageServerConnectionsService.js"
-import * as SystemOptionsService from "./SystemOptionsService.js"
-import * as SystemPermissionsService from "./SystemPermissionsService.js"
-import * as TagsService from "./TagsService.js"
-import * as TemplatesService from "./TemplatesService.js"
-import * as UsersService from "./UsersService.js"
-import * as VmPoolsService from "./VmPoolsService.js"
-import * as VmsService from "./VmsService.js"
-import * as VnicProfilesService from "./VnicProfilesService.js"
+import type * as AffinityLabelsService from "./AffinityLabelsService.js"
+import type * as BookmarksService from "./BookmarksService.js"
+import type * as ClusterLevelsService from "./ClusterLevelsService.js"
+import type * as ClustersService from "./ClustersService.js"
+import type * as CpuProfilesService from "./CpuProfilesService.js"
+import type * as DataCentersService from "./DataCentersService.js"
+import type * as DiskProfilesService from "./DiskProfilesService.js"
+import type * as DisksService from "./DisksService.js"
+import type * as DomainsService from "./DomainsService.js"
+import type * as EngineKatelloErrataService from "./EngineKatelloErrataService.js"
+import type * as EventsService from "./EventsService.js"
+import type * as ExternalHostProvidersService from "./ExternalHostProvidersService.js"
+import type * as ExternalTemplateImportsService from "./ExternalTemplateImportsService.js"
+import type * as ExternalVmImportsService from "./ExternalVmImportsService.js"
+import type * as GroupsService from "./GroupsService.js"
+import type * as HostsService from "./HostsService.js"
+import type * as IconsService from "./IconsService.js"
+import type * as ImageTransfersService from "./ImageTransfersService.js"
+import type * as InstanceTypesService from "./InstanceTypesService.js"
+import type * as JobsService from "./JobsService.js"
+import type * as MacPoolsService from "./MacPoolsService.js"
+import type * as NetworkFiltersService from "./NetworkFiltersService.js"
+import type * as NetworksService from "./NetworksService.js"
+import type * as OpenstackImageProvidersService from "./OpenstackImageProvidersService.js"
+import type * as OpenstackNetworkProvidersService from "./OpenstackNetworkProvidersService.js"
+import type * as OpenstackVolumeProvidersService from "./OpenstackVolumeProvidersService.js"
+import type * as OperatingSystemsService from "./OperatingSystemsService.js"
+import type * as RolesService from "./RolesService.js"
+import type * as SchedulingPoliciesService from "./SchedulingPoliciesService.js"
+import type * as SchedulingPolicyUnitsService from "./SchedulingPolicyUnitsService.js"
+import type * as StorageDomainsService from "./StorageDomainsService.js"
+import type * as StorageServerConnectionsService from "./StorageServerConnectionsService.js"
+import type * as SystemOptionsService from "./SystemOptionsService.js"
+import type * as SystemPermissionsService from "./SystemPermissionsService.js"
+import type * as TagsService from "./TagsService.js"
+import type * as TemplatesService from "./TemplatesService.js"
+import type * as UsersService from "./UsersService.js"
+import type * as VmPoolsService from "./VmPoolsService.js"
+import type * as VmsService from "./VmsService.js"
+import type * as VnicProfilesService from "./VnicProfilesService.js"
 
 /** Wire metadata of `SystemService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -172,163 +173,163 @@ class Ref extends ServiceRefBase implements SystemServiceRef {
   }
 
   get affinityLabels(): AffinityLabelsService.AffinityLabelsServiceRef {
-    return AffinityLabelsService.ref(childPath(this.path, "affinitylabels"))
+    return lazyRef<AffinityLabelsService.AffinityLabelsServiceRef>("AffinityLabelsService", childPath(this.path, "affinitylabels"))
   }
 
   get bookmarks(): BookmarksService.BookmarksServiceRef {
-    return BookmarksService.ref(childPath(this.path, "bookmarks"))
+    return lazyRef<BookmarksService.BookmarksServiceRef>("BookmarksService", childPath(this.path, "bookmarks"))
   }
 
   get clusterLevels(): ClusterLevelsService.ClusterLevelsServiceRef {
-    return ClusterLevelsService.ref(childPath(this.path, "clusterlevels"))
+    return lazyRef<ClusterLevelsService.ClusterLevelsServiceRef>("ClusterLevelsService", childPath(this.path, "clusterlevels"))
   }
 
   get clusters(): ClustersService.ClustersServiceRef {
-    return ClustersService.ref(childPath(this.path, "clusters"))
+    return lazyRef<ClustersService.ClustersServiceRef>("ClustersService", childPath(this.path, "clusters"))
   }
 
   get cpuProfiles(): CpuProfilesService.CpuProfilesServiceRef {
-    return CpuProfilesService.ref(childPath(this.path, "cpuprofiles"))
+    return lazyRef<CpuProfilesService.CpuProfilesServiceRef>("CpuProfilesService", childPath(this.path, "cpuprofiles"))
   }
 
   get dataCenters(): DataCentersService.DataCentersServiceRef {
-    return DataCentersService.ref(childPath(this.path, "datacenters"))
+    return lazyRef<DataCentersService.DataCentersServiceRef>("DataCentersService", childPath(this.path, "datacenters"))
   }
 
   get diskProfiles(): DiskProfilesService.DiskProfilesServiceRef {
-    return DiskProfilesService.ref(childPath(this.path, "diskprofiles"))
+    return lazyRef<DiskProfilesService.DiskProfilesServiceRef>("DiskProfilesService", childPath(this.path, "diskprofiles"))
   }
 
   get disks(): DisksService.DisksServiceRef {
-    return DisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<DisksService.DisksServiceRef>("DisksService", childPath(this.path, "disks"))
   }
 
   get domains(): DomainsService.DomainsServiceRef {
-    return DomainsService.ref(childPath(this.path, "domains"))
+    return lazyRef<DomainsService.DomainsServiceRef>("DomainsService", childPath(this.path, "domains"))
   }
 
   get events(): EventsService.EventsServiceRef {
-    return EventsService.ref(childPath(this.path, "events"))
+    return lazyRef<EventsService.EventsServiceRef>("EventsService", childPath(this.path, "events"))
   }
 
   get externalHostProviders(): ExternalHostProvidersService.ExternalHostProvidersServiceRef {
-    return ExternalHostProvidersService.ref(childPath(this.path, "externalhostproviders"))
+    return lazyRef<ExternalHostProvidersService.ExternalHostProvidersServiceRef>("ExternalHostProvidersService", childPath(this.path, "externalhostproviders"))
   }
 
   get externalTemplateImports(): ExternalTemplateImportsService.ExternalTemplateImportsServiceRef {
-    return ExternalTemplateImportsService.ref(childPath(this.path, "externaltemplateimports"))
+    return lazyRef<ExternalTemplateImportsService.ExternalTemplateImportsServiceRef>("ExternalTemplateImportsService", childPath(this.path, "externaltemplateimports"))
   }
 
   get externalVmImports(): ExternalVmImportsService.ExternalVmImportsServiceRef {
-    return ExternalVmImportsService.ref(childPath(this.path, "externalvmimports"))
+    return lazyRef<ExternalVmImportsService.ExternalVmImportsServiceRef>("ExternalVmImportsService", childPath(this.path, "externalvmimports"))
   }
 
   get groups(): GroupsService.GroupsServiceRef {
-    return GroupsService.ref(childPath(this.path, "groups"))
+    return lazyRef<GroupsService.GroupsServiceRef>("GroupsService", childPath(this.path, "groups"))
   }
 
   get hosts(): HostsService.HostsServiceRef {
-    return HostsService.ref(childPath(this.path, "hosts"))
+    return lazyRef<HostsService.HostsServiceRef>("HostsService", childPath(this.path, "hosts"))
   }
 
   get icons(): IconsService.IconsServiceRef {
-    return IconsService.ref(childPath(this.path, "icons"))
+    return lazyRef<IconsService.IconsServiceRef>("IconsService", childPath(this.path, "icons"))
   }
 
   get imageTransfers(): ImageTransfersService.ImageTransfersServiceRef {
-    return ImageTransfersService.ref(childPath(this.path, "imagetransfers"))
+    return lazyRef<ImageTransfersService.ImageTransfersServiceRef>("ImageTransfersService", childPath(this.path, "imagetransfers"))
   }
 
   get instanceTypes(): InstanceTypesService.InstanceTypesServiceRef {
-    return InstanceTypesService.ref(childPath(this.path, "instancetypes"))
+    return lazyRef<InstanceTypesService.InstanceTypesServiceRef>("InstanceTypesService", childPath(this.path, "instancetypes"))
   }
 
   get jobs(): JobsService.JobsServiceRef {
-    return JobsService.ref(childPath(this.path, "jobs"))
+    return lazyRef<JobsService.JobsServiceRef>("JobsService", childPath(this.path, "jobs"))
   }
 
   get katelloErrata(): EngineKatelloErrataService.EngineKatelloErrataServiceRef {
-    return EngineKatelloErrataService.ref(childPath(this.path, "katelloerrata"))
+    return lazyRef<EngineKatelloErrataService.EngineKatelloErrataServiceRef>("EngineKatelloErrataService", childPath(this.path, "katelloerrata"))
   }
 
   get macPools(): MacPoolsService.MacPoolsServiceRef {
-    return MacPoolsService.ref(childPath(this.path, "macpools"))
+    return lazyRef<MacPoolsService.MacPoolsServiceRef>("MacPoolsService", childPath(this.path, "macpools"))
   }
 
   get networkFilters(): NetworkFiltersService.NetworkFiltersServiceRef {
-    return NetworkFiltersService.ref(childPath(this.path, "networkfilters"))
+    return lazyRef<NetworkFiltersService.NetworkFiltersServiceRef>("NetworkFiltersService", childPath(this.path, "networkfilters"))
   }
 
   get networks(): NetworksService.NetworksServiceRef {
-    return NetworksService.ref(childPath(this.path, "networks"))
+    return lazyRef<NetworksService.NetworksServiceRef>("NetworksService", childPath(this.path, "networks"))
   }
 
   get openstackImageProviders(): OpenstackImageProvidersService.OpenstackImageProvidersServiceRef {
-    return OpenstackImageProvidersService.ref(childPath(this.path, "openstackimageproviders"))
+    return lazyRef<OpenstackImageProvidersService.OpenstackImageProvidersServiceRef>("OpenstackImageProvidersService", childPath(this.path, "openstackimageproviders"))
   }
 
   get openstackNetworkProviders(): OpenstackNetworkProvidersService.OpenstackNetworkProvidersServiceRef {
-    return OpenstackNetworkProvidersService.ref(childPath(this.path, "openstacknetworkproviders"))
+    return lazyRef<OpenstackNetworkProvidersService.OpenstackNetworkProvidersServiceRef>("OpenstackNetworkProvidersService", childPath(this.path, "openstacknetworkproviders"))
   }
 
   get openstackVolumeProviders(): OpenstackVolumeProvidersService.OpenstackVolumeProvidersServiceRef {
-    return OpenstackVolumeProvidersService.ref(childPath(this.path, "openstackvolumeproviders"))
+    return lazyRef<OpenstackVolumeProvidersService.OpenstackVolumeProvidersServiceRef>("OpenstackVolumeProvidersService", childPath(this.path, "openstackvolumeproviders"))
   }
 
   get operatingSystems(): OperatingSystemsService.OperatingSystemsServiceRef {
-    return OperatingSystemsService.ref(childPath(this.path, "operatingsystems"))
+    return lazyRef<OperatingSystemsService.OperatingSystemsServiceRef>("OperatingSystemsService", childPath(this.path, "operatingsystems"))
   }
 
   get options(): SystemOptionsService.SystemOptionsServiceRef {
-    return SystemOptionsService.ref(childPath(this.path, "options"))
+    return lazyRef<SystemOptionsService.SystemOptionsServiceRef>("SystemOptionsService", childPath(this.path, "options"))
   }
 
   get permissions(): SystemPermissionsService.SystemPermissionsServiceRef {
-    return SystemPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<SystemPermissionsService.SystemPermissionsServiceRef>("SystemPermissionsService", childPath(this.path, "permissions"))
   }
 
   get roles(): RolesService.RolesServiceRef {
-    return RolesService.ref(childPath(this.path, "roles"))
+    return lazyRef<RolesService.RolesServiceRef>("RolesService", childPath(this.path, "roles"))
   }
 
   get schedulingPolicies(): SchedulingPoliciesService.SchedulingPoliciesServiceRef {
-    return SchedulingPoliciesService.ref(childPath(this.path, "schedulingpolicies"))
+    return lazyRef<SchedulingPoliciesService.SchedulingPoliciesServiceRef>("SchedulingPoliciesService", childPath(this.path, "schedulingpolicies"))
   }
 
   get schedulingPolicyUnits(): SchedulingPolicyUnitsService.SchedulingPolicyUnitsServiceRef {
-    return SchedulingPolicyUnitsService.ref(childPath(this.path, "schedulingpolicyunits"))
+    return lazyRef<SchedulingPolicyUnitsService.SchedulingPolicyUnitsServiceRef>("SchedulingPolicyUnitsService", childPath(this.path, "schedulingpolicyunits"))
   }
 
   get storageConnections(): StorageServerConnectionsService.StorageServerConnectionsServiceRef {
-    return StorageServerConnectionsService.ref(childPath(this.path, "storageconnections"))
+    return lazyRef<StorageServerConnectionsService.StorageServerConnectionsServiceRef>("StorageServerConnectionsService", childPath(this.path, "storageconnections"))
   }
 
   get storageDomains(): StorageDomainsService.StorageDomainsServiceRef {
-    return StorageDomainsService.ref(childPath(this.path, "storagedomains"))
+    return lazyRef<StorageDomainsService.StorageDomainsServiceRef>("StorageDomainsService", childPath(this.path, "storagedomains"))
   }
 
   get tags(): TagsService.TagsServiceRef {
-    return TagsService.ref(childPath(this.path, "tags"))
+    return lazyRef<TagsService.TagsServiceRef>("TagsService", childPath(this.path, "tags"))
   }
 
   get templates(): TemplatesService.TemplatesServiceRef {
-    return TemplatesService.ref(childPath(this.path, "templates"))
+    return lazyRef<TemplatesService.TemplatesServiceRef>("TemplatesService", childPath(this.path, "templates"))
   }
 
   get users(): UsersService.UsersServiceRef {
-    return UsersService.ref(childPath(this.path, "users"))
+    return lazyRef<UsersService.UsersServiceRef>("UsersService", childPath(this.path, "users"))
   }
 
   get vmPools(): VmPoolsService.VmPoolsServiceRef {
-    return VmPoolsService.ref(childPath(this.path, "vmpools"))
+    return lazyRef<VmPoolsService.VmPoolsServiceRef>("VmPoolsService", childPath(this.path, "vmpools"))
   }
 
   get vms(): VmsService.VmsServiceRef {
-    return VmsService.ref(childPath(this.path, "vms"))
+    return lazyRef<VmsService.VmsServiceRef>("VmsService", childPath(this.path, "vms"))
   }
 
   get vnicProfiles(): VnicProfilesService.VnicProfilesServiceRef {
-    return VnicProfilesService.ref(childPath(this.path, "vnicprofiles"))
+    return lazyRef<VnicProfilesService.VnicProfilesServiceRef>("VnicProfilesService", childPath(this.path, "vnicprofiles"))
   }
 }
 

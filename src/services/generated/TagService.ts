@@ -12,7 +12,7 @@ import { TagService as meta } from "./meta/TagService.js"
 /** Wire metadata of `TagService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

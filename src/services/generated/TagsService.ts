@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Tag } from "../../types/generated/Tag.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TagsService as meta } from "./meta/TagsService.js"
-import * as TagService from "./TagService.js"
+import type * as TagService from "./TagService.js"
 
 /** Wire metadata of `TagsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements TagsServiceRef {
   }
 
   tag(id: string): TagService.TagServiceRef {
-    return TagService.ref(idPath(this.path, id))
+    return lazyRef<TagService.TagServiceRef>("TagService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { TemplateCdromService as meta } from "./meta/TemplateCdromService.js"
 /** Wire metadata of `TemplateCdromService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

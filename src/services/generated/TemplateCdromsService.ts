@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Cdrom } from "../../types/generated/Cdrom.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateCdromsService as meta } from "./meta/TemplateCdromsService.js"
-import * as TemplateCdromService from "./TemplateCdromService.js"
+import type * as TemplateCdromService from "./TemplateCdromService.js"
 
 /** Wire metadata of `TemplateCdromsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements TemplateCdromsServiceRef {
   }
 
   cdrom(id: string): TemplateCdromService.TemplateCdromServiceRef {
-    return TemplateCdromService.ref(idPath(this.path, id))
+    return lazyRef<TemplateCdromService.TemplateCdromServiceRef>("TemplateCdromService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { TemplateDiskAttachmentService as meta } from "./meta/TemplateDiskAttach
 /** Wire metadata of `TemplateDiskAttachmentService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

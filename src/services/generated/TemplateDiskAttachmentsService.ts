@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { DiskAttachment } from "../../types/generated/DiskAttachment.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateDiskAttachmentsService as meta } from "./meta/TemplateDiskAttachmentsService.js"
-import * as TemplateDiskAttachmentService from "./TemplateDiskAttachmentService.js"
+import type * as TemplateDiskAttachmentService from "./TemplateDiskAttachmentService.js"
 
 /** Wire metadata of `TemplateDiskAttachmentsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -48,7 +49,7 @@ class Ref extends ServiceRefBase implements TemplateDiskAttachmentsServiceRef {
   }
 
   attachment(id: string): TemplateDiskAttachmentService.TemplateDiskAttachmentServiceRef {
-    return TemplateDiskAttachmentService.ref(idPath(this.path, id))
+    return lazyRef<TemplateDiskAttachmentService.TemplateDiskAttachmentServiceRef>("TemplateDiskAttachmentService", idPath(this.path, id))
   }
 }
 

@@ -13,7 +13,7 @@ import { TemplateDiskService as meta } from "./meta/TemplateDiskService.js"
 /** Wire metadata of `TemplateDiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `copy`. */
 export interface CopyOptions extends CallOptions {

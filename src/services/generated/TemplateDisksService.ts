@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateDisksService as meta } from "./meta/TemplateDisksService.js"
-import * as TemplateDiskService from "./TemplateDiskService.js"
+import type * as TemplateDiskService from "./TemplateDiskService.js"
 
 /** Wire metadata of `TemplateDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements TemplateDisksServiceRef {
   }
 
   disk(id: string): TemplateDiskService.TemplateDiskServiceRef {
-    return TemplateDiskService.ref(idPath(this.path, id))
+    return lazyRef<TemplateDiskService.TemplateDiskServiceRef>("TemplateDiskService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { TemplateGraphicsConsoleService as meta } from "./meta/TemplateGraphicsC
 /** Wire metadata of `TemplateGraphicsConsoleService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

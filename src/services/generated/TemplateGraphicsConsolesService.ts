@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { GraphicsConsole } from "../../types/generated/GraphicsConsole.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateGraphicsConsolesService as meta } from "./meta/TemplateGraphicsConsolesService.js"
-import * as TemplateGraphicsConsoleService from "./TemplateGraphicsConsoleService.js"
+import type * as TemplateGraphicsConsoleService from "./TemplateGraphicsConsoleService.js"
 
 /** Wire metadata of `TemplateGraphicsConsolesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements TemplateGraphicsConsolesServiceRef {
   }
 
   console(id: string): TemplateGraphicsConsoleService.TemplateGraphicsConsoleServiceRef {
-    return TemplateGraphicsConsoleService.ref(idPath(this.path, id))
+    return lazyRef<TemplateGraphicsConsoleService.TemplateGraphicsConsoleServiceRef>("TemplateGraphicsConsoleService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { TemplateMediatedDeviceService as meta } from "./meta/TemplateMediatedDe
 /** Wire metadata of `TemplateMediatedDeviceService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

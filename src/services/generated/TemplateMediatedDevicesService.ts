@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VmMediatedDevice } from "../../types/generated/VmMediatedDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateMediatedDevicesService as meta } from "./meta/TemplateMediatedDevicesService.js"
-import * as TemplateMediatedDeviceService from "./TemplateMediatedDeviceService.js"
+import type * as TemplateMediatedDeviceService from "./TemplateMediatedDeviceService.js"
 
 /** Wire metadata of `TemplateMediatedDevicesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements TemplateMediatedDevicesServiceRef {
   }
 
   device(id: string): TemplateMediatedDeviceService.TemplateMediatedDeviceServiceRef {
-    return TemplateMediatedDeviceService.ref(idPath(this.path, id))
+    return lazyRef<TemplateMediatedDeviceService.TemplateMediatedDeviceServiceRef>("TemplateMediatedDeviceService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { TemplateNicService as meta } from "./meta/TemplateNicService.js"
 /** Wire metadata of `TemplateNicService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateNicsService as meta } from "./meta/TemplateNicsService.js"
-import * as TemplateNicService from "./TemplateNicService.js"
+import type * as TemplateNicService from "./TemplateNicService.js"
 
 /** Wire metadata of `TemplateNicsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements TemplateNicsServiceRef {
   }
 
   nic(id: string): TemplateNicService.TemplateNicServiceRef {
-    return TemplateNicService.ref(idPath(this.path, id))
+    return lazyRef<TemplateNicService.TemplateNicServiceRef>("TemplateNicService", idPath(this.path, id))
   }
 }
 

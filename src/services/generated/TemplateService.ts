@@ -9,20 +9,21 @@ import type { Host } from "../../types/generated/Host.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import type { Template } from "../../types/generated/Template.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateService as meta } from "./meta/TemplateService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as AssignedTagsService from "./AssignedTagsService.js"
-import * as TemplateCdromsService from "./TemplateCdromsService.js"
-import * as TemplateDiskAttachmentsService from "./TemplateDiskAttachmentsService.js"
-import * as TemplateGraphicsConsolesService from "./TemplateGraphicsConsolesService.js"
-import * as TemplateMediatedDevicesService from "./TemplateMediatedDevicesService.js"
-import * as TemplateNicsService from "./TemplateNicsService.js"
-import * as TemplateWatchdogsService from "./TemplateWatchdogsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedTagsService from "./AssignedTagsService.js"
+import type * as TemplateCdromsService from "./TemplateCdromsService.js"
+import type * as TemplateDiskAttachmentsService from "./TemplateDiskAttachmentsService.js"
+import type * as TemplateGraphicsConsolesService from "./TemplateGraphicsConsolesService.js"
+import type * as TemplateMediatedDevicesService from "./TemplateMediatedDevicesService.js"
+import type * as TemplateNicsService from "./TemplateNicsService.js"
+import type * as TemplateWatchdogsService from "./TemplateWatchdogsService.js"
 
 /** Wire metadata of `TemplateService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `export`. */
 export interface ExportOptions extends CallOptions {
@@ -159,35 +160,35 @@ class Ref extends ServiceRefBase implements TemplateServiceRef {
   }
 
   get cdroms(): TemplateCdromsService.TemplateCdromsServiceRef {
-    return TemplateCdromsService.ref(childPath(this.path, "cdroms"))
+    return lazyRef<TemplateCdromsService.TemplateCdromsServiceRef>("TemplateCdromsService", childPath(this.path, "cdroms"))
   }
 
   get diskAttachments(): TemplateDiskAttachmentsService.TemplateDiskAttachmentsServiceRef {
-    return TemplateDiskAttachmentsService.ref(childPath(this.path, "diskattachments"))
+    return lazyRef<TemplateDiskAttachmentsService.TemplateDiskAttachmentsServiceRef>("TemplateDiskAttachmentsService", childPath(this.path, "diskattachments"))
   }
 
   get graphicsConsoles(): TemplateGraphicsConsolesService.TemplateGraphicsConsolesServiceRef {
-    return TemplateGraphicsConsolesService.ref(childPath(this.path, "graphicsconsoles"))
+    return lazyRef<TemplateGraphicsConsolesService.TemplateGraphicsConsolesServiceRef>("TemplateGraphicsConsolesService", childPath(this.path, "graphicsconsoles"))
   }
 
   get mediatedDevices(): TemplateMediatedDevicesService.TemplateMediatedDevicesServiceRef {
-    return TemplateMediatedDevicesService.ref(childPath(this.path, "mediateddevices"))
+    return lazyRef<TemplateMediatedDevicesService.TemplateMediatedDevicesServiceRef>("TemplateMediatedDevicesService", childPath(this.path, "mediateddevices"))
   }
 
   get nics(): TemplateNicsService.TemplateNicsServiceRef {
-    return TemplateNicsService.ref(childPath(this.path, "nics"))
+    return lazyRef<TemplateNicsService.TemplateNicsServiceRef>("TemplateNicsService", childPath(this.path, "nics"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get tags(): AssignedTagsService.AssignedTagsServiceRef {
-    return AssignedTagsService.ref(childPath(this.path, "tags"))
+    return lazyRef<AssignedTagsService.AssignedTagsServiceRef>("AssignedTagsService", childPath(this.path, "tags"))
   }
 
   get watchdogs(): TemplateWatchdogsService.TemplateWatchdogsServiceRef {
-    return TemplateWatchdogsService.ref(childPath(this.path, "watchdogs"))
+    return lazyRef<TemplateWatchdogsService.TemplateWatchdogsServiceRef>("TemplateWatchdogsService", childPath(this.path, "watchdogs"))
   }
 }
 

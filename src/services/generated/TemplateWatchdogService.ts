@@ -12,7 +12,7 @@ import { TemplateWatchdogService as meta } from "./meta/TemplateWatchdogService.
 /** Wire metadata of `TemplateWatchdogService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Watchdog } from "../../types/generated/Watchdog.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplateWatchdogsService as meta } from "./meta/TemplateWatchdogsService.js"
-import * as TemplateWatchdogService from "./TemplateWatchdogService.js"
+import type * as TemplateWatchdogService from "./TemplateWatchdogService.js"
 
 /** Wire metadata of `TemplateWatchdogsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements TemplateWatchdogsServiceRef {
   }
 
   watchdog(id: string): TemplateWatchdogService.TemplateWatchdogServiceRef {
-    return TemplateWatchdogService.ref(idPath(this.path, id))
+    return lazyRef<TemplateWatchdogService.TemplateWatchdogServiceRef>("TemplateWatchdogService", idPath(this.path, id))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Template } from "../../types/generated/Template.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { TemplatesService as meta } from "./meta/TemplatesService.js"
-import * as TemplateService from "./TemplateService.js"
+import type * as TemplateService from "./TemplateService.js"
 
 /** Wire metadata of `TemplatesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -138,7 +139,7 @@ class Ref extends ServiceRefBase implements TemplatesServiceRef {
   }
 
   template(id: string): TemplateService.TemplateServiceRef {
-    return TemplateService.ref(idPath(this.path, id))
+    return lazyRef<TemplateService.TemplateServiceRef>("TemplateService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { UnmanagedNetworkService as meta } from "./meta/UnmanagedNetworkService.
 /** Wire metadata of `UnmanagedNetworkService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { UnmanagedNetwork } from "../../types/generated/UnmanagedNetwork.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { UnmanagedNetworksService as meta } from "./meta/UnmanagedNetworksService.js"
-import * as UnmanagedNetworkService from "./UnmanagedNetworkService.js"
+import type * as UnmanagedNetworkService from "./UnmanagedNetworkService.js"
 
 /** Wire metadata of `UnmanagedNetworksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements UnmanagedNetworksServiceRef {
   }
 
   unmanagedNetwork(id: string): UnmanagedNetworkService.UnmanagedNetworkServiceRef {
-    return UnmanagedNetworkService.ref(idPath(this.path, id))
+    return lazyRef<UnmanagedNetworkService.UnmanagedNetworkServiceRef>("UnmanagedNetworkService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { UserOptionService as meta } from "./meta/UserOptionService.js"
 /** Wire metadata of `UserOptionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {}

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { UserOption } from "../../types/generated/UserOption.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { UserOptionsService as meta } from "./meta/UserOptionsService.js"
-import * as UserOptionService from "./UserOptionService.js"
+import type * as UserOptionService from "./UserOptionService.js"
 
 /** Wire metadata of `UserOptionsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -61,7 +62,7 @@ class Ref extends ServiceRefBase implements UserOptionsServiceRef {
   }
 
   option(id: string): UserOptionService.UserOptionServiceRef {
-    return UserOptionService.ref(idPath(this.path, id))
+    return lazyRef<UserOptionService.UserOptionServiceRef>("UserOptionService", idPath(this.path, id))
   }
 }
 

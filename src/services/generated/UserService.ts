@@ -7,19 +7,20 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { User } from "../../types/generated/User.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { UserService as meta } from "./meta/UserService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as AssignedRolesService from "./AssignedRolesService.js"
-import * as AssignedTagsService from "./AssignedTagsService.js"
-import * as DomainUserGroupsService from "./DomainUserGroupsService.js"
-import * as EventSubscriptionsService from "./EventSubscriptionsService.js"
-import * as SshPublicKeysService from "./SshPublicKeysService.js"
-import * as UserOptionsService from "./UserOptionsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedRolesService from "./AssignedRolesService.js"
+import type * as AssignedTagsService from "./AssignedTagsService.js"
+import type * as DomainUserGroupsService from "./DomainUserGroupsService.js"
+import type * as EventSubscriptionsService from "./EventSubscriptionsService.js"
+import type * as SshPublicKeysService from "./SshPublicKeysService.js"
+import type * as UserOptionsService from "./UserOptionsService.js"
 
 /** Wire metadata of `UserService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -92,31 +93,31 @@ class Ref extends ServiceRefBase implements UserServiceRef {
   }
 
   get eventSubscriptions(): EventSubscriptionsService.EventSubscriptionsServiceRef {
-    return EventSubscriptionsService.ref(childPath(this.path, "eventsubscriptions"))
+    return lazyRef<EventSubscriptionsService.EventSubscriptionsServiceRef>("EventSubscriptionsService", childPath(this.path, "eventsubscriptions"))
   }
 
   get groups(): DomainUserGroupsService.DomainUserGroupsServiceRef {
-    return DomainUserGroupsService.ref(childPath(this.path, "groups"))
+    return lazyRef<DomainUserGroupsService.DomainUserGroupsServiceRef>("DomainUserGroupsService", childPath(this.path, "groups"))
   }
 
   get options(): UserOptionsService.UserOptionsServiceRef {
-    return UserOptionsService.ref(childPath(this.path, "options"))
+    return lazyRef<UserOptionsService.UserOptionsServiceRef>("UserOptionsService", childPath(this.path, "options"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get roles(): AssignedRolesService.AssignedRolesServiceRef {
-    return AssignedRolesService.ref(childPath(this.path, "roles"))
+    return lazyRef<AssignedRolesService.AssignedRolesServiceRef>("AssignedRolesService", childPath(this.path, "roles"))
   }
 
   get sshPublicKeys(): SshPublicKeysService.SshPublicKeysServiceRef {
-    return SshPublicKeysService.ref(childPath(this.path, "sshpublickeys"))
+    return lazyRef<SshPublicKeysService.SshPublicKeysServiceRef>("SshPublicKeysService", childPath(this.path, "sshpublickeys"))
   }
 
   get tags(): AssignedTagsService.AssignedTagsServiceRef {
-    return AssignedTagsService.ref(childPath(this.path, "tags"))
+    return lazyRef<AssignedTagsService.AssignedTagsServiceRef>("AssignedTagsService", childPath(this.path, "tags"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { User } from "../../types/generated/User.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { UsersService as meta } from "./meta/UsersService.js"
-import * as UserService from "./UserService.js"
+import type * as UserService from "./UserService.js"
 
 /** Wire metadata of `UsersService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -83,7 +84,7 @@ class Ref extends ServiceRefBase implements UsersServiceRef {
   }
 
   user(id: string): UserService.UserServiceRef {
-    return UserService.ref(idPath(this.path, id))
+    return lazyRef<UserService.UserServiceRef>("UserService", idPath(this.path, id))
   }
 }
 

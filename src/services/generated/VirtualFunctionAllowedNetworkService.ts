@@ -12,7 +12,7 @@ import { VirtualFunctionAllowedNetworkService as meta } from "./meta/VirtualFunc
 /** Wire metadata of `VirtualFunctionAllowedNetworkService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Network } from "../../types/generated/Network.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VirtualFunctionAllowedNetworksService as meta } from "./meta/VirtualFunctionAllowedNetworksService.js"
-import * as VirtualFunctionAllowedNetworkService from "./VirtualFunctionAllowedNetworkService.js"
+import type * as VirtualFunctionAllowedNetworkService from "./VirtualFunctionAllowedNetworkService.js"
 
 /** Wire metadata of `VirtualFunctionAllowedNetworksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements VirtualFunctionAllowedNetworksServic
   }
 
   network(id: string): VirtualFunctionAllowedNetworkService.VirtualFunctionAllowedNetworkServiceRef {
-    return VirtualFunctionAllowedNetworkService.ref(idPath(this.path, id))
+    return lazyRef<VirtualFunctionAllowedNetworkService.VirtualFunctionAllowedNetworkServiceRef>("VirtualFunctionAllowedNetworkService", idPath(this.path, id))
   }
 }
 

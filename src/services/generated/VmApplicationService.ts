@@ -12,7 +12,7 @@ import { VmApplicationService as meta } from "./meta/VmApplicationService.js"
 /** Wire metadata of `VmApplicationService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Application } from "../../types/generated/Application.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmApplicationsService as meta } from "./meta/VmApplicationsService.js"
-import * as VmApplicationService from "./VmApplicationService.js"
+import type * as VmApplicationService from "./VmApplicationService.js"
 
 /** Wire metadata of `VmApplicationsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -52,7 +53,7 @@ class Ref extends ServiceRefBase implements VmApplicationsServiceRef {
   }
 
   application(id: string): VmApplicationService.VmApplicationServiceRef {
-    return VmApplicationService.ref(idPath(this.path, id))
+    return lazyRef<VmApplicationService.VmApplicationServiceRef>("VmApplicationService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { VmBackupDiskService as meta } from "./meta/VmBackupDiskService.js"
 /** Wire metadata of `VmBackupDiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

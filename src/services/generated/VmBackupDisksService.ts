@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmBackupDisksService as meta } from "./meta/VmBackupDisksService.js"
-import * as VmBackupDiskService from "./VmBackupDiskService.js"
+import type * as VmBackupDiskService from "./VmBackupDiskService.js"
 
 /** Wire metadata of `VmBackupDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements VmBackupDisksServiceRef {
   }
 
   disk(id: string): VmBackupDiskService.VmBackupDiskServiceRef {
-    return VmBackupDiskService.ref(idPath(this.path, id))
+    return lazyRef<VmBackupDiskService.VmBackupDiskServiceRef>("VmBackupDiskService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Backup } from "../../types/generated/Backup.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmBackupService as meta } from "./meta/VmBackupService.js"
-import * as VmBackupDisksService from "./VmBackupDisksService.js"
+import type * as VmBackupDisksService from "./VmBackupDisksService.js"
 
 /** Wire metadata of `VmBackupService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `finalize`. */
 export interface FinalizeOptions extends CallOptions {}
@@ -52,7 +53,7 @@ class Ref extends ServiceRefBase implements VmBackupServiceRef {
   }
 
   get disks(): VmBackupDisksService.VmBackupDisksServiceRef {
-    return VmBackupDisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<VmBackupDisksService.VmBackupDisksServiceRef>("VmBackupDisksService", childPath(this.path, "disks"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Backup } from "../../types/generated/Backup.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmBackupsService as meta } from "./meta/VmBackupsService.js"
-import * as VmBackupService from "./VmBackupService.js"
+import type * as VmBackupService from "./VmBackupService.js"
 
 /** Wire metadata of `VmBackupsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -71,7 +72,7 @@ class Ref extends ServiceRefBase implements VmBackupsServiceRef {
   }
 
   backup(id: string): VmBackupService.VmBackupServiceRef {
-    return VmBackupService.ref(idPath(this.path, id))
+    return lazyRef<VmBackupService.VmBackupServiceRef>("VmBackupService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { VmCdromService as meta } from "./meta/VmCdromService.js"
 /** Wire metadata of `VmCdromService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Cdrom } from "../../types/generated/Cdrom.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmCdromsService as meta } from "./meta/VmCdromsService.js"
-import * as VmCdromService from "./VmCdromService.js"
+import type * as VmCdromService from "./VmCdromService.js"
 
 /** Wire metadata of `VmCdromsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements VmCdromsServiceRef {
   }
 
   cdrom(id: string): VmCdromService.VmCdromServiceRef {
-    return VmCdromService.ref(idPath(this.path, id))
+    return lazyRef<VmCdromService.VmCdromServiceRef>("VmCdromService", idPath(this.path, id))
   }
 }
 

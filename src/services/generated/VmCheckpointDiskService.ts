@@ -12,7 +12,7 @@ import { VmCheckpointDiskService as meta } from "./meta/VmCheckpointDiskService.
 /** Wire metadata of `VmCheckpointDiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

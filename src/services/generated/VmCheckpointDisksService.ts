@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmCheckpointDisksService as meta } from "./meta/VmCheckpointDisksService.js"
-import * as VmCheckpointDiskService from "./VmCheckpointDiskService.js"
+import type * as VmCheckpointDiskService from "./VmCheckpointDiskService.js"
 
 /** Wire metadata of `VmCheckpointDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements VmCheckpointDisksServiceRef {
   }
 
   disk(id: string): VmCheckpointDiskService.VmCheckpointDiskServiceRef {
-    return VmCheckpointDiskService.ref(idPath(this.path, id))
+    return lazyRef<VmCheckpointDiskService.VmCheckpointDiskServiceRef>("VmCheckpointDiskService", idPath(this.path, id))
   }
 }
 

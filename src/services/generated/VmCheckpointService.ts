@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Checkpoint } from "../../types/generated/Checkpoint.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmCheckpointService as meta } from "./meta/VmCheckpointService.js"
-import * as VmCheckpointDisksService from "./VmCheckpointDisksService.js"
+import type * as VmCheckpointDisksService from "./VmCheckpointDisksService.js"
 
 /** Wire metadata of `VmCheckpointService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -55,7 +56,7 @@ class Ref extends ServiceRefBase implements VmCheckpointServiceRef {
   }
 
   get disks(): VmCheckpointDisksService.VmCheckpointDisksServiceRef {
-    return VmCheckpointDisksService.ref(childPath(this.path, "disks"))
+    return lazyRef<VmCheckpointDisksService.VmCheckpointDisksServiceRef>("VmCheckpointDisksService", childPath(this.path, "disks"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Checkpoint } from "../../types/generated/Checkpoint.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmCheckpointsService as meta } from "./meta/VmCheckpointsService.js"
-import * as VmCheckpointService from "./VmCheckpointService.js"
+import type * as VmCheckpointService from "./VmCheckpointService.js"
 
 /** Wire metadata of `VmCheckpointsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements VmCheckpointsServiceRef {
   }
 
   checkpoint(id: string): VmCheckpointService.VmCheckpointServiceRef {
-    return VmCheckpointService.ref(idPath(this.path, id))
+    return lazyRef<VmCheckpointService.VmCheckpointServiceRef>("VmCheckpointService", idPath(this.path, id))
   }
 }
 

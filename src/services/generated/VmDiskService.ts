@@ -7,14 +7,15 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmDiskService as meta } from "./meta/VmDiskService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as StatisticsService from "./StatisticsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
 
 /** Wire metadata of `VmDiskService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `activate`. */
 export interface ActivateOptions extends CallOptions {
@@ -158,11 +159,11 @@ class Ref extends ServiceRefBase implements VmDiskServiceRef {
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

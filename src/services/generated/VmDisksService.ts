@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmDisksService as meta } from "./meta/VmDisksService.js"
-import * as VmDiskService from "./VmDiskService.js"
+import type * as VmDiskService from "./VmDiskService.js"
 
 /** Wire metadata of `VmDisksService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements VmDisksServiceRef {
   }
 
   disk(id: string): VmDiskService.VmDiskServiceRef {
-    return VmDiskService.ref(idPath(this.path, id))
+    return lazyRef<VmDiskService.VmDiskServiceRef>("VmDiskService", idPath(this.path, id))
   }
 }
 

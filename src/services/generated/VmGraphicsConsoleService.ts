@@ -14,7 +14,7 @@ import { VmGraphicsConsoleService as meta } from "./meta/VmGraphicsConsoleServic
 /** Wire metadata of `VmGraphicsConsoleService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

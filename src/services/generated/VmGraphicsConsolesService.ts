@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { GraphicsConsole } from "../../types/generated/GraphicsConsole.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmGraphicsConsolesService as meta } from "./meta/VmGraphicsConsolesService.js"
-import * as VmGraphicsConsoleService from "./VmGraphicsConsoleService.js"
+import type * as VmGraphicsConsoleService from "./VmGraphicsConsoleService.js"
 
 /** Wire metadata of `VmGraphicsConsolesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements VmGraphicsConsolesServiceRef {
   }
 
   console(id: string): VmGraphicsConsoleService.VmGraphicsConsoleServiceRef {
-    return VmGraphicsConsoleService.ref(idPath(this.path, id))
+    return lazyRef<VmGraphicsConsoleService.VmGraphicsConsoleServiceRef>("VmGraphicsConsoleService", idPath(this.path, id))
   }
 }
 

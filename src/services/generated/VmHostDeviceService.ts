@@ -12,7 +12,7 @@ import { VmHostDeviceService as meta } from "./meta/VmHostDeviceService.js"
 /** Wire metadata of `VmHostDeviceService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { HostDevice } from "../../types/generated/HostDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmHostDevicesService as meta } from "./meta/VmHostDevicesService.js"
-import * as VmHostDeviceService from "./VmHostDeviceService.js"
+import type * as VmHostDeviceService from "./VmHostDeviceService.js"
 
 /** Wire metadata of `VmHostDevicesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements VmHostDevicesServiceRef {
   }
 
   device(id: string): VmHostDeviceService.VmHostDeviceServiceRef {
-    return VmHostDeviceService.ref(idPath(this.path, id))
+    return lazyRef<VmHostDeviceService.VmHostDeviceServiceRef>("VmHostDeviceService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { VmMediatedDeviceService as meta } from "./meta/VmMediatedDeviceService.
 /** Wire metadata of `VmMediatedDeviceService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

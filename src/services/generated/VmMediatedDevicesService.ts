@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VmMediatedDevice } from "../../types/generated/VmMediatedDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmMediatedDevicesService as meta } from "./meta/VmMediatedDevicesService.js"
-import * as VmMediatedDeviceService from "./VmMediatedDeviceService.js"
+import type * as VmMediatedDeviceService from "./VmMediatedDeviceService.js"
 
 /** Wire metadata of `VmMediatedDevicesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -63,7 +64,7 @@ class Ref extends ServiceRefBase implements VmMediatedDevicesServiceRef {
   }
 
   device(id: string): VmMediatedDeviceService.VmMediatedDeviceServiceRef {
-    return VmMediatedDeviceService.ref(idPath(this.path, id))
+    return lazyRef<VmMediatedDeviceService.VmMediatedDeviceServiceRef>("VmMediatedDeviceService", idPath(this.path, id))
   }
 }
 

@@ -7,15 +7,16 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmNicService as meta } from "./meta/VmNicService.js"
-import * as NicNetworkFilterParametersService from "./NicNetworkFilterParametersService.js"
-import * as StatisticsService from "./StatisticsService.js"
-import * as VmReportedDevicesService from "./VmReportedDevicesService.js"
+import type * as NicNetworkFilterParametersService from "./NicNetworkFilterParametersService.js"
+import type * as StatisticsService from "./StatisticsService.js"
+import type * as VmReportedDevicesService from "./VmReportedDevicesService.js"
 
 /** Wire metadata of `VmNicService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `activate`. */
 export interface ActivateOptions extends CallOptions {
@@ -109,15 +110,15 @@ class Ref extends ServiceRefBase implements VmNicServiceRef {
   }
 
   get networkFilterParameters(): NicNetworkFilterParametersService.NicNetworkFilterParametersServiceRef {
-    return NicNetworkFilterParametersService.ref(childPath(this.path, "networkfilterparameters"))
+    return lazyRef<NicNetworkFilterParametersService.NicNetworkFilterParametersServiceRef>("NicNetworkFilterParametersService", childPath(this.path, "networkfilterparameters"))
   }
 
   get reportedDevices(): VmReportedDevicesService.VmReportedDevicesServiceRef {
-    return VmReportedDevicesService.ref(childPath(this.path, "reporteddevices"))
+    return lazyRef<VmReportedDevicesService.VmReportedDevicesServiceRef>("VmReportedDevicesService", childPath(this.path, "reporteddevices"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmNicsService as meta } from "./meta/VmNicsService.js"
-import * as VmNicService from "./VmNicService.js"
+import type * as VmNicService from "./VmNicService.js"
 
 /** Wire metadata of `VmNicsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements VmNicsServiceRef {
   }
 
   nic(id: string): VmNicService.VmNicServiceRef {
-    return VmNicService.ref(idPath(this.path, id))
+    return lazyRef<VmNicService.VmNicServiceRef>("VmNicService", idPath(this.path, id))
   }
 }
 

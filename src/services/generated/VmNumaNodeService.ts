@@ -12,7 +12,7 @@ import { VmNumaNodeService as meta } from "./meta/VmNumaNodeService.js"
 /** Wire metadata of `VmNumaNodeService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VirtualNumaNode } from "../../types/generated/VirtualNumaNode.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmNumaNodesService as meta } from "./meta/VmNumaNodesService.js"
-import * as VmNumaNodeService from "./VmNumaNodeService.js"
+import type * as VmNumaNodeService from "./VmNumaNodeService.js"
 
 /** Wire metadata of `VmNumaNodesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements VmNumaNodesServiceRef {
   }
 
   node(id: string): VmNumaNodeService.VmNumaNodeServiceRef {
-    return VmNumaNodeService.ref(idPath(this.path, id))
+    return lazyRef<VmNumaNodeService.VmNumaNodeServiceRef>("VmNumaNodeService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VmPool } from "../../types/generated/VmPool.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmPoolService as meta } from "./meta/VmPoolService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 
 /** Wire metadata of `VmPoolService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `allocateVm`. */
 export interface AllocateVmOptions extends CallOptions {
@@ -91,7 +92,7 @@ class Ref extends ServiceRefBase implements VmPoolServiceRef {
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 }
 

@@ -8,13 +8,14 @@ import { operations } from "../../core/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { VmPool } from "../../types/generated/VmPool.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmPoolsService as meta } from "./meta/VmPoolsService.js"
-import * as VmPoolService from "./VmPoolService.js"
+import type * as VmPoolService from "./VmPoolService.js"
 
 /** Wire metadata of `VmPoolsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -88,7 +89,7 @@ class Ref extends ServiceRefBase implements VmPoolsServiceRef {
   }
 
   pool(id: string): VmPoolService.VmPoolServiceRef {
-    return VmPoolService.ref(idPath(this.path, id))
+    return lazyRef<VmPoolService.VmPoolServiceRef>("VmPoolService", idPath(this.path, id))
   }
 }
 

@@ -12,7 +12,7 @@ import { VmReportedDeviceService as meta } from "./meta/VmReportedDeviceService.
 /** Wire metadata of `VmReportedDeviceService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

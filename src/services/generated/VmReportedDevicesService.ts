@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { ReportedDevice } from "../../types/generated/ReportedDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmReportedDevicesService as meta } from "./meta/VmReportedDevicesService.js"
-import * as VmReportedDeviceService from "./VmReportedDeviceService.js"
+import type * as VmReportedDeviceService from "./VmReportedDeviceService.js"
 
 /** Wire metadata of `VmReportedDevicesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements VmReportedDevicesServiceRef {
   }
 
   reportedDevice(id: string): VmReportedDeviceService.VmReportedDeviceServiceRef {
-    return VmReportedDeviceService.ref(idPath(this.path, id))
+    return lazyRef<VmReportedDeviceService.VmReportedDeviceServiceRef>("VmReportedDeviceService", idPath(this.path, id))
   }
 }
 

@@ -15,31 +15,32 @@ import type { StorageDomainLease } from "../../types/generated/StorageDomainLeas
 import type { Ticket } from "../../types/generated/Ticket.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmService as meta } from "./meta/VmService.js"
-import * as AssignedAffinityLabelsService from "./AssignedAffinityLabelsService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
-import * as AssignedTagsService from "./AssignedTagsService.js"
-import * as DiskAttachmentsService from "./DiskAttachmentsService.js"
-import * as KatelloErrataService from "./KatelloErrataService.js"
-import * as SnapshotsService from "./SnapshotsService.js"
-import * as StatisticsService from "./StatisticsService.js"
-import * as VmApplicationsService from "./VmApplicationsService.js"
-import * as VmBackupsService from "./VmBackupsService.js"
-import * as VmCdromsService from "./VmCdromsService.js"
-import * as VmCheckpointsService from "./VmCheckpointsService.js"
-import * as VmGraphicsConsolesService from "./VmGraphicsConsolesService.js"
-import * as VmHostDevicesService from "./VmHostDevicesService.js"
-import * as VmMediatedDevicesService from "./VmMediatedDevicesService.js"
-import * as VmNicsService from "./VmNicsService.js"
-import * as VmNumaNodesService from "./VmNumaNodesService.js"
-import * as VmReportedDevicesService from "./VmReportedDevicesService.js"
-import * as VmSessionsService from "./VmSessionsService.js"
-import * as VmWatchdogsService from "./VmWatchdogsService.js"
+import type * as AssignedAffinityLabelsService from "./AssignedAffinityLabelsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedTagsService from "./AssignedTagsService.js"
+import type * as DiskAttachmentsService from "./DiskAttachmentsService.js"
+import type * as KatelloErrataService from "./KatelloErrataService.js"
+import type * as SnapshotsService from "./SnapshotsService.js"
+import type * as StatisticsService from "./StatisticsService.js"
+import type * as VmApplicationsService from "./VmApplicationsService.js"
+import type * as VmBackupsService from "./VmBackupsService.js"
+import type * as VmCdromsService from "./VmCdromsService.js"
+import type * as VmCheckpointsService from "./VmCheckpointsService.js"
+import type * as VmGraphicsConsolesService from "./VmGraphicsConsolesService.js"
+import type * as VmHostDevicesService from "./VmHostDevicesService.js"
+import type * as VmMediatedDevicesService from "./VmMediatedDevicesService.js"
+import type * as VmNicsService from "./VmNicsService.js"
+import type * as VmNumaNodesService from "./VmNumaNodesService.js"
+import type * as VmReportedDevicesService from "./VmReportedDevicesService.js"
+import type * as VmSessionsService from "./VmSessionsService.js"
+import type * as VmWatchdogsService from "./VmWatchdogsService.js"
 
 /** Wire metadata of `VmService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `autoPinCpuAndNumaNodes`. */
 export interface AutoPinCpuAndNumaNodesOptions extends CallOptions {
@@ -626,79 +627,79 @@ class Ref extends ServiceRefBase implements VmServiceRef {
   }
 
   get affinityLabels(): AssignedAffinityLabelsService.AssignedAffinityLabelsServiceRef {
-    return AssignedAffinityLabelsService.ref(childPath(this.path, "affinitylabels"))
+    return lazyRef<AssignedAffinityLabelsService.AssignedAffinityLabelsServiceRef>("AssignedAffinityLabelsService", childPath(this.path, "affinitylabels"))
   }
 
   get applications(): VmApplicationsService.VmApplicationsServiceRef {
-    return VmApplicationsService.ref(childPath(this.path, "applications"))
+    return lazyRef<VmApplicationsService.VmApplicationsServiceRef>("VmApplicationsService", childPath(this.path, "applications"))
   }
 
   get backups(): VmBackupsService.VmBackupsServiceRef {
-    return VmBackupsService.ref(childPath(this.path, "backups"))
+    return lazyRef<VmBackupsService.VmBackupsServiceRef>("VmBackupsService", childPath(this.path, "backups"))
   }
 
   get cdroms(): VmCdromsService.VmCdromsServiceRef {
-    return VmCdromsService.ref(childPath(this.path, "cdroms"))
+    return lazyRef<VmCdromsService.VmCdromsServiceRef>("VmCdromsService", childPath(this.path, "cdroms"))
   }
 
   get checkpoints(): VmCheckpointsService.VmCheckpointsServiceRef {
-    return VmCheckpointsService.ref(childPath(this.path, "checkpoints"))
+    return lazyRef<VmCheckpointsService.VmCheckpointsServiceRef>("VmCheckpointsService", childPath(this.path, "checkpoints"))
   }
 
   get diskAttachments(): DiskAttachmentsService.DiskAttachmentsServiceRef {
-    return DiskAttachmentsService.ref(childPath(this.path, "diskattachments"))
+    return lazyRef<DiskAttachmentsService.DiskAttachmentsServiceRef>("DiskAttachmentsService", childPath(this.path, "diskattachments"))
   }
 
   get graphicsConsoles(): VmGraphicsConsolesService.VmGraphicsConsolesServiceRef {
-    return VmGraphicsConsolesService.ref(childPath(this.path, "graphicsconsoles"))
+    return lazyRef<VmGraphicsConsolesService.VmGraphicsConsolesServiceRef>("VmGraphicsConsolesService", childPath(this.path, "graphicsconsoles"))
   }
 
   get hostDevices(): VmHostDevicesService.VmHostDevicesServiceRef {
-    return VmHostDevicesService.ref(childPath(this.path, "hostdevices"))
+    return lazyRef<VmHostDevicesService.VmHostDevicesServiceRef>("VmHostDevicesService", childPath(this.path, "hostdevices"))
   }
 
   get katelloErrata(): KatelloErrataService.KatelloErrataServiceRef {
-    return KatelloErrataService.ref(childPath(this.path, "katelloerrata"))
+    return lazyRef<KatelloErrataService.KatelloErrataServiceRef>("KatelloErrataService", childPath(this.path, "katelloerrata"))
   }
 
   get mediatedDevices(): VmMediatedDevicesService.VmMediatedDevicesServiceRef {
-    return VmMediatedDevicesService.ref(childPath(this.path, "mediateddevices"))
+    return lazyRef<VmMediatedDevicesService.VmMediatedDevicesServiceRef>("VmMediatedDevicesService", childPath(this.path, "mediateddevices"))
   }
 
   get nics(): VmNicsService.VmNicsServiceRef {
-    return VmNicsService.ref(childPath(this.path, "nics"))
+    return lazyRef<VmNicsService.VmNicsServiceRef>("VmNicsService", childPath(this.path, "nics"))
   }
 
   get numaNodes(): VmNumaNodesService.VmNumaNodesServiceRef {
-    return VmNumaNodesService.ref(childPath(this.path, "numanodes"))
+    return lazyRef<VmNumaNodesService.VmNumaNodesServiceRef>("VmNumaNodesService", childPath(this.path, "numanodes"))
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 
   get reportedDevices(): VmReportedDevicesService.VmReportedDevicesServiceRef {
-    return VmReportedDevicesService.ref(childPath(this.path, "reporteddevices"))
+    return lazyRef<VmReportedDevicesService.VmReportedDevicesServiceRef>("VmReportedDevicesService", childPath(this.path, "reporteddevices"))
   }
 
   get sessions(): VmSessionsService.VmSessionsServiceRef {
-    return VmSessionsService.ref(childPath(this.path, "sessions"))
+    return lazyRef<VmSessionsService.VmSessionsServiceRef>("VmSessionsService", childPath(this.path, "sessions"))
   }
 
   get snapshots(): SnapshotsService.SnapshotsServiceRef {
-    return SnapshotsService.ref(childPath(this.path, "snapshots"))
+    return lazyRef<SnapshotsService.SnapshotsServiceRef>("SnapshotsService", childPath(this.path, "snapshots"))
   }
 
   get statistics(): StatisticsService.StatisticsServiceRef {
-    return StatisticsService.ref(childPath(this.path, "statistics"))
+    return lazyRef<StatisticsService.StatisticsServiceRef>("StatisticsService", childPath(this.path, "statistics"))
   }
 
   get tags(): AssignedTagsService.AssignedTagsServiceRef {
-    return AssignedTagsService.ref(childPath(this.path, "tags"))
+    return lazyRef<AssignedTagsService.AssignedTagsServiceRef>("AssignedTagsService", childPath(this.path, "tags"))
   }
 
   get watchdogs(): VmWatchdogsService.VmWatchdogsServiceRef {
-    return VmWatchdogsService.ref(childPath(this.path, "watchdogs"))
+    return lazyRef<VmWatchdogsService.VmWatchdogsServiceRef>("VmWatchdogsService", childPath(this.path, "watchdogs"))
   }
 }
 

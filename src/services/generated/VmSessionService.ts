@@ -12,7 +12,7 @@ import { VmSessionService as meta } from "./meta/VmSessionService.js"
 /** Wire metadata of `VmSessionService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

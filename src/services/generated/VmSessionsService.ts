@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Session } from "../../types/generated/Session.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmSessionsService as meta } from "./meta/VmSessionsService.js"
-import * as VmSessionService from "./VmSessionService.js"
+import type * as VmSessionService from "./VmSessionService.js"
 
 /** Wire metadata of `VmSessionsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `list`. */
 export interface ListOptions extends CallOptions {
@@ -50,7 +51,7 @@ class Ref extends ServiceRefBase implements VmSessionsServiceRef {
   }
 
   session(id: string): VmSessionService.VmSessionServiceRef {
-    return VmSessionService.ref(idPath(this.path, id))
+    return lazyRef<VmSessionService.VmSessionServiceRef>("VmSessionService", idPath(this.path, id))
   }
 }
 

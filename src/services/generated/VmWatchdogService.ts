@@ -12,7 +12,7 @@ import { VmWatchdogService as meta } from "./meta/VmWatchdogService.js"
 /** Wire metadata of `VmWatchdogService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

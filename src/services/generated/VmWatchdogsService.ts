@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Watchdog } from "../../types/generated/Watchdog.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmWatchdogsService as meta } from "./meta/VmWatchdogsService.js"
-import * as VmWatchdogService from "./VmWatchdogService.js"
+import type * as VmWatchdogService from "./VmWatchdogService.js"
 
 /** Wire metadata of `VmWatchdogsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements VmWatchdogsServiceRef {
   }
 
   watchdog(id: string): VmWatchdogService.VmWatchdogServiceRef {
-    return VmWatchdogService.ref(idPath(this.path, id))
+    return lazyRef<VmWatchdogService.VmWatchdogServiceRef>("VmWatchdogService", idPath(this.path, id))
   }
 }
 

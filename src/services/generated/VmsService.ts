@@ -9,13 +9,14 @@ import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { AutoPinningPolicy } from "../../types/generated/AutoPinningPolicy.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VmsService as meta } from "./meta/VmsService.js"
-import * as VmService from "./VmService.js"
+import type * as VmService from "./VmService.js"
 
 /** Wire metadata of `VmsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {
@@ -152,7 +153,7 @@ class Ref extends ServiceRefBase implements VmsServiceRef {
   }
 
   vm(id: string): VmService.VmServiceRef {
-    return VmService.ref(idPath(this.path, id))
+    return lazyRef<VmService.VmServiceRef>("VmService", idPath(this.path, id))
   }
 }
 

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VnicProfile } from "../../types/generated/VnicProfile.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VnicProfileService as meta } from "./meta/VnicProfileService.js"
-import * as AssignedPermissionsService from "./AssignedPermissionsService.js"
+import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 
 /** Wire metadata of `VnicProfileService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {
@@ -71,7 +72,7 @@ class Ref extends ServiceRefBase implements VnicProfileServiceRef {
   }
 
   get permissions(): AssignedPermissionsService.AssignedPermissionsServiceRef {
-    return AssignedPermissionsService.ref(childPath(this.path, "permissions"))
+    return lazyRef<AssignedPermissionsService.AssignedPermissionsServiceRef>("AssignedPermissionsService", childPath(this.path, "permissions"))
   }
 }
 

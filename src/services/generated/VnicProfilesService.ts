@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { VnicProfile } from "../../types/generated/VnicProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { VnicProfilesService as meta } from "./meta/VnicProfilesService.js"
-import * as VnicProfileService from "./VnicProfileService.js"
+import type * as VnicProfileService from "./VnicProfileService.js"
 
 /** Wire metadata of `VnicProfilesService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -66,7 +67,7 @@ class Ref extends ServiceRefBase implements VnicProfilesServiceRef {
   }
 
   profile(id: string): VnicProfileService.VnicProfileServiceRef {
-    return VnicProfileService.ref(idPath(this.path, id))
+    return lazyRef<VnicProfileService.VnicProfileServiceRef>("VnicProfileService", idPath(this.path, id))
   }
 }
 

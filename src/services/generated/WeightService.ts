@@ -12,7 +12,7 @@ import { WeightService as meta } from "./meta/WeightService.js"
 /** Wire metadata of `WeightService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `get`. */
 export interface GetOptions extends CallOptions {

@@ -7,13 +7,14 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
 import type { Weight } from "../../types/generated/Weight.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
+import { lazyRef } from "../lazy.js"
 import { WeightsService as meta } from "./meta/WeightsService.js"
-import * as WeightService from "./WeightService.js"
+import type * as WeightService from "./WeightService.js"
 
 /** Wire metadata of `WeightsService`. */
 export { meta }
 
-const op = operations(meta)
+const op = /*#__PURE__*/ operations(meta)
 
 /** Options of `add`. */
 export interface AddOptions extends CallOptions {}
@@ -68,7 +69,7 @@ class Ref extends ServiceRefBase implements WeightsServiceRef {
   }
 
   weight(id: string): WeightService.WeightServiceRef {
-    return WeightService.ref(idPath(this.path, id))
+    return lazyRef<WeightService.WeightServiceRef>("WeightService", idPath(this.path, id))
   }
 }
 

@@ -1,0 +1,97 @@
+/**
+ * Lazy refs: a ref of a service whose module is not loaded yet. Its locators work without I/O and
+ * without loading anything (they follow the shapes in ./generated/tree.ts); its methods load the
+ * service's module on first use (a dynamic import, once per service) and call it. So importing the
+ * root or one service module loads no other service module: a program pays for what it calls.
+ */
+import { Effect, Stream } from "effect"
+import { shapes } from "./generated/tree.js"
+import { childPath, idPath, type ServiceRef, ServiceRefBase } from "./ServiceRef.js"
+
+/** What a generated service module gives a lazy ref: its eager ref. */
+export interface ServiceModule {
+  readonly ref: (path: string) => ServiceRef
+}
+
+/** A service's ref shape: member names and locators (`[name, service, fixed segment | null for an id]`). */
+export interface ServiceShape {
+  readonly load: () => Promise<ServiceModule>
+  readonly methods: ReadonlyArray<string>
+  readonly streams: ReadonlyArray<string>
+  readonly locators: ReadonlyArray<readonly [name: string, service: string, segment: string | null]>
+}
+
+type Member = (...args: Array<unknown>) => unknown
+
+const modules = new Map<string, ServiceModule>()
+
+const load = (service: string, shape: ServiceShape): Effect.Effect<ServiceModule> => {
+  const loaded = modules.get(service)
+  if (loaded !== undefined) return Effect.succeed(loaded)
+  return Effect.map(Effect.promise(shape.load), (m) => {
+    modules.set(service, m)
+    return m
+  })
+}
+
+/** The member `name` of the eager ref at `path`, from the loaded module. */
+const eagerMember = (m: ServiceModule, path: string, name: string): Member => {
+  const ref = m.ref(path) as unknown as Readonly<Record<string, Member>>
+  return ref[name].bind(ref)
+}
+
+type RefClass = new (service: string, path: string) => ServiceRefBase
+const classes = new Map<string, RefClass>()
+
+const define = (proto: object, name: string, descriptor: PropertyDescriptor): void => {
+  Object.defineProperty(proto, name, { ...descriptor, configurable: true, enumerable: false })
+}
+
+/** One class per service, made on first use from its shape. */
+const classOf = (service: string): RefClass => {
+  const made = classes.get(service)
+  if (made !== undefined) return made
+  const shape = shapes[service]
+  if (shape === undefined) throw new Error(`no service named ${service} in the service tree`)
+  const cls = class extends ServiceRefBase {}
+  for (const name of shape.methods) {
+    define(cls.prototype, name, {
+      value(this: ServiceRefBase, ...args: Array<unknown>) {
+        return Effect.flatMap(load(service, shape), (m) => eagerMember(m, this.path, name)(...args) as Effect.Effect<unknown>)
+      }
+    })
+  }
+  for (const name of shape.streams) {
+    define(cls.prototype, name, {
+      value(this: ServiceRefBase, ...args: Array<unknown>) {
+        return Stream.unwrap(Effect.map(load(service, shape), (m) => eagerMember(m, this.path, name)(...args) as Stream.Stream<unknown>))
+      }
+    })
+  }
+  for (const [name, child, segment] of shape.locators) {
+    if (segment === null) {
+      define(cls.prototype, name, {
+        value(this: ServiceRefBase, id: string) {
+          return lazyRef(child, idPath(this.path, id))
+        }
+      })
+    } else {
+      define(cls.prototype, name, {
+        get(this: ServiceRefBase) {
+          return lazyRef(child, childPath(this.path, segment))
+        }
+      })
+    }
+  }
+  classes.set(service, cls)
+  return cls
+}
+
+/**
+ * The ref of `service` at `path` (below the API root, escaped), its module loaded on the first call.
+ * `R` is the service's generated ref interface: the shapes are generated from the same model.
+ */
+export const lazyRef = <R extends ServiceRef>(service: string, path: string): R => {
+  const Ref = classOf(service)
+  return new Ref(service, path) as unknown as R
+}

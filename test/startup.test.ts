@@ -1,0 +1,71 @@
+/**
+ * What an import loads, counted in a fresh node process (a module loader hook records every module):
+ * the root never loads the simulator nor any service module; one service's module loads no other
+ * service's; a call through `system` loads the module of the service it calls, and only that one.
+ * (How long the imports take is measured by bench/startup.ts, not here.)
+ */
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+/** The project modules (paths below src/) a fresh process loads while running `script`. */
+const loadedBy = (script: string): ReadonlyArray<string> => {
+  const hook = [
+    "let port",
+    "export function initialize(data) { port = data.port }",
+    "export async function load(url, context, next) { port.postMessage(url); return next(url, context) }"
+  ].join("\n")
+  const main = `
+    import { register } from "node:module"
+    import { MessageChannel } from "node:worker_threads"
+    const { port1, port2 } = new MessageChannel()
+    const seen = []
+    port1.on("message", (url) => seen.push(url))
+    port1.unref()
+    register("data:text/javascript," + encodeURIComponent(${JSON.stringify(hook)}), { data: { port: port2 }, transferList: [port2] })
+    ${script}
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    process.stdout.write(JSON.stringify(seen))`
+  const r = spawnSync(process.execPath, ["--import", "tsx/esm", "--input-type=module", "-e", main], { cwd: root, encoding: "utf8" })
+  if (r.status !== 0) throw new Error(`the child process failed (${r.status}): ${r.stderr}`)
+  const urls = JSON.parse(r.stdout) as ReadonlyArray<string>
+  return urls.flatMap((url) => {
+    const at = url.indexOf("/src/")
+    return url.startsWith("file:") && at >= 0 && !url.includes("/node_modules/") ? [url.slice(at + 5).replace(/\?.*$/, "")] : []
+  })
+}
+
+const serviceModules = (loaded: ReadonlyArray<string>) => loaded.filter((m) => /^services\/generated\/[A-Z]\w*\.ts$/.test(m))
+
+describe("start-up", () => {
+  it("the root loads the core, the types and the service tree's shapes, never the simulator or a service module", () => {
+    const loaded = loadedBy(`await import("./src/index.ts")`)
+    expect(loaded).toContain("index.ts")
+    expect(loaded).toContain("core/Connection.ts")
+    expect(loaded).toContain("services/generated/tree.ts")
+    expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
+    expect(serviceModules(loaded)).toEqual([])
+  })
+
+  it("one service's module loads no other service's module", () => {
+    const loaded = loadedBy(`await import("./src/services/generated/VmsService.ts")`)
+    expect(serviceModules(loaded)).toEqual(["services/generated/VmsService.ts"])
+    expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
+  })
+
+  it("a call through system loads the module of the service called, and only that one", () => {
+    const loaded = loadedBy(`
+      const { Effect } = await import("effect")
+      const { Simulator } = await import("./src/testing/index.ts")
+      const { system } = await import("./src/index.ts")
+      const out = await Effect.runPromise(system.vms.vm("no-such-vm").diskAttachments.list().pipe(
+        Effect.catchTag("NotFoundError", () => Effect.succeed("not found")),
+        Effect.provide(Simulator.layer({ seed: "startup" }))
+      ))
+      if (out !== "not found") throw new Error("expected NotFoundError, got " + JSON.stringify(out))`)
+    expect(loaded.some((m) => m.startsWith("simulator/"))).toBe(true)
+    expect(serviceModules(loaded)).toEqual(["services/generated/DiskAttachmentsService.ts"])
+  })
+})
