@@ -167,8 +167,7 @@ describe("trust in a new engine", () => {
       expect(paths.slice(0, 3)).toEqual(["/ovirt-engine/services/pki-resource", "/ovirt-engine/sso/oauth/token", "/ovirt-engine/api"])
     }))
 
-  // Waits for the simulator to serve its CA at pki-resource (branch fidelity14).
-  it.effect.skip("against the simulator: the layer pins the CA the simulator serves", () =>
+  it.effect("against the simulator: the layer pins the CA the simulator serves", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.make({ seed: "trust" })
       const pin = new crypto.X509Certificate(sim.caPem).fingerprint256
