@@ -280,7 +280,10 @@ const indexModule = (model: Model): GeneratedFile =>
 const treeModule = (model: Model): GeneratedFile => {
   const entries = model.services.map((s) => {
     const methods = s.methods.map(methodName)
-    const streams = s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`)
+    const streams = [
+      ...s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`),
+      ...s.methods.filter(pages).map((m) => `${methodName(m)}All`)
+    ]
     const locators = s.locators.map((l) => `[${JSON.stringify(l.name)}, ${JSON.stringify(l.service)}, ${l.parameters.length === 0 ? JSON.stringify(l.path) : "null"}]`)
     return [
       `  ${s.name}: {`,
