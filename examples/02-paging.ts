@@ -1,9 +1,9 @@
 /**
  * Page through a big list.
  *
- * Two ways: ask for one page at a time with `sortby ... page N` and `max` (the page size), or
- * stream the whole collection with `listStream`, which decodes VMs as the bytes arrive so that
- * even 50,000 VMs never sit in memory as one answer.
+ * Two ways: `listAll`, a Stream that asks for one page at a time (`search=... page N` with
+ * `max` = the page size) as the consumer pulls, or `listStream`, one request whose answer is
+ * decoded as the bytes arrive. Either way even 50,000 VMs never sit in memory at once.
  *
  *   npx tsx examples/02-paging.ts
  */
@@ -14,14 +14,15 @@ import { isMain, runMain } from "./support.js"
 const PAGE_SIZE = 10
 
 export const program = Effect.gen(function* () {
-  // 1. Page by page, until a page comes back short.
+  // 1. Page by page (a request per PAGE_SIZE VMs, until a page comes back short); sortby keeps
+  //    the pages stable while VMs come and go.
   const names: Array<string> = []
-  for (let page = 1; ; page++) {
-    const vms = yield* system.vms.list({ search: `sortby name asc page ${page}`, max: PAGE_SIZE })
-    names.push(...vms.map((vm) => vm.name ?? "?"))
-    console.log(`page ${page}: ${vms.length} VMs`)
-    if (vms.length < PAGE_SIZE) break
-  }
+  yield* system.vms.listAll({ search: "sortby name asc", pageSize: PAGE_SIZE }).pipe(
+    Stream.runForEach((vm) => Effect.sync(() => {
+      names.push(vm.name ?? "?")
+      if (names.length % PAGE_SIZE === 0) console.log(`${names.length} VMs so far`)
+    }))
+  )
 
   // 2. As a stream: constant memory, whatever the size.
   const running = yield* system.vms.listStream().pipe(

@@ -8,8 +8,8 @@
  *   npx tsx examples/03-add-vm-from-template.ts
  */
 import { Effect } from "effect"
-import { system } from "../src/index.js"
-import { isMain, runMain, waitFor } from "./support.js"
+import { system, Wait } from "../src/index.js"
+import { isMain, runMain } from "./support.js"
 
 export const program = Effect.gen(function* () {
   const [template] = yield* system.templates.list({ search: "name=rhel-9" })
@@ -27,7 +27,7 @@ export const program = Effect.gen(function* () {
   console.log(`added ${vm.name} (${vm.id}), status ${vm.status}`)
 
   // Wait until the disks are copied.
-  const ready = yield* waitFor(system.vms.vm(vm.id!).get(), (v) => v.status === "down")
+  const ready = yield* Wait.forStatus(system.vms.vm(vm.id!), "down", { timeout: "10 minutes" })
   console.log(`${ready.name} is ${ready.status}`)
   return ready
 })

@@ -8,8 +8,8 @@
  *   npx tsx examples/05-add-disk-and-attach.ts
  */
 import { Effect } from "effect"
-import { system } from "../src/index.js"
-import { isMain, runMain, waitFor } from "./support.js"
+import { system, Wait } from "../src/index.js"
+import { isMain, runMain } from "./support.js"
 
 const GiB = 2 ** 30
 
@@ -25,7 +25,7 @@ export const program = Effect.gen(function* () {
     interface: "virtio_scsi",
     storageDomains: [{ id: domain.id! }]
   })
-  yield* waitFor(system.disks.disk(disk.id!).get(), (d) => d.status === "ok")
+  yield* Wait.forStatus(system.disks.disk(disk.id!), "ok") // fails fast if the disk turns `illegal`
 
   const attachment = yield* system.vms.vm(vm.id!).diskAttachments.add({
     disk: { id: disk.id! },

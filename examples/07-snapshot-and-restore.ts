@@ -7,8 +7,8 @@
  *   npx tsx examples/07-snapshot-and-restore.ts
  */
 import { Effect } from "effect"
-import { system } from "../src/index.js"
-import { isMain, runMain, waitFor } from "./support.js"
+import { system, Wait } from "../src/index.js"
+import { isMain, runMain } from "./support.js"
 
 export const program = Effect.gen(function* () {
   const [found] = yield* system.vms.list({ search: "status=down", max: 1 })
@@ -16,13 +16,13 @@ export const program = Effect.gen(function* () {
 
   const snapshot = yield* vm.snapshots.add({ description: "before-change", persistMemorystate: false })
   const ref = vm.snapshots.snapshot(snapshot.id!)
-  yield* waitFor(ref.get(), (s) => s.snapshotStatus === "ok")
+  yield* Wait.forStatus(ref, "ok") // a snapshot's state is its `snapshotStatus`
   console.log(`snapshot "${snapshot.description}" of ${found.name} is ready`)
 
   // ... change the VM here ...
 
   yield* ref.restore({ restoreMemory: false })
-  const back = yield* waitFor(vm.get(), (v) => v.status === "down")
+  const back = yield* Wait.forStatus(vm, "down")
   const snapshots = yield* vm.snapshots.list()
   console.log(`${back.name} restored; it has ${snapshots.length} snapshot(s)`)
   return { snapshots: snapshots.length }

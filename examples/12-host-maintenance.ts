@@ -6,21 +6,21 @@
  *
  *   npx tsx examples/12-host-maintenance.ts
  */
-import { Effect } from "effect"
-import { system } from "../src/index.js"
-import { isMain, runMain, waitFor } from "./support.js"
+import { Console, Effect } from "effect"
+import { system, Wait } from "../src/index.js"
+import { isMain, runMain } from "./support.js"
 
 export const program = Effect.gen(function* () {
   const [found] = yield* system.hosts.list({ search: "name=host02" })
   const host = system.hosts.host(found.id!)
 
   yield* host.deactivate()
-  yield* waitFor(host.get(), (h) => h.status === "maintenance", { onPoll: (h) => console.log(`  ${h.name}: ${h.status}`) })
+  yield* Wait.forStatus(host, "maintenance", { onPoll: (h) => Console.log(`  ${h.name}: ${h.status}`) })
   const left = (yield* system.vms.list({ search: "status=up" })).filter((vm) => vm.host?.id === found.id)
   console.log(`${found.name} is in maintenance; ${left.length} VMs still on it`)
 
   yield* host.activate()
-  const back = yield* waitFor(host.get(), (h) => h.status === "up")
+  const back = yield* Wait.forStatus(host, "up")
   console.log(`${back.name} is ${back.status} again`)
   return { vmsLeft: left.length, status: back.status }
 })

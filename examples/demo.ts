@@ -2,18 +2,18 @@
  * The effect-ovirt demo (`npm run demo`).
  *
  * It starts an embedded oVirt engine simulator on loopback (HTTPS, SSO, the whole API model) and
- * walks through what automation usually does: connect, show the inventory, create a VM from a
- * template, add a disk, start the VM and wait until it is up, take a snapshot, stop and remove the
- * VM, and close the connection (which revokes the SSO token).
+ * walks through what automation usually does: connect, read the inventory page by page, create a VM
+ * from a template, add a disk, start the VM and wait until it is up (`Wait.forStatus`), take a
+ * snapshot, stop and remove the VM, and close the connection (which revokes the SSO token).
  *
  * To run the same program against a real engine, set OVIRT_URL (e.g.
  * https://engine.example.com/ovirt-engine/api), OVIRT_USERNAME, OVIRT_PASSWORD and OVIRT_CA_FILE,
  * and optionally OVIRT_DEMO_TEMPLATE (default `Blank`) and OVIRT_DEMO_CLUSTER (default `Default`).
  */
-import { Effect } from "effect"
-import { Connection, system, type Types } from "../src/index.js"
+import { Effect, Schedule, Stream } from "effect"
+import { Connection, system, type Types, Wait } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
-import { isMain, waitFor } from "./support.js"
+import { isMain } from "./support.js"
 
 const GiB = 1024 ** 3
 const tty = process.stdout.isTTY === true
@@ -30,6 +30,9 @@ const table = (head: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<st
   const line = (cells: ReadonlyArray<string>) => cells.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd()
   return ["   " + bold(line(head)), ...rows.map((r) => "   " + line(r))].join("\n")
 }
+
+/** How often the demo polls while it waits (the SDK's default grows from 1 s to 10 s; a demo wants to show each step). */
+const poll = { schedule: Schedule.spaced("250 millis"), timeout: "10 minutes" } as const
 
 const gib = (bytes: number | undefined) => (bytes === undefined ? "-" : `${(bytes / GiB).toFixed(0)} GiB`)
 
@@ -74,11 +77,24 @@ export const demo = Effect.gen(function* () {
   const version = api.productInfo?.version?.fullVersion ?? "?"
   yield* say(`   ${green("✓")} ${api.productInfo?.name ?? "oVirt Engine"} ${version} at ${connection.url}`)
 
-  // 2. Inventory: VMs with their status, host and memory. Hosts are listed once to name them.
+  // 2. Inventory: VMs with their status, host and memory, read page by page (`listAll`: one
+  //    request of 10 VMs at a time, the next when the stream needs it). Hosts are listed to name them.
   yield* step(2, "Inventory")
+  const paging = progress("VMs read, 10 a page")
+  const pagedVms = system.vms.listAll({ pageSize: 10 }).pipe(
+    Stream.runFoldEffect([] as Array<Types.Vm>, (all, vm) => Effect.sync(() => {
+      all.push(vm)
+      if (all.length % 10 === 0) paging.update(String(all.length))
+      return all
+    })),
+    Effect.tap((all) => Effect.sync(() => {
+      paging.update(String(all.length))
+      paging.done()
+    }))
+  )
   const [vms, hosts, clusters] = yield* timed(
     "inventory",
-    Effect.all([system.vms.list(), system.hosts.list(), system.clusters.list()], { concurrency: 3 })
+    Effect.all([pagedVms, system.hosts.list(), system.clusters.list()], { concurrency: 3 })
   )
   const hostName = new Map(hosts.map((h) => [h.id, h.name ?? "?"]))
   const clusterName = new Map(clusters.map((c) => [c.id, c.name ?? "?"]))
@@ -119,7 +135,7 @@ export const demo = Effect.gen(function* () {
   )
   const vm = system.vms.vm(created.id!)
   const createProgress = progress(name)
-  yield* timed("wait for down", waitFor(vm.get(), (v) => v.status === "down", { onPoll: (v) => createProgress.update(v.status) }))
+  yield* timed("wait for down", Wait.forStatus(vm, "down", { ...poll, onPoll: (v) => Effect.sync(() => createProgress.update(v.status)) }))
   createProgress.done()
   yield* say(`   ${green("✓")} ${name} (${created.id})`)
 
@@ -138,7 +154,7 @@ export const demo = Effect.gen(function* () {
   )
   const disk = system.disks.disk(attachment.disk!.id!)
   const diskProgress = progress(`${name}_data`)
-  yield* timed("wait for disk ok", waitFor(disk.get(), (d) => d.status === "ok", { onPoll: (d) => diskProgress.update(d.status) }))
+  yield* timed("wait for disk ok", Wait.forStatus(disk, "ok", { ...poll, onPoll: (d) => Effect.sync(() => diskProgress.update(d.status)) }))
   diskProgress.done()
   yield* say(`   ${green("✓")} 1 GiB on ${data.name ?? "?"}`)
 
@@ -146,7 +162,7 @@ export const demo = Effect.gen(function* () {
   yield* step(5, "Start the VM")
   yield* vm.start()
   const startProgress = progress(name)
-  const up = yield* timed("start → up", waitFor(vm.get(), (v) => v.status === "up", { onPoll: (v) => startProgress.update(v.status) }))
+  const up = yield* timed("start → up", Wait.forStatus(vm, "up", { ...poll, onPoll: (v) => Effect.sync(() => startProgress.update(v.status)) }))
   const took = startProgress.done()
   yield* say(`   ${green("✓")} up on ${up.host?.id ? (hostName.get(up.host.id) ?? up.host.id) : "?"} after ${took.toFixed(1)} s`)
 
@@ -155,7 +171,7 @@ export const demo = Effect.gen(function* () {
   const snapshot = yield* vm.snapshots.add({ description: "before-upgrade", persistMemorystate: false })
   yield* timed(
     "snapshot",
-    waitFor(vm.snapshots.snapshot(snapshot.id!).get(), (s) => s.snapshotStatus === "ok")
+    Wait.forStatus(vm.snapshots.snapshot(snapshot.id!), "ok", poll)
   )
   yield* say(`   ${green("✓")} snapshot "before-upgrade" (${snapshot.id})`)
 
@@ -163,14 +179,10 @@ export const demo = Effect.gen(function* () {
   yield* step(7, "Stop and remove the VM")
   yield* vm.stop()
   const stopProgress = progress(name)
-  yield* timed("stop → down", waitFor(vm.get(), (v) => v.status === "down", { onPoll: (v) => stopProgress.update(v.status) }))
+  yield* timed("stop → down", Wait.forStatus(vm, "down", { ...poll, onPoll: (v) => Effect.sync(() => stopProgress.update(v.status)) }))
   stopProgress.done()
-  yield* timed("remove", vm.remove())
-  const gone = yield* vm.get().pipe(
-    Effect.as(false),
-    Effect.catchTag("NotFoundError", () => Effect.succeed(true))
-  )
-  yield* say(`   ${green("✓")} removed${gone ? " (a get now fails with NotFoundError)" : ""}`)
+  yield* timed("remove", Effect.zipRight(vm.remove(), Wait.forRemoval(vm, poll)))
+  yield* say(`   ${green("✓")} removed (a get now fails with NotFoundError)`)
 
   // 8. Summary.
   yield* step(8, "Summary")

@@ -1,30 +1,11 @@
 /**
- * Small helpers the examples share: waiting for an object to reach a status, and running an
- * example either against a real engine (when OVIRT_URL is set) or an embedded simulator.
+ * What the examples share: running an example either against a real engine (when OVIRT_URL is set)
+ * or an embedded simulator. (Waiting for states is the SDK's `Wait`.)
  */
 import { pathToFileURL } from "node:url"
-import { Duration, Effect, Layer } from "effect"
-import { Connection, type OvirtError } from "../src/index.js"
+import { Effect, Layer } from "effect"
+import { Connection } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
-
-/**
- * Polls `get` until `done` holds for what it returns, calling `onPoll` with each answer (for a
- * progress line). Gives up after `timeout` with a plain Error.
- */
-export const waitFor = <A, R>(
-  get: Effect.Effect<A, OvirtError, R>,
-  done: (a: A) => boolean,
-  options: { readonly every?: Duration.DurationInput; readonly timeout?: Duration.DurationInput; readonly onPoll?: (a: A) => void } = {}
-): Effect.Effect<A, OvirtError | Error, R> => {
-  const poll: Effect.Effect<A, OvirtError, R> = Effect.flatMap(get, (a) => {
-    options.onPoll?.(a)
-    return done(a) ? Effect.succeed(a) : Effect.zipRight(Effect.sleep(options.every ?? "250 millis"), Effect.suspend(() => poll))
-  })
-  const timeout = options.timeout ?? "2 minutes"
-  return poll.pipe(
-    Effect.timeoutFail({ duration: timeout, onTimeout: () => new Error(`gave up waiting after ${Duration.format(Duration.decode(timeout))}`) })
-  )
-}
 
 /**
  * The connection an example runs on: a real engine when OVIRT_URL is set (all settings from the

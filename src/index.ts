@@ -5,6 +5,7 @@
  * - `system`: the root of the generated service tree (`system.vms.vm(id).start()`).
  * - `Types`: every struct and enum of the oVirt API model as interfaces + Schemas.
  * - `Xml`: the engine's XML on its own (decode, decodeAs, decodeStream, encode).
+ * - `Wait`, `Paging`, `Events`: waiting for states, paging collections, following the event log.
  * - `DiskImages`: upload and download disk images through image transfers and imageio.
  * - The tagged errors, one per kind of failure, and their union `OvirtError`.
  *
@@ -14,6 +15,9 @@ export * as Connection from "./core/Connection.js"
 export * as Xml from "./core/Xml.js"
 export * as Types from "./types/index.js"
 export { system } from "./services/system.js"
+export * as Wait from "./workflows/Wait.js"
+export * as Paging from "./workflows/Paging.js"
+export * as Events from "./workflows/Events.js"
 export * as DiskImages from "./workflows/DiskImages.js"
 export {
   AuthError,

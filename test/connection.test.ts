@@ -10,7 +10,7 @@ import * as os from "node:os"
 import * as tls from "node:tls"
 import * as path from "node:path"
 import * as zlib from "node:zlib"
-import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Random, Redacted, Scope, Stream, TestClock, TestContext, Tracer } from "effect"
+import { Config, ConfigProvider, Duration, Effect, Exit, Fiber, Layer, Logger, LogLevel, Option, Random, Redacted, Scope, Stream, TestClock, TestContext } from "effect"
 import { describe, expect, it, onTestFinished } from "vitest"
 import * as Connection from "../src/core/Connection.js"
 import * as Http from "../src/core/Http.js"
@@ -29,6 +29,7 @@ import {
   USERNAME
 } from "./support/FakeEngine.js"
 import { eventually, sendHtml, sendJson, sendXml, startServer } from "./support/TestServer.js"
+import { type RecordedSpan, recordingTracer } from "./support/tracing.js"
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
 
@@ -1012,31 +1013,10 @@ describe("kerberos", () => {
 })
 
 describe("spans", () => {
-  interface Recorded { readonly name: string; readonly attributes: Map<string, unknown>; parent?: string }
-  const recordingTracer = (spans: Array<Recorded>) =>
-    Tracer.make({
-      span: (name, parent, context, links, startTime, kind) => {
-        const attributes = new Map<string, unknown>()
-        const id = String(spans.length)
-        spans.push({ name, attributes, ...(Option.isSome(parent) && parent.value._tag === "Span" ? { parent: parent.value.name } : {}) })
-        const span: Tracer.Span = {
-          _tag: "Span", name, spanId: id, traceId: "t", parent, context, links: [...links], sampled: true, kind,
-          status: { _tag: "Started", startTime },
-          attributes,
-          end: () => undefined,
-          attribute: (key, value) => void attributes.set(key, value),
-          event: () => undefined,
-          addLinks: () => undefined
-        }
-        return span
-      },
-      context: (f) => f()
-    })
-
   it("runs every call in a span named after the service and operation, without secrets", async () => {
     const engine = await engineFor()
     engine.setApi((_r, response) => sendXml(response, 200, "<vms/>"))
-    const spans: Array<Recorded> = []
+    const spans: Array<RecordedSpan> = []
     await withConnection(optionsFor(engine, { headers: { "X-Auth-Token": "sekrit-header-value" } }), (c) =>
       Effect.zip(
         c.send({ method: "GET", path: "vms", service: "VmsService", operation: "list", query: [["search", "name=a"]] }),

@@ -89,7 +89,7 @@ describe("effect-ovirt/promise", () => {
     expect(fault).toMatchObject({
       _tag: "FaultError",
       code: 400,
-      fault: { detail: "Invalid search query: unknown field 'colour' for vms" }
+      fault: { detail: "Vms: $colour$=red" }
     })
   })
 

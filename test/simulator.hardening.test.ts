@@ -78,7 +78,7 @@ const bearer = (sim: Sim) =>
   Effect.map(
     send(sim, "/ovirt-engine/sso/oauth/token", {
       method: "POST",
-      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      headers: { "Content-Type": "application/x-www-form-urlencoded", Accept: "application/json" },
       body: Buffer.from(new URLSearchParams({ grant_type: "password", scope: "ovirt-app-api", username: sim.username, password: sim.password }).toString())
     }),
     (a) => ({ Authorization: `Bearer ${(JSON.parse(a.body) as { access_token: string }).access_token}` })

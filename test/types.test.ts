@@ -110,7 +110,8 @@ describe.skipIf(!present)("Types against the model", () => {
           ...(m.xmlItem === undefined ? {} : { item: m.xmlItem }),
           ...(m.xmlAttribute ? { attribute: true } : {}),
           ...(m.link ? { link: true } : {}),
-          ...(m.rel === undefined ? {} : { rel: m.rel })
+          ...(m.rel === undefined ? {} : { rel: m.rel }),
+          ...(m.schemaType === undefined ? {} : { schemaType: m.schemaType })
         }))
       )
     }

@@ -14,12 +14,12 @@ import { dir, generator, methodName, responseParameter } from "./meta.js"
 /** Bindings every module declares or imports; a method named like one of them would shadow it. */
 const moduleBindings = new Set([
   "Effect", "Stream", "CallOptions", "Connection", "OvirtError", "ServiceRef", "ServiceRefBase", "childPath", "idPath",
-  "operations", "op", "meta", "ref", "Ref", "path", "options", "lazyRef"
+  "operations", "op", "meta", "ref", "Ref", "path", "options", "lazyRef", "pages", "PagedOptions"
 ])
 /** Members of every ref (from ServiceRefBase); no method or locator may take them. */
 const refMembers = new Set(["service", "path", "toJSON", "toString", "constructor"])
 /** `CallOptions` members; a parameter of the same name takes the key over for its method. */
-const callOptionKeys = ["headers", "query", "timeout"]
+const callOptionKeys = ["headers", "query", "timeout", "correlationId", "retryConflicts"]
 
 const primitiveTypes: Readonly<Record<string, string>> = {
   String: "string",
@@ -50,6 +50,10 @@ const typeOf = (p: TypeUse, refs: Set<string>): string => {
 }
 
 const optionsName = (m: ModelMethod): string => `${pascalCase(m.words)}Options`
+
+/** A list whose search pages (`search=... page N` with `max`) also gets `<name>All`, a Stream page by page. */
+const pages = (m: ModelMethod): boolean =>
+  m.kind === "list" && m.parameters.some((p) => p.in && p.name === "search") && m.parameters.some((p) => p.in && p.name === "max")
 
 const sameParameters = (a: ModelMethod, b: ModelMethod): boolean =>
   a.parameters.length === b.parameters.length &&
@@ -160,6 +164,18 @@ const methodCode = (s: ModelService, m: ModelMethod, refs: Set<string>): MethodC
     declarations.push(`  op.stream(${JSON.stringify(name)}, path, options)`)
     refMember.push(`  /** ${code(name)} as a Stream of items, decoded as the body arrives. */`, `  ${name}Stream(options?: ${options}): ${stream}`)
     classMember.push(`  ${name}Stream(options?: ${options}): ${stream} {`, `    return ${name}Stream(this.path, options)`, `  }`)
+    if (pages(m)) {
+      const paged = `PagedOptions<${options}>`
+      declarations.push("")
+      declarations.push(...doc([
+        `${code(name)} page by page as a Stream: ${code("search=<search> page N")} with ${code("max=<pageSize>")} (default 100),`,
+        "the next page fetched when the consumer pulls, until a short page; one page in memory at a time."
+      ]))
+      declarations.push(`export const ${name}All = (path: string, options?: ${paged}): ${stream} =>`)
+      declarations.push(`  pages((o: ${options}) => ${fn}(path, o), options)`)
+      refMember.push(`  /** ${code(name)} page by page as a Stream (${code("search ... page N")}, ${code("max")}); one page in memory. */`, `  ${name}All(options?: ${paged}): ${stream}`)
+      classMember.push(`  ${name}All(options?: ${paged}): ${stream} {`, `    return ${name}All(this.path, options)`, `  }`)
+    }
   }
   declarations.push("")
   return { declarations, refMembers: refMember, classMembers: classMember }
@@ -196,7 +212,12 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
       cls: [`  ${l.name}(${arg}: string): ${targetRef} {`, `    return ${call(`idPath(this.path, ${arg})`)}`, `  }`]
     }
   })
-  const names = [...s.methods.map(methodName), ...s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`), ...s.locators.map((l) => l.name)]
+  const names = [
+    ...s.methods.map(methodName),
+    ...s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`),
+    ...s.methods.filter(pages).map((m) => `${methodName(m)}All`),
+    ...s.locators.map((l) => l.name)
+  ]
   const dup = names.find((n, i) => names.indexOf(n) !== i)
   if (dup !== undefined) throw new Error(`${s.name}: two members named ${dup}`)
   const typeNames = [...refs].sort()
@@ -215,6 +236,7 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
     ...(hasMethods ? [`import type { Effect${hasList ? ", Stream" : ""} } from "effect"`] : []),
     ...(hasMethods ? [`import type { CallOptions, Connection } from "../../core/Connection.js"`, `import type { OvirtError } from "../../core/Errors.js"`] : []),
     ...(hasMethods ? [`import { operations } from "../../core/Request.js"`] : []),
+    ...(s.methods.some(pages) ? [`import { pages, type PagedOptions } from "../../workflows/internal/pages.js"`] : []),
     ...typeNames.map((t) => `import type { ${t} } from "../../types/generated/${t}.js"`),
     `import { ${[...locatorHelpers, "type ServiceRef", "ServiceRefBase"].join(", ")} } from "../ServiceRef.js"`,
     ...(targets.size > 0 ? [`import { lazyRef } from "../lazy.js"`] : []),
@@ -258,7 +280,10 @@ const indexModule = (model: Model): GeneratedFile =>
 const treeModule = (model: Model): GeneratedFile => {
   const entries = model.services.map((s) => {
     const methods = s.methods.map(methodName)
-    const streams = s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`)
+    const streams = [
+      ...s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`),
+      ...s.methods.filter(pages).map((m) => `${methodName(m)}All`)
+    ]
     const locators = s.locators.map((l) => `[${JSON.stringify(l.name)}, ${JSON.stringify(l.service)}, ${l.parameters.length === 0 ? JSON.stringify(l.path) : "null"}]`)
     return [
       `  ${s.name}: {`,

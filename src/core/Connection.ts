@@ -7,20 +7,32 @@
  * answers to errors in Answers.ts, debug lines in DebugLog.ts, links in Links.ts.
  */
 import type { ConfigError, Redacted as RedactedT, Scope } from "effect"
-import { Clock, Config, Context, Duration, Effect, Either, Layer, Option, Random, Redacted, Stream } from "effect"
+import { Clock, Config, Context, Duration, Effect, Either, FiberRef, Layer, Option, Random, Redacted, type Schedule, Stream } from "effect"
 import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
 import * as Auth from "./Auth.js"
+import { retryLockConflicts } from "./Conflicts.js"
+import * as Correlation from "./Correlation.js"
 import * as DebugLog from "./DebugLog.js"
-import { AuthError, type ConnectionError, type DecodeError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, type DecodeError, type FaultError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
 import { checkPath } from "./Paths.js"
 import { checkHeaders, type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
+import * as Trust from "./Trust.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
 
 export type { ConnectionOptions, RetryOptions }
 export { fromEnv }
+export { isLockConflict } from "./Conflicts.js"
+
+/**
+ * Runs `effect` with every API request made inside it carrying the engine's correlation id `id`
+ * (the `Correlation-Id` header, also a span attribute): the engine records it on the jobs and events
+ * the requests start, so `Wait.forJob(id)` finds them. 1 to 50 letters, digits, `_` or `-`.
+ */
+export const withCorrelationId: (id: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInputError, R> =
+  Correlation.withCorrelationId
 
 /** Per-call options every generated method accepts besides its own parameters. */
 export interface CallOptions {
@@ -30,6 +42,10 @@ export interface CallOptions {
   readonly query?: Readonly<Record<string, string | number | boolean>>
   /** Bounds this call end to end; overrides the connection's `timeout`. */
   readonly timeout?: Duration.DurationInput
+  /** The engine's correlation id for this call (`Correlation-Id`); replaces the one of `withCorrelationId`. */
+  readonly correlationId?: string
+  /** Retries a 409 "locked"/"busy" answer on this Schedule; replaces the connection's `retryConflicts`. */
+  readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
 }
 
 /** A request relative to the API root, as the services build it. */
@@ -104,12 +120,56 @@ export class Connection extends Context.Tag("effect-ovirt/Connection")<Connectio
 // ---------------------------------------------------------------------------------------------
 // Layers
 
-/** The connection in a scope: the pool closes and the SSO token is revoked when the scope closes. */
-export const make = (options: ConnectionOptions): Effect.Effect<ConnectionService, InvalidInputError, Scope.Scope> =>
-  Effect.flatMap(validate(options), build)
+/** `caFromEngine`: download the engine's CA and trust it when its SHA-256 fingerprint is `pin`. */
+export interface CaFromEngine {
+  /** The CA's SHA-256 fingerprint, hex with or without colons (`openssl x509 -noout -fingerprint -sha256`). */
+  readonly pin: string
+  /** Bounds the download. Default 30 seconds. */
+  readonly timeout?: Duration.DurationInput
+}
 
-export const layer = (options: ConnectionOptions): Layer.Layer<Connection, InvalidInputError> =>
-  Layer.scoped(Connection, make(options))
+/** The options with the engine's CA fetched and pinned before anything else is sent. */
+export interface ConnectionOptionsWithEngineCa extends ConnectionOptions {
+  readonly caFromEngine: CaFromEngine
+}
+
+/** Why the engine's CA could not be trusted (a pin mismatch is an `AuthError`). */
+export type TrustError = AuthError | ConnectionError | TimeoutError | DecodeError
+
+/** The connection in a scope: the pool closes and the SSO token is revoked when the scope closes. */
+export function make(options: ConnectionOptionsWithEngineCa): Effect.Effect<ConnectionService, InvalidInputError | TrustError, Scope.Scope>
+export function make(options: ConnectionOptions): Effect.Effect<ConnectionService, InvalidInputError, Scope.Scope>
+export function make(options: ConnectionOptions | ConnectionOptionsWithEngineCa): Effect.Effect<ConnectionService, InvalidInputError | TrustError, Scope.Scope> {
+  if (!("caFromEngine" in options) || options.caFromEngine === undefined) return Effect.flatMap(validate(options), build)
+  const { caFromEngine, ...rest } = options
+  // the CA first, on a request that carries nothing secret; credentials only go out once it is trusted
+  return Effect.flatMap(
+    Trust.fetchCaCertificate(rest.url, caFromEngine),
+    (ca) => {
+      const given = rest.caCerts === undefined ? [] : typeof rest.caCerts === "string" ? [rest.caCerts] : rest.caCerts
+      return Effect.flatMap(validate({ ...rest, caCerts: [...given, ca.pem] }), build)
+    }
+  )
+}
+
+/**
+ * The connection as a layer. With `caFromEngine: { pin }`, the engine's CA is downloaded and checked
+ * against the pin before the first call (a mismatch fails the layer with an `AuthError`, nothing sent).
+ */
+export function layer(options: ConnectionOptionsWithEngineCa): Layer.Layer<Connection, InvalidInputError | TrustError>
+export function layer(options: ConnectionOptions): Layer.Layer<Connection, InvalidInputError>
+export function layer(options: ConnectionOptions | ConnectionOptionsWithEngineCa): Layer.Layer<Connection, InvalidInputError | TrustError> {
+  return Layer.scoped(Connection, make(options as ConnectionOptionsWithEngineCa))
+}
+
+/**
+ * Downloads the engine's CA from `/ovirt-engine/services/pki-resource` (at the origin of `url`) and,
+ * with `pin`, checks its SHA-256 fingerprint (`AuthError` naming the one seen when it differs).
+ * Without a pin it gives the PEM and its fingerprint, e.g. for a trust-on-first-use prompt.
+ */
+export const fetchCaCertificate: (url: string, options?: Trust.FetchCaOptions) => Effect.Effect<Trust.EngineCa, TrustError | InvalidInputError> =
+  Trust.fetchCaCertificate
+export type { EngineCa, FetchCaOptions } from "./Trust.js"
 
 /**
  * The connection from Effect `Config`: by default the environment (`OVIRT_URL`, `OVIRT_USERNAME`,
@@ -181,8 +241,9 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     }, roundTrip)
 
     /** What a request needs before it is sent, or why it cannot be sent (then nothing is). */
-    const prepare = (request: ApiRequest): Either.Either<{
+    const prepare = (request: ApiRequest, inherited: Option.Option<string>): Either.Either<{
       readonly context: HttpContext
+      readonly correlationId: string | undefined
       readonly wire: (token: string) => Http.WireRequest
       readonly millis: number | undefined
     }, InvalidInputError> => {
@@ -195,6 +256,9 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
+      const correlationId = request.options?.correlationId ?? Option.getOrUndefined(inherited)
+      const badId = correlationId === undefined ? undefined : Correlation.check(correlationId)
+      if (badId !== undefined) return Either.left(badId)
       const pathWithQuery = Redact.pathAndQuery(request)
       // a caller may put the connection's token or password in any query parameter: scrubbed by value too
       const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
@@ -208,6 +272,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
         }))
       }
       const headers = apiHeaders(settings, baseHeaders, request)
+      if (correlationId !== undefined) headers[Correlation.HEADER] = correlationId
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,
         url,
@@ -215,7 +280,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
         ...(request.body === undefined ? {} : { body: request.body }),
         context
       })
-      return Either.right({ context, wire, millis: millis.right })
+      return Either.right({ context, correlationId, wire, millis: millis.right })
     }
 
     /** Sends with the current token; on 401, once more with a new one. `open` performs the exchange. */
@@ -235,27 +300,30 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
         return yield* open(wire(renewed))
       })
 
-    const send = (request: ApiRequest): Effect.Effect<ApiResponse, OvirtError> => {
-      const prepared = prepare(request)
+    const send = (request: ApiRequest): Effect.Effect<ApiResponse, OvirtError> => FiberRef.getWith(Correlation.current, (inherited) => {
+      const prepared = prepare(request, inherited)
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-      const { context, wire, millis } = prepared.right
+      const { context, correlationId, wire, millis } = prepared.right
       const program = authorized((w) => buffered(w, "xml"), () => Effect.void, wire, context).pipe(
         Effect.tap((answer) => Effect.annotateCurrentSpan("http.response.status_code", answer.status)),
         Effect.flatMap((answer) => classify(settings.apiUrl, request, context, answer, scrubber))
       )
-      return withTimeout(program, millis, context).pipe(inSpan(request, context, settings.apiUrl.host))
-    }
+      const retried = retryLockConflicts(program, request.options?.retryConflicts ?? settings.retryConflicts)
+      return withTimeout(retried, millis, context).pipe(inSpan(request, context, settings.apiUrl.host, correlationId))
+    })
 
-    const sendStream = (request: ApiRequest): Stream.Stream<Uint8Array, OvirtError> => {
-      const prepared = prepare(request)
+    const sendStream = (request: ApiRequest): Stream.Stream<Uint8Array, OvirtError> => Stream.unwrap(FiberRef.getWith(Correlation.current, (inherited) => Effect.succeed(sendStreamWith(request, inherited))))
+
+    const sendStreamWith = (request: ApiRequest, inherited: Option.Option<string>): Stream.Stream<Uint8Array, OvirtError> => {
+      const prepared = prepare(request, inherited)
       if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
-      const { context, wire, millis } = prepared.right
+      const { context, correlationId, wire, millis } = prepared.right
       const opened = Effect.gen(function* () {
         const start = yield* Clock.currentTimeMillis
         const response = yield* authorized((w) => exchange(w, "xml"), (r) => Effect.ignore(r.text), wire, context).pipe(
           Effect.tap((r) => Effect.annotateCurrentSpan("http.response.status_code", r.status)),
           (effect) => withTimeout(effect, millis, context),
-          inSpan(request, context, settings.apiUrl.host)
+          inSpan(request, context, settings.apiUrl.host, correlationId)
         )
         const success = request.success ?? []
         if (success.includes(response.status) || (success.length === 0 && response.status >= 200 && response.status < 300)) {
@@ -379,11 +447,16 @@ const withTimeout = <A, E, R>(effect: Effect.Effect<A, E, R>, millis: number | u
 const callName = (request: ApiRequest): string =>
   request.service !== undefined && request.operation !== undefined ? `${request.service}.${request.operation}` : request.method
 
-const inSpan = (request: ApiRequest, context: HttpContext, server: string) =>
+const inSpan = (request: ApiRequest, context: HttpContext, server: string, correlationId: string | undefined) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withSpan(effect, `ovirt.${callName(request)}`, {
       kind: "client",
-      attributes: { "http.request.method": request.method, "url.path": context.path ?? "", "server.address": server }
+      attributes: {
+        "http.request.method": request.method,
+        "url.path": context.path ?? "",
+        "server.address": server,
+        ...(correlationId === undefined ? {} : { "ovirt.correlation_id": correlationId })
+      }
     })
 
 /** Idempotent requests again after a reset or a 502/503/504, with jittered exponential backoff. */

@@ -45,8 +45,8 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<
 export class TimeoutError extends Data.TaggedError("TimeoutError")<
   HttpContext & {
     readonly message: string
-    /** Which limit was hit. */
-    readonly phase: "connect" | "request"
+    /** Which limit was hit: a connect, a request, or a `Wait` for a state (workflows). */
+    readonly phase: "connect" | "request" | "wait"
     readonly timeoutMillis?: number
   }
 > {}

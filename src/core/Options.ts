@@ -5,9 +5,9 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Config, Duration, Effect, Either, Option, Redacted } from "effect"
+import { Config, Duration, Effect, Either, Option, Redacted, type Schedule } from "effect"
 import * as ConfigError from "effect/ConfigError"
-import { InvalidInputError } from "./Errors.js"
+import { type FaultError, InvalidInputError } from "./Errors.js"
 import type { HttpSettings } from "./Http.js"
 
 export interface RetryOptions {
@@ -65,6 +65,11 @@ export interface ConnectionOptions {
   /** Retries of idempotent requests (GET, PUT, DELETE) after resets and 502/503/504; `false` turns them off. */
   readonly retry?: false | RetryOptions
   /**
+   * Retries a 409 whose fault says the object is locked or busy (the engine did nothing), on this
+   * Schedule, for any method; other 409s never. Off by default; a call's own `retryConflicts` wins.
+   */
+  readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
+  /**
    * Most bytes of an answer read whole (every call but `listStream`, and the SSO answers), after
    * decompression; past it the call fails with a DecodeError. Default 256 MiB.
    */
@@ -92,6 +97,7 @@ export interface Settings {
   readonly headers: Readonly<Record<string, string>>
   readonly logoutOnClose: boolean
   readonly retry?: { readonly times: number; readonly baseMillis: number; readonly maxMillis: number }
+  readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
   readonly userAgent: string
   readonly http: HttpSettings
 }
@@ -254,6 +260,7 @@ export const validate = (options: ConnectionOptions): Effect.Effect<Settings, In
       headers: options.headers ?? {},
       logoutOnClose: options.logoutOnClose ?? true,
       ...(retry === undefined ? {} : { retry }),
+      ...(options.retryConflicts === undefined ? {} : { retryConflicts: options.retryConflicts }),
       userAgent: `effect-ovirt/${packageVersion()}`,
       http
     }

@@ -35,7 +35,7 @@ interface Prepared {
   readonly outputs: ReadonlyArray<ParamMeta>
 }
 
-const callOptionKeys = ["headers", "query", "timeout"] as const
+const callOptionKeys = ["headers", "query", "timeout", "correlationId", "retryConflicts"] as const
 
 const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
   const inputs = method.parameters.filter((p) => p.in && p.name !== method.body)
@@ -176,12 +176,14 @@ const queryOf = (p: Prepared, input: Input, options: CallOptions | undefined): R
   return query
 }
 
-/** `headers` and `timeout` for the Connection (`query` is already folded into the request's query). */
+/** The `CallOptions` for the Connection (`query` is already folded into the request's query). */
 const callOptionsOf = (p: Prepared, options: CallOptions | undefined): CallOptions | undefined => {
-  const headers = p.shadowed.has("headers") ? undefined : options?.headers
-  const timeout = p.shadowed.has("timeout") ? undefined : options?.timeout
-  if (headers === undefined && timeout === undefined) return undefined
-  return { ...(headers === undefined ? {} : { headers }), ...(timeout === undefined ? {} : { timeout }) }
+  if (options === undefined) return undefined
+  const kept: Record<string, unknown> = {}
+  for (const key of ["headers", "timeout", "correlationId", "retryConflicts"] as const) {
+    if (!p.shadowed.has(key) && options[key] !== undefined) kept[key] = options[key]
+  }
+  return Object.keys(kept).length === 0 ? undefined : kept as CallOptions
 }
 
 /** The writer names paths after the struct (`action.vm.name`, `hostNic.name`); the caller knows `vm.name`. */

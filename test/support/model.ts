@@ -15,6 +15,8 @@ export interface Member {
   readonly xmlAttribute: boolean
   readonly xmlItem?: string
   readonly rel?: string
+  /** The XML schema's own primitive where it differs from `type` (`xs:long` for sizes). */
+  readonly schemaType?: string
   readonly type: string
   readonly typeKind: TypeKind
   readonly list: boolean

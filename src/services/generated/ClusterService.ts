@@ -85,10 +85,13 @@ export const update = (path: string, cluster: Cluster, options?: UpdateOptions):
   op.call("update", path, cluster, options)
 
 /** Options of `upgrade`. */
-export interface UpgradeOptions extends CallOptions {
+export interface UpgradeOptions extends Omit<CallOptions, "correlationId"> {
   /** Sent as `<async>`. */
   readonly async?: boolean
-  /** Sent as `<correlation_id>`. */
+  /**
+   * Sent as `<correlation_id>`.
+   * The model's parameter; this call has no `CallOptions.correlationId`.
+   */
   readonly correlationId?: string
   /** Sent as `<upgrade_action>`. */
   readonly upgradeAction?: ClusterUpgradeAction

@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Event } from "../../types/generated/Event.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"
@@ -48,6 +49,13 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<Event, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<Event, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** Options of `undelete`. */
 export interface UndeleteOptions extends CallOptions {
   /** Sent as `<async>`. */
@@ -66,6 +74,8 @@ export interface EventsServiceRef extends ServiceRef {
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<Event>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<Event, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Event, OvirtError, Connection>
   /** `POST {path}/undelete`, body `<action>` (EventsService.Undelete). */
   undelete(options?: UndeleteOptions): Effect.Effect<void, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
@@ -82,6 +92,9 @@ class Ref extends ServiceRefBase implements EventsServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<Event, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Event, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   undelete(options?: UndeleteOptions): Effect.Effect<void, OvirtError, Connection> {

@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { ExternalHostProvider } from "../../types/generated/ExternalHostProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"
@@ -44,6 +45,13 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<ExternalHostProvider, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<ExternalHostProvider, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** The `ExternalHostProvidersService` at a path: its methods and locators, without I/O. */
 export interface ExternalHostProvidersServiceRef extends ServiceRef {
   /** `POST {path}`, body `<external_host_provider>` (ExternalHostProvidersService.Add). */
@@ -52,6 +60,8 @@ export interface ExternalHostProvidersServiceRef extends ServiceRef {
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<ExternalHostProvider>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<ExternalHostProvider, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<ExternalHostProvider, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
   provider(id: string): ExternalHostProviderService.ExternalHostProviderServiceRef
 }
@@ -66,6 +76,9 @@ class Ref extends ServiceRefBase implements ExternalHostProvidersServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<ExternalHostProvider, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<ExternalHostProvider, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   provider(id: string): ExternalHostProviderService.ExternalHostProviderServiceRef {

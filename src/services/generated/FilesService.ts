@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { File } from "../../types/generated/File.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"
@@ -38,12 +39,21 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<File, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<File, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** The `FilesService` at a path: its methods and locators, without I/O. */
 export interface FilesServiceRef extends ServiceRef {
   /** `GET {path}` (FilesService.List). */
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<File>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<File, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<File, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
   file(id: string): FileService.FileServiceRef
 }
@@ -54,6 +64,9 @@ class Ref extends ServiceRefBase implements FilesServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<File, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<File, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   file(id: string): FileService.FileServiceRef {

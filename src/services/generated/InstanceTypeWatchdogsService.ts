@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Watchdog } from "../../types/generated/Watchdog.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"
@@ -41,6 +42,13 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<Watchdog, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<Watchdog, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** The `InstanceTypeWatchdogsService` at a path: its methods and locators, without I/O. */
 export interface InstanceTypeWatchdogsServiceRef extends ServiceRef {
   /** `POST {path}`, body `<watchdog>` (InstanceTypeWatchdogsService.Add). */
@@ -49,6 +57,8 @@ export interface InstanceTypeWatchdogsServiceRef extends ServiceRef {
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<Watchdog>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<Watchdog, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Watchdog, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
   watchdog(id: string): InstanceTypeWatchdogService.InstanceTypeWatchdogServiceRef
 }
@@ -63,6 +73,9 @@ class Ref extends ServiceRefBase implements InstanceTypeWatchdogsServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<Watchdog, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Watchdog, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   watchdog(id: string): InstanceTypeWatchdogService.InstanceTypeWatchdogServiceRef {

@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { InstanceType } from "../../types/generated/InstanceType.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"
@@ -46,6 +47,13 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<InstanceType, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<InstanceType, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** The `InstanceTypesService` at a path: its methods and locators, without I/O. */
 export interface InstanceTypesServiceRef extends ServiceRef {
   /** `POST {path}`, body `<instance_type>` (InstanceTypesService.Add). */
@@ -54,6 +62,8 @@ export interface InstanceTypesServiceRef extends ServiceRef {
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<InstanceType>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<InstanceType, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<InstanceType, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
   instanceType(id: string): InstanceTypeService.InstanceTypeServiceRef
 }
@@ -68,6 +78,9 @@ class Ref extends ServiceRefBase implements InstanceTypesServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<InstanceType, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<InstanceType, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   instanceType(id: string): InstanceTypeService.InstanceTypeServiceRef {

@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Job } from "../../types/generated/Job.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"
@@ -46,6 +47,13 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<Job, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<Job, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** The `JobsService` at a path: its methods and locators, without I/O. */
 export interface JobsServiceRef extends ServiceRef {
   /** `POST {path}`, body `<job>` (JobsService.Add). */
@@ -54,6 +62,8 @@ export interface JobsServiceRef extends ServiceRef {
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<Job>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<Job, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Job, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
   job(id: string): JobService.JobServiceRef
 }
@@ -68,6 +78,9 @@ class Ref extends ServiceRefBase implements JobsServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<Job, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Job, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   job(id: string): JobService.JobServiceRef {

@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"
@@ -103,6 +104,13 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<StorageDomain, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<StorageDomain, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** The `StorageDomainsService` at a path: its methods and locators, without I/O. */
 export interface StorageDomainsServiceRef extends ServiceRef {
   /** `POST {path}`, body `<storage_domain>` (StorageDomainsService.Add). */
@@ -121,6 +129,8 @@ export interface StorageDomainsServiceRef extends ServiceRef {
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<StorageDomain>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<StorageDomain, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<StorageDomain, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
   storageDomain(id: string): StorageDomainService.StorageDomainServiceRef
 }
@@ -155,6 +165,9 @@ class Ref extends ServiceRefBase implements StorageDomainsServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<StorageDomain, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<StorageDomain, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   storageDomain(id: string): StorageDomainService.StorageDomainServiceRef {

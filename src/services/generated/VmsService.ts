@@ -5,6 +5,7 @@ import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../../core/Request.js"
+import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { AutoPinningPolicy } from "../../types/generated/AutoPinningPolicy.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
@@ -97,6 +98,13 @@ export const list = (path: string, options?: ListOptions): Effect.Effect<Readonl
 export const listStream = (path: string, options?: ListOptions): Stream.Stream<Vm, OvirtError, Connection> =>
   op.stream("list", path, options)
 
+/**
+ * `list` page by page as a Stream: `search=<search> page N` with `max=<pageSize>` (default 100),
+ * the next page fetched when the consumer pulls, until a short page; one page in memory at a time.
+ */
+export const listAll = (path: string, options?: PagedOptions<ListOptions>): Stream.Stream<Vm, OvirtError, Connection> =>
+  pages((o: ListOptions) => list(path, o), options)
+
 /** The `VmsService` at a path: its methods and locators, without I/O. */
 export interface VmsServiceRef extends ServiceRef {
   /** `POST {path}`, body `<vm>` (VmsService.Add). */
@@ -111,6 +119,8 @@ export interface VmsServiceRef extends ServiceRef {
   list(options?: ListOptions): Effect.Effect<ReadonlyArray<Vm>, OvirtError, Connection>
   /** `list` as a Stream of items, decoded as the body arrives. */
   listStream(options?: ListOptions): Stream.Stream<Vm, OvirtError, Connection>
+  /** `list` page by page as a Stream (`search ... page N`, `max`); one page in memory. */
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Vm, OvirtError, Connection>
   /** `{path}/{id}`, the value escaped. */
   vm(id: string): VmService.VmServiceRef
 }
@@ -137,6 +147,9 @@ class Ref extends ServiceRefBase implements VmsServiceRef {
   }
   listStream(options?: ListOptions): Stream.Stream<Vm, OvirtError, Connection> {
     return listStream(this.path, options)
+  }
+  listAll(options?: PagedOptions<ListOptions>): Stream.Stream<Vm, OvirtError, Connection> {
+    return listAll(this.path, options)
   }
 
   vm(id: string): VmService.VmServiceRef {

@@ -284,7 +284,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   ClustersService: {
     load: () => import("./ClustersService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["cluster", "ClusterService", null]]
   },
   CopyableService: {
@@ -326,7 +326,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   DataCentersService: {
     load: () => import("./DataCentersService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["dataCenter", "DataCenterService", null]]
   },
   DiskService: {
@@ -374,7 +374,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   DisksService: {
     load: () => import("./DisksService.js"),
     methods: ["add", "addLun", "addOnStorageDomain", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["disk", "DiskService", null]]
   },
   DomainService: {
@@ -392,7 +392,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   DomainGroupsService: {
     load: () => import("./DomainGroupsService.js"),
     methods: ["list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["group", "DomainGroupService", null]]
   },
   DomainUserService: {
@@ -410,7 +410,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   DomainUsersService: {
     load: () => import("./DomainUsersService.js"),
     methods: ["list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["user", "DomainUserService", null]]
   },
   DomainsService: {
@@ -446,7 +446,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   EventsService: {
     load: () => import("./EventsService.js"),
     methods: ["add", "list", "undelete"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["event", "EventService", null]]
   },
   ExternalComputeResourceService: {
@@ -500,7 +500,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   ExternalHostProvidersService: {
     load: () => import("./ExternalHostProvidersService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["provider", "ExternalHostProviderService", null]]
   },
   ExternalHostsService: {
@@ -572,7 +572,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   FilesService: {
     load: () => import("./FilesService.js"),
     methods: ["list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["file", "FileService", null]]
   },
   FilterService: {
@@ -620,7 +620,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   GlusterVolumesService: {
     load: () => import("./GlusterVolumesService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["volume", "GlusterVolumeService", null]]
   },
   GroupService: {
@@ -632,7 +632,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   GroupsService: {
     load: () => import("./GroupsService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["group", "GroupService", null]]
   },
   HostService: {
@@ -704,7 +704,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   HostsService: {
     load: () => import("./HostsService.js"),
     methods: ["add", "addUsingRootPassword", "addUsingSsh", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["host", "HostService", null]]
   },
   IconService: {
@@ -770,7 +770,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   InstanceTypeNicsService: {
     load: () => import("./InstanceTypeNicsService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["nic", "InstanceTypeNicService", null]]
   },
   InstanceTypeWatchdogService: {
@@ -782,13 +782,13 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   InstanceTypeWatchdogsService: {
     load: () => import("./InstanceTypeWatchdogsService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["watchdog", "InstanceTypeWatchdogService", null]]
   },
   InstanceTypesService: {
     load: () => import("./InstanceTypesService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["instanceType", "InstanceTypeService", null]]
   },
   IscsiBondService: {
@@ -812,7 +812,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   JobsService: {
     load: () => import("./JobsService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["job", "JobService", null]]
   },
   KatelloErrataService: {
@@ -902,7 +902,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   NetworksService: {
     load: () => import("./NetworksService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["network", "NetworkService", null]]
   },
   NicNetworkFilterParameterService: {
@@ -932,7 +932,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   OpenstackImageProvidersService: {
     load: () => import("./OpenstackImageProvidersService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["provider", "OpenstackImageProviderService", null]]
   },
   OpenstackImagesService: {
@@ -956,7 +956,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   OpenstackNetworkProvidersService: {
     load: () => import("./OpenstackNetworkProvidersService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["provider", "OpenstackNetworkProviderService", null]]
   },
   OpenstackNetworksService: {
@@ -998,7 +998,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   OpenstackVolumeProvidersService: {
     load: () => import("./OpenstackVolumeProvidersService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["provider", "OpenstackVolumeProviderService", null]]
   },
   OpenstackVolumeTypeService: {
@@ -1232,7 +1232,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   StorageDomainContentDisksService: {
     load: () => import("./StorageDomainContentDisksService.js"),
     methods: ["list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["disk", "StorageDomainContentDiskService", null]]
   },
   StorageDomainDiskService: {
@@ -1298,7 +1298,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   StorageDomainsService: {
     load: () => import("./StorageDomainsService.js"),
     methods: ["add", "addBlockDomain", "addByPath", "addDirectLun", "addGlusterOrPostfs", "addLocal", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["storageDomain", "StorageDomainService", null]]
   },
   StorageServerConnectionService: {
@@ -1454,7 +1454,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   TemplatesService: {
     load: () => import("./TemplatesService.js"),
     methods: ["add", "addFromConfiguration", "addFromVm", "addFromVmSnapshot", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["template", "TemplateService", null]]
   },
   UnmanagedNetworkService: {
@@ -1490,7 +1490,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   UsersService: {
     load: () => import("./UsersService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["user", "UserService", null]]
   },
   VirtualFunctionAllowedNetworkService: {
@@ -1664,7 +1664,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   VmPoolsService: {
     load: () => import("./VmPoolsService.js"),
     methods: ["add", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["pool", "VmPoolService", null]]
   },
   VmReportedDeviceService: {
@@ -1706,7 +1706,7 @@ export const shapes: Readonly<Record<string, ServiceShape>> = {
   VmsService: {
     load: () => import("./VmsService.js"),
     methods: ["add", "addFromConfiguration", "addFromScratch", "addFromSnapshot", "list"],
-    streams: ["listStream"],
+    streams: ["listStream", "listAll"],
     locators: [["vm", "VmService", null]]
   },
   VnicProfileService: {
