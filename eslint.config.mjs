@@ -50,10 +50,9 @@ export default tseslint.config(
   {
     // Not converted yet (issue 12): connection.test.ts changes under other work now; simulator.test.ts keeps
     // try/finally around simulators and knobs, which must become acquireRelease or ensuring (a generator's
-    // finally does not run when a yielded effect fails); promise.test.ts tests the Promise facade.
+    // finally does not run when a yielded effect fails).
     files: [
       "test/connection.test.ts",
-      "test/promise.test.ts",
       "test/simulator.test.ts"
     ],
     rules: { "no-restricted-imports": "off" }
