@@ -24,6 +24,9 @@ const run = <A, E>(sim: Simulator.Simulator, program: Effect.Effect<A, E, Connec
 const runExit = <A, E>(sim: Simulator.Simulator, program: Effect.Effect<A, E, Connection.Connection>, settings: Simulator.ConnectionSettings = {}) =>
   Effect.exit(run(sim, program, settings))
 
+/** Sets a knob of a shared simulator for the test's scope: put back however the test ends. */
+const knob = (set: () => void, reset: () => void) => Effect.acquireRelease(Effect.sync(set), () => Effect.sync(reset))
+
 /** Polls until `done` (the simulator's clock is real, its transitions take a few ms here). */
 const until = <A, E, R>(get: Effect.Effect<A, E, R>, done: (a: A) => boolean): Effect.Effect<A, E, R> =>
   Effect.flatMap(get, (a) => (done(a) ? Effect.succeed(a) : Effect.zipRight(Effect.sleep("10 millis"), Effect.suspend(() => until(get, done)))))
@@ -502,40 +505,41 @@ describe("Simulator: transitions", () => {
       })
     }))
 
-  it.live("a locked disk or snapshot cannot be removed, nor a locked snapshot restored: 409 until unlocked", () =>
+  it.scopedLive("a locked disk or snapshot cannot be removed, nor a locked snapshot restored: 409 until unlocked", () =>
     Effect.gen(function* () {
-      sim.setTiming({ lock: 60_000 })
-      yield* Effect.gen(function* () {
-        const out = yield* run(
-          sim,
-          Effect.gen(function* () {
-            const vm = yield* firstVm("status=down")
-            const att = yield* vm.diskAttachments.add({ disk: { name: "locked1", provisionedSize: 2 ** 30, format: "cow" }, interface: "virtio_scsi", bootable: false })
-            const disk = yield* system.disks.disk(att.disk!.id!).get()
-            const removeDisk = yield* Effect.flip(system.disks.disk(disk.id!).remove())
-            const snap = yield* vm.snapshots.add({ description: "locked" })
-            const ref = vm.snapshots.snapshot(snap.id!)
-            const removeSnap = yield* Effect.flip(ref.remove())
-            const restore = yield* Effect.flip(ref.restore())
-            sim.settle()
-            const unlocked = [(yield* system.disks.disk(disk.id!).get()).status, (yield* ref.get()).snapshotStatus]
-            yield* ref.restore()
-            // The restore locks the VM; its disks can be removed once it is down again.
-            sim.settle()
-            yield* system.disks.disk(disk.id!).remove()
-            return { disk: disk.status, snap: snap.snapshotStatus, removeDisk, removeSnap, restore, unlocked }
-          })
-        )
-        expect(out.disk).toBe("locked")
-        expect(out.snap).toBe("locked")
-        expect(out.removeDisk).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: expect.stringContaining("Cannot remove Virtual Disk") } })
-        expect(out.removeSnap).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: "[Cannot remove Snapshot. Snapshot is currently being created.]" } })
-        expect(out.restore).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: expect.stringMatching(/^\[Cannot revert to Snapshot\. Snapshot is currently being created/) } })
-        expect(out.unlocked).toEqual(["ok", "ok"])
-      }).pipe(Effect.ensuring(Effect.sync(() => {
-        sim.setTiming({ lock: SLOW.lock })
-        sim.settle()
-      })))
+      yield* knob(
+        () => sim.setTiming({ lock: 60_000 }),
+        () => {
+          sim.setTiming({ lock: SLOW.lock })
+          sim.settle()
+        }
+      )
+      const out = yield* run(
+        sim,
+        Effect.gen(function* () {
+          const vm = yield* firstVm("status=down")
+          const att = yield* vm.diskAttachments.add({ disk: { name: "locked1", provisionedSize: 2 ** 30, format: "cow" }, interface: "virtio_scsi", bootable: false })
+          const disk = yield* system.disks.disk(att.disk!.id!).get()
+          const removeDisk = yield* Effect.flip(system.disks.disk(disk.id!).remove())
+          const snap = yield* vm.snapshots.add({ description: "locked" })
+          const ref = vm.snapshots.snapshot(snap.id!)
+          const removeSnap = yield* Effect.flip(ref.remove())
+          const restore = yield* Effect.flip(ref.restore())
+          sim.settle()
+          const unlocked = [(yield* system.disks.disk(disk.id!).get()).status, (yield* ref.get()).snapshotStatus]
+          yield* ref.restore()
+          // The restore locks the VM; its disks can be removed once it is down again.
+          sim.settle()
+          yield* system.disks.disk(disk.id!).remove()
+          return { disk: disk.status, snap: snap.snapshotStatus, removeDisk, removeSnap, restore, unlocked }
+        })
+      )
+      expect(out.disk).toBe("locked")
+      expect(out.snap).toBe("locked")
+      expect(out.removeDisk).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: expect.stringContaining("Cannot remove Virtual Disk") } })
+      expect(out.removeSnap).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: "[Cannot remove Snapshot. Snapshot is currently being created.]" } })
+      expect(out.restore).toMatchObject({ _tag: "FaultError", code: 409, fault: { detail: expect.stringMatching(/^\[Cannot revert to Snapshot\. Snapshot is currently being created/) } })
+      expect(out.unlocked).toEqual(["ok", "ok"])
     }))
 
   it.live("activates a storage domain in maintenance: activating -> active, and a second activate is a 409", () =>
@@ -750,54 +754,38 @@ describe("Simulator: fault knobs", () => {
       return exit.cause.error as { _tag: string; code?: number }
     })
 
-  it.live("a failure rate per path gives FaultError with the 5xx status, other paths unaffected", () =>
+  it.scopedLive("a failure rate per path gives FaultError with the 5xx status, other paths unaffected", () =>
     Effect.gen(function* () {
-      sim.knobs.failures = [{ path: "vms", rate: 1, status: 503 }]
-      yield* Effect.gen(function* () {
-        expect(yield* failure(system.vms.list())).toMatchObject({ _tag: "FaultError", code: 503 })
-        expect((yield* run(sim, system.hosts.list(), { retry: false })).length).toBe(3)
-      }).pipe(Effect.ensuring(Effect.sync(() => {
-        sim.knobs.failures = []
-      })))
+      yield* knob(() => { sim.knobs.failures = [{ path: "vms", rate: 1, status: 503 }] }, () => { sim.knobs.failures = [] })
+      expect(yield* failure(system.vms.list())).toMatchObject({ _tag: "FaultError", code: 503 })
+      expect((yield* run(sim, system.hosts.list(), { retry: false })).length).toBe(3)
     }))
 
-  it.live("dropped connections give ConnectionError", () =>
+  it.scopedLive("dropped connections give ConnectionError", () =>
     Effect.gen(function* () {
-      sim.knobs.dropRate = 1
-      yield* Effect.gen(function* () {
-        expect((yield* failure(system.hosts.list()))._tag).toBe("ConnectionError")
-      }).pipe(Effect.ensuring(Effect.sync(() => {
-        sim.knobs.dropRate = 0
-      })))
+      yield* knob(() => { sim.knobs.dropRate = 1 }, () => { sim.knobs.dropRate = 0 })
+      expect((yield* failure(system.hosts.list()))._tag).toBe("ConnectionError")
     }))
 
-  it.live("added latency beyond the call's timeout gives TimeoutError", () =>
+  it.scopedLive("added latency beyond the call's timeout gives TimeoutError", () =>
     Effect.gen(function* () {
-      sim.knobs.latencyMs = 400
-      yield* Effect.gen(function* () {
-        const error = yield* failure(Effect.gen(function* () {
-          yield* system.hosts.list()
-          return yield* system.hosts.list({ timeout: "100 millis" })
-        }))
-        expect(error._tag).toBe("TimeoutError")
-      }).pipe(Effect.ensuring(Effect.sync(() => {
-        sim.knobs.latencyMs = 0
-      })))
+      yield* knob(() => { sim.knobs.latencyMs = 400 }, () => { sim.knobs.latencyMs = 0 })
+      const error = yield* failure(Effect.gen(function* () {
+        yield* system.hosts.list()
+        return yield* system.hosts.list({ timeout: "100 millis" })
+      }))
+      expect(error._tag).toBe("TimeoutError")
     }))
 
-  it.live("a slow body still decodes (and with a short timeout fails as TimeoutError)", () =>
+  it.scopedLive("a slow body still decodes (and with a short timeout fails as TimeoutError)", () =>
     Effect.gen(function* () {
-      sim.knobs.slowBodyMs = 15
-      yield* Effect.gen(function* () {
-        expect((yield* run(sim, system.vms.list(), { retry: false })).length).toBe(36)
-        const error = yield* failure(Effect.gen(function* () {
-          yield* system.hosts.list()
-          return yield* system.vms.list({ timeout: "60 millis" })
-        }))
-        expect(error._tag).toBe("TimeoutError")
-      }).pipe(Effect.ensuring(Effect.sync(() => {
-        sim.knobs.slowBodyMs = 0
-      })))
+      yield* knob(() => { sim.knobs.slowBodyMs = 15 }, () => { sim.knobs.slowBodyMs = 0 })
+      expect((yield* run(sim, system.vms.list(), { retry: false })).length).toBe(36)
+      const error = yield* failure(Effect.gen(function* () {
+        yield* system.hosts.list()
+        return yield* system.vms.list({ timeout: "60 millis" })
+      }))
+      expect(error._tag).toBe("TimeoutError")
     }))
 
   it.live("gzip when asked: compressed answers decode the same", () =>
