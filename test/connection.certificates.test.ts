@@ -4,7 +4,7 @@
  */
 import * as crypto from "node:crypto"
 import * as https from "node:https"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { makeCertificateAuthority, makeCertificates } from "../src/simulator/Certificates.js"
 import { startServer } from "./support/TestServer.js"
 

@@ -1,5 +1,5 @@
 /** Redaction of secrets in headers, SSO forms and answers, XML bodies and queries. */
-import { describe, expect, it } from "vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Redact from "../src/core/Redact.js"
 
 describe("Redact", () => {

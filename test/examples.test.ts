@@ -6,7 +6,7 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Connection } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 
@@ -100,69 +100,73 @@ describe("examples", () => {
   })
 
   for (const file of files) {
-    it(`${file} runs against the simulator`, async () => {
-      const mod = (await import(`../examples/${file}`)) as ExampleModule
-      if (mod.run !== undefined) {
-        const sim = await Simulator.start({ seed: "examples" })
-        try {
-          const result = await mod.run({ url: sim.url, username: sim.username, password: sim.password, caFile: sim.caFile })
-          expect(result).toEqual(expected(file, seeded))
-          expect(sim.stats().tokensActive).toBe(0)
-        } finally {
-          await sim.close()
+    // real HTTPS to simulators: the live clock
+    it.live(`${file} runs against the simulator`, () =>
+      Effect.gen(function* () {
+        const mod = (yield* Effect.promise(() => import(`../examples/${file}`))) as ExampleModule
+        if (mod.run !== undefined) {
+          const run = mod.run
+          // a simulator of its own, closed when the example is done
+          yield* Effect.scoped(
+            Effect.gen(function* () {
+              const sim = yield* Simulator.make({ seed: "examples" })
+              const result = yield* Effect.promise(() => run({ url: sim.url, username: sim.username, password: sim.password, caFile: sim.caFile }))
+              expect(result).toEqual(expected(file, seeded))
+              expect(sim.stats().tokensActive).toBe(0)
+            })
+          )
+          return
         }
-        return
-      }
-      const program = mod.program!
-      expect(Effect.isEffect(program)).toBe(true)
-      const result = await Effect.runPromise(
-        mod.FromEnv === undefined
-          ? program.pipe(Effect.provide(simulatorFor(file)))
-          : // layerConfig: the settings come from Config, here a map standing in for the environment.
-            Effect.scoped(
-              Effect.gen(function* () {
-                const sim = yield* Simulator.make({ seed: "examples" })
-                const env = new Map([
-                  ["OVIRT_URL", sim.url],
-                  ["OVIRT_USERNAME", sim.username],
-                  ["OVIRT_PASSWORD", sim.password],
-                  ["OVIRT_CA_FILE", sim.caFile]
-                ])
-                return yield* program.pipe(Effect.provide(mod.FromEnv!), Effect.withConfigProvider(ConfigProvider.fromMap(env)))
-              })
-            )
-      )
-      if (file.startsWith("09-")) {
-        const tags = (result as ReadonlyArray<string>).map((line) => line.split(/[ :]/)[0])
-        expect(tags).toEqual(["NotFoundError", "FaultError", "InvalidInputError", "TimeoutError", "DecodeError", "AuthError", "ConnectionError"])
-      } else {
-        expect(result).toEqual(expected(file, seeded))
-      }
-    })
+        const program = mod.program!
+        expect(Effect.isEffect(program)).toBe(true)
+        const result = yield* (
+          mod.FromEnv === undefined
+            ? program.pipe(Effect.provide(simulatorFor(file)))
+            : // layerConfig: the settings come from Config, here a map standing in for the environment.
+              Effect.scoped(
+                Effect.gen(function* () {
+                  const sim = yield* Simulator.make({ seed: "examples" })
+                  const env = new Map([
+                    ["OVIRT_URL", sim.url],
+                    ["OVIRT_USERNAME", sim.username],
+                    ["OVIRT_PASSWORD", sim.password],
+                    ["OVIRT_CA_FILE", sim.caFile]
+                  ])
+                  return yield* program.pipe(Effect.provide(mod.FromEnv!), Effect.withConfigProvider(ConfigProvider.fromMap(env)))
+                })
+              )
+        )
+        if (file.startsWith("09-")) {
+          const tags = (result as ReadonlyArray<string>).map((line) => line.split(/[ :]/)[0])
+          expect(tags).toEqual(["NotFoundError", "FaultError", "InvalidInputError", "TimeoutError", "DecodeError", "AuthError", "ConnectionError"])
+        } else {
+          expect(result).toEqual(expected(file, seeded))
+        }
+      }))
   }
 
-  it("upload-disk.ts and download-disk.ts: an image uploaded into a new disk comes back byte for byte", async () => {
-    const upload = await import("../examples/upload-disk.js")
-    const download = await import("../examples/download-disk.js")
-    const image = upload.sampleImage()
-    const output = `${image}.downloaded`
-    const result = await Effect.runPromise(
-      Effect.gen(function* () {
+  it.live("upload-disk.ts and download-disk.ts: an image uploaded into a new disk comes back byte for byte", () =>
+    Effect.gen(function* () {
+      const upload = yield* Effect.promise(() => import("../examples/upload-disk.js"))
+      const download = yield* Effect.promise(() => import("../examples/download-disk.js"))
+      const image = upload.sampleImage()
+      const output = `${image}.downloaded`
+      const result = yield* Effect.gen(function* () {
         const disk = yield* upload.uploadDisk({ image, storageDomain: "data1", diskName: "example-upload" })
         const back = yield* download.downloadDisk({ diskId: disk.id, output })
         return { disk, back }
       }).pipe(Effect.provide(Simulator.layer({ seed: "examples", timing: FAST })))
-    )
-    expect(result.disk).toMatchObject({ format: "raw", status: "ok", provisionedSize: fs.statSync(image).size })
-    expect(fs.readFileSync(output).equals(fs.readFileSync(image))).toBe(true)
-    fs.rmSync(fileURLToPath(new URL(".", `file://${image}`)), { recursive: true, force: true })
-  })
+      expect(result.disk).toMatchObject({ format: "raw", status: "ok", provisionedSize: fs.statSync(image).size })
+      expect(fs.readFileSync(output).equals(fs.readFileSync(image))).toBe(true)
+      fs.rmSync(fileURLToPath(new URL(".", `file://${image}`)), { recursive: true, force: true })
+    }))
 
-  it("the demo runs against a fresh simulator", async () => {
-    const { demo } = await import("../examples/demo.js")
-    const out = await Effect.runPromise(demo.pipe(Effect.provide(Simulator.layer({ seed: "demo", timing: FAST }))))
-    expect(out.vms).toBe(36)
-  })
+  it.live("the demo runs against a fresh simulator", () =>
+    Effect.gen(function* () {
+      const { demo } = yield* Effect.promise(() => import("../examples/demo.js"))
+      const out = yield* demo.pipe(Effect.provide(Simulator.layer({ seed: "demo", timing: FAST })))
+      expect(out.vms).toBe(36)
+    }))
 
   it("`npm run demo` (tsx examples/demo.ts) exits 0", async () => {
     const tsx = fileURLToPath(new URL("../node_modules/tsx/dist/cli.mjs", import.meta.url))

@@ -3,7 +3,7 @@
  * tagged errors as rejections (with `_tag`, `code`, `fault`), streams as async iterables, and a
  * `close()` that revokes the token.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import {
   AuthError,
   ConnectionError,

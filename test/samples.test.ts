@@ -7,7 +7,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Effect, Exit, type Schema } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { DecodeError } from "../src/core/Errors.js"
 import * as Xml from "../src/core/Xml.js"
 import * as Types from "../src/types/index.js"
@@ -63,62 +63,64 @@ describe.skipIf(!present)("sample documents", () => {
     expect(irregular.length).toBeGreaterThan(10)
   })
 
-  it.each(regular.map((e) => [e.file, e.rootTag] as const))("%s <%s> decodes strictly and round-trips", (file, rootTag) => {
-    const text = read(file)
-    const unknown: Array<string> = []
-    const value = Effect.runSync(Xml.decode(text, { strict: true, onUnknown: (p) => unknown.push(p) }))
-    expect(unknown).toEqual([])
+  it.effect.each(regular.map((e) => [e.file, e.rootTag] as const))("%s <%s> decodes strictly and round-trips", ([file, rootTag]) =>
+    Effect.gen(function* () {
+      const text = read(file)
+      const unknown: Array<string> = []
+      const value = yield* Xml.decode(text, { strict: true, onUnknown: (p) => unknown.push(p) })
+      expect(unknown).toEqual([])
 
-    const catalog = Xml.catalog()
-    const single = catalog.byTag(rootTag)
-    const struct = single ?? catalog.byPlural(rootTag)
-    expect(struct, `root <${rootTag}> is a model type`).toBeDefined()
-    const schema = schemaOf(struct!.name)
-    expect(schema, `Types.${struct!.name}`).toBeDefined()
+      const catalog = Xml.catalog()
+      const single = catalog.byTag(rootTag)
+      const struct = single ?? catalog.byPlural(rootTag)
+      expect(struct, `root <${rootTag}> is a model type`).toBeDefined()
+      const schema = schemaOf(struct!.name)
+      expect(schema, `Types.${struct!.name}`).toBeDefined()
 
-    // the same value through the typed entry points
-    const typed = single
-      ? Effect.runSync(Xml.decodeAs(schema, { strict: true })(text))
-      : Effect.runSync(Xml.decodeListAs(schema, { strict: true })(text))
-    expect(canonical(typed)).toEqual(canonical(value))
+      // the same value through the typed entry points
+      const typed = single
+        ? yield* Xml.decodeAs(schema, { strict: true })(text)
+        : yield* Xml.decodeListAs(schema, { strict: true })(text)
+      expect(canonical(typed)).toEqual(canonical(value))
 
-    // written as the engine writes it and read again: the same value
-    const written = single
-      ? Effect.runSync(Xml.encode(schema, { mode: "document" })(value))
-      : Effect.runSync(Xml.encodeList(schema, { mode: "document" })(value as ReadonlyArray<unknown>))
-    const again = Effect.runSync(Xml.decode(written, { strict: true }))
-    expect(canonical(again)).toEqual(canonical(value))
+      // written as the engine writes it and read again: the same value
+      const written = single
+        ? yield* Xml.encode(schema, { mode: "document" })(value)
+        : yield* Xml.encodeList(schema, { mode: "document" })(value as ReadonlyArray<unknown>)
+      const again = yield* Xml.decode(written, { strict: true })
+      expect(canonical(again)).toEqual(canonical(value))
 
-    // written as a request body: what the engine reads, no href and no <link> anywhere
-    const body = single
-      ? Effect.runSync(Xml.encode(schema)(value))
-      : Effect.runSync(Xml.encodeList(schema)(value as ReadonlyArray<unknown>))
-    expect(body).not.toMatch(/\shref="|<link\b|<actions\b/)
-    if (/\shref="/.test(text)) expect(body.length).toBeLessThan(written.length)
-  })
+      // written as a request body: what the engine reads, no href and no <link> anywhere
+      const body = single
+        ? yield* Xml.encode(schema)(value)
+        : yield* Xml.encodeList(schema)(value as ReadonlyArray<unknown>)
+      expect(body).not.toMatch(/\shref="|<link\b|<actions\b/)
+      if (/\shref="/.test(text)) expect(body.length).toBeLessThan(written.length)
+    }))
 
-  it.each(irregular.map((e) => [e.file, e.rootTag] as const))("%s <%s> (known issue) decodes leniently or fails cleanly where listed", (file, rootTag) => {
-    const text = read(file)
-    const listed = knownIssues.get(file)!
-    const reported: Array<string> = []
-    const exit = Effect.runSyncExit(Xml.decode(text, { onUnknown: (p) => reported.push(withoutIndexes(p)) }))
-    if (Exit.isSuccess(exit)) {
-      expect(exit.value).toBeDefined()
-      // everything skipped is what the list says is wrong with this document (some listed rels the
-      // reader knows as the engine's own, so it may report fewer)
-      for (const p of reported) expect(listedFor(p, listed), `${p} is listed for ${file}: ${listed.join(", ")}`).toBe(true)
-      // and strict mode refuses exactly when something was skipped
-      expect(Exit.isSuccess(Effect.runSyncExit(Xml.decode(text, { strict: true })))).toBe(reported.length === 0)
-    } else {
-      const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
-      expect(error).toBeInstanceOf(DecodeError)
-      if (listed.includes("")) {
-        // listed as a root element the model does not have
-        expect(error!.message).toContain(`unknown root element <${rootTag}`)
+  it.effect.each(irregular.map((e) => [e.file, e.rootTag] as const))("%s <%s> (known issue) decodes leniently or fails cleanly where listed", ([file, rootTag]) =>
+    Effect.gen(function* () {
+      const text = read(file)
+      const listed = knownIssues.get(file)!
+      const reported: Array<string> = []
+      const exit = yield* Effect.exit(Xml.decode(text, { onUnknown: (p) => reported.push(withoutIndexes(p)) }))
+      if (Exit.isSuccess(exit)) {
+        expect(exit.value).toBeDefined()
+        // everything skipped is what the list says is wrong with this document (some listed rels the
+        // reader knows as the engine's own, so it may report fewer)
+        for (const p of reported) expect(listedFor(p, listed), `${p} is listed for ${file}: ${listed.join(", ")}`).toBe(true)
+        // and strict mode refuses exactly when something was skipped
+        expect(Exit.isSuccess(yield* Effect.exit(Xml.decode(text, { strict: true })))).toBe(reported.length === 0)
       } else {
-        // a malformed value the list names, at its path
-        expect(listed).toContain(withoutIndexes(error!.element ?? ""))
+        const error = exit.cause._tag === "Fail" ? exit.cause.error : undefined
+        expect(error).toBeInstanceOf(DecodeError)
+        if (listed.includes("")) {
+          // listed as a root element the model does not have
+          expect(error!.message).toContain(`unknown root element <${rootTag}`)
+        } else {
+          // a malformed value the list names, at its path
+          expect(listed).toContain(withoutIndexes(error!.element ?? ""))
+        }
       }
-    }
-  })
+    }))
 })

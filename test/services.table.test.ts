@@ -6,7 +6,7 @@
  * property path give the same ref.
  */
 import { Effect, Either, Equal, ManagedRuntime, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import * as Connection from "../src/core/Connection.js"
 import * as Services from "../src/services/generated/index.js"
 import { service, system } from "../src/services/index.js"
@@ -254,82 +254,85 @@ describe.skipIf(!present)("every method of every service, through the ref tree",
     expect(paths.size + detached.length).toBe(288)
   })
 
-  it("gives the same ref by path and by property for every locator (336)", () => {
-    let checked = 0
-    for (const s of model.services) {
-      const at = paths.get(s.name)
-      if (at === undefined) continue
-      const ref = Effect.runSync(service(at))
-      expect(ref.service).toBe(s.name)
-      for (const l of s.locators) {
-        const member = (ref as unknown as Record<string, unknown>)[l.name]
-        const byProperty = (l.parameters.length === 0 ? member : (member as (id: string) => unknown).call(ref, idValue)) as ServiceRef
-        const segment = l.parameters.length === 0 ? l.path : encodeURIComponent(idValue)
-        const byPath = Effect.runSync(service(at === "" ? segment : `${at}/${segment}`))
-        expect(byProperty.service).toBe(l.service)
-        expect(Equal.equals(byPath, byProperty)).toBe(true)
-        checked++
+  it.effect("gives the same ref by path and by property for every locator (336)", () =>
+    Effect.gen(function* () {
+      let checked = 0
+      for (const s of model.services) {
+        const at = paths.get(s.name)
+        if (at === undefined) continue
+        const ref = yield* service(at)
+        expect(ref.service).toBe(s.name)
+        for (const l of s.locators) {
+          const member = (ref as unknown as Record<string, unknown>)[l.name]
+          const byProperty = (l.parameters.length === 0 ? member : (member as (id: string) => unknown).call(ref, idValue)) as ServiceRef
+          const segment = l.parameters.length === 0 ? l.path : encodeURIComponent(idValue)
+          const byPath = yield* service(at === "" ? segment : `${at}/${segment}`)
+          expect(byProperty.service).toBe(l.service)
+          expect(Equal.equals(byPath, byProperty)).toBe(true)
+          checked++
+        }
       }
-    }
-    const detachedLocators = model.services.filter((s) => detached.includes(s.name)).reduce((n, s) => n + s.locators.length, 0)
-    expect(checked + detachedLocators).toBe(336)
-  })
+      const detachedLocators = model.services.filter((s) => detached.includes(s.name)).reduce((n, s) => n + s.locators.length, 0)
+      expect(checked + detachedLocators).toBe(336)
+    }))
 
-  it("sends every method (706) as the model says and decodes a valid answer", async () => {
-    const seen = { methods: 0, streams: 0 }
-    for (const s of model.services) {
-      const at = pathOf(s.name)
-      for (const m of s.methods) {
-        const where = `${s.name}.${m.name}`
-        const name = camel(m.words)
-        const input = inputsOf(s, m)
-        const body = m.bodyParameter === null ? undefined : input[m.bodyParameter]
-        const options: Record<string, unknown> = { ...input }
-        if (m.bodyParameter !== null) delete options[m.bodyParameter]
-        const canned = answerOf(s, m)
-        answer = { status: (model.wire.successStatus[m.kind] as ReadonlyArray<number>)[0] as number, body: canned.xml }
-        const before = server.requests.length
+  // real HTTPS on loopback: the live clock
+  it.live("sends every method (706) as the model says and decodes a valid answer", () =>
+    Effect.gen(function* () {
+      const seen = { methods: 0, streams: 0 }
+      for (const s of model.services) {
+        const at = pathOf(s.name)
+        for (const m of s.methods) {
+          const where = `${s.name}.${m.name}`
+          const name = camel(m.words)
+          const input = inputsOf(s, m)
+          const body = m.bodyParameter === null ? undefined : input[m.bodyParameter]
+          const options: Record<string, unknown> = { ...input }
+          if (m.bodyParameter !== null) delete options[m.bodyParameter]
+          const canned = answerOf(s, m)
+          answer = { status: (model.wire.successStatus[m.kind] as ReadonlyArray<number>)[0] as number, body: canned.xml }
+          const before = server.requests.length
 
-        const ref = refOf(s.name) as unknown as Record<string, (...args: Array<unknown>) => Effect.Effect<unknown, unknown, Connection.Connection>>
-        const call = ref[name]
-        expect(typeof call, `${where}: ref member ${name}`).toBe("function")
-        const args = m.bodyParameter === null ? [options] : [body, options]
-        const result = await runtime.runPromise(Effect.either((call as (...a: Array<unknown>) => Effect.Effect<unknown, unknown, Connection.Connection>).apply(ref, args)))
-        if (Either.isLeft(result)) throw new Error(`${where}: ${JSON.stringify(result.left)}`)
+          const ref = refOf(s.name) as unknown as Record<string, (...args: Array<unknown>) => Effect.Effect<unknown, unknown, Connection.Connection>>
+          const call = ref[name]
+          expect(typeof call, `${where}: ref member ${name}`).toBe("function")
+          const args = m.bodyParameter === null ? [options] : [body, options]
+          const result = yield* Effect.either((call as (...a: Array<unknown>) => Effect.Effect<unknown, unknown, Connection.Connection>).apply(ref, args))
+          if (Either.isLeft(result)) throw new Error(`${where}: ${JSON.stringify(result.left)}`)
 
-        expect(server.requests.length, where).toBe(before + 1)
-        const sent = server.requests[server.requests.length - 1] as RecordedRequest
-        const url = new URL(sent.url, server.origin)
-        expect(sent.method, where).toBe(m.http)
-        const expectedPath = ["/ovirt-engine/api", at, m.path].filter((x) => x !== null && x !== "").join("/")
-        expect(url.pathname, where).toBe(expectedPath)
-        const expectedQuery = m.parameters
-          .filter((p) => p.in && p.query !== null)
-          .map((p) => `${p.query}=${wireText(input[p.name])}`)
-          .sort()
-        expect([...url.searchParams].map(([k, v]) => `${k}=${v}`).sort(), where).toEqual(expectedQuery)
-        const structuredRemove = m.kind === "remove" && m.parameters.some((p) => p.in && p.query === null && p.typeKind === "struct")
-        const expectedRoot = m.requestTag ?? (structuredRemove ? "action" : undefined)
-        expect(rootTag(sent.body), where).toBe(expectedRoot)
-        if (m.kind === "action") {
-          for (const p of m.parameters.filter((q) => q.in && q.xml !== null)) {
-            expect(sent.body, `${where}: <${p.xml}>`).toContain(`<${p.xml}`)
+          expect(server.requests.length, where).toBe(before + 1)
+          const sent = server.requests[server.requests.length - 1] as RecordedRequest
+          const url = new URL(sent.url, server.origin)
+          expect(sent.method, where).toBe(m.http)
+          const expectedPath = ["/ovirt-engine/api", at, m.path].filter((x) => x !== null && x !== "").join("/")
+          expect(url.pathname, where).toBe(expectedPath)
+          const expectedQuery = m.parameters
+            .filter((p) => p.in && p.query !== null)
+            .map((p) => `${p.query}=${wireText(input[p.name])}`)
+            .sort()
+          expect([...url.searchParams].map(([k, v]) => `${k}=${v}`).sort(), where).toEqual(expectedQuery)
+          const structuredRemove = m.kind === "remove" && m.parameters.some((p) => p.in && p.query === null && p.typeKind === "struct")
+          const expectedRoot = m.requestTag ?? (structuredRemove ? "action" : undefined)
+          expect(rootTag(sent.body), where).toBe(expectedRoot)
+          if (m.kind === "action") {
+            for (const p of m.parameters.filter((q) => q.in && q.xml !== null)) {
+              expect(sent.body, `${where}: <${p.xml}>`).toContain(`<${p.xml}`)
+            }
+          }
+          canned.check(result.right)
+          seen.methods++
+
+          if (m.kind === "list") {
+            const stream = ref[`${name}Stream`] as unknown as (o: unknown) => Stream.Stream<unknown, unknown, Connection.Connection>
+            const items = yield* Stream.runCollect(stream.call(ref, options))
+            canned.check([...items])
+            seen.streams++
           }
         }
-        canned.check(result.right)
-        seen.methods++
-
-        if (m.kind === "list") {
-          const stream = ref[`${name}Stream`] as unknown as (o: unknown) => Stream.Stream<unknown, unknown, Connection.Connection>
-          const items = await runtime.runPromise(Stream.runCollect(stream.call(ref, options)))
-          canned.check([...items])
-          seen.streams++
-        }
       }
-    }
-    expect(seen.methods).toBe(706)
-    expect(seen.streams).toBe(143)
-  })
+      expect(seen.methods).toBe(706)
+      expect(seen.streams).toBe(143)
+    }).pipe(Effect.provide(runtime)))
 
   it("system is the root ref", () => {
     expect(system.path).toBe("")

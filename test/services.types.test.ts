@@ -2,7 +2,7 @@
  * The shapes users program against (checked by `npm run typecheck`; at run time only the values).
  */
 import type { Effect, Stream } from "effect"
-import { describe, expect, expectTypeOf, it } from "vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import type { Connection } from "../src/core/Connection.js"
 import type { OvirtError } from "../src/core/Errors.js"
 import * as VmService from "../src/services/generated/VmService.js"

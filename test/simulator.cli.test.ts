@@ -10,7 +10,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { X509Certificate } from "node:crypto"
 import { Effect } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Connection, system } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import { servedFingerprint } from "./support/tls.js"
@@ -107,15 +107,16 @@ const stop = async (cli: Started) => {
 // Each command runs the sources through tsx: on a loaded 2-core machine one takes 20 s or more to
 // start (measured at load 16: 18-26 s), so the budgets are a few times that, never a guess at an idle one.
 describe("effect-ovirt-simulator CLI", { timeout: 180_000 }, () => {
-  it("prints one JSON line, serves the SDK over HTTPS with its CA file, and exits 0 on SIGTERM", async () => {
-    const cli = await startCli(["--port", "0", "--seed", "cli", "--vms", "50", "--token-lifetime", "600"])
-    try {
-      expect(Object.keys(cli.info).sort()).toEqual(["caFile", "password", "url", "username"])
-      expect(cli.info.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/ovirt-engine\/api$/)
-      expect(fs.readFileSync(cli.info.caFile, "utf8")).toContain("BEGIN CERTIFICATE")
-      const layer = Connection.layer({ url: cli.info.url, username: cli.info.username, password: cli.info.password, caFile: cli.info.caFile })
-      const counts = await Effect.runPromise(
-        Effect.gen(function* () {
+  // a real process and real HTTPS: the live clock; the command is stopped however the checks end
+  it.live("prints one JSON line, serves the SDK over HTTPS with its CA file, and exits 0 on SIGTERM", () =>
+    Effect.gen(function* () {
+      const cli = yield* Effect.promise(() => startCli(["--port", "0", "--seed", "cli", "--vms", "50", "--token-lifetime", "600"]))
+      yield* Effect.gen(function* () {
+        expect(Object.keys(cli.info).sort()).toEqual(["caFile", "password", "url", "username"])
+        expect(cli.info.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/ovirt-engine\/api$/)
+        expect(fs.readFileSync(cli.info.caFile, "utf8")).toContain("BEGIN CERTIFICATE")
+        const layer = Connection.layer({ url: cli.info.url, username: cli.info.username, password: cli.info.password, caFile: cli.info.caFile })
+        const counts = yield* Effect.gen(function* () {
           const before = (yield* system.vms.list()).length
           // Every token expires (once the command says so, not after a guessed pause); the SDK logs in again.
           const expired = stderrShows(cli, "every SSO token expired")
@@ -124,17 +125,14 @@ describe("effect-ovirt-simulator CLI", { timeout: 180_000 }, () => {
           const after = (yield* system.vms.list({ search: "name=web*" })).length
           return { before, after }
         }).pipe(Effect.provide(layer))
-      )
-      expect(counts.before).toBe(50)
-      expect(counts.after).toBeGreaterThan(0)
-    } finally {
-      cli.child.kill("SIGTERM")
-    }
-    expect(await cli.exit).toBe(0)
-    expect(cli.stdout().trim().split("\n")).toHaveLength(1)
-    expect(cli.stderr()).toContain("every SSO token expired")
-    expect(fs.existsSync(cli.info.caFile)).toBe(false)
-  })
+        expect(counts.before).toBe(50)
+        expect(counts.after).toBeGreaterThan(0)
+      }).pipe(Effect.ensuring(Effect.sync(() => cli.child.kill("SIGTERM"))))
+      expect(yield* Effect.promise(() => cli.exit)).toBe(0)
+      expect(cli.stdout().trim().split("\n")).toHaveLength(1)
+      expect(cli.stderr()).toContain("every SSO token expired")
+      expect(fs.existsSync(cli.info.caFile)).toBe(false)
+    }))
 
   it("documents the knobs in --help (on stderr) and exits 0 on SIGINT", async () => {
     const help = spawn(process.execPath, [BIN, "--help"], { stdio: ["ignore", "pipe", "pipe"] })
@@ -206,23 +204,31 @@ describe("effect-ovirt-simulator CLI", { timeout: 180_000 }, () => {
     }
   }, 900_000)
 
-  it("--cert, --key and --ca serve the certificate given; caFile holds the CA given", async () => {
-    const certs = Simulator.makeCertificates({ hosts: ["127.0.0.1", "localhost"] })
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-ovirt-cli-certs-"))
-    const file = (name: string, text: string) => {
-      const f = path.join(dir, name)
-      fs.writeFileSync(f, text)
-      return f
-    }
-    const cli = await startCli(["--cert", file("cert.pem", certs.certPem), "--key", file("key.pem", certs.keyPem), "--ca", file("ca.pem", certs.caPem)])
-    try {
-      expect(fs.readFileSync(cli.info.caFile, "utf8")).toBe(certs.caPem)
-      expect(await servedFingerprint(cli.info.url, certs.caPem)).toBe(new X509Certificate(certs.certPem).fingerprint256)
-      const layer = Connection.layer({ url: cli.info.url, username: cli.info.username, password: cli.info.password, caFile: cli.info.caFile })
-      expect((await Effect.runPromise(system.hosts.list().pipe(Effect.provide(layer)))).length).toBe(3)
-    } finally {
-      expect(await stop(cli)).toBe(0)
-      fs.rmSync(dir, { recursive: true, force: true })
-    }
-  })
+  it.live("--cert, --key and --ca serve the certificate given; caFile holds the CA given", () =>
+    Effect.gen(function* () {
+      const certs = Simulator.makeCertificates({ hosts: ["127.0.0.1", "localhost"] })
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "effect-ovirt-cli-certs-"))
+      const file = (name: string, text: string) => {
+        const f = path.join(dir, name)
+        fs.writeFileSync(f, text)
+        return f
+      }
+      const cli = yield* Effect.promise(() =>
+        startCli(["--cert", file("cert.pem", certs.certPem), "--key", file("key.pem", certs.keyPem), "--ca", file("ca.pem", certs.caPem)])
+      )
+      yield* Effect.gen(function* () {
+        expect(fs.readFileSync(cli.info.caFile, "utf8")).toBe(certs.caPem)
+        expect(yield* Effect.promise(() => servedFingerprint(cli.info.url, certs.caPem))).toBe(new X509Certificate(certs.certPem).fingerprint256)
+        const layer = Connection.layer({ url: cli.info.url, username: cli.info.username, password: cli.info.password, caFile: cli.info.caFile })
+        expect((yield* system.hosts.list().pipe(Effect.provide(layer))).length).toBe(3)
+      }).pipe(
+        Effect.ensuring(
+          Effect.gen(function* () {
+            const code = yield* Effect.promise(() => stop(cli))
+            fs.rmSync(dir, { recursive: true, force: true })
+            expect(code).toBe(0)
+          })
+        )
+      )
+    }))
 })

@@ -4,11 +4,10 @@
  * dot or empty path segments, each over real HTTPS on loopback and each followed by a normal request
  * that must succeed.
  */
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, it, vi } from "@effect/vitest"
 import { Effect } from "effect"
 import * as https from "node:https"
 import * as zlib from "node:zlib"
-import { vi } from "vitest"
 import { Simulator } from "../src/testing/index.js"
 import type { Hooks } from "../src/simulator/Engine.js"
 

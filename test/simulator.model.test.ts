@@ -6,7 +6,7 @@
  * and descends into the first object. Nothing here is written per service.
  */
 import { Effect } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import type { MethodMeta, ServiceMeta, StructMeta } from "../src/core/Metadata.js"
 import { Connection, type OvirtError } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
@@ -104,86 +104,86 @@ describe("Simulator: every service of the model", () => {
   })
   afterAll(() => sim.close())
 
-  it("lists every collection, and fetches every added object back", async () => {
-    const listed = new Set<string>()
-    const fetched = new Set<string>()
-    const failures: Array<string> = []
-    const existing = new Map<string, ReadonlyArray<Obj>>()
-    let n = 0
+  it.live("lists every collection, and fetches every added object back", () =>
+    Effect.gen(function* () {
+      const listed = new Set<string>()
+      const fetched = new Set<string>()
+      const failures: Array<string> = []
+      const existing = new Map<string, ReadonlyArray<Obj>>()
+      let n = 0
 
-    const visit = (path: string, svc: ServiceMeta, depth: number): Effect.Effect<void, never, Connection.Connection> =>
-      Effect.gen(function* () {
-        const ref = (yield* Effect.orDie(Connection.service(path))) as unknown as AnyRef
-        expect(ref.service).toBe(svc.name)
-        const member = memberService(svc)
-        const list = method(svc, "list")
-        if (member === undefined && list === undefined && method(svc, "add") === undefined) {
-          // A service of its own (no `{id}` below): get it when it can be fetched, then its locators.
-          if (method(svc, "get") !== undefined && ref.get) {
-            const got = yield* Effect.either(ref.get())
-            if (got._tag === "Left") failures.push(`get ${path}: ${got.left._tag} ${got.left.message}`)
+      const visit = (path: string, svc: ServiceMeta, depth: number): Effect.Effect<void, never, Connection.Connection> =>
+        Effect.gen(function* () {
+          const ref = (yield* Effect.orDie(Connection.service(path))) as unknown as AnyRef
+          expect(ref.service).toBe(svc.name)
+          const member = memberService(svc)
+          const list = method(svc, "list")
+          if (member === undefined && list === undefined && method(svc, "add") === undefined) {
+            // A service of its own (no `{id}` below): get it when it can be fetched, then its locators.
+            if (method(svc, "get") !== undefined && ref.get) {
+              const got = yield* Effect.either(ref.get())
+              if (got._tag === "Left") failures.push(`get ${path}: ${got.left._tag} ${got.left.message}`)
+            }
+            if (depth < 6) for (const l of svc.locators) yield* visit(`${path}/${l.path}`, serviceByName.get(l.service)!, depth + 1)
+            return
           }
-          if (depth < 6) for (const l of svc.locators) yield* visit(`${path}/${l.path}`, serviceByName.get(l.service)!, depth + 1)
-          return
-        }
-        let items: ReadonlyArray<Obj> = []
-        if (list !== undefined && ref.list) {
-          const answer = yield* Effect.either(ref.list())
-          if (answer._tag === "Left") failures.push(`list ${path}: ${answer.left._tag} ${answer.left.message}`)
-          else {
-            listed.add(svc.name)
-            items = answer.right
-            if (list.responseType && items.length > 0 && !existing.has(list.responseType)) existing.set(list.responseType, items)
+          let items: ReadonlyArray<Obj> = []
+          if (list !== undefined && ref.list) {
+            const answer = yield* Effect.either(ref.list())
+            if (answer._tag === "Left") failures.push(`list ${path}: ${answer.left._tag} ${answer.left.message}`)
+            else {
+              listed.add(svc.name)
+              items = answer.right
+              if (list.responseType && items.length > 0 && !existing.has(list.responseType)) existing.set(list.responseType, items)
+            }
           }
-        }
-        const add = method(svc, "add")
-        if (add !== undefined && ref.add) {
-          const body = bodyFor(svc, add, existing, n++)
-          const many = add.parameters.find((p) => p.name === add.body)?.list === true
-          const type = add.responseType!
-          // Collections that link existing objects (a VM to an affinity label) take a reference.
-          const known = existing.get(type)?.[0]
-          let added = yield* Effect.either(Effect.map(ref.add(many ? [body] : body), (a) => (many ? (a as unknown as ReadonlyArray<Obj>)[0] : a)))
-          if (added._tag === "Left" && added.left._tag === "FaultError" && known?.id !== undefined) {
-            added = yield* Effect.either(ref.add({ id: known.id }))
-          }
-          if (added._tag === "Left") failures.push(`add ${path}: ${added.left._tag} ${added.left.message}`)
-          else if (member === undefined) {
-            fetched.add(svc.name) // an add-only service (imports): nothing to fetch back
-          } else {
-            if (items.length === 0) items = [added.right]
-            const entity = (yield* Effect.orDie(Connection.service(`${path}/${encodeURIComponent(added.right.id!)}`))) as unknown as AnyRef
-            if (method(member, "get") === undefined && ref.list) {
-              // No `get` on the entity (affinity group hosts, ...): it must show in the list.
-              const again = yield* Effect.orElseSucceed(ref.list(), () => [] as ReadonlyArray<Obj>)
-              if (again.some((o) => o.id === added.right.id)) fetched.add(svc.name)
-              else failures.push(`list ${path} after add: ${added.right.id} missing`)
-            } else if (entity.get) {
-              const got = yield* Effect.either(entity.get())
-              if (got._tag === "Left") failures.push(`get ${entity.path}: ${got.left._tag} ${got.left.message}`)
-              else {
-                expect(got.right.id).toBe(added.right.id)
-                fetched.add(svc.name)
+          const add = method(svc, "add")
+          if (add !== undefined && ref.add) {
+            const body = bodyFor(svc, add, existing, n++)
+            const many = add.parameters.find((p) => p.name === add.body)?.list === true
+            const type = add.responseType!
+            // Collections that link existing objects (a VM to an affinity label) take a reference.
+            const known = existing.get(type)?.[0]
+            let added = yield* Effect.either(Effect.map(ref.add(many ? [body] : body), (a) => (many ? (a as unknown as ReadonlyArray<Obj>)[0] : a)))
+            if (added._tag === "Left" && added.left._tag === "FaultError" && known?.id !== undefined) {
+              added = yield* Effect.either(ref.add({ id: known.id }))
+            }
+            if (added._tag === "Left") failures.push(`add ${path}: ${added.left._tag} ${added.left.message}`)
+            else if (member === undefined) {
+              fetched.add(svc.name) // an add-only service (imports): nothing to fetch back
+            } else {
+              if (items.length === 0) items = [added.right]
+              const entity = (yield* Effect.orDie(Connection.service(`${path}/${encodeURIComponent(added.right.id!)}`))) as unknown as AnyRef
+              if (method(member, "get") === undefined && ref.list) {
+                // No `get` on the entity (affinity group hosts, ...): it must show in the list.
+                const again = yield* Effect.orElseSucceed(ref.list(), () => [] as ReadonlyArray<Obj>)
+                if (again.some((o) => o.id === added.right.id)) fetched.add(svc.name)
+                else failures.push(`list ${path} after add: ${added.right.id} missing`)
+              } else if (entity.get) {
+                const got = yield* Effect.either(entity.get())
+                if (got._tag === "Left") failures.push(`get ${entity.path}: ${got.left._tag} ${got.left.message}`)
+                else {
+                  expect(got.right.id).toBe(added.right.id)
+                  fetched.add(svc.name)
+                }
               }
             }
           }
-        }
-        if (items.length === 0 && depth < 6 && list !== undefined) {
-          // Nothing to descend into and no way to add one through the API (the engine discovers
-          // these: host NICs, checkpoints, ...): put one in the simulator's state directly.
-          items = [sim.insert(path, { name: `walk-${n++}` }) as Obj]
-        }
-        if (items.length === 0 || depth >= 6 || items[0].id === undefined || member === undefined) return
-        const entityPath = `${path}/${encodeURIComponent(items[0].id)}`
-        for (const l of member.locators) {
-          if (l.parameter !== null) continue
-          yield* visit(`${entityPath}/${l.path}`, serviceByName.get(l.service)!, depth + 2)
-        }
-      })
+          if (items.length === 0 && depth < 6 && list !== undefined) {
+            // Nothing to descend into and no way to add one through the API (the engine discovers
+            // these: host NICs, checkpoints, ...): put one in the simulator's state directly.
+            items = [sim.insert(path, { name: `walk-${n++}` }) as Obj]
+          }
+          if (items.length === 0 || depth >= 6 || items[0].id === undefined || member === undefined) return
+          const entityPath = `${path}/${encodeURIComponent(items[0].id)}`
+          for (const l of member.locators) {
+            if (l.parameter !== null) continue
+            yield* visit(`${entityPath}/${l.path}`, serviceByName.get(l.service)!, depth + 2)
+          }
+        })
 
-    const root = serviceByName.get("SystemService")!
-    await Effect.runPromise(
-      Effect.gen(function* () {
+      const root = serviceByName.get("SystemService")!
+      yield* Effect.gen(function* () {
         // First what exists at the root, so that adds below can reference existing objects.
         for (const l of root.locators) {
           const type = method(serviceByName.get(l.service)!, "list")?.responseType
@@ -195,23 +195,22 @@ describe("Simulator: every service of the model", () => {
         }
         for (const l of root.locators) yield* visit(l.path, serviceByName.get(l.service)!, 1)
       }).pipe(Effect.provide(Connection.layer(Simulator.connectionOptions(sim))))
-    )
 
-    // Services no locator leads to (the model keeps two: TemplateDisksService, VmDisksService) cannot be reached.
-    const reachable = new Set<string>(["SystemService"])
-    for (let grew = true; grew; ) {
-      grew = false
-      for (const s of services) {
-        if (!reachable.has(s.name)) continue
-        for (const l of s.locators) if (!reachable.has(l.service)) grew = reachable.add(l.service) !== undefined
+      // Services no locator leads to (the model keeps two: TemplateDisksService, VmDisksService) cannot be reached.
+      const reachable = new Set<string>(["SystemService"])
+      for (let grew = true; grew; ) {
+        grew = false
+        for (const s of services) {
+          if (!reachable.has(s.name)) continue
+          for (const l of s.locators) if (!reachable.has(l.service)) grew = reachable.add(l.service) !== undefined
+        }
       }
-    }
-    const listable = services.filter((s) => reachable.has(s.name) && method(s, "list") !== undefined).map((s) => s.name)
-    expect(listable.length).toBeGreaterThan(130)
-    const notListed = listable.filter((s) => !listed.has(s))
-    expect({ failures, notListed }).toEqual({ failures: [], notListed: [] })
-    expect(listed.size).toBe(listable.length)
-    const addable = services.filter((s) => reachable.has(s.name) && method(s, "add") !== undefined).map((s) => s.name)
-    expect(addable.filter((s) => !fetched.has(s))).toEqual([])
-  })
+      const listable = services.filter((s) => reachable.has(s.name) && method(s, "list") !== undefined).map((s) => s.name)
+      expect(listable.length).toBeGreaterThan(130)
+      const notListed = listable.filter((s) => !listed.has(s))
+      expect({ failures, notListed }).toEqual({ failures: [], notListed: [] })
+      expect(listed.size).toBe(listable.length)
+      const addable = services.filter((s) => reachable.has(s.name) && method(s, "add") !== undefined).map((s) => s.name)
+      expect(addable.filter((s) => !fetched.has(s))).toEqual([])
+    }))
 })

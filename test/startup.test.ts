@@ -6,7 +6,7 @@
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it } from "@effect/vitest"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 

@@ -4,7 +4,7 @@
  * decodes and encodes a value that sets all of its members.
  */
 import { Arbitrary, FastCheck, Pretty, Schema } from "effect"
-import { describe, expect, expectTypeOf, it } from "vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { StructNameAnnotationId } from "../src/core/Metadata.js"
 import * as Metadata from "../src/types/generated/metadata.js"
 import * as Types from "../src/types/index.js"

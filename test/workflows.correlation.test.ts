@@ -3,9 +3,8 @@
  * say "locked", and trusting a new engine's CA by its fingerprint: real HTTPS on loopback.
  */
 import * as crypto from "node:crypto"
-import { it } from "@effect/vitest"
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
 import { Effect, Exit, Layer, Schedule } from "effect"
-import { afterAll, beforeAll, describe, expect } from "vitest"
 import { Connection, system, Wait } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import { API_ROOT_XML, type FakeEngine, startEngine, USERNAME, PASSWORD } from "./support/FakeEngine.js"

@@ -2,9 +2,8 @@
  * Events.follow against the simulator while events keep coming: every event once, in index order,
  * across polls; resumable from an index; the search filter; interruption stopping the polls.
  */
-import { it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Fiber, Schedule, Stream, TestClock } from "effect"
-import { describe, expect } from "vitest"
 import { Events, system } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import { until } from "./support/clock.js"

@@ -2,9 +2,8 @@
  * listAll over 10,000 simulated VMs: pages of `max` items with `search=... page N`, each fetched only
  * when the consumer pulls past the one before, ending at the short last page.
  */
-import { it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Effect, Exit, Layer, Stream } from "effect"
-import { describe, expect } from "vitest"
 import { Connection, Paging, system } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 

@@ -3,9 +3,8 @@
  * naming the last state, removal, jobs, and interruption stopping the polls. Time is the TestClock
  * (the simulator's own timings are set so far out that only `settle()` moves an object on).
  */
-import { it } from "@effect/vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Effect, Exit, Fiber, Schedule, TestClock } from "effect"
-import { describe, expect, expectTypeOf } from "vitest"
 import { Connection, system, type Types, Wait } from "../src/index.js"
 import type { FaultError, TimeoutError } from "../src/core/Errors.js"
 import { Simulator } from "../src/testing/index.js"

@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Chunk, Effect, Exit, Stream } from "effect"
-import { describe, expect, it } from "vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { DecodeError } from "../src/core/Errors.js"
 import * as Xml from "../src/core/Xml.js"
 import * as Types from "../src/types/index.js"
@@ -72,30 +72,32 @@ describe("decodeStream", () => {
     expect(collected(chunks)).toEqual(whole)
   })
 
-  it("gives items as the bytes arrive, before the document is complete", async () => {
-    const data = bytes(handWritten)
-    const end = handWritten.indexOf("</vm>") + 5
-    const firstVmBytes = bytes(handWritten.slice(0, end)).length
-    let fed = 0
-    const chunks = [data.subarray(0, firstVmBytes), data.subarray(firstVmBytes)]
-    const source = Stream.fromIterable(chunks).pipe(Stream.tap(() => Effect.sync(() => fed++)))
-    const first = await Effect.runPromise(Stream.runHead(Xml.decodeStream(Types.Vm)(source)))
-    expect(first._tag === "Some" && first.value.id).toBe("1")
-    expect(fed).toBe(1)
-  })
+  it.effect("gives items as the bytes arrive, before the document is complete", () =>
+    Effect.gen(function* () {
+      const data = bytes(handWritten)
+      const end = handWritten.indexOf("</vm>") + 5
+      const firstVmBytes = bytes(handWritten.slice(0, end)).length
+      let fed = 0
+      const chunks = [data.subarray(0, firstVmBytes), data.subarray(firstVmBytes)]
+      const source = Stream.fromIterable(chunks).pipe(Stream.tap(() => Effect.sync(() => fed++)))
+      const first = yield* Stream.runHead(Xml.decodeStream(Types.Vm)(source))
+      expect(first._tag === "Some" && first.value.id).toBe("1")
+      expect(fed).toBe(1)
+    }))
 
-  it("fails with a DecodeError after the items before a malformed part", async () => {
-    const broken = bytes('<vms><vm id="1"/><vm id="2"><memory>12</memry></vm></vms>')
-    const seen: Array<string | undefined> = []
-    const exit = await Effect.runPromiseExit(
-      Stream.runForEach(Xml.decodeStream(Types.Vm)(Stream.fromIterable([broken.subarray(0, 20), broken.subarray(20)])), (vm) =>
-        Effect.sync(() => seen.push(vm.id))
+  it.effect("fails with a DecodeError after the items before a malformed part", () =>
+    Effect.gen(function* () {
+      const broken = bytes('<vms><vm id="1"/><vm id="2"><memory>12</memry></vm></vms>')
+      const seen: Array<string | undefined> = []
+      const exit = yield* Effect.exit(
+        Stream.runForEach(Xml.decodeStream(Types.Vm)(Stream.fromIterable([broken.subarray(0, 20), broken.subarray(20)])), (vm) =>
+          Effect.sync(() => seen.push(vm.id))
+        )
       )
-    )
-    expect(Exit.isFailure(exit)).toBe(true)
-    expect(seen).toEqual(["1"])
-    expect(failure([broken]).message).toContain("does not match")
-  })
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(seen).toEqual(["1"])
+      expect(failure([broken]).message).toContain("does not match")
+    }))
 
   it("fails on a truncated document, invalid UTF-8, a wrong root, bad values", () => {
     expect(failure([bytes('<vms><vm id="1"/>')]).message).toContain("unexpected end of document")

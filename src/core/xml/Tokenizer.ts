@@ -34,7 +34,6 @@ export interface TokenHandler {
   textRange(buf: string, start: number, end: number): void
 }
 
-const LT = 60
 const GT = 62
 const SLASH = 47
 const BANG = 33

@@ -1,0 +1,152 @@
+/**
+ * The layers of src/ (issue 12), read from the import graph by parsing every file: `src/core` is the bottom
+ * layer and imports nothing from the services, the simulator, the workflows, the Promise facade, the testing
+ * module or any `generated/` folder; and no import cycle exists. The imports that break these rules today
+ * are listed below as explicit allowances, each with its file pair: a NEW violation fails, and so does an
+ * allowance that is no longer needed (remove it as the layering is fixed).
+ */
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { cycles, importGraph, specifiersOf } from "./support/imports.js"
+
+type Edge = readonly [from: string, to: string]
+type Graph = ReadonlyMap<string, ReadonlyArray<string>>
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
+
+/** What `src/core` must not import. */
+const aboveCore = /^src\/(services|simulator|workflows|promise|testing)\/|\/generated\//
+
+/** Imports from core upward that exist today (issue 12, "The layers"). */
+const allowedUpwardImports: ReadonlyArray<Edge> = [
+  // the ServiceRef type that Connection.service returns
+  ["src/core/Connection.ts", "src/services/ServiceRef.ts"],
+  // Connection.service(path) resolves through a dynamic import of the services layer
+  ["src/core/Connection.ts", "src/services/resolve.ts"],
+  // the generated wire descriptions of methods, imported instead of passed in
+  ["src/core/Request.ts", "src/services/generated/wire.ts"],
+  // the generated type metadata, imported instead of passed in
+  ["src/core/Xml.ts", "src/types/generated/metadata.ts"]
+]
+
+/** Imports that close a cycle today (besides the upward imports above, which close one through the services). */
+const allowedCycleImports: ReadonlyArray<Edge> = [
+  // the request/response shapes live in Connection.ts, which imports these modules
+  ["src/core/Answers.ts", "src/core/Connection.ts"],
+  ["src/core/Links.ts", "src/core/Connection.ts"],
+  ["src/core/Redact.ts", "src/core/Connection.ts"],
+  // the lazy service tree: lazy.ts reads tree.ts, whose services import lazy.ts
+  ["src/services/lazy.ts", "src/services/generated/tree.ts"],
+  // the daemon takes its knob and statistics types from the module that starts it
+  ["src/simulator/imageio/Daemon.ts", "src/simulator/imageio/ImageIo.ts"]
+]
+
+/**
+ * Folders whose modules may form cycles among themselves: the model's types refer to each other (a Vm names
+ * its Cluster, a Cluster its Vms), so their generated schemas do too.
+ */
+const cyclicFolders: ReadonlyArray<string> = ["src/types/generated/"]
+
+const edges = (graph: Graph): ReadonlyArray<Edge> =>
+  [...graph].flatMap(([from, targets]) => targets.map((to): Edge => [from, to]))
+
+const without = (graph: Graph, removed: ReadonlyArray<Edge>): Graph =>
+  new Map([...graph].map(([from, targets]) => [from, targets.filter((to) => !removed.some(([a, b]) => a === from && b === to))]))
+
+const has = (list: ReadonlyArray<Edge>, [from, to]: Edge): boolean => list.some(([a, b]) => a === from && b === to)
+
+/** Imports from src/core to a module above it. */
+const upwardImports = (graph: Graph): ReadonlyArray<Edge> =>
+  edges(graph).filter(([from, to]) => from.startsWith("src/core/") && aboveCore.test(to))
+
+/** Cycles left once the allowed imports are taken out, except those wholly inside a cyclic folder. */
+const forbiddenCycles = (graph: Graph): ReadonlyArray<ReadonlyArray<string>> =>
+  cycles(without(graph, [...allowedUpwardImports, ...allowedCycleImports])).filter(
+    (cycle) => !cyclicFolders.some((folder) => cycle.every((file) => file.startsWith(folder)))
+  )
+
+/** Whether `to` is reachable from `from`. */
+const reaches = (graph: Graph, from: string, to: string): boolean => {
+  const seen = new Set<string>([from])
+  const queue = [from]
+  for (let file = queue.shift(); file !== undefined; file = queue.shift()) {
+    if (file === to) return true
+    for (const next of graph.get(file) ?? []) {
+      if (seen.has(next)) continue
+      seen.add(next)
+      queue.push(next)
+    }
+  }
+  return false
+}
+
+const show = (list: ReadonlyArray<Edge>): ReadonlyArray<string> => list.map(([from, to]) => `${from} -> ${to}`)
+
+describe("the import graph of src/", () => {
+  const graph = importGraph(root, "src")
+
+  it("has no import from src/core to a layer above it, besides the listed ones", () => {
+    const found = upwardImports(graph)
+    expect(show(found.filter((edge) => !has(allowedUpwardImports, edge))), "new upward imports").toEqual([])
+    expect(show(allowedUpwardImports.filter((edge) => !has(found, edge))), "allowances to remove").toEqual([])
+  })
+
+  it("has no import cycle, besides the listed imports that close one today", () => {
+    expect(forbiddenCycles(graph).map((cycle) => cycle.join(" -> ")), "new cycles").toEqual([])
+    const stale = allowedCycleImports.filter(([from, to]) => !has(edges(graph), [from, to]) || !reaches(graph, to, from))
+    expect(show(stale), "allowances to remove (the import is gone or closes no cycle)").toEqual([])
+  })
+})
+
+describe("the import reader", () => {
+  it("finds every import form, by parsing rather than matching text", () => {
+    const text = [
+      `import { a } from "./a.js"`,
+      `import type { B } from "./b.js"`,
+      `export * from "./c.js"`,
+      `export { d } from "./d.js"`,
+      `const e = () => import("./e.js")`,
+      `type F = import("./f.js").F`,
+      `import "./g.js"`,
+      `// import { x } from "./comment.js"`,
+      "const text = `import { y } from \"./template.js\"`",
+      `const dynamic = (name: string) => import(name)`
+    ].join("\n")
+    expect(specifiersOf("x.ts", text)).toEqual(["./a.js", "./b.js", "./c.js", "./d.js", "./e.js", "./f.js", "./g.js"])
+  })
+
+  it("finds each cycle once, and only cycles", () => {
+    const graph: Graph = new Map([
+      ["a", ["b"]],
+      ["b", ["c"]],
+      ["c", ["a", "d"]],
+      ["d", []],
+      ["e", ["e"]],
+      ["f", ["d"]]
+    ])
+    expect(cycles(graph)).toEqual([["a", "b", "c"], ["e"]])
+  })
+
+  it("reports a new upward import and a new cycle in a tree on disk", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "architecture-"))
+    try {
+      const write = (file: string, text: string) => {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true })
+        fs.writeFileSync(path.join(dir, file), text)
+      }
+      write("src/core/A.ts", `export const a = () => import("../services/generated/S.js")`)
+      write("src/services/generated/S.ts", `import { a } from "../../core/A.js"\nexport const s = a`)
+      write("src/core/B.ts", `export { a } from "./A.js"`)
+      const graph = importGraph(dir, "src")
+      expect(upwardImports(graph)).toEqual([["src/core/A.ts", "src/services/generated/S.ts"]])
+      expect(forbiddenCycles(graph)).toEqual([["src/core/A.ts", "src/services/generated/S.ts"]])
+      write("src/core/C.ts", `import "./missing.js"`)
+      expect(() => importGraph(dir, "src")).toThrow("src/core/C.ts imports ./missing.js, which names no file")
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -1,0 +1,100 @@
+/**
+ * The import graph of a source tree, read by parsing the files with the TypeScript compiler: static imports,
+ * re-exports, `import type`, `import("...")` calls and `import("...")` type references. Only relative
+ * specifiers are followed (packages are outside the graph); `.js` in a specifier names the `.ts` source.
+ */
+import * as fs from "node:fs"
+import * as path from "node:path"
+import ts from "typescript"
+
+/** Every `.ts` file below `dir`, as paths relative to `root` with `/` separators. */
+export const sourceFiles = (root: string, dir: string): ReadonlyArray<string> =>
+  (fs.readdirSync(path.join(root, dir), { recursive: true, encoding: "utf8" }) as Array<string>)
+    .filter((file) => file.endsWith(".ts"))
+    .map((file) => path.posix.join(dir, file.split(path.sep).join("/")))
+    .sort()
+
+/** The module specifiers a file names, in every import form (string literals only). */
+export const specifiersOf = (fileName: string, text: string): ReadonlyArray<string> => {
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
+  const found: Array<string> = []
+  const visit = (node: ts.Node): void => {
+    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
+      if (ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text)
+    } else if (
+      ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] !== undefined && ts.isStringLiteralLike(node.arguments[0])
+    ) {
+      found.push(node.arguments[0].text)
+    } else if (
+      ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)
+    ) {
+      found.push(node.argument.literal.text)
+    }
+    ts.forEachChild(node, visit)
+  }
+  visit(source)
+  return found
+}
+
+/** The file a relative specifier names (relative to `root`), or undefined when it leaves the tree. */
+const resolve = (root: string, from: string, specifier: string): string | undefined => {
+  if (!specifier.startsWith(".")) return undefined
+  const target = path.posix.join(path.posix.dirname(from), specifier)
+  const candidates = [target.replace(/\.js$/, ".ts"), `${target}.ts`, `${target}/index.ts`]
+  return candidates.find((candidate) => fs.existsSync(path.join(root, candidate)))
+}
+
+/** For each file below `dir`: the files below `root` it imports (sorted, each once). */
+export const importGraph = (root: string, dir: string): ReadonlyMap<string, ReadonlyArray<string>> => {
+  const graph = new Map<string, ReadonlyArray<string>>()
+  for (const file of sourceFiles(root, dir)) {
+    const text = fs.readFileSync(path.join(root, file), "utf8")
+    const targets = specifiersOf(file, text).flatMap((specifier) => {
+      const target = resolve(root, file, specifier)
+      if (target === undefined && specifier.startsWith(".")) {
+        throw new Error(`${file} imports ${specifier}, which names no file`)
+      }
+      return target === undefined ? [] : [target]
+    })
+    graph.set(file, [...new Set(targets)].sort())
+  }
+  return graph
+}
+
+/**
+ * The strongly connected components with a cycle (two or more files, or a file importing itself), each as a
+ * sorted list of files (Tarjan's algorithm).
+ */
+export const cycles = (graph: ReadonlyMap<string, ReadonlyArray<string>>): ReadonlyArray<ReadonlyArray<string>> => {
+  const index = new Map<string, number>()
+  const low = new Map<string, number>()
+  const stack: Array<string> = []
+  const onStack = new Set<string>()
+  const found: Array<ReadonlyArray<string>> = []
+  const connect = (file: string): void => {
+    index.set(file, index.size)
+    low.set(file, index.get(file)!)
+    stack.push(file)
+    onStack.add(file)
+    for (const next of graph.get(file) ?? []) {
+      if (!index.has(next)) {
+        connect(next)
+        low.set(file, Math.min(low.get(file)!, low.get(next)!))
+      } else if (onStack.has(next)) {
+        low.set(file, Math.min(low.get(file)!, index.get(next)!))
+      }
+    }
+    if (low.get(file) !== index.get(file)) return
+    const component: Array<string> = []
+    let member: string
+    do {
+      member = stack.pop()!
+      onStack.delete(member)
+      component.push(member)
+    } while (member !== file)
+    if (component.length > 1 || (graph.get(file) ?? []).includes(file)) found.push(component.sort())
+  }
+  for (const file of graph.keys()) if (!index.has(file)) connect(file)
+  return found.sort((a, b) => a[0]!.localeCompare(b[0]!))
+}
