@@ -292,8 +292,16 @@ describe("Simulator: lifecycle", () => {
           expect(added.status).toBe("image_locked")
           const vm = system.vms.vm(added.id!)
           yield* until(vm.get(), (v) => v.status === "down")
-          const att = yield* vm.diskAttachments.add({ disk: { name: "lc1_data", provisionedSize: 2 ** 30, format: "cow" }, interface: "virtio_scsi", bootable: false })
-          expect((yield* system.disks.disk(att.disk!.id!).get()).status).toBe("locked")
+          // The new disk stays locked until settled, however long a busy machine takes to look at it.
+          const { att, locked } = yield* Effect.gen(function* () {
+            sim.setTiming({ lock: 600_000 })
+            const att = yield* vm.diskAttachments.add({ disk: { name: "lc1_data", provisionedSize: 2 ** 30, format: "cow" }, interface: "virtio_scsi", bootable: false })
+            return { att, locked: (yield* system.disks.disk(att.disk!.id!).get()).status }
+          }).pipe(Effect.ensuring(Effect.sync(() => {
+            sim.setTiming({ lock: FAST.lock })
+            sim.settle()
+          })))
+          expect(locked).toBe("locked")
           yield* until(system.disks.disk(att.disk!.id!).get(), (d) => d.status === "ok")
           const nic = yield* vm.nics.add({ name: "nic2", interface: "virtio" })
           expect(nic.mac?.address).toMatch(/^56:6f:/)
@@ -338,8 +346,15 @@ describe("Simulator: lifecycle", () => {
           const from = all[0].host!.id
           yield* vm.migrate()
           const migrated = yield* until(vm.get(), (v) => v.status === "up")
-          yield* vm.reboot()
-          const rebooting = (yield* vm.get()).status
+          // The reboot is held until settled, however long a busy machine takes to look at it.
+          const rebooting = yield* Effect.gen(function* () {
+            sim.setTiming({ vmStop: 600_000 })
+            yield* vm.reboot()
+            return (yield* vm.get()).status
+          }).pipe(Effect.ensuring(Effect.sync(() => {
+            sim.setTiming({ vmStop: FAST.vmStop })
+            sim.settle()
+          })))
           yield* until(vm.get(), (v) => v.status === "up")
           yield* vm.suspend()
           yield* until(vm.get(), (v) => v.status === "suspended")

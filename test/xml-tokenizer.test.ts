@@ -226,6 +226,10 @@ describe("tokenizer on random documents", () => {
         return out
       })
       .filter((text) => !/<!DOCTYPE/i.test(text))
+      // An edit may cut a surrogate pair (an emoji) in two. The tokenizer does not check XML's Char
+      // production (saxes does): its text comes from bytes through TextDecoder, which never yields a
+      // lone surrogate, so such a document is no case to compare.
+      .filter((text) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text))
     fc.assert(
       fc.property(mutated, (text) => agree(text)),
       { numRuns: 1500 }
