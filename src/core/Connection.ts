@@ -15,11 +15,11 @@ import { AuthError, type ConnectionError, type DecodeError, type HttpContext, In
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
 import { checkPath } from "./Paths.js"
-import { checkHeaders, type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
+import { checkHeaders, type ConnectionOptions, durationOf, type DurationWithUnit, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
 
-export type { ConnectionOptions, RetryOptions }
+export type { ConnectionOptions, DurationWithUnit, RetryOptions }
 export { fromEnv }
 
 /** Per-call options every generated method accepts besides its own parameters. */
@@ -28,8 +28,8 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>
   /** Extra query parameters for this call (added after the method's own). */
   readonly query?: Readonly<Record<string, string | number | boolean>>
-  /** Bounds this call end to end; overrides the connection's `timeout`. */
-  readonly timeout?: Duration.DurationInput
+  /** Bounds this call end to end, like `"30 seconds"`; overrides the connection's `timeout`. */
+  readonly timeout?: DurationWithUnit
 }
 
 /** A request relative to the API root, as the services build it. */
@@ -147,7 +147,10 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     if (settings.token !== undefined) scrubber.add(Redacted.value(settings.token))
     if (settings.http.proxy !== undefined) addProxyCredentials(scrubber, settings.http.proxy)
 
-    const http = yield* Http.make(settings.http)
+    const http = yield* Http.make(settings.http, {
+      tracePropagation: settings.tracePropagation,
+      ...(settings.transformClient === undefined ? {} : { transformClient: settings.transformClient })
+    })
     const baseHeaders = userHeaders(settings.headers)
     const log = DebugLog.make(settings, scrubber)
 
@@ -353,11 +356,11 @@ const apiHeaders = (settings: Settings, base: Readonly<Record<string, string>>, 
 const timeoutOf = (settings: Settings, request: ApiRequest): Either.Either<number | undefined, InvalidInputError> => {
   const own = request.options?.timeout
   if (own === undefined) return Either.right(settings.timeoutMillis)
-  const decoded = Duration.decodeUnknown(own)
-  if (Option.isNone(decoded)) {
-    return Either.left(new InvalidInputError({ message: "`timeout` of the call is not a duration: give milliseconds, a text like \"30 seconds\", or Duration.infinity for no limit.", paths: ["timeout"] }))
+  const decoded = durationOf("`timeout` of the call", own)
+  if (Either.isLeft(decoded)) {
+    return Either.left(new InvalidInputError({ message: `${decoded.left} Duration.infinity means no limit.`, paths: ["timeout"] }))
   }
-  const millis = Duration.toMillis(decoded.value)
+  const millis = Duration.toMillis(decoded.right)
   if (!(millis > 0)) {
     return Either.left(new InvalidInputError({ message: "`timeout` of the call must be longer than zero (Duration.infinity for no limit).", paths: ["timeout"] }))
   }
@@ -383,6 +386,8 @@ const inSpan = (request: ApiRequest, context: HttpContext, server: string) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withSpan(effect, `ovirt.${callName(request)}`, {
       kind: "client",
+      // a stack trace per call costs more than the rest of the span; the span's name says where
+      captureStackTrace: false,
       attributes: { "http.request.method": request.method, "url.path": context.path ?? "", "server.address": server }
     })
 
