@@ -14,7 +14,7 @@ import * as DebugLog from "./DebugLog.js"
 import { AuthError, type ConnectionError, type DecodeError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
-import { checkPath } from "./Paths.js"
+import { checkPath, isPlainPath } from "./Paths.js"
 import { checkHeaders, type ConnectionOptions, durationOf, type DurationWithUnit, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
@@ -151,7 +151,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       tracePropagation: settings.tracePropagation,
       ...(settings.transformClient === undefined ? {} : { transformClient: settings.transformClient })
     })
-    const baseHeaders = userHeaders(settings.headers)
+    // a call without headers of its own sends these and its token: made once, not per call
+    const baseHeaders = apiHeaders(settings, userHeaders(settings.headers), undefined, false)
     const log = DebugLog.make(settings, scrubber)
 
     /** One HTTP exchange, body unread; logged, with retries for idempotent requests. */
@@ -183,6 +184,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       scrub: (text) => scrubber.scrub(text)
     }, roundTrip)
 
+    const apiPath = settings.apiUrl.pathname.replace(/\/+$/, "")
+
     /** What a request needs before it is sent, or why it cannot be sent (then nothing is). */
     const prepare = (request: ApiRequest): Either.Either<{
       readonly context: HttpContext
@@ -198,19 +201,22 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
-      const pathWithQuery = Redact.pathAndQuery(request)
+      const pathWithQuery = request.query === undefined && request.options?.query === undefined ? request.path : Redact.pathAndQuery(request)
       // a caller may put the connection's token or password in any query parameter: scrubbed by value too
       const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
       // the HTTP client parses the URL (WHATWG): make sure that cannot change the path the request names
-      const expected = request.path === "" ? settings.apiUrl.pathname : `${settings.apiUrl.pathname.replace(/\/+$/, "")}/${request.path}`
-      if (new URL(url).pathname !== expected) {
+      const expected = request.path === "" ? settings.apiUrl.pathname : `${apiPath}/${request.path}`
+      // a plain path (no dot segment, no escape) is one the parser keeps as is: checked without parsing
+      if (!isPlainPath(request.path) && new URL(url).pathname !== expected) {
         return Either.left(new InvalidInputError({
           message: scrubber.scrub(`${callName(request)}: the path /${request.path} would not reach the engine as written. Nothing was sent.`),
           paths: ["path"]
         }))
       }
-      const headers = apiHeaders(settings, baseHeaders, request)
+      const headers = request.options?.headers === undefined && request.body === undefined && !allContent(request)
+        ? baseHeaders
+        : apiHeaders(settings, userHeaders(settings.headers, request.options?.headers ?? {}), request.body, allContent(request))
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,
         url,
@@ -228,15 +234,17 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       wire: (token: string) => Http.WireRequest,
       context: HttpContext
     ): Effect.Effect<A, OvirtError> =>
-      Effect.gen(function* () {
-        const token = yield* auth.token
-        const first = yield* open(wire(token))
-        if (first.status !== 401) return first
-        yield* release(first)
-        const renewed = yield* Effect.mapError(auth.refresh(token), (error) =>
-          error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error)
-        return yield* open(wire(renewed))
-      })
+      // a chain, not a generator: this runs for every call
+      Effect.flatMap(auth.token, (token) =>
+        Effect.flatMap(open(wire(token)), (first) =>
+          first.status !== 401 ? Effect.succeed(first) : Effect.zipRight(
+            release(first),
+            Effect.flatMap(
+              Effect.mapError(auth.refresh(token), (error) =>
+                error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error),
+              (renewed) => open(wire(renewed))
+            )
+          )))
 
     const send = (request: ApiRequest): Effect.Effect<ApiResponse, OvirtError> => {
       const prepared = prepare(request)
@@ -335,18 +343,22 @@ const userHeaders = (...sources: ReadonlyArray<Readonly<Record<string, string>>>
 
 /**
  * The headers of an API call: per-call headers replace connection-wide ones (names compared
- * case-insensitively) and the SDK's own always win. `base` is the connection-wide part, made once.
+ * case-insensitively, merged by `userHeaders`) and the SDK's own always win.
  */
-const apiHeaders = (settings: Settings, base: Readonly<Record<string, string>>, request: ApiRequest): Record<string, string> => {
-  const own = request.options?.headers
-  const headers: Record<string, string> = own === undefined ? { ...base } : { ...userHeaders(settings.headers, own) }
+const apiHeaders = (settings: Settings, user: Readonly<Record<string, string>>, body: string | undefined, all: boolean): Record<string, string> => {
+  const headers: Record<string, string> = { ...user }
   headers.Version = "4"
   headers.Accept = "application/xml"
   headers["User-Agent"] = settings.userAgent
-  if (request.body !== undefined) headers["Content-Type"] = "application/xml"
-  const allContent = request.query?.find(([name]) => name === "all_content")?.[1] ?? request.options?.query?.all_content
-  if (String(allContent) === "true") headers["All-Content"] = "true"
+  if (body !== undefined) headers["Content-Type"] = "application/xml"
+  if (all) headers["All-Content"] = "true"
   return headers
+}
+
+/** Whether the request asks for `all_content=true` (which the engine also wants as a header). */
+const allContent = (request: ApiRequest): boolean => {
+  const value = request.query?.find(([name]) => name === "all_content")?.[1] ?? request.options?.query?.all_content
+  return value !== undefined && String(value) === "true"
 }
 
 /**
