@@ -6,12 +6,18 @@
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, expectTypeOf, it } from "@effect/vitest"
 import { Config, ConfigProvider, Effect, Logger, LogLevel, Redacted } from "effect"
+import type { InvalidInputError } from "../src/core/Errors.js"
 import * as Connection from "../src/core/Connection.js"
 import { validate } from "../src/core/Options.js"
 import { shapes } from "../src/services/generated/tree.js"
+import type { DiskAttachmentsServiceRef } from "../src/services/generated/DiskAttachmentsService.js"
+import type { VmNicServiceRef } from "../src/services/generated/VmNicService.js"
+import type { SystemServiceRef } from "../src/services/generated/SystemService.js"
+import type { VmsServiceRef } from "../src/services/generated/VmsService.js"
 import { system } from "../src/services/index.js"
+import type { ServiceRef } from "../src/services/ServiceRef.js"
 import { API_ROOT_XML, bearerOf, PASSWORD, startEngine, unauthorizedHtml, USERNAME } from "./support/FakeEngine.js"
 import { sendXml } from "./support/TestServer.js"
 
@@ -166,5 +172,23 @@ describe("lazy service modules", () => {
       const names = yield* Effect.provide(Effect.map(Effect.replicateEffect(get, 3), (all) => all.map((c) => c.name)), Connection.layer(optionsFor(e)))
       expect(names).toEqual(["prod", "prod", "prod"])
       expect(loads).toBe(1)
+    }))
+})
+
+describe("Connection.service(path)", () => {
+  it.effect("is typed by a literal path of the tree, and gives the same ref as the locators", () =>
+    Effect.gen(function* () {
+      expectTypeOf(Connection.service("vms/123/diskattachments")).toEqualTypeOf<Effect.Effect<DiskAttachmentsServiceRef, InvalidInputError>>()
+      expectTypeOf(Connection.service("/vms/")).toEqualTypeOf<Effect.Effect<VmsServiceRef, InvalidInputError>>()
+      expectTypeOf(Connection.service("vms/1/nics/2")).toEqualTypeOf<Effect.Effect<VmNicServiceRef, InvalidInputError>>()
+      expectTypeOf(Connection.service("")).toEqualTypeOf<Effect.Effect<SystemServiceRef, InvalidInputError>>()
+      // a literal no locator knows has no ref type; a path known at run time is any ServiceRef
+      expectTypeOf(Connection.service("nosuchthing")).toEqualTypeOf<Effect.Effect<never, InvalidInputError>>()
+      const dynamic: string = "vms"
+      expectTypeOf(Connection.service(dynamic)).toEqualTypeOf<Effect.Effect<ServiceRef, InvalidInputError>>()
+      const ref = yield* Connection.service("vms/123/diskattachments")
+      expect(ref).toEqual(system.vms.vm("123").diskAttachments)
+      const error = yield* Effect.flip(Connection.service("nosuchthing"))
+      expect(error.message).toContain("nosuchthing")
     }))
 })

@@ -18,8 +18,9 @@ import { checkPath, isPlainPath } from "./Paths.js"
 import { checkHeaders, type ConnectionOptions, durationOf, type DurationWithUnit, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
+import type { ServiceAt } from "../services/ServicePath.js"
 
-export type { ConnectionOptions, DurationWithUnit, RetryOptions }
+export type { ConnectionOptions, DurationWithUnit, RetryOptions, ServiceAt }
 export { fromEnv }
 
 /** Per-call options every generated method accepts besides its own parameters. */
@@ -123,10 +124,11 @@ export const layerConfig = (
 
 /**
  * The service ref at a path below the API root: `service("vms/123/diskattachments")` is the same ref
- * as `system.vms.vm("123").diskAttachments`. The service tree is loaded on first use.
+ * as `system.vms.vm("123").diskAttachments`, typed as such for a literal path (`ServiceAt`); a path
+ * known only at run time gives a `ServiceRef`. The service tree is loaded on first use.
  */
-export const service = (path: string): Effect.Effect<ServiceRef, InvalidInputError> =>
-  Effect.flatMap(Effect.promise(() => import("../services/resolve.js")), (m) => m.service(path))
+export const service = <const P extends string>(path: P): Effect.Effect<ServiceAt<P>, InvalidInputError> =>
+  Effect.flatMap(Effect.promise(() => import("../services/resolve.js")), (m) => m.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>)
 
 // ---------------------------------------------------------------------------------------------
 // The service
