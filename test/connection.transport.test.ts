@@ -55,9 +55,18 @@ describe("transformClient", () => {
   it.scopedLive("the connection's timeout still bounds a call that goes through the middleware", () =>
     Effect.gen(function* () {
       const e = yield* engine({ api: () => undefined /* never answers */ })
-      const error = yield* Effect.flip(Effect.provide(root, Connection.layer(optionsFor(e, { transformClient: addSource, timeout: "300 millis", retry: false }))))
+      const seen: Array<string> = []
+      const spy = (client: HttpClient.HttpClient) =>
+        addSource(client).pipe(HttpClient.tapRequest((request) => Effect.sync(() => void seen.push(String(request.headers["x-request-source"])))))
+      // logged in first: the call's own timeout then bounds only the API request
+      const error = yield* Effect.provide(
+        Effect.flatMap(Connection.Connection, (c) =>
+          Effect.zipRight(c.authenticate, Effect.flip(c.send({ method: "GET", path: "", options: { timeout: "300 millis" } })))),
+        Connection.layer(optionsFor(e, { transformClient: spy, retry: false }))
+      )
       expect(error._tag).toBe("TimeoutError")
-      expect(e.apiRequests()[0]?.headers["x-request-source"]).toBe("cmdb-sync")
+      // the SSO login, the API request and the logout on close all went through the middleware
+      expect(seen).toEqual(["cmdb-sync", "cmdb-sync", "cmdb-sync"])
     }))
 
   it.scoped("a middleware that sees every request leaves no secret in the debug log or the errors", () =>
