@@ -13,7 +13,7 @@ import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
 import { Context, Effect, Option, Stream, Tracer } from "effect"
 import type { Fiber, Scope } from "effect"
-import { Agent, type Dispatcher, Pool, ProxyAgent } from "undici"
+import type { Dispatcher } from "undici"
 import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "./Errors.js"
 import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
 
@@ -63,8 +63,23 @@ export interface Http {
  */
 const KEEP_ALIVE_MILLIS = 4_000
 
-/** The pool's settings: everything but the answer bound, which applies per answer, not per socket. */
+type Undici = typeof import("undici")
+let undici: Undici | undefined
+
+/**
+ * undici, imported by the first connection built: importing the package does not pay for it (measured
+ * under load: undici's import alone is about a third of `effect`'s).
+ */
+export const loadUndici: Effect.Effect<void> = Effect.suspend(() =>
+  undici !== undefined ? Effect.void : Effect.asVoid(Effect.map(Effect.promise(() => import("undici")), (m) => (undici = m))))
+
+/**
+ * The pool's settings: everything but the answer bound, which applies per answer, not per socket.
+ * undici must be loaded (`loadUndici`): a connection has done it before anything asks for a pool.
+ */
 export const makeDispatcher = (settings: Omit<HttpSettings, "maxAnswerSize">): Dispatcher => {
+  if (undici === undefined) throw new Error("makeDispatcher: undici is not loaded yet (yield* loadUndici first)")
+  const { Agent, Pool, ProxyAgent } = undici
   const trusted = settings.ca ?? systemCertificates()
   const tls = {
     // one context for every socket: parsing the CA list per connection would cost each connect
@@ -150,6 +165,7 @@ const encoder = new TextEncoder()
 
 export const make = (settings: HttpSettings, options: ClientOptions = { tracePropagation: false }): Effect.Effect<Http, never, Scope.Scope> =>
   Effect.gen(function* () {
+    yield* loadUndici
     const dispatcher = yield* Effect.acquireRelease(
       Effect.sync(() => makeDispatcher(settings)),
       (d) => Effect.promise(() => d.destroy().catch(() => undefined))
