@@ -571,7 +571,7 @@ describe("timeouts and interruption", () => {
     const [soon, zero, streamed] = await withConnection(optionsFor(engine), (c) =>
       Effect.all([
         Effect.flip(c.send({ method: "GET", path: "", options: { timeout: "soon" as never } })),
-        Effect.flip(c.send({ method: "GET", path: "", options: { timeout: 0 } })),
+        Effect.flip(c.send({ method: "GET", path: "", options: { timeout: 0 as never } })),
         Effect.flip(Stream.runDrain(c.sendStream({ method: "GET", path: "vms", options: { timeout: "soon" as never } })))
       ]))
     for (const error of [soon, zero, streamed]) expect(error._tag).toBe("InvalidInputError")

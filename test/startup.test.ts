@@ -10,8 +10,8 @@ import { describe, expect, it } from "@effect/vitest"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
-/** The project modules (paths below src/) a fresh process loads while running `script`. */
-const loadedBy = (script: string): ReadonlyArray<string> => {
+/** The URLs of every module a fresh process loads while running `script`. */
+const urlsLoadedBy = (script: string): ReadonlyArray<string> => {
   const hook = [
     "let port",
     "export function initialize(data) { port = data.port }",
@@ -30,12 +30,15 @@ const loadedBy = (script: string): ReadonlyArray<string> => {
     process.stdout.write(JSON.stringify(seen))`
   const r = spawnSync(process.execPath, ["--import", "tsx/esm", "--input-type=module", "-e", main], { cwd: root, encoding: "utf8" })
   if (r.status !== 0) throw new Error(`the child process failed (${r.status}): ${r.stderr}`)
-  const urls = JSON.parse(r.stdout) as ReadonlyArray<string>
-  return urls.flatMap((url) => {
+  return JSON.parse(r.stdout) as ReadonlyArray<string>
+}
+
+/** The project modules (paths below src/) a fresh process loads while running `script`. */
+const loadedBy = (script: string): ReadonlyArray<string> =>
+  urlsLoadedBy(script).flatMap((url) => {
     const at = url.indexOf("/src/")
     return url.startsWith("file:") && at >= 0 && !url.includes("/node_modules/") ? [url.slice(at + 5).replace(/\?.*$/, "")] : []
   })
-}
 
 const serviceModules = (loaded: ReadonlyArray<string>) => loaded.filter((m) => /^services\/generated\/[A-Z]\w*\.ts$/.test(m))
 
@@ -47,6 +50,16 @@ describe("start-up", () => {
     expect(loaded).toContain("services/generated/tree.ts")
     expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
     expect(serviceModules(loaded)).toEqual([])
+  })
+
+  it("undici loads with the first connection, not with the root", () => {
+    const undici = (urls: ReadonlyArray<string>) => urls.filter((url) => url.includes("/node_modules/undici/"))
+    expect(undici(urlsLoadedBy(`await import("./src/index.ts")`))).toEqual([])
+    const connected = urlsLoadedBy(`
+      const { Effect } = await import("effect")
+      const { Connection } = await import("./src/index.ts")
+      await Effect.runPromise(Effect.scoped(Connection.make({ url: "https://127.0.0.1:9/ovirt-engine/api", token: "t" })))`)
+    expect(undici(connected).length).toBeGreaterThan(0)
   })
 
   it("one service's module loads no other service's module", () => {

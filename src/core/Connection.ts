@@ -16,13 +16,14 @@ import * as DebugLog from "./DebugLog.js"
 import { AuthError, type ConnectionError, type DecodeError, type FaultError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
-import { checkPath } from "./Paths.js"
-import { checkHeaders, type ConnectionOptions, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
+import { checkPath, isPlainPath } from "./Paths.js"
+import { checkHeaders, type ConnectionOptions, durationOf, type DurationWithUnit, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import * as Trust from "./Trust.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
+import type { ServiceAt } from "../services/ServicePath.js"
 
-export type { ConnectionOptions, RetryOptions }
+export type { ConnectionOptions, DurationWithUnit, RetryOptions, ServiceAt }
 export { fromEnv }
 export { isLockConflict } from "./Conflicts.js"
 
@@ -40,8 +41,8 @@ export interface CallOptions {
   readonly headers?: Readonly<Record<string, string>>
   /** Extra query parameters for this call (added after the method's own). */
   readonly query?: Readonly<Record<string, string | number | boolean>>
-  /** Bounds this call end to end; overrides the connection's `timeout`. */
-  readonly timeout?: Duration.DurationInput
+  /** Bounds this call end to end, like `"30 seconds"`; overrides the connection's `timeout`. */
+  readonly timeout?: DurationWithUnit
   /** The engine's correlation id for this call (`Correlation-Id`); replaces the one of `withCorrelationId`. */
   readonly correlationId?: string
   /** Retries a 409 "locked"/"busy" answer on this Schedule; replaces the connection's `retryConflicts`. */
@@ -183,10 +184,11 @@ export const layerConfig = (
 
 /**
  * The service ref at a path below the API root: `service("vms/123/diskattachments")` is the same ref
- * as `system.vms.vm("123").diskAttachments`. The service tree is loaded on first use.
+ * as `system.vms.vm("123").diskAttachments`, typed as such for a literal path (`ServiceAt`); a path
+ * known only at run time gives a `ServiceRef`. The service tree is loaded on first use.
  */
-export const service = (path: string): Effect.Effect<ServiceRef, InvalidInputError> =>
-  Effect.flatMap(Effect.promise(() => import("../services/resolve.js")), (m) => m.service(path))
+export const service = <const P extends string>(path: P): Effect.Effect<ServiceAt<P>, InvalidInputError> =>
+  Effect.flatMap(Effect.promise(() => import("../services/resolve.js")), (m) => m.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>)
 
 // ---------------------------------------------------------------------------------------------
 // The service
@@ -207,8 +209,12 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     if (settings.token !== undefined) scrubber.add(Redacted.value(settings.token))
     if (settings.http.proxy !== undefined) addProxyCredentials(scrubber, settings.http.proxy)
 
-    const http = yield* Http.make(settings.http)
-    const baseHeaders = userHeaders(settings.headers)
+    const http = yield* Http.make(settings.http, {
+      tracePropagation: settings.tracePropagation,
+      ...(settings.transformClient === undefined ? {} : { transformClient: settings.transformClient })
+    })
+    // a call without headers of its own sends these and its token: made once, not per call
+    const baseHeaders = apiHeaders(settings, userHeaders(settings.headers), undefined, false)
     const log = DebugLog.make(settings, scrubber)
 
     /** One HTTP exchange, body unread; logged, with retries for idempotent requests. */
@@ -240,6 +246,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       scrub: (text) => scrubber.scrub(text)
     }, roundTrip)
 
+    const apiPath = settings.apiUrl.pathname.replace(/\/+$/, "")
+
     /** What a request needs before it is sent, or why it cannot be sent (then nothing is). */
     const prepare = (request: ApiRequest, inherited: Option.Option<string>): Either.Either<{
       readonly context: HttpContext
@@ -259,20 +267,24 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const correlationId = request.options?.correlationId ?? Option.getOrUndefined(inherited)
       const badId = correlationId === undefined ? undefined : Correlation.check(correlationId)
       if (badId !== undefined) return Either.left(badId)
-      const pathWithQuery = Redact.pathAndQuery(request)
+      const pathWithQuery = request.query === undefined && request.options?.query === undefined ? request.path : Redact.pathAndQuery(request)
       // a caller may put the connection's token or password in any query parameter: scrubbed by value too
       const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
       const url = pathWithQuery === "" ? settings.url : pathWithQuery.startsWith("?") ? settings.url + pathWithQuery : `${settings.url}/${pathWithQuery}`
       // the HTTP client parses the URL (WHATWG): make sure that cannot change the path the request names
-      const expected = request.path === "" ? settings.apiUrl.pathname : `${settings.apiUrl.pathname.replace(/\/+$/, "")}/${request.path}`
-      if (new URL(url).pathname !== expected) {
+      const expected = request.path === "" ? settings.apiUrl.pathname : `${apiPath}/${request.path}`
+      // a plain path (no dot segment, no escape) is one the parser keeps as is: checked without parsing
+      if (!isPlainPath(request.path) && new URL(url).pathname !== expected) {
         return Either.left(new InvalidInputError({
           message: scrubber.scrub(`${callName(request)}: the path /${request.path} would not reach the engine as written. Nothing was sent.`),
           paths: ["path"]
         }))
       }
-      const headers = apiHeaders(settings, baseHeaders, request)
-      if (correlationId !== undefined) headers[Correlation.HEADER] = correlationId
+      // a call without its own headers or body shares the connection's header map (never mutated)
+      const shared = request.options?.headers === undefined && request.body === undefined && !allContent(request)
+        ? baseHeaders
+        : apiHeaders(settings, userHeaders(settings.headers, request.options?.headers ?? {}), request.body, allContent(request))
+      const headers = correlationId === undefined ? shared : { ...shared, [Correlation.HEADER]: correlationId }
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,
         url,
@@ -290,15 +302,17 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       wire: (token: string) => Http.WireRequest,
       context: HttpContext
     ): Effect.Effect<A, OvirtError> =>
-      Effect.gen(function* () {
-        const token = yield* auth.token
-        const first = yield* open(wire(token))
-        if (first.status !== 401) return first
-        yield* release(first)
-        const renewed = yield* Effect.mapError(auth.refresh(token), (error) =>
-          error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error)
-        return yield* open(wire(renewed))
-      })
+      // a chain, not a generator: this runs for every call
+      Effect.flatMap(auth.token, (token) =>
+        Effect.flatMap(open(wire(token)), (first) =>
+          first.status !== 401 ? Effect.succeed(first) : Effect.zipRight(
+            release(first),
+            Effect.flatMap(
+              Effect.mapError(auth.refresh(token), (error) =>
+                error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error),
+              (renewed) => open(wire(renewed))
+            )
+          )))
 
     const send = (request: ApiRequest): Effect.Effect<ApiResponse, OvirtError> => FiberRef.getWith(Correlation.current, (inherited) => {
       const prepared = prepare(request, inherited)
@@ -400,18 +414,22 @@ const userHeaders = (...sources: ReadonlyArray<Readonly<Record<string, string>>>
 
 /**
  * The headers of an API call: per-call headers replace connection-wide ones (names compared
- * case-insensitively) and the SDK's own always win. `base` is the connection-wide part, made once.
+ * case-insensitively, merged by `userHeaders`) and the SDK's own always win.
  */
-const apiHeaders = (settings: Settings, base: Readonly<Record<string, string>>, request: ApiRequest): Record<string, string> => {
-  const own = request.options?.headers
-  const headers: Record<string, string> = own === undefined ? { ...base } : { ...userHeaders(settings.headers, own) }
+const apiHeaders = (settings: Settings, user: Readonly<Record<string, string>>, body: string | undefined, all: boolean): Record<string, string> => {
+  const headers: Record<string, string> = { ...user }
   headers.Version = "4"
   headers.Accept = "application/xml"
   headers["User-Agent"] = settings.userAgent
-  if (request.body !== undefined) headers["Content-Type"] = "application/xml"
-  const allContent = request.query?.find(([name]) => name === "all_content")?.[1] ?? request.options?.query?.all_content
-  if (String(allContent) === "true") headers["All-Content"] = "true"
+  if (body !== undefined) headers["Content-Type"] = "application/xml"
+  if (all) headers["All-Content"] = "true"
   return headers
+}
+
+/** Whether the request asks for `all_content=true` (which the engine also wants as a header). */
+const allContent = (request: ApiRequest): boolean => {
+  const value = request.query?.find(([name]) => name === "all_content")?.[1] ?? request.options?.query?.all_content
+  return value !== undefined && String(value) === "true"
 }
 
 /**
@@ -421,11 +439,11 @@ const apiHeaders = (settings: Settings, base: Readonly<Record<string, string>>, 
 const timeoutOf = (settings: Settings, request: ApiRequest): Either.Either<number | undefined, InvalidInputError> => {
   const own = request.options?.timeout
   if (own === undefined) return Either.right(settings.timeoutMillis)
-  const decoded = Duration.decodeUnknown(own)
-  if (Option.isNone(decoded)) {
-    return Either.left(new InvalidInputError({ message: "`timeout` of the call is not a duration: give milliseconds, a text like \"30 seconds\", or Duration.infinity for no limit.", paths: ["timeout"] }))
+  const decoded = durationOf("`timeout` of the call", own)
+  if (Either.isLeft(decoded)) {
+    return Either.left(new InvalidInputError({ message: `${decoded.left} Duration.infinity means no limit.`, paths: ["timeout"] }))
   }
-  const millis = Duration.toMillis(decoded.value)
+  const millis = Duration.toMillis(decoded.right)
   if (!(millis > 0)) {
     return Either.left(new InvalidInputError({ message: "`timeout` of the call must be longer than zero (Duration.infinity for no limit).", paths: ["timeout"] }))
   }
@@ -451,6 +469,8 @@ const inSpan = (request: ApiRequest, context: HttpContext, server: string, corre
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withSpan(effect, `ovirt.${callName(request)}`, {
       kind: "client",
+      // a stack trace per call costs more than the rest of the span; the span's name says where
+      captureStackTrace: false,
       attributes: {
         "http.request.method": request.method,
         "url.path": context.path ?? "",

@@ -1,17 +1,19 @@
 /**
  * The wire: one undici dispatcher per connection (keep-alive pool, TLS, proxy), used through
- * `@effect/platform`'s HttpClient over undici's `request` (see UndiciResponse.ts). Transport
+ * `@effect/platform`'s HttpClient over undici's `request` (see UndiciResponse.ts); the user's
+ * middleware (`transformClient`) wraps that client. Transport
  * failures become `ConnectionError` or `TimeoutError` naming what failed; platform and undici
  * types stay inside this module.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as UrlParams from "@effect/platform/UrlParams"
 import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
-import { Effect, Stream } from "effect"
-import type { Scope } from "effect"
-import { Agent, type Dispatcher, Pool, ProxyAgent } from "undici"
+import { Context, Effect, Option, Stream, Tracer } from "effect"
+import type { Fiber, Scope } from "effect"
+import type { Dispatcher } from "undici"
 import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "./Errors.js"
 import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
 
@@ -61,8 +63,23 @@ export interface Http {
  */
 const KEEP_ALIVE_MILLIS = 4_000
 
-/** The pool's settings: everything but the answer bound, which applies per answer, not per socket. */
+type Undici = typeof import("undici")
+let undici: Undici | undefined
+
+/**
+ * undici, imported by the first connection built: importing the package does not pay for it (measured
+ * under load: undici's import alone is about a third of `effect`'s).
+ */
+export const loadUndici: Effect.Effect<void> = Effect.suspend(() =>
+  undici !== undefined ? Effect.void : Effect.asVoid(Effect.map(Effect.promise(() => import("undici")), (m) => (undici = m))))
+
+/**
+ * The pool's settings: everything but the answer bound, which applies per answer, not per socket.
+ * undici must be loaded (`loadUndici`): a connection has done it before anything asks for a pool.
+ */
 export const makeDispatcher = (settings: Omit<HttpSettings, "maxAnswerSize">): Dispatcher => {
+  if (undici === undefined) throw new Error("makeDispatcher: undici is not loaded yet (yield* loadUndici first)")
+  const { Agent, Pool, ProxyAgent } = undici
   const trusted = settings.ca ?? systemCertificates()
   const tls = {
     // one context for every socket: parsing the CA list per connection would cost each connect
@@ -137,8 +154,18 @@ const SYSTEM_BUNDLES = [
   "/etc/ssl/cert.pem" // macOS, BSD
 ]
 
-export const make = (settings: HttpSettings): Effect.Effect<Http, never, Scope.Scope> =>
+/** How the user shapes the HTTP client (see `ConnectionOptions.transformClient` and `tracePropagation`). */
+export interface ClientOptions {
+  readonly transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+  /** Send W3C `traceparent` from the current span (unless `HttpClient.withTracerPropagation(false)` says no). */
+  readonly tracePropagation: boolean
+}
+
+const encoder = new TextEncoder()
+
+export const make = (settings: HttpSettings, options: ClientOptions = { tracePropagation: false }): Effect.Effect<Http, never, Scope.Scope> =>
   Effect.gen(function* () {
+    yield* loadUndici
     const dispatcher = yield* Effect.acquireRelease(
       Effect.sync(() => makeDispatcher(settings)),
       (d) => Effect.promise(() => d.destroy().catch(() => undefined))
@@ -147,14 +174,22 @@ export const make = (settings: HttpSettings): Effect.Effect<Http, never, Scope.S
     const pipelined = settings.pipelining > 1
     const proxyName = settings.proxy === undefined ? undefined : safeHost(settings.proxy)
 
-    const client = HttpClient.make((request, url, signal) =>
-      Effect.tryPromise({
-        try: () =>
+    /** One request on the pool. The signal aborts it when the calling fiber is interrupted. */
+    const send = (request: HttpClientRequest.HttpClientRequest, fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
+      const target = targetOf(request)
+      if (target instanceof HttpClientError.RequestError) return Effect.fail(target)
+      let headers: Readonly<Record<string, string>> = request.headers
+      if (options.tracePropagation && fiber.getFiberRef(HttpClient.currentTracerPropagation)) {
+        const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
+        if (Option.isSome(span)) headers = { ...headers, traceparent: traceparent(span.value) }
+      }
+      return Effect.tryPromise({
+        try: (signal) =>
           dispatcher.request({
-            origin: url.origin,
-            path: url.pathname + url.search,
+            origin: target.origin,
+            path: target.path,
             method: request.method,
-            headers: request.headers,
+            headers,
             body: request.body._tag === "Uint8Array" ? request.body.body : null,
             signal,
             // undici holds the pipeline until a request's headers arrive unless told otherwise
@@ -162,36 +197,59 @@ export const make = (settings: HttpSettings): Effect.Effect<Http, never, Scope.S
           }),
         catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
       }).pipe(Effect.map((response) => fromUndici(request, response, settings.maxAnswerSize)))
-    ).pipe(
-      // the Connection's own span per call carries method, path and status (redacted): a second
-      // span per request would double the tracing cost and record every header
-      HttpClient.withTracerDisabledWhen(() => true),
-      HttpClient.withTracerPropagation(false)
+    }
+
+    // Not `HttpClient.make`: its per-request URL parse, abort registry and response wrapper cost more
+    // than the request itself on loopback, and its own span would double the Connection's (which
+    // carries method, redacted path and status). Middleware composes over this client all the same.
+    const base: HttpClient.HttpClient = HttpClient.makeWith<never, never, HttpClientError.HttpClientError, never>(
+      (request) => Effect.flatMap(request, (r) => Effect.withFiberRuntime((fiber) => send(r, fiber))),
+      Effect.succeed
     )
+    const client = options.transformClient === undefined ? base : options.transformClient(base)
 
     const execute = (request: WireRequest): Effect.Effect<WireResponse, ConnectionError | TimeoutError> => {
-      let clientRequest = HttpClientRequest.make(request.method)(request.url).pipe(
-        HttpClientRequest.setHeaders({ ...request.headers, "accept-encoding": encoding })
-      )
+      let clientRequest = HttpClientRequest.make(request.method)(request.url, {
+        headers: { ...request.headers, "accept-encoding": encoding }
+      })
       if (request.body !== undefined) {
         const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
-        clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, new TextEncoder().encode(request.body), contentType)
+        clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
       }
+      const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName)
       return client.execute(clientRequest).pipe(
-        Effect.mapError((error) => transportError(error.cause ?? error, request.context, request.url, proxyName)),
+        Effect.mapError(failed),
         Effect.map((response): WireResponse => ({
           status: response.status,
           headers: response.headers,
           text: Effect.mapError(response.text, (error) =>
-            error.cause instanceof AnswerTooLarge
-              ? answerTooLarge(request.context, response.status, error.cause.limit)
-              : transportError(error.cause ?? error, request.context, request.url, proxyName)),
-          stream: Stream.mapError(response.stream, (error) => transportError(error.cause ?? error, request.context, request.url, proxyName))
+            error.cause instanceof AnswerTooLarge ? answerTooLarge(request.context, response.status, error.cause.limit) : failed(error)),
+          stream: Stream.mapError(response.stream, failed)
         }))
       )
     }
     return { execute }
   })
+
+/** The W3C trace context of a span (ours, or an external parent's): `00-{trace id}-{span id}-{flags}`. */
+const traceparent = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+
+/**
+ * Where undici sends a request: origin and path with query. A URL the SDK made (no separate query
+ * parameters, no fragment) is split as written; one a middleware changed is parsed as the platform does.
+ */
+const targetOf = (request: HttpClientRequest.HttpClientRequest): { readonly origin: string; readonly path: string } | HttpClientError.RequestError => {
+  if (request.urlParams.length === 0 && Option.isNone(request.hash)) {
+    const at = PLAIN_URL.exec(request.url)
+    if (at !== null) return { origin: at[1] as string, path: at[2] ?? "/" }
+  }
+  const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
+  if (url._tag === "Left") return new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left })
+  return { origin: url.right.origin, path: url.right.pathname + url.right.search }
+}
+
+/** `https://host:port` and the rest, for URLs already in the form the WHATWG parser gives (lower-case scheme and host, no user). */
+const PLAIN_URL = /^(https?:\/\/[a-z0-9.-]+(?::\d{1,5})?|https?:\/\/\[[0-9a-f:.]+\](?::\d{1,5})?)(\/[^#\s]*)?$/
 
 /** A buffered answer past `maxAnswerSize`: the connection was fine, the answer is what cannot be read. */
 const answerTooLarge = (context: HttpContext, status: number, limit: number): DecodeError =>

@@ -5,18 +5,26 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import { Config, Duration, Effect, Either, Option, Redacted, type Schedule } from "effect"
 import * as ConfigError from "effect/ConfigError"
 import { type FaultError, InvalidInputError } from "./Errors.js"
 import type { HttpSettings } from "./Http.js"
 
+/**
+ * A duration with its unit: `"60 seconds"`, `"500 millis"`, `Duration.minutes(2)`, `Duration.infinity`.
+ * A bare number is refused (is `60` seconds or milliseconds?); the environment's `OVIRT_TIMEOUT=60`
+ * is seconds, as documented there.
+ */
+export type DurationWithUnit = Exclude<Duration.DurationInput, number | bigint>
+
 export interface RetryOptions {
   /** How many times an idempotent request is sent again. Default 3. */
   readonly times?: number
-  /** The first pause; each next one doubles, with jitter. Default 200 millis. */
-  readonly base?: Duration.DurationInput
-  /** The longest pause. Default 5 seconds. */
-  readonly max?: Duration.DurationInput
+  /** The first pause; each next one doubles, with jitter. Default "200 millis". */
+  readonly base?: DurationWithUnit
+  /** The longest pause. Default "5 seconds". */
+  readonly max?: DurationWithUnit
 }
 
 export interface ConnectionOptions {
@@ -33,14 +41,17 @@ export interface ConnectionOptions {
   readonly caFile?: string
   /** PEM text of CA certificates to trust (with `caFile`, both are trusted). */
   readonly caCerts?: string | ReadonlyArray<string>
-  /** Log every request and answer (secrets redacted) at Debug level through Effect's Logger. */
+  /**
+   * Log every request and answer (secrets redacted) at Debug level through Effect's Logger, annotated
+   * `ovirt=http`; they are shown even when the program's minimum level is Info (the default).
+   */
   readonly debug?: boolean
   /** Log in with Kerberos (needs the optional `kerberos` package and a ticket). */
   readonly kerberos?: boolean
-  /** Bounds each call end to end (absent: no limit). */
-  readonly timeout?: Duration.DurationInput
-  /** Bounds the TCP and TLS connect. Default 10 seconds (undici's). */
-  readonly connectTimeout?: Duration.DurationInput
+  /** Bounds each call end to end, like `"60 seconds"` (absent: no limit). */
+  readonly timeout?: DurationWithUnit
+  /** Bounds the TCP and TLS connect. Default "10 seconds" (undici's). */
+  readonly connectTimeout?: DurationWithUnit
   /** Ask for gzip/deflate answers. Default true. */
   readonly compress?: boolean
   /** The SSO token endpoint. Default `{scheme}://{host}/ovirt-engine/sso/oauth/token` (`token-http-auth` with Kerberos). */
@@ -74,6 +85,17 @@ export interface ConnectionOptions {
    * decompression; past it the call fails with a DecodeError. Default 256 MiB.
    */
   readonly maxAnswerSize?: number
+  /**
+   * Shapes the `HttpClient` every request goes through (API and SSO), as @effect/platform middleware:
+   * `(client) => client.pipe(HttpClient.mapRequest(HttpClientRequest.setHeader("X-Request-Source", "cmdb")))`.
+   * The SDK's TLS, pool, answer bound, timeouts, retries and error mapping still apply around it.
+   */
+  readonly transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+  /**
+   * Send the current span as a W3C `traceparent` header. Default true; `false` (or
+   * `HttpClient.withTracerPropagation(false)` around a call) turns it off.
+   */
+  readonly tracePropagation?: boolean
 }
 
 /** The default `maxAnswerSize`: far above any engine document but a list of tens of thousands of VMs. */
@@ -100,6 +122,8 @@ export interface Settings {
   readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
   readonly userAgent: string
   readonly http: HttpSettings
+  readonly transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
+  readonly tracePropagation: boolean
 }
 
 const invalid = (message: string) => new InvalidInputError({ message })
@@ -107,13 +131,24 @@ const invalid = (message: string) => new InvalidInputError({ message })
 const toRedacted = (value: string | Redacted.Redacted<string>): Redacted.Redacted<string> =>
   Redacted.isRedacted(value) ? value : Redacted.make(value)
 
-const millisOf = (name: string, input: Duration.DurationInput | undefined): Effect.Effect<number | undefined, InvalidInputError> => {
-  if (input === undefined) return Effect.succeed(undefined)
-  const decoded = Duration.decodeUnknown(input)
-  if (Option.isNone(decoded)) {
-    return Effect.fail(invalid(`\`${name}\` is not a duration: give milliseconds or a text like "30 seconds".`))
+/**
+ * Milliseconds of a duration given in code, or what is wrong with it: a bare number has no unit (the
+ * one rule: code says the unit, `"60 seconds"`; only the environment's bare numbers are seconds).
+ */
+export const durationOf = (what: string, input: unknown): Either.Either<Duration.Duration, string> => {
+  if (typeof input === "number" || typeof input === "bigint") {
+    return Either.left(`${what} is a bare number (${input}) without a unit: write "${input} seconds" or "${input} millis" (or a Duration).`)
   }
-  const millis = Duration.toMillis(decoded.value)
+  const decoded = Duration.decodeUnknown(input)
+  if (Option.isNone(decoded)) return Either.left(`${what} is not a duration: write a text like "30 seconds" (or a Duration).`)
+  return Either.right(decoded.value)
+}
+
+const millisOf = (name: string, input: unknown): Effect.Effect<number | undefined, InvalidInputError> => {
+  if (input === undefined) return Effect.succeed(undefined)
+  const decoded = durationOf(`\`${name}\``, input)
+  if (Either.isLeft(decoded)) return Effect.fail(invalid(decoded.left))
+  const millis = Duration.toMillis(decoded.right)
   if (!(millis > 0)) return Effect.fail(invalid(`\`${name}\` must be longer than zero (leave it out for no limit).`))
   return Effect.succeed(Number.isFinite(millis) ? millis : undefined)
 }
@@ -215,6 +250,9 @@ export const validate = (options: ConnectionOptions): Effect.Effect<Settings, In
       return yield* Effect.fail(invalid(`\`maxAnswerSize\` must be a whole number of bytes, 1 or more (got ${maxAnswerSize}; the default is ${DEFAULT_MAX_ANSWER_SIZE}, 256 MiB).`))
     }
     if (options.proxy !== undefined) yield* parseUrl("proxy", options.proxy, ["http:", "https:"])
+    if (options.transformClient !== undefined && typeof options.transformClient !== "function") {
+      return yield* Effect.fail(invalid("`transformClient` must be a function from HttpClient to HttpClient."))
+    }
     const origin = `${apiUrl.protocol}//${apiUrl.host}`
     const ssoUrl = options.ssoUrl ?? `${origin}/ovirt-engine/sso/oauth/${kerberos ? "token-http-auth" : "token"}`
     const ssoRevokeUrl = options.ssoRevokeUrl ?? `${origin}/ovirt-engine/services/sso-logout`
@@ -262,7 +300,9 @@ export const validate = (options: ConnectionOptions): Effect.Effect<Settings, In
       ...(retry === undefined ? {} : { retry }),
       ...(options.retryConflicts === undefined ? {} : { retryConflicts: options.retryConflicts }),
       userAgent: `effect-ovirt/${packageVersion()}`,
-      http
+      http,
+      ...(options.transformClient === undefined ? {} : { transformClient: options.transformClient }),
+      tracePropagation: options.tracePropagation ?? true
     }
     return settings
   })
@@ -300,7 +340,7 @@ const optional = <A>(config: Config.Config<A>): Config.Config<A | undefined> =>
   Config.map(Config.option(config), Option.getOrUndefined)
 
 /** A duration from text: `30 seconds`, `500 millis`, or a bare number of seconds. */
-const duration = (name: string): Config.Config<Duration.DurationInput | undefined> =>
+const duration = (name: string): Config.Config<DurationWithUnit | undefined> =>
   optional(Config.mapOrFail(Config.string(name), (text) => {
     const trimmed = text.trim()
     const decoded = /^\d+(\.\d+)?$/.test(trimmed) ? Option.some(Duration.seconds(Number(trimmed))) : Duration.decodeUnknown(trimmed)
@@ -318,7 +358,9 @@ const compact = <A extends object>(value: A): A =>
  * `OVIRT_CA_FILE`, `OVIRT_INSECURE`, `OVIRT_DEBUG`, `OVIRT_KERBEROS`, `OVIRT_TIMEOUT`,
  * `OVIRT_CONNECT_TIMEOUT`, `OVIRT_COMPRESS`, `OVIRT_SSO_URL`, `OVIRT_SSO_REVOKE_URL`,
  * `OVIRT_SSO_TOKEN_NAME`, `OVIRT_CONNECTIONS`, `OVIRT_PIPELINE`, `OVIRT_PROXY`,
- * `OVIRT_LOGOUT_ON_CLOSE`, `OVIRT_MAX_ANSWER_SIZE` (bytes). Secrets are read with `Config.redacted`.
+ * `OVIRT_LOGOUT_ON_CLOSE`, `OVIRT_MAX_ANSWER_SIZE` (bytes), `OVIRT_TRACE_PROPAGATION`. Durations are
+ * seconds when bare (`OVIRT_TIMEOUT=60`) or carry their unit (`OVIRT_TIMEOUT=500 millis`). Secrets are
+ * read with `Config.redacted`.
  */
 export const fromEnv: Config.Config<ConnectionOptions> = Config.map(
   Config.all({
@@ -340,7 +382,8 @@ export const fromEnv: Config.Config<ConnectionOptions> = Config.map(
     pipeline: optional(Config.integer("OVIRT_PIPELINE")),
     proxy: optional(Config.string("OVIRT_PROXY")),
     logoutOnClose: optional(Config.boolean("OVIRT_LOGOUT_ON_CLOSE")),
-    maxAnswerSize: optional(Config.integer("OVIRT_MAX_ANSWER_SIZE"))
+    maxAnswerSize: optional(Config.integer("OVIRT_MAX_ANSWER_SIZE")),
+    tracePropagation: optional(Config.boolean("OVIRT_TRACE_PROPAGATION"))
   }),
   (all) => compact(all) as ConnectionOptions
 )

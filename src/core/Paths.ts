@@ -19,6 +19,9 @@ const NOT_A_STRING = /^\{(\w+)\}$/
 /** Non-empty segments without dots or escapes (ids, the model's words): the common case, all sound. */
 const PLAIN = /^[A-Za-z0-9\-_~!$&'()*+,;=:@]+(?:\/[A-Za-z0-9\-_~!$&'()*+,;=:@]+)*$/
 
+/** Whether `path` is plain: segments the URL parser keeps exactly as written (checked by `checkPath` too). */
+export const isPlainPath = (path: string): boolean => path === "" || PLAIN.test(path)
+
 const decoded = (segment: string): string => {
   try {
     return decodeURIComponent(segment)
@@ -43,7 +46,7 @@ export const segmentProblem = (segment: string): string | undefined => {
  * written, or undefined. `where` names the call for the message.
  */
 export const checkPath = (path: string, where: string): InvalidInputError | undefined => {
-  if (path === "" || PLAIN.test(path)) return undefined
+  if (isPlainPath(path)) return undefined
   for (const segment of path.split("/")) {
     const problem = segmentProblem(segment)
     if (problem !== undefined) {

@@ -15,6 +15,13 @@ import { checkParameter, formatQueryValue } from "./request/Parameters.js"
 
 type Input = Readonly<Record<string, unknown>>
 
+/**
+ * A method's options plus `CallOptions`, as the generated functions pass them. A method may have a
+ * parameter of the same name as a call option (HostService.upgrade's `timeout` is a number of
+ * seconds, sent as `<timeout>`): such a key is the method's, so its type is open here.
+ */
+type MethodOptions = { readonly [K in keyof CallOptions]?: unknown }
+
 /** A method, ready to send: everything that does not depend on the call's input. */
 interface Prepared {
   readonly service: string
@@ -81,7 +88,7 @@ export class Operations {
    * value of add/update (undefined otherwise); `options` the method's options plus `CallOptions`.
    * `A` is the method's result type, as the generated signature declares it.
    */
-  call<A>(name: string, path: string, body: unknown, options: CallOptions | undefined): Effect.Effect<A, OvirtError, Connection> {
+  call<A>(name: string, path: string, body: unknown, options: MethodOptions | undefined): Effect.Effect<A, OvirtError, Connection> {
     return Effect.suspend(() => {
       const p = this.method(name)
       const built = build(p, path, body, options)
@@ -94,7 +101,7 @@ export class Operations {
   }
 
   /** The items of list method `name` as a Stream, decoded as the body arrives. */
-  stream<A>(name: string, path: string, options: CallOptions | undefined): Stream.Stream<A, OvirtError, Connection> {
+  stream<A>(name: string, path: string, options: MethodOptions | undefined): Stream.Stream<A, OvirtError, Connection> {
     return Stream.unwrap(
       Effect.suspend(() => {
         const p = this.method(name)
@@ -117,7 +124,7 @@ const invalid = (message: string, paths: ReadonlyArray<string>): InvalidInputErr
   new InvalidInputError({ message, paths })
 
 /** The request for one call, or why its input cannot be sent (nothing is sent then). */
-const build = (p: Prepared, path: string, body: unknown, options: CallOptions | undefined): ApiRequest | InvalidInputError => {
+const build = (p: Prepared, path: string, body: unknown, options: MethodOptions | undefined): ApiRequest | InvalidInputError => {
   const input: Input = (options ?? {}) as Input
   const problem = validate(p, body, input)
   if (problem !== undefined) return problem
@@ -158,7 +165,7 @@ const validate = (p: Prepared, body: unknown, input: Input): InvalidInputError |
 }
 
 /** The method's query parameters in model order, then the call's own `query`. */
-const queryOf = (p: Prepared, input: Input, options: CallOptions | undefined): ReadonlyArray<readonly [string, string]> => {
+const queryOf = (p: Prepared, input: Input, options: MethodOptions | undefined): ReadonlyArray<readonly [string, string]> => {
   const query: Array<readonly [string, string]> = []
   for (const param of p.queryInputs) {
     const value = input[param.name]
@@ -166,7 +173,7 @@ const queryOf = (p: Prepared, input: Input, options: CallOptions | undefined): R
     if (Array.isArray(value)) for (const item of value) query.push([param.query as string, formatQueryValue(param, item)])
     else query.push([param.query as string, formatQueryValue(param, value)])
   }
-  const extra = p.shadowed.has("query") ? undefined : options?.query
+  const extra = p.shadowed.has("query") ? undefined : (options as CallOptions | undefined)?.query
   if (extra !== undefined) {
     for (const key of Object.keys(extra)) {
       const value = extra[key]
@@ -177,8 +184,10 @@ const queryOf = (p: Prepared, input: Input, options: CallOptions | undefined): R
 }
 
 /** The `CallOptions` for the Connection (`query` is already folded into the request's query). */
-const callOptionsOf = (p: Prepared, options: CallOptions | undefined): CallOptions | undefined => {
-  if (options === undefined) return undefined
+const callOptionsOf = (p: Prepared, methodOptions: MethodOptions | undefined): CallOptions | undefined => {
+  if (methodOptions === undefined) return undefined
+  // the keys a method does not take over are the caller's CallOptions (checked by the Connection)
+  const options = methodOptions as CallOptions
   const kept: Record<string, unknown> = {}
   for (const key of ["headers", "timeout", "correlationId", "retryConflicts"] as const) {
     if (!p.shadowed.has(key) && options[key] !== undefined) kept[key] = options[key]

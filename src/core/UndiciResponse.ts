@@ -85,7 +85,13 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
     return Effect.tryPromise({
-      try: () => (this.textBody ??= this.readText()),
+      try: (signal) => {
+        // an interrupted read (a timeout) aborts the request and frees its socket
+        signal.addEventListener("abort", () => {
+          if (!this.body.readableEnded) this.body.destroy()
+        }, { once: true })
+        return (this.textBody ??= this.readText())
+      },
       catch: (cause) => this.fail(cause)
     })
   }

@@ -25,14 +25,17 @@ type Member = (...args: Array<unknown>) => unknown
 
 const modules = new Map<string, ServiceModule>()
 
-const load = (service: string, shape: ServiceShape): Effect.Effect<ServiceModule> => {
-  const loaded = modules.get(service)
-  if (loaded !== undefined) return Effect.succeed(loaded)
-  return Effect.map(Effect.promise(shape.load), (m) => {
-    modules.set(service, m)
-    return m
+// looked up when the effect runs, not when it is made: an effect made before the module was loaded
+// (and run many times, as `Effect.repeat` does) must not import it again on every run
+const load = (service: string, shape: ServiceShape): Effect.Effect<ServiceModule> =>
+  Effect.suspend(() => {
+    const loaded = modules.get(service)
+    if (loaded !== undefined) return Effect.succeed(loaded)
+    return Effect.map(Effect.promise(shape.load), (m) => {
+      modules.set(service, m)
+      return m
+    })
   })
-}
 
 /** The member `name` of the eager ref at `path`, from the loaded module. */
 const eagerMember = (m: ServiceModule, path: string, name: string): Member => {

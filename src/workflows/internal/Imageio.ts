@@ -9,7 +9,7 @@ import { Effect, type Scope } from "effect"
 import type { Dispatcher } from "undici"
 import type { TransportSettings } from "../../core/Connection.js"
 import { type ConnectionError, FaultError, type HttpContext, type TimeoutError } from "../../core/Errors.js"
-import { makeDispatcher, transportError } from "../../core/Http.js"
+import { loadUndici, makeDispatcher, transportError } from "../../core/Http.js"
 import { imageioUrl, REDACTED } from "../../core/Redact.js"
 
 export type ImageioError = ConnectionError | TimeoutError | FaultError
@@ -71,6 +71,7 @@ export const open = (
   connections: number
 ): Effect.Effect<ImageioClient, ImageioError, Scope.Scope> =>
   Effect.gen(function* () {
+    yield* loadUndici // loaded by the connection already; said here so this module does not rely on it
     const dispatcher = yield* Effect.acquireRelease(
       Effect.sync(() =>
         makeDispatcher({
