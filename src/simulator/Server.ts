@@ -3,9 +3,7 @@
  * (bearer token or basic credentials, `Version: 4`), HTTP/1.1 keep-alive, gzip when asked, and
  * the fault knobs (latency, failures per path, dropped connections, slow bodies) in front.
  */
-import * as http from "node:http"
-import * as https from "node:https"
-import type { AddressInfo, Socket } from "node:net"
+import type * as http from "node:http"
 import * as zlib from "node:zlib"
 import { makeHooks, type Timing } from "./Behaviour.js"
 import { API_PREFIX, Engine } from "./Engine.js"
@@ -13,6 +11,7 @@ import { HttpFault } from "./Faults.js"
 import { ImageIo, type ImageioKnobs } from "./imageio/ImageIo.js"
 import { withImageTransfers } from "./imageio/Transfers.js"
 import { model } from "./Model.js"
+import { Listener } from "./Listener.js"
 import { contextRedirect, type PortalAnswer, pkiResource, welcomePage } from "./Portal.js"
 import { seed } from "./Seed.js"
 import { Sso, type SsoErrorShape } from "./Sso.js"
@@ -96,8 +95,7 @@ export class SimulatorServer {
   /** Requests that failed inside the simulator (answered 500). */
   internalErrors = 0
   readonly maxRequestBytes: number
-  private readonly server: http.Server
-  private readonly sockets = new Set<Socket>()
+  private readonly listener: Listener
   private readonly faultRandom: Random
   private url_: string | undefined
 
@@ -116,18 +114,10 @@ export class SimulatorServer {
       // Nothing a request does may end the process: any failure is a 500 <fault> and a line on stderr.
       this.serve(req, res).catch((e: unknown) => this.internalError(req, res, e))
     }
-    this.server = options.tls
-      ? https.createServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, handler)
-      : http.createServer({ keepAlive: true }, handler)
-    this.server.keepAliveTimeout = 30_000
+    this.listener = new Listener({ handler, trackOn: options.tls ? "secureConnection" : "connection", ...(options.tls ? { tls: options.tls } : {}) })
     // `Expect: 202-accepted` asks the engine not to wait; without a listener Node answers 417 to
     // any Expect other than 100-continue.
-    this.server.on("checkExpectation", handler)
-    const track = (socket: Socket) => {
-      this.sockets.add(socket)
-      socket.once("close", () => this.sockets.delete(socket))
-    }
-    this.server.on(options.tls ? "secureConnection" : "connection", track)
+    this.listener.server.on("checkExpectation", handler)
   }
 
   /** The API root URL, once listening. */
@@ -138,33 +128,24 @@ export class SimulatorServer {
 
   /** Open client connections right now. */
   get openConnections(): number {
-    return this.sockets.size
+    return this.listener.openConnections
   }
 
   async listen(): Promise<string> {
     await this.imageio.listen()
-    return new Promise((resolve, reject) => {
+    try {
+      this.url_ = `${await this.listener.listen(this.options.port, this.options.host)}${API_PREFIX}`
+      return this.url_
+    } catch (e) {
       // the API's port may be taken: the imageio endpoints already listening must not stay open
-      const failed = (e: Error) => void this.imageio.close().finally(() => reject(e))
-      this.server.once("error", failed)
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", failed)
-        const { port } = this.server.address() as AddressInfo
-        const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host
-        this.url_ = `${this.options.tls ? "https" : "http"}://${host}:${port}${API_PREFIX}`
-        resolve(this.url_)
-      })
-    })
+      await this.imageio.close().catch(() => undefined)
+      throw e
+    }
   }
 
   async close(): Promise<void> {
     await this.imageio.close()
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve()
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-      for (const s of this.sockets) s.destroy()
-    })
+    await this.listener.close()
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
