@@ -5,7 +5,7 @@
  */
 import type * as http from "node:http"
 import * as zlib from "node:zlib"
-import { makeHooks, type Timing } from "./Behaviour.js"
+import { makeHooks, type Timing } from "./behaviour/Behaviour.js"
 import { API_PREFIX, Engine } from "./Engine.js"
 import { HttpFault } from "./Faults.js"
 import { ImageIo, type ImageioKnobs } from "./imageio/ImageIo.js"

@@ -11,7 +11,7 @@ import type { Scope } from "effect"
 import { Context, Data, Effect, Layer, Redacted } from "effect"
 import * as Connection from "../core/Connection.js"
 import type { InvalidInputError } from "../core/Errors.js"
-import { defaultTiming, type Timing } from "./Behaviour.js"
+import { defaultTiming, type Timing } from "./behaviour/Behaviour.js"
 import { makeCertificates } from "./Certificates.js"
 import type { Engine } from "./Engine.js"
 import type { ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
@@ -20,7 +20,7 @@ import type { Sso, SsoErrorShape } from "./Sso.js"
 import type { Obj, Store } from "./Store.js"
 
 export type { FailureRule, Knobs } from "./Server.js"
-export type { Timing } from "./Behaviour.js"
+export type { Timing } from "./behaviour/Behaviour.js"
 export type { ImageioFailureRule, ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
 
 export interface SimulatorOptions {

@@ -7,7 +7,7 @@
  * `actual_size` (and for uploads its `format`) following what was written.
  * A decorator over the other hooks: everything that is not about transfers passes through.
  */
-import type { Timing } from "../Behaviour.js"
+import type { Timing } from "../behaviour/Behaviour.js"
 import type { ActionContext, AddContext, Engine, EntityTarget, Hooks } from "../Engine.js"
 import { badRequest, conflict, notFound } from "../Faults.js"
 import type { Obj } from "../Store.js"
