@@ -8,7 +8,8 @@
  * family gives a `TypeBehaviour` per struct name, built on the shared `Kit`; this module joins them
  * into the engine's `Hooks`. Everything else is the generic model-driven engine (Engine.ts).
  */
-import type { Engine, Hooks } from "../Engine.js"
+import type { Engine } from "../Engine.js"
+import type { Hooks } from "../Targets.js"
 import { makeDisks } from "./Disks.js"
 import { makeHosts } from "./Hosts.js"
 import { makeJobs } from "./Jobs.js"

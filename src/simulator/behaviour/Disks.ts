@@ -2,7 +2,7 @@
  * Disks, their attachments and snapshots: new disks and snapshots stay `locked` for a moment, with
  * the engine's jobs and events; a disk in use by a running VM, or locked, is not removed.
  */
-import type { ActionContext, AddContext, EntityTarget } from "../Engine.js"
+import type { ActionContext, AddContext, EntityTarget } from "../Targets.js"
 import { conflict } from "../Faults.js"
 import type { Obj } from "../Store.js"
 import { type Behaviours, GiB, type Kit, ref, refId } from "./Kit.js"

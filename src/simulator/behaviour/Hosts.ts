@@ -2,7 +2,7 @@
  * Hosts: a new host is `installing`, then `up`; maintenance migrates its VMs to the other hosts of
  * its cluster (refused when there are none); a host is removed only in maintenance.
  */
-import type { ActionContext, AddContext, EntityTarget } from "../Engine.js"
+import type { ActionContext, AddContext, EntityTarget } from "../Targets.js"
 import { conflict } from "../Faults.js"
 import type { Obj } from "../Store.js"
 import { type Behaviours, GiB, type Kit, ref, refId } from "./Kit.js"

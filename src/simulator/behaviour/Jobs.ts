@@ -3,7 +3,7 @@
  * client ends it (`end`, `finished` or with `succeeded=false` `failed`). The jobs and events of the
  * simulator's own operations are the journal's (Journal.ts).
  */
-import type { ActionContext, AddContext } from "../Engine.js"
+import type { ActionContext, AddContext } from "../Targets.js"
 import type { Obj } from "../Store.js"
 import type { Behaviours, Kit } from "./Kit.js"
 

@@ -2,7 +2,8 @@
  * What every resource family's behaviour works with: the store, the clock, the timing of simulated
  * operations, lookups of referenced objects, timed state transitions, and the jobs and events journal.
  */
-import type { Engine, Hooks } from "../Engine.js"
+import type { Engine } from "../Engine.js"
+import type { Hooks } from "../Targets.js"
 import { notFound } from "../Faults.js"
 import type { Journal } from "../Journal.js"
 import type { Obj, Store } from "../Store.js"

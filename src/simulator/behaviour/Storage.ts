@@ -3,7 +3,7 @@
  * `deactivate` go through the engine's states with a job; an active or locked domain is not
  * removed, and its disks go with it when it is.
  */
-import type { ActionContext, AddContext, EntityTarget } from "../Engine.js"
+import type { ActionContext, AddContext, EntityTarget } from "../Targets.js"
 import { conflict } from "../Faults.js"
 import type { Obj } from "../Store.js"
 import { type Behaviours, GiB, type Kit, ref, refId } from "./Kit.js"

@@ -2,7 +2,7 @@
  * Templates: made from a VM that is down (its disks copied, the VM locked meanwhile) or imported
  * from an OVF configuration; `Blank` and templates VMs still use are not removed.
  */
-import type { AddContext, EntityTarget } from "../Engine.js"
+import type { AddContext, EntityTarget } from "../Targets.js"
 import { conflict, incomplete } from "../Faults.js"
 import type { Obj } from "../Store.js"
 import type { Disks } from "./Disks.js"

@@ -3,7 +3,7 @@
  * disks; `start`, `stop`, `shutdown`, `suspend`, `reboot` and `migrate` go through the engine's
  * states with a job each; a running or locked VM is not removed.
  */
-import type { ActionContext, AddContext, EntityTarget } from "../Engine.js"
+import type { ActionContext, AddContext, EntityTarget } from "../Targets.js"
 import { conflict, incomplete } from "../Faults.js"
 import type { Obj } from "../Store.js"
 import type { Disks } from "./Disks.js"

@@ -8,7 +8,8 @@
  * A decorator over the other hooks: everything that is not about transfers passes through.
  */
 import type { Timing } from "../behaviour/Behaviour.js"
-import type { ActionContext, AddContext, Engine, EntityTarget, Hooks } from "../Engine.js"
+import type { Engine } from "../Engine.js"
+import type { ActionContext, AddContext, EntityTarget, Hooks } from "../Targets.js"
 import { badRequest, conflict, notFound } from "../Faults.js"
 import type { Obj } from "../Store.js"
 import type { ImageIo } from "./ImageIo.js"
