@@ -1,16 +1,14 @@
 /**
- * The simulator's entry points: `start` (a Promise, for the CLI and any non-Effect code), `make`
- * (scoped Effect giving the url, CA, credentials and a handle to state and knobs) and `layer`
- * (a `Connection` to a fresh simulator for the life of the scope).
+ * The simulator's entry points: `start` (a Promise, for the CLI and any non-Effect code) and `make`
+ * (scoped Effect giving the url, CA, credentials and a handle to state and knobs). `layer`, the
+ * `Connection` to a fresh simulator, is in src/testing: the simulator never imports the client.
  */
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import type { Scope } from "effect"
-import { Context, Data, Effect, Layer, Redacted } from "effect"
-import * as Connection from "../core/Connection.js"
-import type { InvalidInputError } from "../core/Errors.js"
+import { Context, Data, Effect, Redacted } from "effect"
 import { defaultTiming, type Timing } from "./behaviour/Behaviour.js"
 import { makeCertificates } from "./Certificates.js"
 import type { Engine } from "./Engine.js"
@@ -239,7 +237,7 @@ const startError = (e: unknown): SimulatorError => {
   })
 }
 
-/** The running simulator of a `layer`, for tests that turn its knobs. */
+/** The running simulator of a `layer` (src/testing), for tests that turn its knobs. */
 export class SimulatorTag extends Context.Tag("effect-ovirt/Simulator")<SimulatorTag, Simulator>() {}
 
 /** A simulator for the life of the scope. */
@@ -248,28 +246,3 @@ export const make = (options: SimulatorOptions = {}): Effect.Effect<Simulator, S
     Effect.tryPromise({ try: () => start(options), catch: startError }),
     (sim) => Effect.promise(() => sim.close())
   ).pipe(Effect.map((sim): Simulator => sim))
-
-/** Connection settings besides url and credentials (timeouts, `connections`, `debug`, ...). */
-export type ConnectionSettings = Omit<Connection.ConnectionOptions, "url" | "username" | "password" | "caFile" | "token">
-
-/** The options a `Connection` to this simulator needs. */
-export const connectionOptions = (sim: Simulator, settings: ConnectionSettings = {}): Connection.ConnectionOptions => ({
-  ...settings,
-  url: sim.url,
-  username: sim.username,
-  password: sim.password,
-  caFile: sim.caFile
-})
-
-/**
- * A `Connection` to a fresh simulator for the life of the scope (the simulator stops after the
- * connection has closed and revoked its token); the simulator itself is provided too, as `SimulatorTag`.
- */
-export const layer = (
-  options: SimulatorOptions & { readonly connection?: ConnectionSettings } = {}
-): Layer.Layer<Connection.Connection | SimulatorTag, InvalidInputError | SimulatorError> =>
-  Layer.unwrapScoped(
-    Effect.map(make(options), (sim) =>
-      Layer.merge(Connection.layer(connectionOptions(sim, options.connection)), Layer.succeed(SimulatorTag, sim))
-    )
-  )
