@@ -183,41 +183,44 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
   const caFile = nodePath.join(dir, "ca.pem")
   const caPem = certificates?.caPem ?? ""
   fs.writeFileSync(caFile, caPem)
-  return {
-    url,
-    caPem,
-    caFile,
-    username,
-    password,
-    knobs: server.knobs,
-    expireTokens: () => server.sso.expireAll(),
-    setTiming: (timing) => {
-      server.timing = { ...server.timing, ...timing }
-    },
-    settle: () => server.store.settle(),
-    objects: (path) => {
-      server.store.tick()
-      return server.store.list(path)
-    },
-    insert: (path, obj) => server.engine.insert(path, obj),
-    stats: () => ({
-      requests: server.requests,
-      openConnections: server.openConnections,
-      bodyBytesPeak: server.bodyBytesPeak,
-      tooLarge: server.tooLarge,
-      internalErrors: server.internalErrors,
-      tokensIssued: server.sso.issued,
-      tokensRevoked: server.sso.revoked,
-      tokensActive: server.sso.active()
-    }),
-    imageio: { knobs: server.imageio.knobs, stats: server.imageio.stats, expireTickets: () => server.imageio.tickets.expireAll() },
-    state: { store: server.store, engine: server.engine, sso: server.sso },
-    close: async () => {
-      await server.close()
-      removeDir(dir)
-    }
-  }
+  return handleOf(server, { url, caPem, caFile, username, password }, dir)
 }
+
+/** The handle on a listening server: how to reach it, its state and knobs, and `close`. */
+const handleOf = (
+  server: SimulatorServer,
+  access: Pick<Simulator, "url" | "caPem" | "caFile" | "username" | "password">,
+  dir: string
+): RunningSimulator => ({
+  ...access,
+  knobs: server.knobs,
+  expireTokens: () => server.sso.expireAll(),
+  setTiming: (timing) => {
+    server.timing = { ...server.timing, ...timing }
+  },
+  settle: () => server.store.settle(),
+  objects: (path) => {
+    server.store.tick()
+    return server.store.list(path)
+  },
+  insert: (path, obj) => server.engine.insert(path, obj),
+  stats: () => ({
+    requests: server.requests,
+    openConnections: server.openConnections,
+    bodyBytesPeak: server.bodyBytesPeak,
+    tooLarge: server.tooLarge,
+    internalErrors: server.internalErrors,
+    tokensIssued: server.sso.issued,
+    tokensRevoked: server.sso.revoked,
+    tokensActive: server.sso.active()
+  }),
+  imageio: { knobs: server.imageio.knobs, stats: server.imageio.stats, expireTickets: () => server.imageio.tickets.expireAll() },
+  state: { store: server.store, engine: server.engine, sso: server.sso },
+  close: async () => {
+    await server.close()
+    removeDir(dir)
+  }
+})
 
 /**
  * The simulator could not start: its port is in use (`reason: "EADDRINUSE"`), the address cannot be
