@@ -11,7 +11,7 @@ import * as os from "node:os"
 import * as nodePath from "node:path"
 import { fileURLToPath } from "node:url"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import * as Simulator from "../src/simulator/index.js"
+import * as Simulator from "../src/testing/Simulator.js"
 import { pattern } from "./support/images.js"
 
 const MiB = 1024 * 1024

@@ -1,7 +1,8 @@
 /**
  * What an import loads, counted in a fresh node process (a module loader hook records every module):
  * the root never loads the simulator nor any service module; one service's module loads no other
- * service's; a call through `system` loads the module of the service it calls, and only that one.
+ * service's; a call through `system` loads the module of the service it calls, and only that one; the
+ * simulator loads none of the client's HTTP code.
  * (How long the imports take is measured by bench/startup.ts, not here.)
  */
 import { spawnSync } from "node:child_process"
@@ -80,5 +81,19 @@ describe("start-up", () => {
       if (out !== "not found") throw new Error("expected NotFoundError, got " + JSON.stringify(out))`)
     expect(loaded.some((m) => m.startsWith("simulator/"))).toBe(true)
     expect(serviceModules(loaded)).toEqual(["services/generated/DiskAttachmentsService.ts"])
+  })
+
+  it("the simulator, started and answering, loads the codec and metadata but none of the client's HTTP code", () => {
+    const loaded = loadedBy(`
+      const { start } = await import("./src/simulator/index.ts")
+      const sim = await start({ seed: "startup", plainHttp: true })
+      const auth = "Basic " + Buffer.from(sim.username + ":" + sim.password).toString("base64")
+      const answer = await fetch(sim.url + "/vms", { headers: { Authorization: auth } })
+      if (answer.status !== 200) throw new Error("expected 200 from the simulator, got " + answer.status)
+      await sim.close()`)
+    expect(loaded).toContain("simulator/Engine.ts")
+    expect(loaded).toContain("core/Xml.ts")
+    const client = ["core/Http.ts", "core/Connection.ts", "core/Request.ts", "core/Auth.ts"]
+    expect(loaded.filter((m) => client.includes(m))).toEqual([])
   })
 })

@@ -73,6 +73,9 @@ let undici: Undici | undefined
 export const loadUndici: Effect.Effect<void> = Effect.suspend(() =>
   undici !== undefined ? Effect.void : Effect.asVoid(Effect.map(Effect.promise(() => import("undici")), (m) => (undici = m))))
 
+/** undici itself, loaded on first use (for the few requests made outside a connection's pool). */
+export const undiciModule: Effect.Effect<Undici> = Effect.map(loadUndici, () => undici!)
+
 /**
  * The pool's settings: everything but the answer bound, which applies per answer, not per socket.
  * undici must be loaded (`loadUndici`): a connection has done it before anything asks for a pool.

@@ -6,9 +6,8 @@
  */
 import * as crypto from "node:crypto"
 import { Duration, Effect } from "effect"
-import { Agent, request } from "undici"
 import { AuthError, type ConnectionError, DecodeError, InvalidInputError, TimeoutError } from "./Errors.js"
-import { transportError } from "./Http.js"
+import { transportError, undiciModule } from "./Http.js"
 
 export interface FetchCaOptions {
   /**
@@ -64,6 +63,7 @@ export const fetchCaCertificate = (
     }
     const context = { method: "GET", path: PKI_PATH }
     const timeout = Duration.decode(options.timeout ?? "30 seconds")
+    const { Agent, request } = yield* undiciModule
     const body = yield* Effect.acquireUseRelease(
       // verification is off for this one request only: the CA that would verify it is what it fetches
       Effect.sync(() => new Agent({ connect: { rejectUnauthorized: false }, connections: 1 })),

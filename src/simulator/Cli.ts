@@ -6,7 +6,7 @@
 import * as fs from "node:fs"
 import { parseArgs } from "node:util"
 import { Redacted } from "effect"
-import { start } from "./Simulator.js"
+import { type SimulatorOptions, start } from "./Simulator.js"
 
 const HELP = `Usage: effect-ovirt-simulator [options]
 
@@ -78,60 +78,35 @@ const number = (name: string, text: string | undefined, fallback?: number): numb
   return n
 }
 
-export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
-  let parsed
-  try {
-    parsed = parseArgs({
-      args: [...argv],
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        seed: { type: "string" },
-        vms: { type: "string" },
-        "token-lifetime": { type: "string" },
-        username: { type: "string" },
-        password: { type: "string" },
-        "sso-error-shape": { type: "string" },
-        "vm-start-ms": { type: "string" },
-        "transition-ms": { type: "string" },
-        "max-request-bytes": { type: "string" },
-        latency: { type: "string" },
-        "fail-rate": { type: "string" },
-        "fail-path": { type: "string" },
-        "fail-status": { type: "string" },
-        "drop-rate": { type: "string" },
-        "slow-body": { type: "string" },
-        cert: { type: "string" },
-        key: { type: "string" },
-        ca: { type: "string" },
-        verbose: { type: "boolean" },
-        help: { type: "boolean", short: "h" }
-      },
-      strict: true
-    })
-  } catch (e) {
-    process.stderr.write(`effect-ovirt-simulator: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`)
-    process.exit(2)
-  }
-  const v = parsed.values
-  if (v.help) {
-    process.stderr.write(HELP)
-    return
-  }
-  const shape = v["sso-error-shape"]
-  if (shape !== undefined && shape !== "sso" && shape !== "oauth") {
-    process.stderr.write(`effect-ovirt-simulator: --sso-error-shape is sso or oauth\n`)
-    process.exit(2)
-  }
-  // Signals are handled from the start, so that one arriving while the simulator starts still
-  // ends in a clean exit 0.
-  let stop: (signal: string) => void = () => {}
-  const stopped = new Promise<string>((resolve) => (stop = resolve))
-  process.once("SIGINT", () => stop("SIGINT"))
-  process.once("SIGTERM", () => stop("SIGTERM"))
-  let expireTokens = () => {}
-  process.on("SIGUSR1", () => expireTokens())
+const OPTIONS = {
+  port: { type: "string" },
+  host: { type: "string" },
+  seed: { type: "string" },
+  vms: { type: "string" },
+  "token-lifetime": { type: "string" },
+  username: { type: "string" },
+  password: { type: "string" },
+  "sso-error-shape": { type: "string" },
+  "vm-start-ms": { type: "string" },
+  "transition-ms": { type: "string" },
+  "max-request-bytes": { type: "string" },
+  latency: { type: "string" },
+  "fail-rate": { type: "string" },
+  "fail-path": { type: "string" },
+  "fail-status": { type: "string" },
+  "drop-rate": { type: "string" },
+  "slow-body": { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  ca: { type: "string" },
+  verbose: { type: "boolean" },
+  help: { type: "boolean", short: "h" }
+} as const
 
+const parse = (argv: ReadonlyArray<string>) => parseArgs({ args: [...argv], options: OPTIONS, strict: true })
+
+/** The simulator's options from the command line's, or exit 2 saying what is wrong. */
+const simulatorOptions = (v: ReturnType<typeof parse>["values"], shape: "sso" | "oauth" | undefined): SimulatorOptions => {
   const transition = number("transition-ms", v["transition-ms"])
   const vmStart = number("vm-start-ms", v["vm-start-ms"])
   const failRate = rate("fail-rate", v["fail-rate"])
@@ -152,8 +127,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   if (maxRequestBytes !== undefined && (!Number.isInteger(maxRequestBytes) || maxRequestBytes < 1)) {
     usage(`--max-request-bytes is a whole number of bytes from 1, got "${v["max-request-bytes"]}"`)
   }
-  const started = Date.now()
-  const sim = await start({
+  return {
     host: v.host ?? "127.0.0.1",
     port: number("port", v.port, 0)!,
     seed: v.seed ?? "demo",
@@ -177,7 +151,39 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
         failRate > 0 ? [{ path: v["fail-path"] ?? "*", rate: failRate, status: failStatus }] : []
     },
     ...(v.verbose ? { log: (line: string) => process.stderr.write(`${line}\n`) } : {})
-  }).catch((e: unknown) => {
+  }
+}
+
+export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
+  let parsed
+  try {
+    parsed = parse(argv)
+  } catch (e) {
+    process.stderr.write(`effect-ovirt-simulator: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`)
+    process.exit(2)
+  }
+  const v = parsed.values
+  if (v.help) {
+    process.stderr.write(HELP)
+    return
+  }
+  const shape = v["sso-error-shape"]
+  if (shape !== undefined && shape !== "sso" && shape !== "oauth") {
+    process.stderr.write(`effect-ovirt-simulator: --sso-error-shape is sso or oauth\n`)
+    process.exit(2)
+  }
+  // Signals are handled from the start, so that one arriving while the simulator starts still
+  // ends in a clean exit 0.
+  let stop: (signal: string) => void = () => {}
+  const stopped = new Promise<string>((resolve) => (stop = resolve))
+  process.once("SIGINT", () => stop("SIGINT"))
+  process.once("SIGTERM", () => stop("SIGTERM"))
+  let expireTokens = () => {}
+  process.on("SIGUSR1", () => expireTokens())
+
+  const options = simulatorOptions(v, shape)
+  const started = Date.now()
+  const sim = await start(options).catch((e: unknown) => {
     process.stderr.write(`effect-ovirt-simulator: cannot start: ${e instanceof Error ? e.message : String(e)}\n`)
     process.exit(1)
   })

@@ -60,91 +60,103 @@ export interface Journal {
   readonly event: (kind: EventKind, subject: string, other?: string, refs?: Obj) => Obj
 }
 
-export const makeJournal = (store: Store): Journal => {
-  const now = () => new Date(store.now())
-  const admin = () => store.list("users").find((u) => u.userName === "admin@internal")
+/** The journal over the store; `startJob` and `event` are arrow properties, as the behaviour modules take them off it. */
+class StoreJournal implements Journal {
+  correlationId: string | undefined = undefined
+  readonly correlations = new Map<string, string>()
   // Counted from the stored events at the first new one (the seed's come before it).
-  let lastIndex: number | undefined
-  const nextIndex = (): number => {
-    if (lastIndex === undefined) {
-      lastIndex = 0
-      for (const e of store.list("events")) if (typeof e.index === "number" && e.index > lastIndex) lastIndex = e.index
+  private lastIndex: number | undefined
+
+  constructor(private readonly store: Store) {}
+
+  readonly startJob = (description: string, doneAfter: number, done?: () => void): Obj => {
+    const store = this.store
+    const user = this.admin()
+    const job: Obj = {
+      id: store.newId(),
+      description,
+      status: "started",
+      startTime: this.now(),
+      lastUpdated: this.now(),
+      autoCleared: true,
+      external: false,
+      ...(user ? { owner: { id: user.id } } : {})
     }
-    return ++lastIndex
+    store.put("jobs", job)
+    const correlationId = this.correlationId
+    if (correlationId !== undefined) this.correlations.set(job.id as string, correlationId)
+    this.step(job, 1, "validating", "Validating", "finished")
+    const executing = this.step(job, 2, "executing", "Executing", "started")
+    store.schedule(doneAfter, () => {
+      for (const o of [executing, job]) {
+        if (o.status !== "started") continue
+        o.status = "finished"
+        o.endTime = this.now()
+      }
+      job.lastUpdated = this.now()
+      // What the job does when it ends belongs to the request that started it.
+      const current = this.correlationId
+      this.correlationId = correlationId
+      try {
+        done?.()
+      } finally {
+        this.correlationId = current
+      }
+    }, job)
+    return job
   }
 
-  const correlations = new Map<string, string>()
-  const journal: Journal = {
-    correlationId: undefined,
-    correlations,
-    startJob: (description, doneAfter, done) => {
-      const user = admin()
-      const job: Obj = {
-        id: store.newId(),
-        description,
-        status: "started",
-        startTime: now(),
-        lastUpdated: now(),
-        autoCleared: true,
-        external: false,
-        ...(user ? { owner: { id: user.id } } : {})
-      }
-      store.put("jobs", job)
-      const correlationId = journal.correlationId
-      if (correlationId !== undefined) correlations.set(job.id as string, correlationId)
-      const steps = `jobs/${job.id as string}/steps`
-      const step = (number: number, type: string, text: string, status: string): Obj =>
-        store.put(steps, {
-          id: store.newId(),
-          description: text,
-          type,
-          number,
-          status,
-          startTime: now(),
-          ...(status === "finished" ? { endTime: now() } : {}),
-          external: false,
-          job: { id: job.id }
-        })
-      step(1, "validating", "Validating", "finished")
-      const executing = step(2, "executing", "Executing", "started")
-      store.schedule(doneAfter, () => {
-        for (const o of [executing, job]) {
-          if (o.status !== "started") continue
-          o.status = "finished"
-          o.endTime = now()
-        }
-        job.lastUpdated = now()
-        // What the job does when it ends belongs to the request that started it.
-        const current = journal.correlationId
-        journal.correlationId = correlationId
-        try {
-          done?.()
-        } finally {
-          journal.correlationId = current
-        }
-      }, job)
-      return job
-    },
-    event: (kind, subject, other = "", refs = {}) => {
-      const [code, text] = EventCodes[kind]
-      const index = nextIndex()
-      const user = admin()
-      const description = text.replace("{0}", subject).replace("{1}", USER_NAME).replace("{2}", other)
-      return store.put("events", {
-        id: String(index),
-        index,
-        code,
-        description,
-        severity: "normal",
-        time: now(),
-        origin: "oVirt",
-        customId: -1,
-        floodRate: 30,
-        ...(journal.correlationId !== undefined ? { correlationId: journal.correlationId } : {}),
-        ...(user ? { user: { id: user.id } } : {}),
-        ...refs
-      })
-    }
+  readonly event = (kind: EventKind, subject: string, other = "", refs: Obj = {}): Obj => {
+    const [code, text] = EventCodes[kind]
+    const index = this.nextIndex()
+    const user = this.admin()
+    const description = text.replace("{0}", subject).replace("{1}", USER_NAME).replace("{2}", other)
+    return this.store.put("events", {
+      id: String(index),
+      index,
+      code,
+      description,
+      severity: "normal",
+      time: this.now(),
+      origin: "oVirt",
+      customId: -1,
+      floodRate: 30,
+      ...(this.correlationId !== undefined ? { correlationId: this.correlationId } : {}),
+      ...(user ? { user: { id: user.id } } : {}),
+      ...refs
+    })
   }
-  return journal
+
+  private now(): Date {
+    return new Date(this.store.now())
+  }
+
+  private admin(): Obj | undefined {
+    return this.store.list("users").find((u) => u.userName === "admin@internal")
+  }
+
+  private nextIndex(): number {
+    if (this.lastIndex === undefined) {
+      this.lastIndex = 0
+      for (const e of this.store.list("events")) if (typeof e.index === "number" && e.index > this.lastIndex) this.lastIndex = e.index
+    }
+    return ++this.lastIndex
+  }
+
+  /** One step of a job's. */
+  private step(job: Obj, number: number, type: string, text: string, status: string): Obj {
+    return this.store.put(`jobs/${job.id as string}/steps`, {
+      id: this.store.newId(),
+      description: text,
+      type,
+      number,
+      status,
+      startTime: this.now(),
+      ...(status === "finished" ? { endTime: this.now() } : {}),
+      external: false,
+      job: { id: job.id }
+    })
+  }
 }
+
+export const makeJournal = (store: Store): Journal => new StoreJournal(store)

@@ -3,19 +3,20 @@
  * (bearer token or basic credentials, `Version: 4`), HTTP/1.1 keep-alive, gzip when asked, and
  * the fault knobs (latency, failures per path, dropped connections, slow bodies) in front.
  */
-import * as http from "node:http"
-import * as https from "node:https"
-import type { AddressInfo, Socket } from "node:net"
+import type * as http from "node:http"
 import * as zlib from "node:zlib"
-import { makeHooks, type Timing } from "./Behaviour.js"
-import { API_PREFIX, Engine } from "./Engine.js"
+import { makeHooks, type Timing } from "./behaviour/Behaviour.js"
+import { Engine } from "./Engine.js"
+import { API_PREFIX } from "./Targets.js"
 import { HttpFault } from "./Faults.js"
 import { ImageIo, type ImageioKnobs } from "./imageio/ImageIo.js"
 import { withImageTransfers } from "./imageio/Transfers.js"
 import { model } from "./Model.js"
+import { Listener } from "./Listener.js"
 import { contextRedirect, type PortalAnswer, pkiResource, welcomePage } from "./Portal.js"
 import { seed } from "./Seed.js"
 import { Sso, type SsoErrorShape } from "./Sso.js"
+import { discardBounded, readBounded, splitTarget } from "./Requests.js"
 import { Random, Store } from "./Store.js"
 
 /** A rule failing a share of the API requests whose path matches. */
@@ -96,8 +97,7 @@ export class SimulatorServer {
   /** Requests that failed inside the simulator (answered 500). */
   internalErrors = 0
   readonly maxRequestBytes: number
-  private readonly server: http.Server
-  private readonly sockets = new Set<Socket>()
+  private readonly listener: Listener
   private readonly faultRandom: Random
   private url_: string | undefined
 
@@ -116,18 +116,10 @@ export class SimulatorServer {
       // Nothing a request does may end the process: any failure is a 500 <fault> and a line on stderr.
       this.serve(req, res).catch((e: unknown) => this.internalError(req, res, e))
     }
-    this.server = options.tls
-      ? https.createServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, handler)
-      : http.createServer({ keepAlive: true }, handler)
-    this.server.keepAliveTimeout = 30_000
+    this.listener = new Listener({ handler, trackOn: options.tls ? "secureConnection" : "connection", ...(options.tls ? { tls: options.tls } : {}) })
     // `Expect: 202-accepted` asks the engine not to wait; without a listener Node answers 417 to
     // any Expect other than 100-continue.
-    this.server.on("checkExpectation", handler)
-    const track = (socket: Socket) => {
-      this.sockets.add(socket)
-      socket.once("close", () => this.sockets.delete(socket))
-    }
-    this.server.on(options.tls ? "secureConnection" : "connection", track)
+    this.listener.server.on("checkExpectation", handler)
   }
 
   /** The API root URL, once listening. */
@@ -138,33 +130,24 @@ export class SimulatorServer {
 
   /** Open client connections right now. */
   get openConnections(): number {
-    return this.sockets.size
+    return this.listener.openConnections
   }
 
   async listen(): Promise<string> {
     await this.imageio.listen()
-    return new Promise((resolve, reject) => {
+    try {
+      this.url_ = `${await this.listener.listen(this.options.port, this.options.host)}${API_PREFIX}`
+      return this.url_
+    } catch (e) {
       // the API's port may be taken: the imageio endpoints already listening must not stay open
-      const failed = (e: Error) => void this.imageio.close().finally(() => reject(e))
-      this.server.once("error", failed)
-      this.server.listen(this.options.port, this.options.host, () => {
-        this.server.off("error", failed)
-        const { port } = this.server.address() as AddressInfo
-        const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host
-        this.url_ = `${this.options.tls ? "https" : "http"}://${host}:${port}${API_PREFIX}`
-        resolve(this.url_)
-      })
-    })
+      await this.imageio.close().catch(() => undefined)
+      throw e
+    }
   }
 
   async close(): Promise<void> {
     await this.imageio.close()
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve()
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-      for (const s of this.sockets) s.destroy()
-    })
+    await this.listener.close()
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
@@ -176,18 +159,7 @@ export class SimulatorServer {
     const query = new URLSearchParams(search)
     if (this.knobs.latencyMs > 0) await sleep(this.knobs.latencyMs)
     if (path === "/ovirt-engine/sso/oauth/token" || path === "/ovirt-engine/services/sso-logout") {
-      const body = await this.readBody(req, res, method, path)
-      if (body === undefined) return
-      const form = new URLSearchParams(body || search)
-      if (path.endsWith("/token")) {
-        const answer = this.sso.token(form, req.headers.accept)
-        this.log(method, path, answer.status)
-        return this.send(req, res, answer.status, "application/json", JSON.stringify(answer.json))
-      }
-      const token = form.get("token") ?? bearer(req)
-      if (token) this.sso.revoke(token)
-      this.log(method, path, 200)
-      return this.send(req, res, 200, "application/json", "{}")
+      return this.serveSso(req, res, method, path, search)
     }
     const portal = this.portal(path, query)
     if (portal !== undefined) {
@@ -231,6 +203,22 @@ export class SimulatorServer {
     const answer = this.engine.handle({ method, path: relative, query, headers: req.headers as Record<string, string | undefined>, body })
     this.log(method, `${path}${search}`, answer.status)
     return this.send(req, res, answer.status, "application/xml;charset=UTF-8", answer.body)
+  }
+
+  /** The SSO endpoints: a token for the form's credentials, or its revocation (logout). */
+  private async serveSso(req: http.IncomingMessage, res: http.ServerResponse, method: string, path: string, search: string): Promise<void> {
+    const body = await this.readBody(req, res, method, path)
+    if (body === undefined) return
+    const form = new URLSearchParams(body || search)
+    if (path.endsWith("/token")) {
+      const answer = this.sso.token(form, req.headers.accept)
+      this.log(method, path, answer.status)
+      return this.send(req, res, answer.status, "application/json", JSON.stringify(answer.json))
+    }
+    const token = form.get("token") ?? bearer(req)
+    if (token) this.sso.revoke(token)
+    this.log(method, path, 200)
+    return this.send(req, res, 200, "application/json", "{}")
   }
 
   /**
@@ -348,65 +336,4 @@ export class SimulatorServer {
 const bearer = (req: http.IncomingMessage): string | undefined => {
   const h = req.headers.authorization
   return h?.startsWith("Bearer ") ? h.slice(7).trim() : undefined
-}
-
-/** The path and the query (with its `?`) of a request target, taken apart without resolving anything. */
-export const splitTarget = (target: string): { readonly path: string; readonly search: string } => {
-  // An absolute-form target (`GET https://host/path`) names the path after the authority.
-  const absolute = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target)
-  const rest = absolute ? target.slice(absolute[0].length) || "/" : target
-  const q = rest.indexOf("?")
-  const path = (q < 0 ? rest : rest.slice(0, q)).replace(/#.*$/, "")
-  return { path, search: q < 0 ? "" : rest.slice(q).replace(/#.*$/, "") }
-}
-
-/**
- * The whole body, "too large" as soon as more than `limit` bytes arrived (the rest is discarded), or
- * "aborted" when the client went away before sending all of it (nothing to answer, nothing failed).
- */
-const readBounded = (req: http.IncomingMessage, limit: number): Promise<Buffer | "too large" | "aborted"> =>
-  new Promise((resolve) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    const onData = (c: Buffer) => {
-      size += c.length
-      if (size > limit) {
-        req.off("data", onData)
-        chunks.length = 0
-        resolve("too large")
-        return
-      }
-      chunks.push(c)
-    }
-    req.on("data", onData)
-    req.once("error", () => resolve("aborted"))
-    req.once("close", () => {
-      if (!req.complete) resolve("aborted")
-    })
-    req.once("end", () => resolve(Buffer.concat(chunks)))
-  })
-
-/** How long a connection whose upload was refused may stay open for its client to read the answer. */
-const LINGER_MS = 10_000
-
-/**
- * Reads and drops what is left of a body, up to `limit` bytes. Past that it stops reading, so the
- * sender is held back by TCP rather than reset (a reset can destroy the answer before the client read
- * it), and closes the connection once the client does, or after `LINGER_MS`.
- */
-const discardBounded = (req: http.IncomingMessage, limit: number): void => {
-  let size = 0
-  const onData = (c: Buffer) => {
-    size += c.length
-    if (size <= limit) return
-    req.off("data", onData)
-    req.pause()
-    const socket = req.socket
-    const timer = setTimeout(() => socket.destroy(), LINGER_MS)
-    timer.unref()
-    socket.once("close", () => clearTimeout(timer))
-  }
-  req.on("data", onData)
-  req.on("error", () => undefined)
-  req.resume()
 }

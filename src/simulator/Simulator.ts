@@ -1,17 +1,15 @@
 /**
- * The simulator's entry points: `start` (a Promise, for the CLI and any non-Effect code), `make`
- * (scoped Effect giving the url, CA, credentials and a handle to state and knobs) and `layer`
- * (a `Connection` to a fresh simulator for the life of the scope).
+ * The simulator's entry points: `start` (a Promise, for the CLI and any non-Effect code) and `make`
+ * (scoped Effect giving the url, CA, credentials and a handle to state and knobs). `layer`, the
+ * `Connection` to a fresh simulator, is in src/testing: the simulator never imports the client.
  */
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as nodePath from "node:path"
 import type { Scope } from "effect"
-import { Context, Data, Effect, Layer, Redacted } from "effect"
-import * as Connection from "../core/Connection.js"
-import type { InvalidInputError } from "../core/Errors.js"
-import { defaultTiming, type Timing } from "./Behaviour.js"
+import { Context, Data, Effect, Redacted } from "effect"
+import { defaultTiming, type Timing } from "./behaviour/Behaviour.js"
 import { makeCertificates } from "./Certificates.js"
 import type { Engine } from "./Engine.js"
 import type { ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
@@ -20,7 +18,7 @@ import type { Sso, SsoErrorShape } from "./Sso.js"
 import type { Obj, Store } from "./Store.js"
 
 export type { FailureRule, Knobs } from "./Server.js"
-export type { Timing } from "./Behaviour.js"
+export type { Timing } from "./behaviour/Behaviour.js"
 export type { ImageioFailureRule, ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
 
 export interface SimulatorOptions {
@@ -185,41 +183,44 @@ export const start = async (options: SimulatorOptions = {}): Promise<RunningSimu
   const caFile = nodePath.join(dir, "ca.pem")
   const caPem = certificates?.caPem ?? ""
   fs.writeFileSync(caFile, caPem)
-  return {
-    url,
-    caPem,
-    caFile,
-    username,
-    password,
-    knobs: server.knobs,
-    expireTokens: () => server.sso.expireAll(),
-    setTiming: (timing) => {
-      server.timing = { ...server.timing, ...timing }
-    },
-    settle: () => server.store.settle(),
-    objects: (path) => {
-      server.store.tick()
-      return server.store.list(path)
-    },
-    insert: (path, obj) => server.engine.insert(path, obj),
-    stats: () => ({
-      requests: server.requests,
-      openConnections: server.openConnections,
-      bodyBytesPeak: server.bodyBytesPeak,
-      tooLarge: server.tooLarge,
-      internalErrors: server.internalErrors,
-      tokensIssued: server.sso.issued,
-      tokensRevoked: server.sso.revoked,
-      tokensActive: server.sso.active()
-    }),
-    imageio: { knobs: server.imageio.knobs, stats: server.imageio.stats, expireTickets: () => server.imageio.tickets.expireAll() },
-    state: { store: server.store, engine: server.engine, sso: server.sso },
-    close: async () => {
-      await server.close()
-      removeDir(dir)
-    }
-  }
+  return handleOf(server, { url, caPem, caFile, username, password }, dir)
 }
+
+/** The handle on a listening server: how to reach it, its state and knobs, and `close`. */
+const handleOf = (
+  server: SimulatorServer,
+  access: Pick<Simulator, "url" | "caPem" | "caFile" | "username" | "password">,
+  dir: string
+): RunningSimulator => ({
+  ...access,
+  knobs: server.knobs,
+  expireTokens: () => server.sso.expireAll(),
+  setTiming: (timing) => {
+    server.timing = { ...server.timing, ...timing }
+  },
+  settle: () => server.store.settle(),
+  objects: (path) => {
+    server.store.tick()
+    return server.store.list(path)
+  },
+  insert: (path, obj) => server.engine.insert(path, obj),
+  stats: () => ({
+    requests: server.requests,
+    openConnections: server.openConnections,
+    bodyBytesPeak: server.bodyBytesPeak,
+    tooLarge: server.tooLarge,
+    internalErrors: server.internalErrors,
+    tokensIssued: server.sso.issued,
+    tokensRevoked: server.sso.revoked,
+    tokensActive: server.sso.active()
+  }),
+  imageio: { knobs: server.imageio.knobs, stats: server.imageio.stats, expireTickets: () => server.imageio.tickets.expireAll() },
+  state: { store: server.store, engine: server.engine, sso: server.sso },
+  close: async () => {
+    await server.close()
+    removeDir(dir)
+  }
+})
 
 /**
  * The simulator could not start: its port is in use (`reason: "EADDRINUSE"`), the address cannot be
@@ -239,7 +240,7 @@ const startError = (e: unknown): SimulatorError => {
   })
 }
 
-/** The running simulator of a `layer`, for tests that turn its knobs. */
+/** The running simulator of a `layer` (src/testing), for tests that turn its knobs. */
 export class SimulatorTag extends Context.Tag("effect-ovirt/Simulator")<SimulatorTag, Simulator>() {}
 
 /** A simulator for the life of the scope. */
@@ -248,28 +249,3 @@ export const make = (options: SimulatorOptions = {}): Effect.Effect<Simulator, S
     Effect.tryPromise({ try: () => start(options), catch: startError }),
     (sim) => Effect.promise(() => sim.close())
   ).pipe(Effect.map((sim): Simulator => sim))
-
-/** Connection settings besides url and credentials (timeouts, `connections`, `debug`, ...). */
-export type ConnectionSettings = Omit<Connection.ConnectionOptions, "url" | "username" | "password" | "caFile" | "token">
-
-/** The options a `Connection` to this simulator needs. */
-export const connectionOptions = (sim: Simulator, settings: ConnectionSettings = {}): Connection.ConnectionOptions => ({
-  ...settings,
-  url: sim.url,
-  username: sim.username,
-  password: sim.password,
-  caFile: sim.caFile
-})
-
-/**
- * A `Connection` to a fresh simulator for the life of the scope (the simulator stops after the
- * connection has closed and revoked its token); the simulator itself is provided too, as `SimulatorTag`.
- */
-export const layer = (
-  options: SimulatorOptions & { readonly connection?: ConnectionSettings } = {}
-): Layer.Layer<Connection.Connection | SimulatorTag, InvalidInputError | SimulatorError> =>
-  Layer.unwrapScoped(
-    Effect.map(make(options), (sim) =>
-      Layer.merge(Connection.layer(connectionOptions(sim, options.connection)), Layer.succeed(SimulatorTag, sim))
-    )
-  )

@@ -7,4 +7,4 @@
  * const TestLive = Simulator.layer({ seed: "my-tests", timing: { vmStart: 50 } })
  * ```
  */
-export * as Simulator from "../simulator/index.js"
+export * as Simulator from "./Simulator.js"

@@ -5,9 +5,9 @@
  * reason. The simulator runs two of them, the host's daemon (`transfer_url`) and the engine's
  * proxy (`proxy_url`), over the same tickets and disk contents.
  */
-import * as http from "node:http"
-import * as https from "node:https"
-import type { AddressInfo, Socket } from "node:net"
+import type * as http from "node:http"
+import type { Socket } from "node:net"
+import { Listener } from "../Listener.js"
 import type { ImageioKnobs, ImageioStats } from "./ImageIo.js"
 import type { Ticket, Tickets } from "./Tickets.js"
 
@@ -35,8 +35,7 @@ class ImageioFailure extends Error {
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export class Daemon {
-  private readonly server: http.Server
-  private readonly sockets = new Set<Socket>()
+  private readonly listener: Listener
   private base: string | undefined
 
   constructor(private readonly options: DaemonOptions) {
@@ -52,20 +51,15 @@ export class Daemon {
         if (!req.complete) req.socket.destroySoon?.()
       })
     }
-    this.server = options.tls
-      ? https.createServer({ key: options.tls.key, cert: options.tls.cert, keepAlive: true }, handler)
-      : http.createServer({ keepAlive: true }, handler)
-    this.server.keepAliveTimeout = 30_000
-    const track = (socket: Socket) => {
+    const accept = (socket: Socket): boolean => {
       if (options.role === "daemon" && options.knobs.daemonDown) {
         // an unreachable host: the connection is dropped before TLS completes
         socket.destroy()
-        return
+        return false
       }
-      this.sockets.add(socket)
-      socket.once("close", () => this.sockets.delete(socket))
+      return true
     }
-    this.server.on("connection", track)
+    this.listener = new Listener({ handler, trackOn: "connection", accept, ...(options.tls ? { tls: options.tls } : {}) })
   }
 
   /** `https://host:port/images/`, once listening. */
@@ -74,26 +68,12 @@ export class Daemon {
     return this.base
   }
 
-  listen(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.server.once("error", reject)
-      this.server.listen(0, this.options.host, () => {
-        this.server.off("error", reject)
-        const { port } = this.server.address() as AddressInfo
-        const host = this.options.host.includes(":") ? `[${this.options.host}]` : this.options.host
-        this.base = `${this.options.tls ? "https" : "http"}://${host}:${port}/images/`
-        resolve()
-      })
-    })
+  async listen(): Promise<void> {
+    this.base = `${await this.listener.listen(0, this.options.host)}/images/`
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => {
-      if (!this.server.listening) return resolve()
-      this.server.close(() => resolve())
-      this.server.closeAllConnections()
-      for (const s of this.sockets) s.destroy()
-    })
+    return this.listener.close()
   }
 
   private async serve(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
