@@ -15,6 +15,8 @@ export interface Member {
   readonly xmlAttribute: boolean
   readonly xmlItem?: string
   readonly rel?: string
+  /** The XML schema's own type when it differs from the primitive's (`xs:long`). */
+  readonly schemaType?: string
   readonly type: string
   readonly typeKind: TypeKind
   readonly list: boolean
