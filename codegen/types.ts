@@ -1,8 +1,10 @@
 /**
- * src/types/generated/: every struct of the model as an interface, its Encoded interface and a Schema
- * constant of the same name; every enum as an open union of its wire values, the known values, and a
- * Schema. One file per type (plus index.ts): `Vm.ts` is where `Vm` is, and it type-checks a little
- * faster and leaner than one big file (measured with tsc 5.9: 6.5 s / 348 MB vs 6.9 s / 397 MB).
+ * src/types/generated/: every struct of the model as an interface and its Encoded interface, every enum as
+ * an open union of its wire values, one file per type (`Vm.ts` is where `Vm` is: type-only, so tsc checks
+ * them one by one, which measured leaner than one big file). The runtime side, each struct's Schema and
+ * each enum's Schema and known values, is in one module, `index.ts`, beside aliases of the interfaces, so
+ * `Types.Vm` is both: loading 337 small modules was most of the package root's import time. Each Schema
+ * is one pure call with its fields in a thunk, so a bundler drops the Schemas a program does not use.
  */
 import { generatedFile, type GeneratedFile } from "./emit.js"
 import { camelCase, flattenMembers, type FlatMember, type Model, type ModelEnum, type ModelStruct } from "./model.js"
@@ -12,7 +14,7 @@ const generator = "codegen/types.ts"
 const dir = "src/types/generated"
 
 /** Names the generated files import themselves; no model type may take them. */
-const takenNames = new Set(["Schema", "ListLink", "StructNameAnnotationId", "index", "metadata"])
+const takenNames = new Set(["Schema", "ListLink", "structSchema", "enumSchema", "index", "metadata"])
 
 const primitiveType: Readonly<Record<string, { readonly type: string; readonly encoded: string; readonly schema: string }>> = {
   String: { type: "string", encoded: "string", schema: "Schema.String" },
@@ -79,7 +81,10 @@ const structMembers = (model: Model, s: ModelStruct): ReadonlyArray<FlatMember> 
 }
 
 interface StructCode {
+  /** The type's own file: its interfaces. */
   readonly body: string
+  /** Its part of index.ts: the aliases and the Schema. */
+  readonly schema: string
   /** Enums and structs the body names. */
   readonly refs: ReadonlySet<string>
   readonly usesListLink: boolean
@@ -110,14 +115,29 @@ const structCode = (model: Model, s: ModelStruct): StructCode => {
     ...members.flatMap((m) => field(m, true)),
     `}`,
     ``,
-    `export const ${name}: Schema.Schema<${name}, ${name}Encoded> = Schema.Struct({`,
-    `  href: Schema.optionalWith(Schema.String, { exact: true }),`,
-    ...members.map((m, i) => fieldLine(camelCase(m.words), memberSchema(m), i === members.length - 1)),
-    `}).annotations({ identifier: ${JSON.stringify(s.name)}, [StructNameAnnotationId]: ${JSON.stringify(s.name)} })`,
     ``
   ]
-  return { body: lines.join("\n"), refs, usesListLink: members.some(isListLink) }
+  const schema = [
+    ...aliasDoc(summary, s.deprecated === true),
+    `export type ${name} = import("./${name}.js").${name}`,
+    `export type ${name}Encoded = import("./${name}.js").${name}Encoded`,
+    `export const ${name}: Schema.Schema<${name}, ${name}Encoded> = /*#__PURE__*/ structSchema(${JSON.stringify(s.name)}, () => ({`,
+    `  href: Schema.optionalWith(Schema.String, { exact: true }),`,
+    ...members.map((m, i) => fieldLine(camelCase(m.words), memberSchema(m), i === members.length - 1)),
+    `}))`,
+    ``
+  ]
+  return { body: lines.join("\n"), schema: schema.join("\n"), refs, usesListLink: members.some(isListLink) }
 }
+
+/** The doc of an alias in index.ts: the type's summary and where its interface is. */
+const aliasDoc = (summary: string, deprecated: boolean): ReadonlyArray<string> => [
+  `/**`,
+  ` * ${summary}`,
+  ` * The interface is in its own file; this is its Schema.`,
+  ...(deprecated ? [` * @deprecated`] : []),
+  ` */`
+]
 
 /** `prefix[a, b]` on one line when short, else one item per line. */
 const wrapArray = (prefix: string, items: ReadonlyArray<string>): ReadonlyArray<string> => {
@@ -125,25 +145,36 @@ const wrapArray = (prefix: string, items: ReadonlyArray<string>): ReadonlyArray<
   return line.length <= 110 ? [line] : [`${prefix}[`, ...items.map((item, i) => `  ${item}${i < items.length - 1 ? "," : ""}`), "]"]
 }
 
-const enumBody = (e: ModelEnum): string => {
-  const name = identifier(e.name, `enum ${e.name}`)
-  const values = e.values.map((v) => JSON.stringify(v.name))
+const enumDoc = (e: ModelEnum): ReadonlyArray<string> => {
   const deprecated = e.values.filter((v) => v.deprecated === true).map((v) => `\`${v.name}\``)
   return [
     `/**`,
     ` * Enum \`${e.name}\` of the model: its known wire values, open to values newer engines send.`,
     ...(deprecated.length > 0 ? [` * Deprecated values: ${deprecated.join(", ")}.`] : []),
     ...(e.deprecated === true ? [" * @deprecated"] : []),
-    ` */`,
-    `export type ${name} =`,
-    ...values.map((v) => `  | ${v}`),
-    `  | (string & {})`,
+    ` */`
+  ]
+}
+
+/** The enum's own file: its type. */
+const enumBody = (e: ModelEnum): string => {
+  const name = identifier(e.name, `enum ${e.name}`)
+  return [...enumDoc(e), `export type ${name} =`, ...e.values.map((v) => `  | ${JSON.stringify(v.name)}`), `  | (string & {})`, ``].join("\n")
+}
+
+/** The enum's part of index.ts: the alias, the known values and the Schema. */
+const enumSchema = (e: ModelEnum): string => {
+  const name = identifier(e.name, `enum ${e.name}`)
+  const values = e.values.map((v) => JSON.stringify(v.name))
+  return [
+    ...enumDoc(e),
+    `export type ${name} = import("./${name}.js").${name}`,
     ``,
     `/** The wire values of \`${name}\` known to the model this SDK was generated from. */`,
     ...wrapArray(`export const ${name}Values: ReadonlyArray<${name}> = `, values),
     ``,
     `/** Any string decodes: values unknown to this model version are kept as they are. */`,
-    `export const ${name}: Schema.Schema<${name}> = Schema.String.annotations({ identifier: ${JSON.stringify(e.name)} })`,
+    `export const ${name}: Schema.Schema<${name}> = /*#__PURE__*/ enumSchema(${JSON.stringify(e.name)})`,
     ``
   ].join("\n")
 }
@@ -165,32 +196,61 @@ const checkNames = (model: Model): void => {
 const byName = <T extends { readonly name: string }>(items: ReadonlyArray<T>): ReadonlyArray<T> =>
   [...items].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
 
+/** `prefix` and the names, wrapped at 110 columns, as comment lines. */
+const nameList = (prefix: string, names: ReadonlyArray<string>): ReadonlyArray<string> => {
+  const lines: Array<string> = []
+  let line = ` * ${prefix}`
+  for (const [i, n] of names.entries()) {
+    const word = `${n}${i < names.length - 1 ? "," : "."}`
+    if (line.length + word.length + 1 > 110) {
+      lines.push(line)
+      line = ` *  `
+    }
+    line += ` ${word}`
+  }
+  return [...lines, line]
+}
+
 export const generateTypes = (model: Model): ReadonlyArray<GeneratedFile> => {
   checkNames(model)
-  const enumNames = new Set(model.enums.map((e) => e.name))
-  const structFiles = byName(model.structs).map((s) => {
-    const { body, refs, usesListLink } = structCode(model, s)
+  const structs = byName(model.structs).map((s) => ({ s, code: structCode(model, s) }))
+  const enums = byName(model.enums)
+  const structFiles = structs.map(({ s, code }) => {
     const imports = [
-      `import { Schema } from "effect"`,
-      `import { StructNameAnnotationId } from "../../core/Metadata.js"`,
-      ...(usesListLink ? [`import { ListLink } from "../ListLink.js"`] : []),
-      ...[...refs]
+      ...(code.usesListLink ? [`import type { ListLink } from "../ListLink.js"`] : []),
+      ...[...code.refs]
         .filter((r) => r !== s.name)
         .sort()
-        .map((r) => (enumNames.has(r) ? `import { ${r} } from "./${r}.js"` : `import { ${r}, type ${r}Encoded } from "./${r}.js"`))
+        .map((r) => (model.enums.some((e) => e.name === r) ? `import type { ${r} } from "./${r}.js"` : `import type { ${r}, ${r}Encoded } from "./${r}.js"`))
     ]
-    return generatedFile(`${dir}/${s.name}.ts`, generator, model, `${imports.join("\n")}\n\n${body}`)
+    const body = imports.length === 0 ? code.body : `${imports.join("\n")}\n\n${code.body}`
+    return generatedFile(`${dir}/${s.name}.ts`, generator, model, `${schemaNote(s.name)}\n\n${body}`)
   })
-  const enumFiles = byName(model.enums).map((e) =>
-    generatedFile(`${dir}/${e.name}.ts`, generator, model, `import { Schema } from "effect"\n\n${enumBody(e)}`)
-  )
+  const enumFiles = enums.map((e) => generatedFile(`${dir}/${e.name}.ts`, generator, model, `${schemaNote(e.name)}\n\n${enumBody(e)}`))
   const index = generatedFile(
     `${dir}/index.ts`,
     generator,
     model,
-    byName([...model.structs, ...model.enums])
-      .map((t) => `export * from "./${t.name}.js"`)
-      .join("\n")
+    [
+      `/**`,
+      ` * Every type of the model: an alias of its interface (one file per type, \`./Vm.ts\`) and its Schema`,
+      ` * (for enums also the known values), all in this one module. Enums first (struct fields use them),`,
+      ` * then structs (which refer to each other lazily), each in name order:`,
+      ` *`,
+      ...nameList("Enums:", enums.map((e) => e.name)),
+      ` *`,
+      ...nameList("Structs:", structs.map(({ s }) => s.name)),
+      ` */`,
+      `import { Schema } from "effect"`,
+      `import { ListLink } from "../ListLink.js"`,
+      `import { enumSchema, structSchema } from "../schemaOf.js"`,
+      ``,
+      ...enums.map(enumSchema),
+      ...structs.map(({ code }) => code.schema)
+    ].join("\n")
   )
   return [...structFiles, ...enumFiles, index]
 }
+
+/** The first line of a type's file: where the runtime side is. */
+const schemaNote = (name: string): string => `// Types only; the Schema \`${name}\` is in ./index.ts (as is \`Types.${name}\`).`

@@ -2,12 +2,15 @@
  * What an import loads, counted in a fresh node process (a module loader hook records every module):
  * the root never loads the simulator nor any service module; one service's module loads no other
  * service's; a call through `system` loads the module of the service it calls, and only that one; the
- * simulator loads none of the client's HTTP code.
+ * simulator loads none of the client's HTTP code; types load as one module whose struct Schemas are
+ * built on first use.
  * (How long the imports take is measured by bench/startup.ts, not here.)
  */
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
+import { Schema, SchemaAST as AST } from "effect"
 import { describe, expect, it } from "@effect/vitest"
+import { Types, Xml } from "../src/index.js"
 
 const root = fileURLToPath(new URL("..", import.meta.url))
 
@@ -51,6 +54,8 @@ describe("start-up", () => {
     expect(loaded).toContain("services/generated/tree.ts")
     expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
     expect(serviceModules(loaded)).toEqual([])
+    // the types' runtime side is one module (the per-type files are type-only), the wire metadata another
+    expect(loaded.filter((m) => m.startsWith("types/generated/")).sort()).toEqual(["types/generated/index.ts", "types/generated/metadata.ts"])
   })
 
   it("undici loads with the first connection, not with the root", () => {
@@ -95,5 +100,15 @@ describe("start-up", () => {
     expect(loaded).toContain("core/Xml.ts")
     const client = ["core/Http.ts", "core/Connection.ts", "core/Request.ts", "core/Auth.ts"]
     expect(loaded.filter((m) => client.includes(m))).toEqual([])
+  })
+
+  it("a struct Schema is a suspend built on first use: it keeps the model name and decodes", () => {
+    // built lazily so that importing the types constructs none of the 220 struct Schemas
+    expect(Types.Vm.ast._tag).toBe("Suspend")
+    expect(Xml.structNameOf(Types.Vm)).toBe("Vm")
+    expect(Types.Vm.ast.annotations[AST.IdentifierAnnotationId]).toBe("Vm")
+    const vm = Schema.decodeUnknownSync(Types.Vm)({ id: "123", name: "web1", status: "up", cluster: { id: "c1" } })
+    expect(vm).toEqual({ id: "123", name: "web1", status: "up", cluster: { id: "c1" } })
+    expect(() => Schema.decodeUnknownSync(Types.Vm)({ name: 42 })).toThrow(/name/)
   })
 })

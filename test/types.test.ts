@@ -5,7 +5,7 @@
  */
 import { Arbitrary, FastCheck, Pretty, Schema } from "effect"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { StructNameAnnotationId } from "../src/core/Metadata.js"
+import { memberFromText, StructNameAnnotationId } from "../src/core/Metadata.js"
 import * as Metadata from "../src/types/generated/metadata.js"
 import * as Types from "../src/types/index.js"
 import { loadModel, type Member, type Struct } from "./support/model.js"
@@ -173,6 +173,25 @@ describe("Types values", () => {
     expect(() => Schema.decodeUnknownSync(Types.Vm)({ memory: "abc" })).toThrow(/memory/)
     expect(() => Schema.decodeUnknownSync(Types.Vm)({ startTime: "not a date" })).toThrow(/startTime/)
     expect(() => Schema.decodeUnknownSync(Types.Vm)({ cluster: { id: 5 } })).toThrow(/cluster/)
+  })
+})
+
+describe("metadata text", () => {
+  it("reads a member line with every flag", () => {
+    expect(memberFromText("diskAttachments disk_attachments struct DiskAttachment list item=disk_attachment link rel=diskattachments")).toEqual({
+      name: "diskAttachments", xml: "disk_attachments", kind: "struct", type: "DiskAttachment", list: true,
+      item: "disk_attachment", link: true, rel: "diskattachments"
+    })
+    expect(memberFromText("provisionedSize provisioned_size primitive Integer schemaType=xs:long")).toEqual({
+      name: "provisionedSize", xml: "provisioned_size", kind: "primitive", type: "Integer", list: false, schemaType: "xs:long"
+    })
+  })
+
+  it("refuses a line the generator could not have written, naming it", () => {
+    expect(() => memberFromText("name name primitive")).toThrow("malformed member metadata: name name primitive")
+    expect(() => memberFromText("name name thing String")).toThrow(/malformed member metadata/)
+    expect(() => memberFromText("name name primitive String lists")).toThrow(/malformed member metadata/)
+    expect(() => memberFromText("name name primitive String =x")).toThrow(/malformed member metadata/)
   })
 })
 

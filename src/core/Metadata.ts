@@ -47,6 +47,36 @@ export interface EnumMeta {
 }
 
 /**
+ * A struct as src/types/generated/metadata.ts spells it, one text line per member to keep the table (and
+ * a bundle) small: `[name, xml, plural, members]`, each member `name xml kind type` then its flags
+ * (`list`, `attribute`, `link`, `item=tag`, `rel=rel`, `schemaType=xs:long`), e.g.
+ * `"diskAttachments disk_attachments struct DiskAttachment list item=disk_attachment link rel=diskattachments"`.
+ */
+export type StructText = readonly [name: string, xml: string, plural: string | null, members: ReadonlyArray<string>]
+
+const kinds: ReadonlySet<string> = new Set<MemberMeta["kind"]>(["primitive", "enum", "struct"])
+
+/** A member from its text line (see `StructText`); a line the generator could not have written throws. */
+export const memberFromText = (line: string): MemberMeta => {
+  const [name, xml, kind, type, ...flags] = line.split(" ")
+  if (type === undefined || !kinds.has(kind)) throw new Error(`malformed member metadata: ${line}`)
+  const member: { -readonly [K in keyof MemberMeta]: MemberMeta[K] } = { name, xml, kind: kind as MemberMeta["kind"], type, list: false }
+  for (const flag of flags) {
+    const at = flag.indexOf("=")
+    const key = at < 0 ? flag : flag.slice(0, at)
+    const value = flag.slice(at + 1)
+    if (key === "list" || key === "attribute" || key === "link") member[key] = true
+    else if (at > 0 && (key === "item" || key === "rel" || key === "schemaType")) member[key] = value
+    else throw new Error(`malformed member metadata: ${line}`)
+  }
+  return member
+}
+
+/** The struct table from its text form. */
+export const structsFromText = (table: ReadonlyArray<StructText>): ReadonlyArray<StructMeta> =>
+  table.map(([name, xml, plural, members]) => ({ name, xml, plural, members: members.map(memberFromText) }))
+
+/**
  * The annotation key the generated struct Schemas carry, with the struct's model name as value,
  * so that `Xml.decodeAs(Types.Vm)` finds the metadata of `Vm`.
  */
