@@ -233,6 +233,11 @@ describe("DiskImages", () => {
       expect(notQcow2).toMatchObject({ _tag: "InvalidInputError", paths: ["format"] })
       const noWhere = yield* Effect.flip(DiskImages.upload({ source: { stream: Stream.make(RAW), size: RAW.length }, disk: { name: "x" } }))
       expect(noWhere._tag).toBe("InvalidInputError")
+      // a duration without its unit: is 5 seconds or milliseconds meant? (as for the connection's options)
+      const bare = { pollInterval: 5 } as unknown as { pollInterval: "5 seconds" }
+      const unitless = yield* Effect.flip(DiskImages.upload({ ...onDomain, ...bare, source: { stream: Stream.make(RAW), size: RAW.length }, disk: { name: "unitless" } }))
+      expect(unitless).toMatchObject({ _tag: "InvalidInputError", paths: ["pollInterval"], message: expect.stringContaining('"5 seconds"') })
+      expect(yield* system.disks.list({ search: "name=unitless" })).toEqual([])
       expect(transfers(sim)).toEqual([])
       expect(sim.imageio.stats.daemon + sim.imageio.stats.proxy).toBe(0)
 

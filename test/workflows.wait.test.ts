@@ -52,6 +52,16 @@ describe("Wait.forStatus", () => {
       expect(elapsed).toBeLessThanOrEqual(1.2 * 4750)
     }).pipe(Effect.provide(Sim)))
 
+  it.effect("refuses a timeout without its unit before polling, as every duration in code", () =>
+    Effect.gen(function* () {
+      const vm = yield* downVm
+      let polls = 0
+      const bare = { timeout: 60 } as unknown as { timeout: "60 seconds" }
+      const error = yield* Effect.flip(Wait.forStatus(vm, "down", { ...bare, onPoll: () => Effect.sync(() => void polls++) }))
+      expect(error).toMatchObject({ _tag: "InvalidInputError", paths: ["timeout"], message: expect.stringContaining('"60 seconds"') })
+      expect(polls).toBe(0)
+    }).pipe(Effect.provide(Sim)))
+
   it.effect("fails fast with a FaultError naming the state when a VM is down while waiting for up", () =>
     Effect.gen(function* () {
       const vm = yield* downVm

@@ -16,9 +16,10 @@
  * exceeds `timeout`; `InvalidInputError` for a source that cannot be read or is not what it says.
  */
 import * as fs from "node:fs/promises"
-import { Duration, Effect, Option, Schedule, type Scope, Stream } from "effect"
+import { Duration, Effect, Either, Option, Schedule, type Scope, Stream } from "effect"
 import { Connection } from "../core/Connection.js"
 import { FaultError, InvalidInputError, NotFoundError, type OvirtError, TimeoutError } from "../core/Errors.js"
+import { durationOf, type DurationWithUnit } from "../core/Options.js"
 import { system } from "../services/system.js"
 import type { Disk, DiskFormat, ImageTransfer, ImageTransferTimeoutPolicy, StorageDomain } from "../types/index.js"
 import * as Imageio from "./internal/Imageio.js"
@@ -44,10 +45,10 @@ export interface TransferOptions {
   readonly timeoutPolicy?: ImageTransferTimeoutPolicy
   /** Called after each block with the bytes done so far. */
   readonly onProgress?: (progress: Progress) => void
-  /** How often the transfer and disk are polled. Default 1 second. */
-  readonly pollInterval?: Duration.DurationInput
-  /** Bounds each wait on the engine (transfer ready, finalized, disk ok). Default 5 minutes. */
-  readonly timeout?: Duration.DurationInput
+  /** How often the transfer and disk are polled, with its unit (`"2 seconds"`). Default 1 second. */
+  readonly pollInterval?: DurationWithUnit
+  /** Bounds each wait on the engine (transfer ready, finalized, disk ok), with its unit. Default 5 minutes. */
+  readonly timeout?: DurationWithUnit
   /** `fallback` (default): the host's daemon, the engine's proxy when the daemon cannot be reached; `proxy`: the proxy only. */
   readonly via?: "fallback" | "proxy"
 }
@@ -89,8 +90,8 @@ const DEFAULTS: {
   readonly connections: number
   readonly inactivityTimeout: number
   readonly timeoutPolicy: ImageTransferTimeoutPolicy
-  readonly pollInterval: Duration.DurationInput
-  readonly timeout: Duration.DurationInput
+  readonly pollInterval: DurationWithUnit
+  readonly timeout: DurationWithUnit
 } = { chunkSize: 4 * MiB, connections: 4, inactivityTimeout: 60, timeoutPolicy: "cancel", pollInterval: "1 second", timeout: "5 minutes" }
 
 // ---------------------------------------------------------------------------------------------
@@ -100,6 +101,7 @@ const DEFAULTS: {
 export const upload = <E = never>(options: UploadOptions<E>): Effect.Effect<Disk, OvirtError | E, Connection> =>
   Effect.scoped(
     Effect.gen(function* () {
+      yield* checkDurations(options)
       const chunkSize = yield* checkChunkSize(options.chunkSize)
       const source = typeof options.source === "string"
         ? yield* Source.fromFile(options.source, chunkSize, HEADER_BYTES)
@@ -121,6 +123,16 @@ export const upload = <E = never>(options: UploadOptions<E>): Effect.Effect<Disk
       return yield* diskOk(disk.id!, `disk ${disk.id} to be ok`, options)
     })
   ).pipe(Effect.withSpan("ovirt.DiskImages.upload"))
+
+/** `pollInterval` and `timeout` carry their unit, as every duration in code does (see Connection's options). */
+const checkDurations = (options: TransferOptions): Effect.Effect<void, InvalidInputError> => {
+  for (const key of ["pollInterval", "timeout"] as const) {
+    if (options[key] === undefined) continue
+    const checked = durationOf(`\`${key}\``, options[key])
+    if (Either.isLeft(checked)) return Effect.fail(new InvalidInputError({ message: checked.left, paths: [key] }))
+  }
+  return Effect.void
+}
 
 const checkChunkSize = (chunkSize: number | undefined): Effect.Effect<number, InvalidInputError> => {
   const n = chunkSize ?? DEFAULTS.chunkSize
@@ -195,6 +207,7 @@ export const download = (options: DownloadToFileOptions): Effect.Effect<void, Ov
     Effect.gen(function* () {
       const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
       if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: "download needs the disk's id.", paths: ["disk.id"] }))
+      yield* checkDurations(options)
       const file = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () => fs.open(options.to, "w"),
@@ -235,6 +248,7 @@ export const downloadStream = (options: DownloadOptions): Stream.Stream<Uint8Arr
     Effect.gen(function* () {
       const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
       if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: "downloadStream needs the disk's id.", paths: ["disk.id"] }))
+      yield* checkDurations(options)
       const format = options.format ?? (yield* system.disks.disk(diskId).get()).format ?? "raw"
       const { client, finish } = yield* openTransfer(diskId, "download", format, options)
       const ranges = yield* plan(client, options)

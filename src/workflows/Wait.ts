@@ -7,10 +7,11 @@
  *   yield* vm.start()
  *   const up = yield* Wait.forStatus(vm, "up", { timeout: "5 minutes" })   // FaultError if it goes down
  */
-import { Duration, Effect, Option, Schedule } from "effect"
+import { Duration, Effect, Either, Option, Schedule } from "effect"
 import type { Connection } from "../core/Connection.js"
 import * as Correlation from "../core/Correlation.js"
-import { FaultError, type InvalidInputError, type OvirtError, TimeoutError } from "../core/Errors.js"
+import { FaultError, InvalidInputError, type OvirtError, TimeoutError } from "../core/Errors.js"
+import { durationOf, type DurationWithUnit } from "../core/Options.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
 import { system } from "../services/system.js"
 import type { Job } from "../types/generated/Job.js"
@@ -42,7 +43,7 @@ export interface WaitOptions<A> {
   /** Pauses between polls (its output is ignored; when it ends, the wait fails). Default `defaultSchedule`. */
   readonly schedule?: Schedule.Schedule<unknown, unknown>
   /** How long to wait at most; then a `TimeoutError` (phase `wait`) with the last state seen. Default: no limit. */
-  readonly timeout?: Duration.DurationInput
+  readonly timeout?: DurationWithUnit
   /** Ends the wait at once with a `FaultError` naming the state, when it holds for a polled value. */
   readonly failWhen?: (value: A) => boolean
   /** Called with every polled value (a progress line, a log). */
@@ -75,12 +76,15 @@ const seen = (): Seen => ({ last: "nothing yet (no answer)" })
 
 const withTimeout = <A, R>(
   effect: Effect.Effect<A, OvirtError, R>,
-  timeout: Duration.DurationInput | undefined,
+  timeout: DurationWithUnit | undefined,
   what: string,
   state: Seen
 ): Effect.Effect<A, OvirtError, R> => {
   if (timeout === undefined) return effect
-  const duration = Duration.decode(timeout)
+  // a unit is required, as for every duration in code: is `60` seconds or milliseconds?
+  const checked = durationOf("`timeout`", timeout)
+  if (Either.isLeft(checked)) return Effect.fail(new InvalidInputError({ message: checked.left, paths: ["timeout"] }))
+  const duration = checked.right
   return Effect.timeoutFail(effect, {
     duration,
     onTimeout: () =>
@@ -131,7 +135,7 @@ const stateOf = (rule: StateRule, value: unknown): string => String((value as Re
 /**
  * Gets the object behind `ref` until `predicate` holds for it, and gives that last value.
  *
- *   Wait.until(vm, (v) => v.status === "up" && v.guestInfo?.ips !== undefined, { timeout: "10 minutes" })
+ *   Wait.until(vm, (v) => v.status === "up" && v.host !== undefined, { timeout: "10 minutes" })
  */
 export const until = <A>(
   ref: Gettable<A>,
