@@ -283,6 +283,13 @@ describe("Simulator: lifecycle", () => {
   })
   afterAll(() => sim.close())
 
+  /** Slows the given transitions for the scope, then restores them and settles what is pending. */
+  const heldUntilSettled = (slow: Partial<typeof FAST>) =>
+    knob(() => sim.setTiming(slow), () => {
+      sim.setTiming(FAST)
+      sim.settle()
+    })
+
   it.live("creates a VM from a template, adds a disk and a NIC, starts, snapshots, stops and removes it", () =>
     Effect.gen(function* () {
       const result = yield* run(
@@ -293,14 +300,11 @@ describe("Simulator: lifecycle", () => {
           const vm = system.vms.vm(added.id!)
           yield* until(vm.get(), (v) => v.status === "down")
           // The new disk stays locked until settled, however long a busy machine takes to look at it.
-          const { att, locked } = yield* Effect.gen(function* () {
-            sim.setTiming({ lock: 600_000 })
+          const { att, locked } = yield* Effect.scoped(Effect.gen(function* () {
+            yield* heldUntilSettled({ lock: 600_000 })
             const att = yield* vm.diskAttachments.add({ disk: { name: "lc1_data", provisionedSize: 2 ** 30, format: "cow" }, interface: "virtio_scsi", bootable: false })
             return { att, locked: (yield* system.disks.disk(att.disk!.id!).get()).status }
-          }).pipe(Effect.ensuring(Effect.sync(() => {
-            sim.setTiming({ lock: FAST.lock })
-            sim.settle()
-          })))
+          }))
           expect(locked).toBe("locked")
           yield* until(system.disks.disk(att.disk!.id!).get(), (d) => d.status === "ok")
           const nic = yield* vm.nics.add({ name: "nic2", interface: "virtio" })
@@ -347,14 +351,11 @@ describe("Simulator: lifecycle", () => {
           yield* vm.migrate()
           const migrated = yield* until(vm.get(), (v) => v.status === "up")
           // The reboot is held until settled, however long a busy machine takes to look at it.
-          const rebooting = yield* Effect.gen(function* () {
-            sim.setTiming({ vmStop: 600_000 })
+          const rebooting = yield* Effect.scoped(Effect.gen(function* () {
+            yield* heldUntilSettled({ vmStop: 600_000 })
             yield* vm.reboot()
             return (yield* vm.get()).status
-          }).pipe(Effect.ensuring(Effect.sync(() => {
-            sim.setTiming({ vmStop: FAST.vmStop })
-            sim.settle()
-          })))
+          }))
           yield* until(vm.get(), (v) => v.status === "up")
           yield* vm.suspend()
           yield* until(vm.get(), (v) => v.status === "suspended")
