@@ -54,6 +54,8 @@ describe("start-up", () => {
     expect(loaded).toContain("services/generated/tree.ts")
     expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
     expect(serviceModules(loaded)).toEqual([])
+    // nor the services' descriptions (Wait reads them on its first use)
+    expect(loaded.filter((m) => m.startsWith("services/generated/meta/") || m === "services/generated/metadata.ts")).toEqual([])
     // the types' runtime side is one module (the per-type files are type-only), the wire metadata another
     expect(loaded.filter((m) => m.startsWith("types/generated/")).sort()).toEqual(["types/generated/index.ts", "types/generated/metadata.ts"])
   })

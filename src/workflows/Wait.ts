@@ -16,7 +16,7 @@ import type { ServiceRef } from "../services/ServiceRef.js"
 import { system } from "../services/system.js"
 import type { Job } from "../types/generated/Job.js"
 import type { JobServiceRef } from "../services/generated/JobService.js"
-import { describe, jobBacked, ruleOf, type StateRule, stateText, typeOf } from "./internal/states.js"
+import { describe, jobBacked, loadTypes, ruleOf, type StateRule, stateText, typeOf } from "./internal/states.js"
 
 /** Any ref whose object can be read: `system.vms.vm(id)`, `vm.snapshots.snapshot(id)`, ... */
 export interface Gettable<A> extends ServiceRef {
@@ -142,14 +142,14 @@ export const until = <A>(
   predicate: (value: A) => boolean,
   options: WaitOptions<A> & { readonly what?: string } = {}
 ): Effect.Effect<A, OvirtError, Connection> =>
-  Effect.suspend(() => {
+  Effect.zipRight(loadTypes, Effect.suspend(() => {
     const rule = ruleOf(typeOf(ref))
     const what = options.what ?? `${describe(ref)} to match the condition`
     const state = seen()
     const loop = pollUntil(what, ref.get(), (value) => Effect.succeed(predicate(value) ? Option.some(value) : Option.none()),
       (value) => `${describe(ref, value)} ${stateText(rule, value)}`, state, options)
     return withTimeout(loop, options.timeout, what, state)
-  })
+  }))
 
 /**
  * Gets the object behind `ref` until its state (`status`; a snapshot's `snapshotStatus`; an image
@@ -164,7 +164,7 @@ export const forStatus = <A>(
   status: StatusOf<A> | ReadonlyArray<StatusOf<A>>,
   options: StatusOptions<A> = {}
 ): Effect.Effect<A, OvirtError, Connection> =>
-  Effect.suspend(() => {
+  Effect.zipRight(loadTypes, Effect.suspend(() => {
     const type = typeOf(ref)
     const rule = ruleOf(type)
     const wanted: ReadonlyArray<string> = typeof status === "string" ? [status] : (status as unknown as ReadonlyArray<string>)
@@ -190,14 +190,14 @@ export const forStatus = <A>(
             : Effect.as(jobsDone(id, state, options.schedule === undefined ? {} : { schedule: options.schedule }), value)
         }))
     return withTimeout(all, options.timeout, what, state)
-  })
+  }))
 
 /**
  * Gets the object behind `ref` until the engine answers 404 (it is gone), e.g. after a `remove`.
  * Any other failure ends the wait as it is.
  */
 export const forRemoval = <A>(ref: Gettable<A>, options: WaitOptions<A> = {}): Effect.Effect<void, OvirtError, Connection> =>
-  Effect.suspend(() => {
+  Effect.zipRight(loadTypes, Effect.suspend(() => {
     const rule = ruleOf(typeOf(ref))
     const what = `${describe(ref)} to be removed`
     const state = seen()
@@ -212,7 +212,7 @@ export const forRemoval = <A>(ref: Gettable<A>, options: WaitOptions<A> = {}): E
       { ...options, failWhen: (value) => value !== gone && options.failWhen?.(value) === true, onPoll: (value) => value === gone || options.onPoll === undefined ? Effect.void : options.onPoll(value) }
     )
     return withTimeout(loop, options.timeout, what, state)
-  })
+  }))
 
 // ---------------------------------------------------------------------------------------------
 // Jobs

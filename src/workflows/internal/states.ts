@@ -5,7 +5,7 @@
  * `failed`). A state that is awaited never fails the wait.
  */
 import type { ServiceRef } from "../../services/ServiceRef.js"
-import { services } from "../../services/generated/metadata.js"
+import { Effect } from "effect"
 
 export interface StateRule {
   /** The member holding the state. */
@@ -34,14 +34,22 @@ const defaultRule: StateRule = { member: "status", failing: [] }
 
 let getTypes: ReadonlyMap<string, string> | undefined
 
-/** The struct a ref's `get` answers with (`VmService` → `Vm`), from the generated metadata. */
-export const typeOf = (ref: ServiceRef): string | undefined => {
-  getTypes ??= new Map(services.flatMap((s) => {
-    const get = s.methods.find((m) => m.name === "get")
-    return get?.responseType == null ? [] : [[s.name, get.responseType] as const]
-  }))
-  return getTypes.get(ref.service)
-}
+/**
+ * Reads the services' metadata once, on the first wait: it is every service's description, which the
+ * root import (lazy refs) must not load.
+ */
+export const loadTypes: Effect.Effect<void> = Effect.suspend(() =>
+  getTypes !== undefined
+    ? Effect.void
+    : Effect.map(Effect.promise(() => import("../../services/generated/metadata.js")), ({ services }) => {
+      getTypes ??= new Map(services.flatMap((s) => {
+        const get = s.methods.find((m) => m.name === "get")
+        return get?.responseType == null ? [] : [[s.name, get.responseType] as const]
+      }))
+    }))
+
+/** The struct a ref's `get` answers with (`VmService` → `Vm`), once `loadTypes` has run. */
+export const typeOf = (ref: ServiceRef): string | undefined => getTypes?.get(ref.service)
 
 export const ruleOf = (type: string | undefined): StateRule => (type === undefined ? undefined : rules[type]) ?? defaultRule
 
