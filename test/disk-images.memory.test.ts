@@ -49,7 +49,9 @@ describe("DiskImages, 256 MiB round trip", () => {
     const source = nodePath.join(dir, "source.img")
     const target = nodePath.join(dir, "target.img")
     const child = spawn(process.execPath, [tsx, script, JSON.stringify(options), source, target, nodePath.join(dir, "warmup.img")], {
-      stdio: ["ignore", "pipe", "pipe"]
+      stdio: ["ignore", "pipe", "pipe"],
+      // the child collects garbage every 100 ms (see the script), so RSS tells what is held, not what awaits GC
+      env: { ...process.env, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ""} --expose-gc`.trim() }
     })
     let out = ""
     let err = ""
