@@ -4,23 +4,16 @@
  * FaultError with the engine's `<fault>` (also inside an `<action>`) decoded.
  */
 import { Effect } from "effect"
-import type { ApiRequest, ApiResponse } from "./Connection.js"
 import { AuthError, DecodeError, FaultError, type FaultInfo, type HttpContext, NotFoundError, type OvirtError } from "./Errors.js"
+import type { ApiRequest, ApiResponse } from "./internal/Wire.js"
 import type * as Redact from "./Redact.js"
 import * as Xml from "./Xml.js"
-
-/** A whole answer. */
-export interface Answer {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
 
 export const classify = (
   apiUrl: URL,
   request: ApiRequest,
   context: HttpContext,
-  answer: Answer,
+  answer: ApiResponse,
   scrubber: Redact.Scrubber
 ): Effect.Effect<ApiResponse, OvirtError> => {
   const { status, body } = answer

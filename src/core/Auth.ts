@@ -7,24 +7,13 @@
 import { Deferred, Effect, Exit, FiberId, Redacted, Scope } from "effect"
 import { AuthError, type ConnectionError, DecodeError, FaultError, type HttpContext, type OvirtError, TimeoutError } from "./Errors.js"
 import { plainText, shorten } from "./Answers.js"
-import type { Method } from "./Http.js"
+import type { ApiResponse, WireRequest } from "./internal/Wire.js"
 
-/** A buffered exchange, as the connection performs it (logging, timeouts and redaction included). */
-export interface Buffered {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
-
-export type RoundTrip = (request: {
-  readonly method: Method
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body?: string
-  readonly context: HttpContext
-  /** What the body is, for redaction in debug logs. */
-  readonly kind: "sso"
-}) => Effect.Effect<Buffered, ConnectionError | TimeoutError | DecodeError>
+/**
+ * A buffered exchange, as the connection performs it (logging, timeouts and redaction included);
+ * `kind` says what the body is, for redaction in debug logs.
+ */
+export type RoundTrip = (request: WireRequest & { readonly kind: "sso" }) => Effect.Effect<ApiResponse, ConnectionError | TimeoutError | DecodeError>
 
 export interface AuthSettings {
   readonly username?: string
@@ -201,7 +190,7 @@ const ssoErrorOf = (json: unknown): SsoError | undefined => {
  * not the SSO service at all (a wrong `url` or `ssoUrl`), 401/403 a refusal, anything else (a 503
  * page from a proxy, say) a fault of the service; the message names the URL, never the form sent.
  */
-const parseJson = (answer: Buffered, settings: AuthSettings, url: string, context: HttpContext, what: string): Effect.Effect<unknown, AuthError | DecodeError | FaultError> =>
+const parseJson = (answer: ApiResponse, settings: AuthSettings, url: string, context: HttpContext, what: string): Effect.Effect<unknown, AuthError | DecodeError | FaultError> =>
   Effect.suspend((): Effect.Effect<unknown, AuthError | DecodeError | FaultError> => {
     try {
       const json: unknown = JSON.parse(answer.body)
@@ -233,7 +222,7 @@ const safeUrl = (url: string | URL): string => {
 const profileHint =
   " Give the user name with its profile, `user@profile`: `admin@internal`, or since oVirt 4.5 often `admin@ovirt@internalsso`."
 
-const tokenFrom = (answer: Buffered, settings: AuthSettings, context: HttpContext): Effect.Effect<string, OvirtError> =>
+const tokenFrom = (answer: ApiResponse, settings: AuthSettings, context: HttpContext): Effect.Effect<string, OvirtError> =>
   Effect.gen(function* () {
     const json = yield* parseJson(answer, settings, settings.ssoUrl, context, "login")
     const error = ssoErrorOf(json)

@@ -7,23 +7,24 @@
  * answers to errors in Answers.ts, debug lines in DebugLog.ts, links in Links.ts.
  */
 import type { ConfigError, Redacted as RedactedT, Scope } from "effect"
-import { Clock, Config, Context, Duration, Effect, Either, FiberRef, Layer, Option, Random, Redacted, type Schedule, Stream } from "effect"
+import { Clock, Config, Context, Duration, Effect, Either, FiberRef, Layer, Option, Random, Redacted, Stream } from "effect"
 import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
 import * as Auth from "./Auth.js"
 import { retryLockConflicts } from "./Conflicts.js"
 import * as Correlation from "./Correlation.js"
 import * as DebugLog from "./DebugLog.js"
-import { AuthError, type ConnectionError, type DecodeError, type FaultError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, type DecodeError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
 import { checkPath, isPlainPath } from "./Paths.js"
-import { checkHeaders, type ConnectionOptions, durationOf, type DurationWithUnit, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
+import type { ApiRequest, ApiResponse, CallOptions, DurationWithUnit } from "./internal/Wire.js"
+import { checkHeaders, type ConnectionOptions, durationOf, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import * as Trust from "./Trust.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
 import type { ServiceAt } from "../services/ServicePath.js"
 
-export type { ConnectionOptions, DurationWithUnit, RetryOptions, ServiceAt }
+export type { ApiRequest, ApiResponse, CallOptions, ConnectionOptions, DurationWithUnit, RetryOptions, ServiceAt }
 export { fromEnv }
 export { isLockConflict } from "./Conflicts.js"
 
@@ -34,44 +35,6 @@ export { isLockConflict } from "./Conflicts.js"
  */
 export const withCorrelationId: (id: string) => <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | InvalidInputError, R> =
   Correlation.withCorrelationId
-
-/** Per-call options every generated method accepts besides its own parameters. */
-export interface CallOptions {
-  /** Extra headers for this call; they replace connection-wide ones of the same name. */
-  readonly headers?: Readonly<Record<string, string>>
-  /** Extra query parameters for this call (added after the method's own). */
-  readonly query?: Readonly<Record<string, string | number | boolean>>
-  /** Bounds this call end to end, like `"30 seconds"`; overrides the connection's `timeout`. */
-  readonly timeout?: DurationWithUnit
-  /** The engine's correlation id for this call (`Correlation-Id`); replaces the one of `withCorrelationId`. */
-  readonly correlationId?: string
-  /** Retries a 409 "locked"/"busy" answer on this Schedule; replaces the connection's `retryConflicts`. */
-  readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
-}
-
-/** A request relative to the API root, as the services build it. */
-export interface ApiRequest {
-  readonly method: "GET" | "POST" | "PUT" | "DELETE"
-  /** Path below the API root, already escaped, no leading slash: `vms/123/start`. Empty for the root. */
-  readonly path: string
-  /** Query parameters, values already formatted for the wire (booleans `true`/`false`, enum wire values). */
-  readonly query?: ReadonlyArray<readonly [string, string]>
-  /** XML request body. */
-  readonly body?: string
-  /** Statuses that mean success; anything else becomes the matching `OvirtError`. Default: 2xx. */
-  readonly success?: ReadonlyArray<number>
-  /** For spans and logs: `VmsService`, `list`. */
-  readonly service?: string
-  readonly operation?: string
-  readonly options?: CallOptions
-}
-
-export interface ApiResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  /** The body as text ("" when none). */
-  readonly body: string
-}
 
 export interface ConnectionService {
   /** The API root, e.g. `https://engine.example.com/ovirt-engine/api`. */
@@ -221,7 +184,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     const exchange = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
       withRetries(settings.retry, wire.method, Effect.zipRight(log.request(wire, kind), http.execute(wire)))
 
-    const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Auth.Buffered, ConnectionError | TimeoutError | DecodeError> =>
+    const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<ApiResponse, ConnectionError | TimeoutError | DecodeError> =>
       Effect.flatMap(exchange(wire, kind), (response) =>
         Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body })).pipe(
           Effect.tap((answer) => log.response(wire, answer, kind))

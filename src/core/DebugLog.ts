@@ -4,14 +4,9 @@
  * known secret value scrubbed from the line as a last step.
  */
 import { Effect, Logger, LogLevel } from "effect"
-import type { WireRequest } from "./Http.js"
+import type { ApiResponse, WireRequest } from "./internal/Wire.js"
 import * as Redact from "./Redact.js"
 
-export interface Logged {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
 export type BodyKind = "xml" | "sso"
 
 export const make = (settings: { readonly debug: boolean; readonly ssoTokenName: string }, scrubber: Redact.Scrubber) => {
@@ -31,7 +26,7 @@ export const make = (settings: { readonly debug: boolean; readonly ssoTokenName:
         ? Effect.suspend(() => line(`> ${wire.method} ${Redact.pathWithQuery(wire.url)} ${JSON.stringify(Redact.headers(wire.headers))}${
           body(wire.body ?? "", kind, wire.headers["Content-Type"] ?? "")}`))
         : Effect.void,
-    response: (wire: WireRequest, answer: Logged, kind: BodyKind): Effect.Effect<void> =>
+    response: (wire: WireRequest, answer: ApiResponse, kind: BodyKind): Effect.Effect<void> =>
       settings.debug
         ? Effect.suspend(() => line(`< ${answer.status} ${wire.method} ${Redact.pathWithQuery(wire.url)} ${JSON.stringify(Redact.headers(answer.headers))}${
           body(answer.body, kind, answer.headers["content-type"] ?? "")}`))

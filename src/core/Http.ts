@@ -15,6 +15,7 @@ import { Context, Effect, Option, Stream, Tracer } from "effect"
 import type { Fiber, Scope } from "effect"
 import type { Dispatcher } from "undici"
 import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "./Errors.js"
+import type { Method, WireRequest } from "./internal/Wire.js"
 import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
 
 export interface HttpSettings {
@@ -32,16 +33,7 @@ export interface HttpSettings {
   readonly maxAnswerSize: number
 }
 
-export type Method = "GET" | "POST" | "PUT" | "DELETE"
-
-export interface WireRequest {
-  readonly method: Method
-  readonly url: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly body?: string
-  /** Redacted request line for errors: `GET vms?search=...`. */
-  readonly context: HttpContext
-}
+export type { Method, WireRequest }
 
 export interface WireResponse {
   readonly status: number

@@ -4,8 +4,8 @@
  * by its root tag: a struct for a struct link, an array for a list link.
  */
 import { Effect } from "effect"
-import type { ApiRequest, ApiResponse, CallOptions } from "./Connection.js"
 import { DecodeError, InvalidInputError, type OvirtError } from "./Errors.js"
+import type { ApiRequest, ApiResponse, CallOptions } from "./internal/Wire.js"
 import { checkPath } from "./Paths.js"
 import * as Xml from "./Xml.js"
 

@@ -10,13 +10,9 @@ import { Config, Duration, Effect, Either, Option, Redacted, type Schedule } fro
 import * as ConfigError from "effect/ConfigError"
 import { type FaultError, InvalidInputError } from "./Errors.js"
 import type { HttpSettings } from "./Http.js"
+import type { DurationWithUnit } from "./internal/Wire.js"
 
-/**
- * A duration with its unit: `"60 seconds"`, `"500 millis"`, `Duration.minutes(2)`, `Duration.infinity`.
- * A bare number is refused (is `60` seconds or milliseconds?); the environment's `OVIRT_TIMEOUT=60`
- * is seconds, as documented there.
- */
-export type DurationWithUnit = Exclude<Duration.DurationInput, number | bigint>
+export type { DurationWithUnit }
 
 export interface RetryOptions {
   /** How many times an idempotent request is sent again. Default 3. */
