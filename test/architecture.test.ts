@@ -28,8 +28,6 @@ const allowedUpwardImports: ReadonlyArray<Edge> = [
   ["src/core/Connection.ts", "src/services/resolve.ts"],
   // the ServiceAt type that types Connection.service by a literal path (a type import only)
   ["src/core/Connection.ts", "src/services/ServicePath.ts"],
-  // the generated wire descriptions of methods, imported instead of passed in
-  ["src/core/Request.ts", "src/services/generated/wire.ts"],
   // the generated type metadata, imported instead of passed in
   ["src/core/Xml.ts", "src/types/generated/metadata.ts"]
 ]

@@ -7,7 +7,8 @@
  */
 import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import type { MethodMeta, ServiceMeta, StructMeta } from "../src/core/Metadata.js"
+import type { StructMeta } from "../src/core/Metadata.js"
+import type { MethodMeta, ServiceMeta } from "../src/services/runtime/Metadata.js"
 import { Connection, type OvirtError } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import { services } from "../src/services/generated/metadata.js"

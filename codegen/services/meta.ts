@@ -143,7 +143,7 @@ const serviceMetaFile = (model: Model, service: ModelService): GeneratedFile => 
   const methods = service.methods.map((m) => methodLines(model, service, m))
   const locators = service.locators.map((l) => locatorLine(service, l))
   const body = [
-    `import type { ServiceMeta } from "../../../core/Metadata.js"`,
+    `import type { ServiceMeta } from "../../runtime/Metadata.js"`,
     ``,
     `/** Wire metadata of \`${service.name}\`: its methods (signatures included) and locators. */`,
     `export const ${service.name}: ServiceMeta = {`,
@@ -165,7 +165,7 @@ const wireFile = (model: Model): GeneratedFile =>
     generator,
     model,
     [
-      `import type { MethodKind } from "../../core/Metadata.js"`,
+      `import type { MethodKind } from "../runtime/Metadata.js"`,
       ``,
       `/** HTTP statuses that mean success, per method kind. */`,
       `export const successStatus: Readonly<Record<MethodKind, ReadonlyArray<number>>> = {`,
@@ -185,7 +185,7 @@ const wireFile = (model: Model): GeneratedFile =>
 const tableFile = (model: Model): GeneratedFile => {
   const names = model.services.map((s) => s.name)
   const body = [
-    `import type { ServiceMeta } from "../../core/Metadata.js"`,
+    `import type { ServiceMeta } from "../runtime/Metadata.js"`,
     ...names.map((n) => `import { ${n} } from "./meta/${n}.js"`),
     ``,
     `export { actionTag, faultTag, rootService, successStatus } from "./wire.js"`,

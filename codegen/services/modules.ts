@@ -1,6 +1,6 @@
 /**
  * One module per service (src/services/generated/<Service>.ts): an options interface and a plain
- * function per method (path first, calling core/Request.ts), the service's ref interface, and `ref(path)`,
+ * function per method (path first, calling services/runtime/Request.ts), the service's ref interface, and `ref(path)`,
  * its pure constructor. A locator to another service gives a lazy ref (src/services/lazy.ts), so a module
  * imports no other service module and loading one service stays cheap. Plus
  * src/services/generated/index.ts with every module as a namespace, and src/services/generated/tree.ts,
@@ -235,7 +235,7 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
   const imports = [
     ...(hasMethods ? [`import type { Effect${hasList ? ", Stream" : ""} } from "effect"`] : []),
     ...(hasMethods ? [`import type { CallOptions, Connection } from "../../core/Connection.js"`, `import type { OvirtError } from "../../core/Errors.js"`] : []),
-    ...(hasMethods ? [`import { operations } from "../../core/Request.js"`] : []),
+    ...(hasMethods ? [`import { operations } from "../runtime/Request.js"`] : []),
     ...(s.methods.some(pages) ? [`import { pages, type PagedOptions } from "../../workflows/internal/pages.js"`] : []),
     ...typeNames.map((t) => `import type { ${t} } from "../../types/generated/${t}.js"`),
     `import { ${[...locatorHelpers, "type ServiceRef", "ServiceRefBase"].join(", ")} } from "../ServiceRef.js"`,

@@ -7,8 +7,8 @@
 import { Effect } from "effect"
 import { InvalidInputError } from "../core/Errors.js"
 import { checkPath } from "../core/Paths.js"
-import type { LocatorMeta, ServiceMeta } from "../core/Metadata.js"
 import { services } from "./generated/metadata.js"
+import type { LocatorMeta, ServiceMeta } from "./runtime/Metadata.js"
 import type { ServiceRef } from "./ServiceRef.js"
 import { system } from "./system.js"
 

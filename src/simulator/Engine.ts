@@ -6,7 +6,7 @@
  * Behaviour particular to some types (VMs starting, disks locked for a moment) lives in
  * behaviour/, behind the hooks.
  */
-import type { MethodMeta } from "../core/Metadata.js"
+import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { decodeListSync, encodeStructSync } from "../core/Xml.js"
 import { badRequest, HttpFault, notAllowed, notFound } from "./Faults.js"
 import { bodyParameter, checkConstraints, decodeBody, decodeSegment, expectsNonBlocking, intParam, maxParam, mergeInto } from "./Input.js"

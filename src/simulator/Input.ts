@@ -3,8 +3,8 @@
  * `from`), XML bodies, the method's parameter constraints with the engine's wording of what is
  * missing, `Expect: 202-accepted`, and the merge of a PUT's members into the stored object.
  */
-import type { MethodMeta } from "../core/Metadata.js"
-import { signaturesOf, type Unmet, unmetSignatures } from "../core/request/Constraints.js"
+import type { MethodMeta } from "../services/runtime/Metadata.js"
+import { signaturesOf, type Unmet, unmetSignatures } from "../services/runtime/Constraints.js"
 import { decodeStructSync } from "../core/Xml.js"
 import { isPlainObject } from "./Defaults.js"
 import { badRequest, incomplete } from "./Faults.js"
@@ -58,7 +58,7 @@ export const expectsNonBlocking = (req: EngineRequest): boolean => /\b202-accept
 
 /**
  * The input must satisfy one of the method's signatures, by the rule the SDK checks before sending
- * (src/core/request/Constraints.ts): `POST /disks` with `storage_domains` and a size is an add on a
+ * (src/services/runtime/Constraints.ts): `POST /disks` with `storage_domains` and a size is an add on a
  * storage domain and needs no `interface`. A refusal names what the closest signature misses, as the
  * engine's `validateParameters` words it: `Disk [format, provisionedSize] required for add`.
  */

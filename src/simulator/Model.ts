@@ -3,7 +3,8 @@
  * services metadata) joined with the struct metadata, as lookup tables the router needs.
  * Nothing here is written per service; every route comes from the model.
  */
-import type { MethodMeta, StructMeta } from "../core/Metadata.js"
+import type { StructMeta } from "../core/Metadata.js"
+import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { root as rootServiceName, services as serviceList } from "../services/generated/metadata.js"
 import { structs as structList } from "../types/generated/metadata.js"
 

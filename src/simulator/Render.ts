@@ -3,7 +3,8 @@
  * list link not followed, `<actions>`, the links `follow` asks for inlined, and without the members
  * the engine leaves out unless `all_content` is asked for; and the API root document.
  */
-import type { MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
+import type { MemberMeta, StructMeta } from "../core/Metadata.js"
+import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { encodeStructSync } from "../core/Xml.js"
 import { makeListLink } from "../types/ListLink.js"
 import { isPlainObject, withDefaults } from "./Defaults.js"

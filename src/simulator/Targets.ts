@@ -4,7 +4,8 @@
  * entity, or an entity's action. Also the request and answer shapes of the REST core and the hooks
  * the resource families' behaviour plugs into it.
  */
-import type { MemberMeta, MethodMeta, StructMeta } from "../core/Metadata.js"
+import type { MemberMeta, StructMeta } from "../core/Metadata.js"
+import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { HttpFault, notFound } from "./Faults.js"
 import type { Model, ServiceInfo } from "./Model.js"
 import type { Obj, Store } from "./Store.js"

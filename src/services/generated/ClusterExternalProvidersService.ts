@@ -4,7 +4,7 @@
 import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { ExternalProvider } from "../../types/generated/ExternalProvider.js"
 import { type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { ClusterExternalProvidersService as meta } from "./meta/ClusterExternalProvidersService.js"

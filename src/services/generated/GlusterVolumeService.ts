@@ -4,7 +4,7 @@
 import type { Effect } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { GlusterVolume } from "../../types/generated/GlusterVolume.js"
 import type { GlusterVolumeProfileDetails } from "../../types/generated/GlusterVolumeProfileDetails.js"
 import type { Option } from "../../types/generated/Option.js"

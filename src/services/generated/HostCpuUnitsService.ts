@@ -4,7 +4,7 @@
 import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { HostCpuUnit } from "../../types/generated/HostCpuUnit.js"
 import { type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { HostCpuUnitsService as meta } from "./meta/HostCpuUnitsService.js"

@@ -4,7 +4,7 @@
 import type { Effect, Stream } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { Hook } from "../../types/generated/Hook.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { lazyRef } from "../lazy.js"

@@ -4,7 +4,7 @@
 import type { Effect } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { HostNic } from "../../types/generated/HostNic.js"
 import type { HostNicVirtualFunctionsConfiguration } from "../../types/generated/HostNicVirtualFunctionsConfiguration.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"

@@ -4,7 +4,7 @@
 import type { Effect } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { InstanceTypeNicService as meta } from "./meta/InstanceTypeNicService.js"

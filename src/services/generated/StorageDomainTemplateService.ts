@@ -4,7 +4,7 @@
 import type { Effect } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { Cluster } from "../../types/generated/Cluster.js"
 import type { RegistrationConfiguration } from "../../types/generated/RegistrationConfiguration.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"

@@ -4,7 +4,7 @@
 import type { Effect } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { Host } from "../../types/generated/Host.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import type { Template } from "../../types/generated/Template.js"

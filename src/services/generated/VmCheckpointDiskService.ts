@@ -4,7 +4,7 @@
 import type { Effect } from "effect"
 import type { CallOptions, Connection } from "../../core/Connection.js"
 import type { OvirtError } from "../../core/Errors.js"
-import { operations } from "../../core/Request.js"
+import { operations } from "../runtime/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 import { VmCheckpointDiskService as meta } from "./meta/VmCheckpointDiskService.js"

@@ -4,8 +4,8 @@
  * (booleans `true`/`false`, numbers in decimal, enum wire values, dates as `xs:dateTime`).
  * Struct inputs (action parameters) are checked member by member by the XML writer.
  */
-import type { ParamMeta } from "../Metadata.js"
-import { formatDate, formatDecimal, formatInteger } from "../xml/Primitives.js"
+import { formatDate, formatDecimal, formatInteger } from "../../core/xml/Primitives.js"
+import type { ParamMeta } from "./Metadata.js"
 
 const describe: Readonly<Record<string, string>> = {
   String: "a string",

@@ -5,13 +5,13 @@
  * prepared once, on the method's first call.
  */
 import { Chunk, Effect, Stream } from "effect"
-import { actionTag, successStatus } from "../services/generated/wire.js"
-import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
-import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
+import { type ApiRequest, type CallOptions, Connection } from "../../core/Connection.js"
+import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "../../core/Errors.js"
+import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "../../core/Xml.js"
+import { actionTag, successStatus } from "../generated/wire.js"
+import { describeUnmet, type Signature, signaturesOf, unmetSignatures } from "./Constraints.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
-import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "./Xml.js"
-import { describeUnmet, type Signature, signaturesOf, unmetSignatures } from "./request/Constraints.js"
-import { checkParameter, formatQueryValue } from "./request/Parameters.js"
+import { checkParameter, formatQueryValue } from "./Parameters.js"
 
 type Input = Readonly<Record<string, unknown>>
 

@@ -8,7 +8,7 @@
  * An `add` with alternative signatures (VmsService's: `addFromScratch`, `addFromSnapshot`, ...) is
  * accepted, as the engine accepts it, when its input satisfies any one of them.
  */
-import type { ConstraintsMeta, MethodMeta } from "../Metadata.js"
+import type { ConstraintsMeta, MethodMeta } from "./Metadata.js"
 
 interface Step {
   readonly name: string
