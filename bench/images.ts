@@ -16,7 +16,7 @@ import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { Effect, ManagedRuntime } from "effect"
 import { Agent, request } from "undici"
-import * as Connection from "../src/core/Connection.js"
+import * as Connection from "../src/services/Connection.js"
 import { DiskImages, system } from "../src/index.js"
 
 const args = process.argv.slice(2)

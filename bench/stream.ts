@@ -9,7 +9,7 @@
  */
 import { fileURLToPath } from "node:url"
 import { Effect, Stream } from "effect"
-import * as Xml from "../src/core/Xml.js"
+import * as Xml from "../src/types/Xml.js"
 import * as Types from "../src/types/index.js"
 import { vmsXmlChunks } from "./vmsDocument.js"
 

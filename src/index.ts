@@ -11,8 +11,8 @@
  *
  * The simulator is not here (importing the root never loads it): `effect-ovirt/testing`.
  */
-export * as Connection from "./core/Connection.js"
-export * as Xml from "./core/Xml.js"
+export * as Connection from "./services/Connection.js"
+export * as Xml from "./types/Xml.js"
 export * as Types from "./types/index.js"
 export { system } from "./services/system.js"
 export * as Wait from "./workflows/Wait.js"

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted, Stream } from "effect"
-import * as Connection from "../src/core/Connection.js"
+import * as Connection from "../src/services/Connection.js"
 import type { OvirtError } from "../src/core/Errors.js"
 import { system } from "../src/services/index.js"
 import { makeListLink } from "../src/types/ListLink.js"

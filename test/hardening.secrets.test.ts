@@ -9,7 +9,7 @@
 import type * as http from "node:http"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Logger, LogLevel, Redacted, Tracer } from "effect"
-import * as Connection from "../src/core/Connection.js"
+import * as Connection from "../src/services/Connection.js"
 import { system } from "../src/services/index.js"
 import { startEngine, USERNAME } from "./support/FakeEngine.js"
 import type { RecordedRequest } from "./support/TestServer.js"

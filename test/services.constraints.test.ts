@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Either } from "effect"
-import * as Connection from "../src/core/Connection.js"
+import * as Connection from "../src/services/Connection.js"
 import { InvalidInputError } from "../src/core/Errors.js"
 import type { MethodMeta, ServiceMeta } from "../src/services/runtime/Metadata.js"
 import { compileRequirements, missingInputs, type Signature, signaturesOf, unmetSignatures } from "../src/services/runtime/Constraints.js"

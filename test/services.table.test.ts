@@ -7,7 +7,7 @@
  */
 import { Effect, Either, Equal, ManagedRuntime, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
-import * as Connection from "../src/core/Connection.js"
+import * as Connection from "../src/services/Connection.js"
 import * as Services from "../src/services/generated/index.js"
 import { service, system } from "../src/services/index.js"
 import type { ServiceRef } from "../src/services/index.js"

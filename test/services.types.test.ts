@@ -3,7 +3,7 @@
  */
 import type { Effect, Stream } from "effect"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import type { Connection } from "../src/core/Connection.js"
+import type { Connection } from "../src/services/Connection.js"
 import type { OvirtError } from "../src/core/Errors.js"
 import * as VmService from "../src/services/generated/VmService.js"
 import * as VmsService from "../src/services/generated/VmsService.js"

@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import * as https from "node:https"
 import { Simulator } from "../src/testing/index.js"
-import { decodeListSync } from "../src/core/Xml.js"
+import { decodeListSync } from "../src/types/Xml.js"
 
 const STRUCTS: Readonly<Record<string, string>> = { vms: "Vm", hosts: "Host", jobs: "Job", events: "Event" }
 

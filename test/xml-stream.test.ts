@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { Chunk, Effect, Exit, Stream } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { DecodeError } from "../src/core/Errors.js"
-import * as Xml from "../src/core/Xml.js"
+import * as Xml from "../src/types/Xml.js"
 import * as Types from "../src/types/index.js"
 import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 

@@ -8,7 +8,7 @@ import * as fs from "node:fs"
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Stream } from "effect"
 import { DecodeError, InvalidInputError } from "../src/core/Errors.js"
-import * as Xml from "../src/core/Xml.js"
+import * as Xml from "../src/types/Xml.js"
 import * as Types from "../src/types/index.js"
 import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 

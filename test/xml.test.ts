@@ -7,7 +7,7 @@ import { Effect, Exit } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "@effect/vitest"
 import { DecodeError, InvalidInputError } from "../src/core/Errors.js"
-import * as Xml from "../src/core/Xml.js"
+import * as Xml from "../src/types/Xml.js"
 import * as Types from "../src/types/index.js"
 
 const decode = (text: string, options?: Xml.DecodeOptions): unknown => Effect.runSync(Xml.decode(text, options))

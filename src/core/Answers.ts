@@ -5,16 +5,16 @@
  */
 import { Effect } from "effect"
 import { AuthError, DecodeError, FaultError, type FaultInfo, type HttpContext, NotFoundError, type OvirtError } from "./Errors.js"
-import type { ApiRequest, ApiResponse } from "./internal/Wire.js"
+import type { ApiRequest, ApiResponse, DecodeDocument } from "./internal/Wire.js"
 import type * as Redact from "./Redact.js"
-import * as Xml from "./Xml.js"
 
 export const classify = (
   apiUrl: URL,
   request: ApiRequest,
   context: HttpContext,
   answer: ApiResponse,
-  scrubber: Redact.Scrubber
+  scrubber: Redact.Scrubber,
+  decode: DecodeDocument
 ): Effect.Effect<ApiResponse, OvirtError> => {
   const { status, body } = answer
   const type = answer.headers["content-type"] ?? ""
@@ -24,7 +24,7 @@ export const classify = (
     if (body !== "" && isHtmlOrJson(type, body)) return Effect.fail(wrongContent(apiUrl, context, status, type, body, scrubber))
     return Effect.succeed(answer)
   }
-  return Effect.flatMap(faultOf(type, body, scrubber), (fault): Effect.Effect<ApiResponse, OvirtError> => {
+  return Effect.flatMap(faultOf(type, body, scrubber, decode), (fault): Effect.Effect<ApiResponse, OvirtError> => {
     const where = `${context.method} ${context.path === "" ? "/" : context.path}`
     const faultText = fault === undefined ? "" : `: ${[fault.reason, fault.detail].filter((s) => s !== undefined && s !== "").join(": ")}`
     const full = { ...context, code: status, ...(fault === undefined ? {} : { fault }) }
@@ -62,10 +62,10 @@ export const wrongContent = (apiUrl: URL, context: HttpContext, status: number, 
 }
 
 /** The engine's `<fault>` (also inside an `<action>`), when the body holds one. */
-const faultOf = (type: string, body: string, scrubber: Redact.Scrubber): Effect.Effect<FaultInfo | undefined> => {
+const faultOf = (type: string, body: string, scrubber: Redact.Scrubber, decode: DecodeDocument): Effect.Effect<FaultInfo | undefined> => {
   if (!/<(fault|action)[\s>]/.test(body) || isHtmlOrJson(type)) return Effect.succeed(undefined)
   // a body that is not the engine's XML has no fault to show: the status alone says what happened
-  return Effect.map(Effect.orElseSucceed(Xml.decode(body), () => undefined), (decoded) => faultFrom(decoded, scrubber))
+  return Effect.map(Effect.orElseSucceed(decode(body), () => undefined), (decoded) => faultFrom(decoded, scrubber))
 }
 
 const faultFrom = (decoded: unknown, scrubber: Redact.Scrubber): FaultInfo | undefined => {

@@ -1,13 +1,14 @@
 /**
  * The Connection: a scoped service that sends API requests to one engine with authentication,
- * TLS, timeouts, retries, error mapping, debug logging and spans. `layer(options)` and
- * `layerConfig(config)` provide it; `make(options)` builds it in a scope.
+ * TLS, timeouts, retries, error mapping, debug logging and spans. `makeWith(upper)` builds it in a
+ * scope with what the layers above the core give it (the XML codec, the service tree); the public
+ * module src/services/Connection.ts binds those and offers `make`, `layer` and `layerConfig`.
  *
  * Policy lives here; the wire is in Http.ts, the SSO token in Auth.ts, options in Options.ts,
  * answers to errors in Answers.ts, debug lines in DebugLog.ts, links in Links.ts.
  */
-import type { ConfigError, Redacted as RedactedT, Scope } from "effect"
-import { Clock, Config, Context, Duration, Effect, Either, FiberRef, Layer, Option, Random, Redacted, Stream } from "effect"
+import type { Redacted as RedactedT, Scope } from "effect"
+import { Clock, Context, Duration, Effect, Either, FiberRef, Option, Random, Redacted, Stream } from "effect"
 import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
 import * as Auth from "./Auth.js"
 import { retryLockConflicts } from "./Conflicts.js"
@@ -17,14 +18,12 @@ import { AuthError, type ConnectionError, type DecodeError, type HttpContext, In
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
 import { checkPath, isPlainPath } from "./Paths.js"
-import type { ApiRequest, ApiResponse, CallOptions, DurationWithUnit } from "./internal/Wire.js"
+import type { ApiRequest, ApiResponse, CallOptions, DecodeDocument, DurationWithUnit, ServiceRef } from "./internal/Wire.js"
 import { checkHeaders, type ConnectionOptions, durationOf, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import * as Trust from "./Trust.js"
-import type { ServiceRef } from "../services/ServiceRef.js"
-import type { ServiceAt } from "../services/ServicePath.js"
 
-export type { ApiRequest, ApiResponse, CallOptions, ConnectionOptions, DurationWithUnit, RetryOptions, ServiceAt }
+export type { ApiRequest, ApiResponse, CallOptions, ConnectionOptions, DurationWithUnit, RetryOptions }
 export { fromEnv }
 export { isLockConflict } from "./Conflicts.js"
 
@@ -100,30 +99,28 @@ export interface ConnectionOptionsWithEngineCa extends ConnectionOptions {
 /** Why the engine's CA could not be trusted (a pin mismatch is an `AuthError`). */
 export type TrustError = AuthError | ConnectionError | TimeoutError | DecodeError
 
+/**
+ * What the layers above the core give a connection: the XML codec over the model's metadata (faults
+ * and followed links are decoded with it) and the service tree that `service(path)` walks.
+ */
+export interface UpperLayers {
+  readonly decode: DecodeDocument
+  readonly service: (path: string) => Effect.Effect<ServiceRef, InvalidInputError>
+}
+
 /** The connection in a scope: the pool closes and the SSO token is revoked when the scope closes. */
-export function make(options: ConnectionOptionsWithEngineCa): Effect.Effect<ConnectionService, InvalidInputError | TrustError, Scope.Scope>
-export function make(options: ConnectionOptions): Effect.Effect<ConnectionService, InvalidInputError, Scope.Scope>
-export function make(options: ConnectionOptions | ConnectionOptionsWithEngineCa): Effect.Effect<ConnectionService, InvalidInputError | TrustError, Scope.Scope> {
-  if (!("caFromEngine" in options) || options.caFromEngine === undefined) return Effect.flatMap(validate(options), build)
+export const makeWith = (upper: UpperLayers) =>
+(options: ConnectionOptions | ConnectionOptionsWithEngineCa): Effect.Effect<ConnectionService, InvalidInputError | TrustError, Scope.Scope> => {
+  if (!("caFromEngine" in options) || options.caFromEngine === undefined) return Effect.flatMap(validate(options), (settings) => build(settings, upper))
   const { caFromEngine, ...rest } = options
   // the CA first, on a request that carries nothing secret; credentials only go out once it is trusted
   return Effect.flatMap(
     Trust.fetchCaCertificate(rest.url, caFromEngine),
     (ca) => {
       const given = rest.caCerts === undefined ? [] : typeof rest.caCerts === "string" ? [rest.caCerts] : rest.caCerts
-      return Effect.flatMap(validate({ ...rest, caCerts: [...given, ca.pem] }), build)
+      return Effect.flatMap(validate({ ...rest, caCerts: [...given, ca.pem] }), (settings) => build(settings, upper))
     }
   )
-}
-
-/**
- * The connection as a layer. With `caFromEngine: { pin }`, the engine's CA is downloaded and checked
- * against the pin before the first call (a mismatch fails the layer with an `AuthError`, nothing sent).
- */
-export function layer(options: ConnectionOptionsWithEngineCa): Layer.Layer<Connection, InvalidInputError | TrustError>
-export function layer(options: ConnectionOptions): Layer.Layer<Connection, InvalidInputError>
-export function layer(options: ConnectionOptions | ConnectionOptionsWithEngineCa): Layer.Layer<Connection, InvalidInputError | TrustError> {
-  return Layer.scoped(Connection, make(options as ConnectionOptionsWithEngineCa))
 }
 
 /**
@@ -135,24 +132,6 @@ export const fetchCaCertificate: (url: string, options?: Trust.FetchCaOptions) =
   Trust.fetchCaCertificate
 export type { EngineCa, FetchCaOptions } from "./Trust.js"
 
-/**
- * The connection from Effect `Config`: by default the environment (`OVIRT_URL`, `OVIRT_USERNAME`,
- * `OVIRT_PASSWORD`, `OVIRT_TOKEN`, `OVIRT_CA_FILE`, `OVIRT_INSECURE`, ...: see `fromEnv`), or a
- * `Config` per setting, like `{ url: Config.string("ENGINE_URL"), insecure: Config.succeed(true) }`.
- */
-export const layerConfig = (
-  config: Config.Config.Wrap<ConnectionOptions> = fromEnv
-): Layer.Layer<Connection, InvalidInputError | ConfigError.ConfigError> =>
-  Layer.scoped(Connection, Effect.flatMap(Config.unwrap(config), make))
-
-/**
- * The service ref at a path below the API root: `service("vms/123/diskattachments")` is the same ref
- * as `system.vms.vm("123").diskAttachments`, typed as such for a literal path (`ServiceAt`); a path
- * known only at run time gives a `ServiceRef`. The service tree is loaded on first use.
- */
-export const service = <const P extends string>(path: P): Effect.Effect<ServiceAt<P>, InvalidInputError> =>
-  Effect.flatMap(Effect.promise(() => import("../services/resolve.js")), (m) => m.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>)
-
 // ---------------------------------------------------------------------------------------------
 // The service
 
@@ -162,7 +141,7 @@ const REVOKE_TIMEOUT_MILLIS = 10_000
 /** The SDK's own headers: silently kept over the user's (hop-by-hop ones are refused by `checkHeaders`). */
 const SDK_HEADERS = new Set(["version", "accept", "content-type", "authorization", "user-agent", "all-content", "accept-encoding"])
 
-const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scope.Scope> =>
+const build = (settings: Settings, upper: UpperLayers): Effect.Effect<ConnectionService, never, Scope.Scope> =>
   Effect.gen(function* () {
     if (settings.insecure) {
       yield* Effect.logWarning(`insecure: true: the TLS certificate of ${settings.apiUrl.host} is not verified; use caFile instead outside a test setup.`)
@@ -283,7 +262,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       const { context, correlationId, wire, millis } = prepared.right
       const program = authorized((w) => buffered(w, "xml"), () => Effect.void, wire, context).pipe(
         Effect.tap((answer) => Effect.annotateCurrentSpan("http.response.status_code", answer.status)),
-        Effect.flatMap((answer) => classify(settings.apiUrl, request, context, answer, scrubber))
+        Effect.flatMap((answer) => classify(settings.apiUrl, request, context, answer, scrubber, upper.decode))
       )
       const retried = retryLockConflicts(program, request.options?.retryConflicts ?? settings.retryConflicts)
       return withTimeout(retried, millis, context).pipe(inSpan(request, context, settings.apiUrl.host, correlationId))
@@ -317,7 +296,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
         }
         const body = yield* withTimeout(response.text, millis, context)
         yield* log.response(wire(""), { status: response.status, headers: response.headers, body }, "xml")
-        return yield* classify(settings.apiUrl, request, context, { status: response.status, headers: response.headers, body }, scrubber).pipe(
+        return yield* classify(settings.apiUrl, request, context, { status: response.status, headers: response.headers, body }, scrubber, upper.decode).pipe(
           Effect.zipRight(Effect.succeed(Stream.empty))
         )
       })
@@ -334,8 +313,8 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       send,
       sendStream,
       isLink: Links.isLink,
-      followLink: Links.followLink(settings.apiUrl, send, errorPath, (text) => scrubber.scrub(text)),
-      service,
+      followLink: Links.followLink(settings.apiUrl, send, errorPath, (text) => scrubber.scrub(text), upper.decode),
+      service: upper.service,
       errorPath,
       transport: {
         insecure: settings.http.insecure,

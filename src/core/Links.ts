@@ -5,9 +5,8 @@
  */
 import { Effect } from "effect"
 import { DecodeError, InvalidInputError, type OvirtError } from "./Errors.js"
-import type { ApiRequest, ApiResponse, CallOptions } from "./internal/Wire.js"
+import type { ApiRequest, ApiResponse, CallOptions, DecodeDocument } from "./internal/Wire.js"
 import { checkPath } from "./Paths.js"
-import * as Xml from "./Xml.js"
 
 /** What following `A` gives: the items of a list link, or the full struct. */
 export type Followed<A> = A extends ReadonlyArray<infer I> ? ReadonlyArray<I> : A
@@ -45,7 +44,8 @@ export const followLink =
     apiUrl: URL,
     send: (request: ApiRequest) => Effect.Effect<ApiResponse, OvirtError>,
     errorPath: (request: ApiRequest) => string,
-    scrub: (text: string) => string
+    scrub: (text: string) => string,
+    decode: DecodeDocument
   ) =>
   <A>(value: A, options?: CallOptions): Effect.Effect<Followed<A>, OvirtError> =>
     Effect.gen(function* () {
@@ -69,7 +69,7 @@ export const followLink =
       }
       const response = yield* send(request)
       const where = { method: "GET", path: errorPath(request), code: response.status }
-      const decoded = yield* Effect.mapError(Xml.decode(response.body), (error) => new DecodeError({ ...error, ...where }))
+      const decoded = yield* Effect.mapError(decode(response.body), (error) => new DecodeError({ ...error, ...where }))
       const wantsList = Array.isArray(value)
       if (wantsList !== Array.isArray(decoded)) {
         return yield* Effect.fail(new DecodeError({

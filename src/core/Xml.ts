@@ -1,5 +1,7 @@
 /**
- * The XML codec: engine documents to typed values and back, driven by the generated wire metadata.
+ * The XML codec: engine documents to typed values and back, driven by the wire metadata it is given (a
+ * `Catalog` over it, first argument of every function); src/types/Xml.ts binds it to the generated
+ * metadata as the public `Xml` module.
  *
  * Reader: one pass over the text (src/core/xml/Tokenizer.ts) that builds the typed values directly
  * (src/core/xml/Reader.ts): plain objects with camelCase fields, numbers, booleans, `Date`s, arrays,
@@ -13,16 +15,15 @@
 import { Chunk, Effect, Stream } from "effect"
 import type { Schema } from "effect"
 import type * as AST from "effect/SchemaAST"
-import { enums, structs } from "../types/generated/metadata.js"
 import { DecodeError, InvalidInputError } from "./Errors.js"
 import { StructNameAnnotationId } from "./Metadata.js"
-import { Catalog, type CompiledStruct } from "./xml/Catalog.js"
+import type { Catalog, CompiledStruct } from "./xml/Catalog.js"
 import { XmlInputFailure, XmlSyntaxFailure, XmlValueFailure } from "./xml/Failure.js"
 import { Reader, type RootMode } from "./xml/Reader.js"
 import { Tokenizer } from "./xml/Tokenizer.js"
 import { Writer, type WriterMode } from "./xml/Writer.js"
 
-export type { WriterMode }
+export type { Catalog, WriterMode }
 
 export interface DecodeOptions {
   /**
@@ -44,11 +45,6 @@ export interface DecodeOptions {
 
 // ---------------------------------------------------------------------------------------------
 // Metadata
-
-let catalogInstance: Catalog | undefined
-
-/** The lookup tables over the generated metadata, built on first use. */
-export const catalog = (): Catalog => (catalogInstance ??= new Catalog(structs, enums))
 
 /**
  * The model name of a generated struct Schema (its `StructNameAnnotationId` annotation), looking
@@ -78,16 +74,16 @@ export const structNameOf = (schema: { readonly ast: AST.AST }): string | undefi
   return undefined
 }
 
-const structOf = (name: string): CompiledStruct => {
-  const struct = catalog().find(name)
+const structOf = (catalog: Catalog, name: string): CompiledStruct => {
+  const struct = catalog.find(name)
   if (struct === undefined) throw new DecodeError({ message: `no XML metadata for type ${name}` })
   return struct
 }
 
-const structOfSchema = (schema: { readonly ast: AST.AST }): CompiledStruct => {
+const structOfSchema = (catalog: Catalog, schema: { readonly ast: AST.AST }): CompiledStruct => {
   const name = structNameOf(schema)
   if (name === undefined) throw new DecodeError({ message: "the schema is not a generated oVirt struct type" })
-  return structOf(name)
+  return structOf(catalog, name)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,8 +123,8 @@ const toInputError = (failure: unknown): InvalidInputError => {
 
 const readerOptions = (options: DecodeOptions | undefined) => ({ strict: options?.strict, onUnknown: options?.onUnknown })
 
-const readWhole = (text: string, mode: RootMode, options: DecodeOptions | undefined, emit: (item: unknown) => void): unknown => {
-  const reader = new Reader(catalog(), mode, readerOptions(options), emit)
+const readWhole = (catalog: Catalog, text: string, mode: RootMode, options: DecodeOptions | undefined, emit: (item: unknown) => void): unknown => {
+  const reader = new Reader(catalog, mode, readerOptions(options), emit)
   try {
     const tokenizer = new Tokenizer(reader)
     tokenizer.write(text)
@@ -145,20 +141,20 @@ const ignore = (): void => {}
  * Any engine document by its root tag: `<vm>` gives a Vm object, `<vms>` an array of them, and so on
  * for every struct (`<action>`, `<fault>`, `<api>`, ...). Throws `DecodeError`.
  */
-export const decodeDocumentSync = (text: string, options?: DecodeOptions): unknown =>
-  readWhole(text, { _tag: "Any" }, options, ignore)
+export const decodeDocumentSync = (catalog: Catalog, text: string, options?: DecodeOptions): unknown =>
+  readWhole(catalog, text, { _tag: "Any" }, options, ignore)
 
 /** One document of the struct named `structName` (model name, e.g. `Vm`). Throws `DecodeError`. */
-export const decodeStructSync = (structName: string, text: string, options?: DecodeOptions): unknown => {
-  const struct = structOf(structName)
-  return readWhole(text, { _tag: "One", struct, tag: options?.tag ?? struct.xml }, options, ignore)
+export const decodeStructSync = (catalog: Catalog, structName: string, text: string, options?: DecodeOptions): unknown => {
+  const struct = structOf(catalog, structName)
+  return readWhole(catalog, text, { _tag: "One", struct, tag: options?.tag ?? struct.xml }, options, ignore)
 }
 
 /** A collection document (`<vms>`) of the struct named `structName`. Throws `DecodeError`. */
-export const decodeListSync = (structName: string, text: string, options?: DecodeOptions): ReadonlyArray<unknown> => {
-  const struct = structOf(structName)
+export const decodeListSync = (catalog: Catalog, structName: string, text: string, options?: DecodeOptions): ReadonlyArray<unknown> => {
+  const struct = structOf(catalog, structName)
   const items: Array<unknown> = []
-  readWhole(text, listMode(struct, options), options, (item) => items.push(item))
+  readWhole(catalog, text, listMode(struct, options), options, (item) => items.push(item))
   return items
 }
 
@@ -180,10 +176,10 @@ export class ListDecoder {
   private readonly utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }) // the tokenizer drops the one BOM allowed
   private out: Array<unknown> = []
 
-  constructor(structName: string, options?: DecodeOptions) {
-    const struct = structOf(structName)
+  constructor(catalog: Catalog, structName: string, options?: DecodeOptions) {
+    const struct = structOf(catalog, structName)
     // items are handed out while later chunks arrive: they must not pin the chunks' text
-    this.reader = new Reader(catalog(), listMode(struct, options), { ...readerOptions(options), ownStrings: true }, (item) =>
+    this.reader = new Reader(catalog, listMode(struct, options), { ...readerOptions(options), ownStrings: true }, (item) =>
       this.out.push(item)
     )
     this.tokenizer = new Tokenizer(this.reader)
@@ -230,22 +226,22 @@ export class ListDecoder {
  * A value of the struct named `structName` as XML, root tag `tag` or the type's. Throws `InvalidInputError`.
  * `mode`: `request` (default) writes what the engine reads, `document` an answer with `href`s and `<link>`s.
  */
-export const encodeStructSync = (structName: string, value: unknown, tag?: string, mode?: WriterMode): string => {
+export const encodeStructSync = (catalog: Catalog, structName: string, value: unknown, tag?: string, mode?: WriterMode): string => {
   try {
-    const struct = structOf(structName)
-    return new Writer(catalog(), mode).struct(struct, tag ?? struct.xml, value)
+    const struct = structOf(catalog, structName)
+    return new Writer(catalog, mode).struct(struct, tag ?? struct.xml, value)
   } catch (failure) {
     throw toInputError(failure instanceof XmlInputFailure ? failure.within(lowerFirst(structName)) : failure)
   }
 }
 
 /** A collection document of the struct named `structName`. Throws `InvalidInputError`. */
-export const encodeListSync = (structName: string, values: ReadonlyArray<unknown>, tag?: string, mode?: WriterMode): string => {
+export const encodeListSync = (catalog: Catalog, structName: string, values: ReadonlyArray<unknown>, tag?: string, mode?: WriterMode): string => {
   try {
-    const struct = structOf(structName)
+    const struct = structOf(catalog, structName)
     const plural = tag ?? struct.plural
     if (plural === null) throw new XmlInputFailure(`has no collection documents (${structName})`)
-    return new Writer(catalog(), mode).collection(struct, plural, values)
+    return new Writer(catalog, mode).collection(struct, plural, values)
   } catch (failure) {
     throw toInputError(failure instanceof XmlInputFailure ? failure.within(`${lowerFirst(structName)}s`) : failure)
   }
@@ -257,27 +253,27 @@ const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name
 // The Effect API
 
 /** Any engine document, by its root tag: `<vm>` gives a `Types.Vm`, `<vms>` a `ReadonlyArray<Types.Vm>`. */
-export const decode = (text: string, options?: DecodeOptions): Effect.Effect<unknown, DecodeError> =>
-  Effect.try({ try: () => decodeDocumentSync(text, options), catch: (e) => toDecodeError(e, undefined) })
+export const decode = (catalog: Catalog, text: string, options?: DecodeOptions): Effect.Effect<unknown, DecodeError> =>
+  Effect.try({ try: () => decodeDocumentSync(catalog, text, options), catch: (e) => toDecodeError(e, undefined) })
 
 /** One document of a known struct type (root tag: the type's, or `options.tag`). */
 export const decodeAs =
-  <A, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
+  <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   (text: string): Effect.Effect<A, DecodeError> =>
     Effect.try({
       try: () => {
-        const struct = structOfSchema(schema)
-        return readWhole(text, { _tag: "One", struct, tag: options?.tag ?? struct.xml }, options, ignore) as A
+        const struct = structOfSchema(catalog, schema)
+        return readWhole(catalog, text, { _tag: "One", struct, tag: options?.tag ?? struct.xml }, options, ignore) as A
       },
       catch: (e) => toDecodeError(e, undefined)
     })
 
 /** A collection document (`<vms>`) of a known struct type. */
 export const decodeListAs =
-  <A, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
+  <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   (text: string): Effect.Effect<ReadonlyArray<A>, DecodeError> =>
     Effect.try({
-      try: () => decodeListSync(structOfSchema(schema).name, text, options) as ReadonlyArray<A>,
+      try: () => decodeListSync(catalog, structOfSchema(catalog, schema).name, text, options) as ReadonlyArray<A>,
       catch: (e) => toDecodeError(e, undefined)
     })
 
@@ -288,12 +284,12 @@ const FAILED: unique symbol = Symbol("effect-ovirt/Xml/failed")
  * gives the items it completes, so a 50,000-VM answer never sits in memory whole.
  */
 export const decodeStream =
-  <A, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
+  <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<A, E | DecodeError, R> =>
     Stream.suspend(() => {
       let decoder: ListDecoder
       try {
-        decoder = new ListDecoder(structOfSchema(schema).name, options)
+        decoder = new ListDecoder(catalog, structOfSchema(catalog, schema).name, options)
       } catch (e) {
         return Stream.fail(toDecodeError(e, undefined))
       }
@@ -339,26 +335,26 @@ export interface EncodeOptions {
 
 /** One value as the XML the engine expects (root tag: the type's tag, or `tag` when given). */
 export const encode =
-  <A, I>(schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
+  <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
   (value: A): Effect.Effect<string, InvalidInputError> =>
     Effect.try({
       try: () => {
         const name = structNameOf(schema)
         if (name === undefined) throw new InvalidInputError({ message: "the schema is not a generated oVirt struct type" })
-        return encodeStructSync(name, value, options?.tag, options?.mode)
+        return encodeStructSync(catalog, name, value, options?.tag, options?.mode)
       },
       catch: toInputError
     })
 
 /** A collection document (`<vms>...</vms>`); options as for `encode`. */
 export const encodeList =
-  <A, I>(schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
+  <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
   (values: ReadonlyArray<A>): Effect.Effect<string, InvalidInputError> =>
     Effect.try({
       try: () => {
         const name = structNameOf(schema)
         if (name === undefined) throw new InvalidInputError({ message: "the schema is not a generated oVirt struct type" })
-        return encodeListSync(name, values, options?.tag, options?.mode)
+        return encodeListSync(catalog, name, values, options?.tag, options?.mode)
       },
       catch: toInputError
     })

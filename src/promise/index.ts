@@ -17,7 +17,7 @@
  * `...Stream` methods give an `AsyncIterable` of the items, decoded as the body arrives.
  */
 import { Cause, Effect, Exit, ManagedRuntime, Stream } from "effect"
-import * as Connection from "../core/Connection.js"
+import * as Connection from "../services/Connection.js"
 import { ConnectionError, type OvirtError } from "../core/Errors.js"
 import type { ConnectionOptions } from "../core/Options.js"
 import type { SystemServiceRef } from "../services/generated/SystemService.js"

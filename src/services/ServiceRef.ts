@@ -3,14 +3,10 @@
  * are values: two refs of the same service and path are `Equal` (and `toEqual` in tests).
  */
 import { Equal, Hash } from "effect"
+import type { ServiceRef } from "../core/internal/Wire.js"
 import { notAStringSegment } from "../core/Paths.js"
 
-export interface ServiceRef {
-  /** The model name of the service, e.g. `VmsService`. */
-  readonly service: string
-  /** The path below the API root, escaped, no leading slash (`vms/123`); "" for the root. */
-  readonly path: string
-}
+export type { ServiceRef }
 
 export abstract class ServiceRefBase implements ServiceRef, Equal.Equal {
   constructor(

@@ -7,7 +7,7 @@
  * behaviour/, behind the hooks.
  */
 import type { MethodMeta } from "../services/runtime/Metadata.js"
-import { decodeListSync, encodeStructSync } from "../core/Xml.js"
+import { decodeListSync, encodeStructSync } from "../types/Xml.js"
 import { badRequest, HttpFault, notAllowed, notFound } from "./Faults.js"
 import { bodyParameter, checkConstraints, decodeBody, decodeSegment, expectsNonBlocking, intParam, maxParam, mergeInto } from "./Input.js"
 import { type Journal, makeJournal } from "./Journal.js"

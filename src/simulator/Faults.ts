@@ -2,7 +2,7 @@
  * The engine's error answers, thrown inside the simulator and turned into `<fault>` documents
  * (or the SSO service's JSON, or the HTML 401 page) at the edge.
  */
-import { encodeStructSync } from "../core/Xml.js"
+import { encodeStructSync } from "../types/Xml.js"
 
 export class HttpFault extends Error {
   constructor(

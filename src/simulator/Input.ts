@@ -5,7 +5,7 @@
  */
 import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { signaturesOf, type Unmet, unmetSignatures } from "../services/runtime/Constraints.js"
-import { decodeStructSync } from "../core/Xml.js"
+import { decodeStructSync } from "../types/Xml.js"
 import { isPlainObject } from "./Defaults.js"
 import { badRequest, incomplete } from "./Faults.js"
 import type { ServiceInfo } from "./Model.js"

@@ -5,7 +5,7 @@
  */
 import type { MemberMeta, StructMeta } from "../core/Metadata.js"
 import type { MethodMeta } from "../services/runtime/Metadata.js"
-import { encodeStructSync } from "../core/Xml.js"
+import { encodeStructSync } from "../types/Xml.js"
 import { makeListLink } from "../types/ListLink.js"
 import { isPlainObject, withDefaults } from "./Defaults.js"
 import { notAllowed } from "./Faults.js"

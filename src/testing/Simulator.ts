@@ -4,7 +4,7 @@
  * lives here, above both, so that the simulator never imports the client's HTTP code.
  */
 import { Effect, Layer } from "effect"
-import * as Connection from "../core/Connection.js"
+import * as Connection from "../services/Connection.js"
 import type { InvalidInputError } from "../core/Errors.js"
 import { make, type Simulator, type SimulatorError, SimulatorTag, type SimulatorOptions } from "../simulator/index.js"
 

@@ -4,8 +4,8 @@
  * layer sends), and one buffered answer, `ApiResponse`. A leaf: every core module may take its types
  * from here, so none has to import the Connection that imports it.
  */
-import type { Duration, Schedule } from "effect"
-import type { FaultError, HttpContext } from "../Errors.js"
+import type { Duration, Effect, Schedule } from "effect"
+import type { DecodeError, FaultError, HttpContext } from "../Errors.js"
 
 /**
  * A duration with its unit: `"60 seconds"`, `"500 millis"`, `Duration.minutes(2)`, `Duration.infinity`.
@@ -53,6 +53,17 @@ export interface ApiResponse {
   readonly headers: Readonly<Record<string, string>>
   /** The body as text ("" when none). */
   readonly body: string
+}
+
+/** Any engine document decoded by its root tag: the XML codec bound to the model's metadata, given by the layer above. */
+export type DecodeDocument = (text: string) => Effect.Effect<unknown, DecodeError>
+
+/** What names a service: its model name and its path below the API root (every generated ref is one). */
+export interface ServiceRef {
+  /** The model name of the service, e.g. `VmsService`. */
+  readonly service: string
+  /** The path below the API root, escaped, no leading slash (`vms/123`); "" for the root. */
+  readonly path: string
 }
 
 /** A request as the HTTP layer sends it: the full URL and every header. */

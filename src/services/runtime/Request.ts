@@ -7,7 +7,7 @@
 import { Chunk, Effect, Stream } from "effect"
 import { type ApiRequest, type CallOptions, Connection } from "../../core/Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "../../core/Errors.js"
-import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "../../core/Xml.js"
+import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "../../types/Xml.js"
 import { actionTag, successStatus } from "../generated/wire.js"
 import { describeUnmet, type Signature, signaturesOf, unmetSignatures } from "./Constraints.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
