@@ -4,7 +4,7 @@
  */
 import { Effect, Fiber, Option, Redacted } from "effect"
 import { describe, expect, it } from "@effect/vitest"
-import * as Auth from "../src/core/Auth.js"
+import * as Auth from "../src/core/internal/Auth.js"
 
 const settings: Auth.AuthSettings = {
   username: "admin@internal",

@@ -1,6 +1,6 @@
 /** Redaction of secrets in headers, SSO forms and answers, XML bodies and queries. */
 import { describe, expect, it } from "@effect/vitest"
-import * as Redact from "../src/core/Redact.js"
+import * as Redact from "../src/core/internal/Redact.js"
 
 describe("Redact", () => {
   it("hides secret headers and keeps the others", () => {

@@ -14,7 +14,7 @@ import type { IncomingHttpHeaders } from "node:http"
 import { createRequire } from "node:module"
 import * as ConnectionModule from "../src/services/Connection.js"
 import { AuthError } from "../src/core/Errors.js"
-import * as Kerberos from "../src/core/Kerberos.js"
+import * as Kerberos from "../src/core/internal/Kerberos.js"
 import { makeCertificates } from "../src/simulator/Certificates.js"
 import { missingKdcTools, startKdc } from "./support/kdc.js"
 import type { Kdc } from "./support/kdc.js"
@@ -22,7 +22,7 @@ import type { Kdc } from "./support/kdc.js"
 // ---------------------------------------------------------------------------------------------
 // Prerequisites
 
-/** The server side of the `kerberos` package (the client side is what src/core/Kerberos.ts uses). */
+/** The server side of the `kerberos` package (the client side is what src/core/internal/Kerberos.ts uses). */
 interface KerberosServer {
   step(token: string): Promise<string | null | undefined>
   readonly username: string | null | undefined

@@ -100,7 +100,7 @@ describe("start-up", () => {
       await sim.close()`)
     expect(loaded).toContain("simulator/Engine.ts")
     expect(loaded).toContain("core/Xml.ts")
-    const client = ["core/Http.ts", "core/Connection.ts", "services/runtime/Request.ts", "core/Auth.ts"]
+    const client = ["core/internal/Http.ts", "core/Connection.ts", "services/runtime/Request.ts", "core/internal/Auth.ts"]
     expect(loaded.filter((m) => client.includes(m))).toEqual([])
   })
 

@@ -10,8 +10,8 @@ import * as path from "node:path"
 import fc from "fast-check"
 import { SaxesParser } from "saxes"
 import { describe, expect, it } from "@effect/vitest"
-import { XmlSyntaxFailure } from "../src/core/xml/Failure.js"
-import { type TokenHandler, Tokenizer } from "../src/core/xml/Tokenizer.js"
+import { XmlSyntaxFailure } from "../src/core/internal/xml/Failure.js"
+import { type TokenHandler, Tokenizer } from "../src/core/internal/xml/Tokenizer.js"
 import { ovirtApiPath, sharedPresent } from "./support/shared.js"
 
 type Event = readonly ["start", string, ReadonlyArray<readonly [string, string]>] | readonly ["end"] | readonly ["text", string]

@@ -9,23 +9,23 @@
  */
 import type { Redacted as RedactedT, Scope } from "effect"
 import { Clock, Context, Duration, Effect, Either, FiberRef, Option, Random, Redacted, Stream } from "effect"
-import { classify, isHtmlOrJson, wrongContent } from "./Answers.js"
-import * as Auth from "./Auth.js"
-import { retryLockConflicts } from "./Conflicts.js"
-import * as Correlation from "./Correlation.js"
-import * as DebugLog from "./DebugLog.js"
+import { classify, isHtmlOrJson, wrongContent } from "./internal/Answers.js"
+import * as Auth from "./internal/Auth.js"
+import { retryLockConflicts } from "./internal/Conflicts.js"
+import * as Correlation from "./internal/Correlation.js"
+import * as DebugLog from "./internal/DebugLog.js"
 import { AuthError, type ConnectionError, type DecodeError, type HttpContext, InvalidInputError, type OvirtError, TimeoutError } from "./Errors.js"
-import * as Http from "./Http.js"
-import * as Links from "./Links.js"
-import { checkPath, isPlainPath } from "./Paths.js"
+import * as Http from "./internal/Http.js"
+import * as Links from "./internal/Links.js"
+import { checkPath, isPlainPath } from "./internal/Paths.js"
 import type { ApiRequest, ApiResponse, CallOptions, DecodeDocument, DurationWithUnit, ServiceRef } from "./internal/Wire.js"
 import { checkHeaders, type ConnectionOptions, durationOf, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
-import * as Redact from "./Redact.js"
-import * as Trust from "./Trust.js"
+import * as Redact from "./internal/Redact.js"
+import * as Trust from "./internal/Trust.js"
 
 export type { ApiRequest, ApiResponse, CallOptions, ConnectionOptions, DurationWithUnit, RetryOptions }
 export { fromEnv }
-export { isLockConflict } from "./Conflicts.js"
+export { isLockConflict } from "./internal/Conflicts.js"
 
 /**
  * Runs `effect` with every API request made inside it carrying the engine's correlation id `id`
@@ -130,7 +130,7 @@ export const makeWith = (upper: UpperLayers) =>
  */
 export const fetchCaCertificate: (url: string, options?: Trust.FetchCaOptions) => Effect.Effect<Trust.EngineCa, TrustError | InvalidInputError> =
   Trust.fetchCaCertificate
-export type { EngineCa, FetchCaOptions } from "./Trust.js"
+export type { EngineCa, FetchCaOptions } from "./internal/Trust.js"
 
 // ---------------------------------------------------------------------------------------------
 // The service

@@ -9,7 +9,7 @@ import type * as HttpClient from "@effect/platform/HttpClient"
 import { Config, Duration, Effect, Either, Option, Redacted, type Schedule } from "effect"
 import * as ConfigError from "effect/ConfigError"
 import { type FaultError, InvalidInputError } from "./Errors.js"
-import type { HttpSettings } from "./Http.js"
+import type { HttpSettings } from "./internal/Http.js"
 import type { DurationWithUnit } from "./internal/Wire.js"
 
 export type { DurationWithUnit }

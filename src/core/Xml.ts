@@ -3,10 +3,10 @@
  * `Catalog` over it, first argument of every function); src/types/Xml.ts binds it to the generated
  * metadata as the public `Xml` module.
  *
- * Reader: one pass over the text (src/core/xml/Tokenizer.ts) that builds the typed values directly
- * (src/core/xml/Reader.ts): plain objects with camelCase fields, numbers, booleans, `Date`s, arrays,
+ * Reader: one pass over the text (src/core/internal/xml/Tokenizer.ts) that builds the typed values directly
+ * (src/core/internal/xml/Reader.ts): plain objects with camelCase fields, numbers, booleans, `Date`s, arrays,
  * list links; no generic tree. It runs incrementally over chunks, so `decodeStream` yields the items
- * of a collection as the bytes arrive. Writer: request bodies (src/core/xml/Writer.ts).
+ * of a collection as the bytes arrive. Writer: request bodies (src/core/internal/xml/Writer.ts).
  *
  * Besides the Effect API, synchronous helpers (`decodeDocumentSync`, `decodeStructSync`,
  * `decodeListSync`, `encodeStructSync`, `encodeListSync`, `ListDecoder`) address types by their model
@@ -17,11 +17,11 @@ import type { Schema } from "effect"
 import type * as AST from "effect/SchemaAST"
 import { DecodeError, InvalidInputError } from "./Errors.js"
 import { StructNameAnnotationId } from "./Metadata.js"
-import type { Catalog, CompiledStruct } from "./xml/Catalog.js"
-import { XmlInputFailure, XmlSyntaxFailure, XmlValueFailure } from "./xml/Failure.js"
-import { Reader, type RootMode } from "./xml/Reader.js"
-import { Tokenizer } from "./xml/Tokenizer.js"
-import { Writer, type WriterMode } from "./xml/Writer.js"
+import type { Catalog, CompiledStruct } from "./internal/xml/Catalog.js"
+import { XmlInputFailure, XmlSyntaxFailure, XmlValueFailure } from "./internal/xml/Failure.js"
+import { Reader, type RootMode } from "./internal/xml/Reader.js"
+import { Tokenizer } from "./internal/xml/Tokenizer.js"
+import { Writer, type WriterMode } from "./internal/xml/Writer.js"
 
 export type { Catalog, WriterMode }
 

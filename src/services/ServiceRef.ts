@@ -4,7 +4,7 @@
  */
 import { Equal, Hash } from "effect"
 import type { ServiceRef } from "../core/internal/Wire.js"
-import { notAStringSegment } from "../core/Paths.js"
+import { notAStringSegment } from "../core/internal/Paths.js"
 
 export type { ServiceRef }
 
@@ -37,7 +37,7 @@ export const childPath = (path: string, segment: string): string => (path === ""
 /**
  * The path of a locator's parameter (an id) below `path`: the value is escaped. Refs are pure values,
  * so a bad id (`""`, `"."`, `".."`, or not a string at all) is not refused here: it gives a path the
- * Connection refuses with `InvalidInputError` before anything is sent (see core/Paths.ts).
+ * Connection refuses with `InvalidInputError` before anything is sent (see core/internal/Paths.ts).
  */
 export const idPath = (path: string, id: string): string =>
   childPath(path, typeof id === "string" ? encodeURIComponent(id) : notAStringSegment(id))

@@ -6,7 +6,7 @@
  */
 import { Effect } from "effect"
 import { InvalidInputError } from "../core/Errors.js"
-import { checkPath } from "../core/Paths.js"
+import { checkPath } from "../core/internal/Paths.js"
 import { services } from "./generated/metadata.js"
 import type { LocatorMeta, ServiceMeta } from "./runtime/Metadata.js"
 import type { ServiceRef } from "./ServiceRef.js"

@@ -6,7 +6,7 @@
  */
 import type { Effect, Schema, Stream } from "effect"
 import * as Codec from "../core/Xml.js"
-import { Catalog } from "../core/xml/Catalog.js"
+import { Catalog } from "../core/internal/xml/Catalog.js"
 import type { DecodeError, InvalidInputError } from "../core/Errors.js"
 import { enums, structs } from "./generated/metadata.js"
 

@@ -9,7 +9,7 @@
  */
 import { Duration, Effect, Either, Option, Schedule } from "effect"
 import type { Connection } from "../core/Connection.js"
-import * as Correlation from "../core/Correlation.js"
+import * as Correlation from "../core/internal/Correlation.js"
 import { FaultError, InvalidInputError, type OvirtError, TimeoutError } from "../core/Errors.js"
 import { durationOf, type DurationWithUnit } from "../core/Options.js"
 import type { ServiceRef } from "../services/ServiceRef.js"

@@ -4,7 +4,7 @@
  * (booleans `true`/`false`, numbers in decimal, enum wire values, dates as `xs:dateTime`).
  * Struct inputs (action parameters) are checked member by member by the XML writer.
  */
-import { formatDate, formatDecimal, formatInteger } from "../../core/xml/Primitives.js"
+import { formatDate, formatDecimal, formatInteger } from "../../core/internal/xml/Primitives.js"
 import type { ParamMeta } from "./Metadata.js"
 
 const describe: Readonly<Record<string, string>> = {

@@ -9,8 +9,8 @@ import { Effect, type Scope } from "effect"
 import type { Dispatcher } from "undici"
 import type { TransportSettings } from "../../core/Connection.js"
 import { type ConnectionError, FaultError, type HttpContext, type TimeoutError } from "../../core/Errors.js"
-import { loadUndici, makeDispatcher, transportError } from "../../core/Http.js"
-import { imageioUrl, REDACTED } from "../../core/Redact.js"
+import { loadUndici, makeDispatcher, transportError } from "../../core/internal/Http.js"
+import { imageioUrl, REDACTED } from "../../core/internal/Redact.js"
 
 export type ImageioError = ConnectionError | TimeoutError | FaultError
 

@@ -3,7 +3,7 @@
  * name, plus a scrubber that removes the literal password and tokens wherever they might appear.
  */
 
-import type { ApiRequest } from "./internal/Wire.js"
+import type { ApiRequest } from "./Wire.js"
 
 export const REDACTED = "<redacted>"
 

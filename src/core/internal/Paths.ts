@@ -6,7 +6,7 @@
  * are refused, as are empty ones, characters a segment may not hold unescaped (`/`, `?`, `#`, `\`, a
  * lone `%`, spaces, ...) and the mark a locator leaves for an id that is not a string.
  */
-import { InvalidInputError } from "./Errors.js"
+import { InvalidInputError } from "../Errors.js"
 
 /** RFC 3986 `pchar`s: what a segment may hold as is; WHATWG URL changes none of them. */
 const SEGMENT = /^(?:[A-Za-z0-9\-._~!$&'()*+,;=:@]|%[0-9A-Fa-f]{2})+$/

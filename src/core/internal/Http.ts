@@ -14,8 +14,8 @@ import * as nodeTls from "node:tls"
 import { Context, Effect, Option, Stream, Tracer } from "effect"
 import type { Fiber, Scope } from "effect"
 import type { Dispatcher } from "undici"
-import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "./Errors.js"
-import type { Method, WireRequest } from "./internal/Wire.js"
+import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "../Errors.js"
+import type { Method, WireRequest } from "./Wire.js"
 import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
 
 export interface HttpSettings {

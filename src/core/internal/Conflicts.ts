@@ -5,7 +5,7 @@
  * Other 409s (a name in use, a VM that is running) would fail the same way again.
  */
 import { Effect, Either, type Schedule } from "effect"
-import type { FaultError, OvirtError } from "./Errors.js"
+import type { FaultError, OvirtError } from "../Errors.js"
 
 const BUSY = /\block(ed)?\b|\bbusy\b|in progress|being (created|updated|removed|migrated)|performing an operation|try again later/i
 

@@ -23,7 +23,7 @@ export interface TokenHandler {
   readonly skipping: boolean
   /**
    * `attrs` holds `count` entries: name, value, name, value, ... (values already decoded; empty
-   * strings while `skipping`). Names are interned (src/core/xml/Names.ts); `nameId` is the element
+   * strings while `skipping`). Names are interned (src/core/internal/xml/Names.ts); `nameId` is the element
    * name's id there, or -1.
    */
   startElement(name: string, nameId: number, attrs: ReadonlyArray<string>, count: number): void

@@ -5,7 +5,7 @@
  * document, or a subtree being skipped. Collection items are handed to `emit` as soon as they are
  * complete, which is what lets `decodeStream` work in bounded memory.
  */
-import type { ListLink } from "../../types/ListLink.js"
+import type { ListLink } from "../../../types/ListLink.js"
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { shorten, XmlValueFailure } from "./Failure.js"
 import { flatten } from "./Names.js"

@@ -6,7 +6,7 @@
  * token, and never by anything else: `npm ci` and every other flow work without it.
  */
 import { Effect } from "effect"
-import { AuthError } from "./Errors.js"
+import { AuthError } from "../Errors.js"
 
 /** The engine's SSO entry point for HTTP (Negotiate) authentication, below `{scheme}://{host}`. */
 export const tokenHttpAuthPath = "/ovirt-engine/sso/oauth/token-http-auth"

@@ -4,7 +4,7 @@
  * operation can be found with `jobs?search=correlation_id=X`.
  */
 import { Effect, FiberRef, Option } from "effect"
-import { InvalidInputError } from "./Errors.js"
+import { InvalidInputError } from "../Errors.js"
 
 /** The header the engine reads. */
 export const HEADER = "Correlation-Id"

@@ -4,8 +4,8 @@
  * FaultError with the engine's `<fault>` (also inside an `<action>`) decoded.
  */
 import { Effect } from "effect"
-import { AuthError, DecodeError, FaultError, type FaultInfo, type HttpContext, NotFoundError, type OvirtError } from "./Errors.js"
-import type { ApiRequest, ApiResponse, DecodeDocument } from "./internal/Wire.js"
+import { AuthError, DecodeError, FaultError, type FaultInfo, type HttpContext, NotFoundError, type OvirtError } from "../Errors.js"
+import type { ApiRequest, ApiResponse, DecodeDocument } from "./Wire.js"
 import type * as Redact from "./Redact.js"
 
 export const classify = (

@@ -4,7 +4,7 @@
  * known secret value scrubbed from the line as a last step.
  */
 import { Effect, Logger, LogLevel } from "effect"
-import type { ApiResponse, WireRequest } from "./internal/Wire.js"
+import type { ApiResponse, WireRequest } from "./Wire.js"
 import * as Redact from "./Redact.js"
 
 export type BodyKind = "xml" | "sso"

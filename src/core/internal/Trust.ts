@@ -6,7 +6,7 @@
  */
 import * as crypto from "node:crypto"
 import { Duration, Effect } from "effect"
-import { AuthError, type ConnectionError, DecodeError, InvalidInputError, TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, DecodeError, InvalidInputError, TimeoutError } from "../Errors.js"
 import { transportError, undiciModule } from "./Http.js"
 
 export interface FetchCaOptions {

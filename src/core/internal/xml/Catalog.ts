@@ -2,7 +2,7 @@
  * Lookup tables over the generated wire metadata, built lazily (a struct's tables on first use):
  * element tag -> member per struct, root tag -> struct, `<link rel>` -> list member.
  */
-import type { EnumMeta, MemberMeta, StructMeta } from "../Metadata.js"
+import type { EnumMeta, MemberMeta, StructMeta } from "../../Metadata.js"
 import { names } from "./Names.js"
 import { integerRange, type IntegerRange } from "./Primitives.js"
 
@@ -54,7 +54,7 @@ export interface CompiledStruct {
   readonly members: ReadonlyArray<CompiledMember>
   /** Child element tag -> member (element members only). */
   readonly elements: ReadonlyMap<string, CompiledMember>
-  /** The same by the tag's id in the name table (src/core/xml/Names.ts), when `bySlots`. */
+  /** The same by the tag's id in the name table (src/core/internal/xml/Names.ts), when `bySlots`. */
   readonly slots: ReadonlyArray<CompiledMember | undefined>
   /** Every element member's tag has an id, so `slots` is complete. */
   readonly bySlots: boolean

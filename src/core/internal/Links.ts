@@ -4,8 +4,8 @@
  * by its root tag: a struct for a struct link, an array for a list link.
  */
 import { Effect } from "effect"
-import { DecodeError, InvalidInputError, type OvirtError } from "./Errors.js"
-import type { ApiRequest, ApiResponse, CallOptions, DecodeDocument } from "./internal/Wire.js"
+import { DecodeError, InvalidInputError, type OvirtError } from "../Errors.js"
+import type { ApiRequest, ApiResponse, CallOptions, DecodeDocument } from "./Wire.js"
 import { checkPath } from "./Paths.js"
 
 /** What following `A` gives: the items of a list link, or the full struct. */

@@ -5,9 +5,9 @@
  * exactly; the token under `ssoTokenName` in an object or a one-element array; two JSON error shapes.
  */
 import { Deferred, Effect, Exit, FiberId, Redacted, Scope } from "effect"
-import { AuthError, type ConnectionError, DecodeError, FaultError, type HttpContext, type OvirtError, TimeoutError } from "./Errors.js"
+import { AuthError, type ConnectionError, DecodeError, FaultError, type HttpContext, type OvirtError, TimeoutError } from "../Errors.js"
 import { plainText, shorten } from "./Answers.js"
-import type { ApiResponse, WireRequest } from "./internal/Wire.js"
+import type { ApiResponse, WireRequest } from "./Wire.js"
 
 /**
  * A buffered exchange, as the connection performs it (logging, timeouts and redaction included);
