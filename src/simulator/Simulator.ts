@@ -12,14 +12,14 @@ import { Context, Data, Effect, Redacted } from "effect"
 import { defaultTiming, type Timing } from "./behaviour/Behaviour.js"
 import { makeCertificates } from "./Certificates.js"
 import type { Engine } from "./Engine.js"
-import type { ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
+import type { ImageioKnobs, ImageioStats } from "./imageio/Knobs.js"
 import { defaultKnobs, type Knobs, SimulatorServer } from "./Server.js"
 import type { Sso, SsoErrorShape } from "./Sso.js"
 import type { Obj, Store } from "./Store.js"
 
 export type { FailureRule, Knobs } from "./Server.js"
 export type { Timing } from "./behaviour/Behaviour.js"
-export type { ImageioFailureRule, ImageioKnobs, ImageioStats } from "./imageio/ImageIo.js"
+export type { ImageioFailureRule, ImageioKnobs, ImageioStats } from "./imageio/Knobs.js"
 
 export interface SimulatorOptions {
   /** Interface to listen on. Default `127.0.0.1`. */

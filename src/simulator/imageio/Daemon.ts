@@ -8,7 +8,7 @@
 import type * as http from "node:http"
 import type { Socket } from "node:net"
 import { Listener } from "../Listener.js"
-import type { ImageioKnobs, ImageioStats } from "./ImageIo.js"
+import type { ImageioKnobs, ImageioStats } from "./Knobs.js"
 import type { Ticket, Tickets } from "./Tickets.js"
 
 export interface DaemonOptions {
