@@ -5,7 +5,6 @@
  * document, or a subtree being skipped. Collection items are handed to `emit` as soon as they are
  * complete, which is what lets `decodeStream` work in bounded memory.
  */
-import type { ListLink } from "../../../types/ListLink.js"
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { shorten, XmlValueFailure } from "./Failure.js"
 import { flatten } from "./Names.js"
@@ -66,8 +65,11 @@ class OpenElement {
   skipped = 0
 }
 
-/** What `makeListLink([], href)` gives, without its copy of the empty array (this is per link, per entity). */
-const emptyListLink = (href: string): ListLink<never> => {
+/**
+ * What `makeListLink([], href)` (src/types/ListLink.ts, a layer above) gives, without its copy of the
+ * empty array (this is per link, per entity).
+ */
+const emptyListLink = (href: string): ReadonlyArray<never> & { readonly href?: string } => {
   const list: Array<never> & { href?: string } = []
   list.href = href
   return list
