@@ -15,10 +15,7 @@ export * as Connection from "./services/Connection.js"
 export * as Xml from "./types/Xml.js"
 export * as Types from "./types/index.js"
 export { system } from "./services/system.js"
-export * as Wait from "./workflows/Wait.js"
-export * as Paging from "./workflows/Paging.js"
-export * as Events from "./workflows/Events.js"
-export * as DiskImages from "./workflows/DiskImages.js"
+export { DiskImages, Events, Paging, Wait } from "./workflows/index.js"
 export {
   AuthError,
   ConnectionError,

@@ -1,11 +1,17 @@
 /**
+ * src/core is the bottom layer: the hand-written runtime every other layer builds on, importing none of
+ * them (test/architecture.test.ts checks it). Its public modules are this one (the Connection),
+ * Errors.ts (the tagged errors), Options.ts (the connection's options), Xml.ts (the XML codec, driven by
+ * the metadata it is given) and Metadata.ts (the shape of that metadata); the rest lives in internal/.
+ *
  * The Connection: a scoped service that sends API requests to one engine with authentication,
  * TLS, timeouts, retries, error mapping, debug logging and spans. `makeWith(upper)` builds it in a
  * scope with what the layers above the core give it (the XML codec, the service tree); the public
  * module src/services/Connection.ts binds those and offers `make`, `layer` and `layerConfig`.
  *
- * Policy lives here; the wire is in Http.ts, the SSO token in Auth.ts, options in Options.ts,
- * answers to errors in Answers.ts, debug lines in DebugLog.ts, links in Links.ts.
+ * Policy lives here; the wire is in internal/Http.ts, the SSO token in internal/Auth.ts, options in
+ * Options.ts, answers to errors in internal/Answers.ts, debug lines in internal/DebugLog.ts, links in
+ * internal/Links.ts, the request and answer shapes in internal/Wire.ts.
  */
 import type { Redacted as RedactedT, Scope } from "effect"
 import { Clock, Context, Duration, Effect, Either, FiberRef, Option, Random, Redacted, Stream } from "effect"

@@ -1,6 +1,7 @@
 /**
  * `effect-ovirt/promise`: the SDK for code outside Effect. The same service tree, with methods that
- * return Promises; a thin layer over a `ManagedRuntime` that holds one `Connection`.
+ * return Promises; a thin layer over a `ManagedRuntime` that holds one `Connection`. It sits above
+ * the services and the core and is the whole of src/promise.
  *
  * ```ts
  * import { connect } from "effect-ovirt/promise"

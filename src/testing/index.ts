@@ -1,6 +1,7 @@
 /**
  * `effect-ovirt/testing`: the engine simulator for testing your own automation, without loading
- * the rest of the SDK's entry point.
+ * the rest of the SDK's entry point. src/testing is the one place that imports both the simulator and
+ * the SDK (Simulator.ts: `Simulator.layer`, a `Connection` to a fresh simulator).
  *
  * ```ts
  * import { Simulator } from "effect-ovirt/testing"
