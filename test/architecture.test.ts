@@ -26,7 +26,7 @@ const allowedUpwardImports: ReadonlyArray<Edge> = []
 /** Imports that close a cycle today (besides the upward imports above, which close one through the services). */
 const allowedCycleImports: ReadonlyArray<Edge> = [
   // the lazy service tree: lazy.ts reads tree.ts, whose services import lazy.ts
-  ["src/services/lazy.ts", "src/services/generated/tree.ts"]
+  ["src/services/runtime/lazy.ts", "src/services/generated/tree.ts"]
 ]
 
 /**

@@ -1,7 +1,7 @@
 /**
  * One module per service (src/services/generated/<Service>.ts): an options interface and a plain
  * function per method (path first, calling services/runtime/Request.ts), the service's ref interface, and `ref(path)`,
- * its pure constructor. A locator to another service gives a lazy ref (src/services/lazy.ts), so a module
+ * its pure constructor. A locator to another service gives a lazy ref (src/services/runtime/lazy.ts), so a module
  * imports no other service module and loading one service stays cheap. Plus
  * src/services/generated/index.ts with every module as a namespace, and src/services/generated/tree.ts,
  * the shape of every ref (method, stream and locator names) that lazy refs are built from.
@@ -239,7 +239,7 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
     ...(s.methods.some(pages) ? [`import { pages, type PagedOptions } from "../../workflows/internal/pages.js"`] : []),
     ...typeNames.map((t) => `import type { ${t} } from "../../types/generated/${t}.js"`),
     `import { ${[...locatorHelpers, "type ServiceRef", "ServiceRefBase"].join(", ")} } from "../ServiceRef.js"`,
-    ...(targets.size > 0 ? [`import { lazyRef } from "../lazy.js"`] : []),
+    ...(targets.size > 0 ? [`import { lazyRef } from "../runtime/lazy.js"`] : []),
     `import { ${s.name} as meta } from "./meta/${s.name}.js"`,
     ...[...targets].sort().map((t) => `import type * as ${moduleAlias(t)} from "./${t}.js"`)
   ]
@@ -276,7 +276,7 @@ const indexModule = (model: Model): GeneratedFile =>
     model.services.map((s) => `export * as ${s.name} from "./${s.name}.js"`).join("\n")
   )
 
-/** The shape of every ref: what src/services/lazy.ts builds a lazy ref of a service from, and its loader. */
+/** The shape of every ref: what src/services/runtime/lazy.ts builds a lazy ref of a service from, and its loader. */
 const treeModule = (model: Model): GeneratedFile => {
   const entries = model.services.map((s) => {
     const methods = s.methods.map(methodName)
@@ -299,7 +299,7 @@ const treeModule = (model: Model): GeneratedFile => {
     generator,
     model,
     [
-      `import type { ServiceShape } from "../lazy.js"`,
+      `import type { ServiceShape } from "../runtime/lazy.js"`,
       ``,
       `/** Every service's ref shape: method names, stream method names, locators ([name, service, fixed segment or null for an id]). */`,
       `export const shapes: Readonly<Record<string, ServiceShape>> = {`,

@@ -48,7 +48,7 @@ export type { ServiceAt }
  * known only at run time gives a `ServiceRef`. The service tree is loaded on first use.
  */
 export const service = <const P extends string>(path: P): Effect.Effect<ServiceAt<P>, InvalidInputError> =>
-  Effect.flatMap(Effect.promise(() => import("./resolve.js")), (m) => m.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>)
+  Effect.flatMap(Effect.promise(() => import("./runtime/resolve.js")), (m) => m.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>)
 
 const upper: UpperLayers = { decode: (text) => Xml.decode(text), service }
 

@@ -3,6 +3,6 @@
  * lazy: importing it loads no service module; each service's module loads on its first call.
  */
 import type { SystemServiceRef } from "./generated/SystemService.js"
-import { lazyRef } from "./lazy.js"
+import { lazyRef } from "./runtime/lazy.js"
 
 export const system: SystemServiceRef = lazyRef<SystemServiceRef>("SystemService", "")

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { AffinityLabel } from "../../types/generated/AffinityLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AffinityGroupHostLabelsService as meta } from "./meta/AffinityGroupHostLabelsService.js"
 import type * as AffinityGroupHostLabelService from "./AffinityGroupHostLabelService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Host } from "../../types/generated/Host.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AffinityGroupHostsService as meta } from "./meta/AffinityGroupHostsService.js"
 import type * as AffinityGroupHostService from "./AffinityGroupHostService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AffinityGroupVmsService as meta } from "./meta/AffinityGroupVmsService.js"
 import type * as AffinityGroupVmService from "./AffinityGroupVmService.js"
 

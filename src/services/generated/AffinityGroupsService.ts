@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { AffinityGroup } from "../../types/generated/AffinityGroup.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AffinityGroupsService as meta } from "./meta/AffinityGroupsService.js"
 import type * as AffinityGroupService from "./AffinityGroupService.js"
 

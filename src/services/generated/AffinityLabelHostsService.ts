@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Host } from "../../types/generated/Host.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AffinityLabelHostsService as meta } from "./meta/AffinityLabelHostsService.js"
 import type * as AffinityLabelHostService from "./AffinityLabelHostService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { AffinityLabel } from "../../types/generated/AffinityLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AffinityLabelsService as meta } from "./meta/AffinityLabelsService.js"
 import type * as AffinityLabelService from "./AffinityLabelService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Tag } from "../../types/generated/Tag.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AssignedTagsService as meta } from "./meta/AssignedTagsService.js"
 import type * as AssignedTagService from "./AssignedTagService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { VnicProfile } from "../../types/generated/VnicProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AssignedVnicProfilesService as meta } from "./meta/AssignedVnicProfilesService.js"
 import type * as AssignedVnicProfileService from "./AssignedVnicProfileService.js"
 

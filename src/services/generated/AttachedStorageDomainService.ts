@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AttachedStorageDomainService as meta } from "./meta/AttachedStorageDomainService.js"
 import type * as AttachedStorageDomainDisksService from "./AttachedStorageDomainDisksService.js"
 

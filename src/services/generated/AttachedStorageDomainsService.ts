@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { AttachedStorageDomainsService as meta } from "./meta/AttachedStorageDomainsService.js"
 import type * as AttachedStorageDomainService from "./AttachedStorageDomainService.js"
 

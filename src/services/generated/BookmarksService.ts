@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Bookmark } from "../../types/generated/Bookmark.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { BookmarksService as meta } from "./meta/BookmarksService.js"
 import type * as BookmarkService from "./BookmarkService.js"
 

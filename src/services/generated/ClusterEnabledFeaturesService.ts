@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ClusterFeature } from "../../types/generated/ClusterFeature.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ClusterEnabledFeaturesService as meta } from "./meta/ClusterEnabledFeaturesService.js"
 import type * as ClusterEnabledFeatureService from "./ClusterEnabledFeatureService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ClusterLevel } from "../../types/generated/ClusterLevel.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ClusterLevelService as meta } from "./meta/ClusterLevelService.js"
 import type * as ClusterFeaturesService from "./ClusterFeaturesService.js"
 

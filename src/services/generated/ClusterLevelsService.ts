@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ClusterLevel } from "../../types/generated/ClusterLevel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ClusterLevelsService as meta } from "./meta/ClusterLevelsService.js"
 import type * as ClusterLevelService from "./ClusterLevelService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Network } from "../../types/generated/Network.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ClusterNetworksService as meta } from "./meta/ClusterNetworksService.js"
 import type * as ClusterNetworkService from "./ClusterNetworkService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { CpuProfile } from "../../types/generated/CpuProfile.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { CpuProfileService as meta } from "./meta/CpuProfileService.js"
 import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 

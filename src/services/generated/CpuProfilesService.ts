@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { CpuProfile } from "../../types/generated/CpuProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { CpuProfilesService as meta } from "./meta/CpuProfilesService.js"
 import type * as CpuProfileService from "./CpuProfileService.js"
 

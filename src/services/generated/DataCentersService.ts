@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { DataCenter } from "../../types/generated/DataCenter.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { DataCentersService as meta } from "./meta/DataCentersService.js"
 import type * as DataCenterService from "./DataCenterService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { DiskAttachment } from "../../types/generated/DiskAttachment.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { DiskAttachmentsService as meta } from "./meta/DiskAttachmentsService.js"
 import type * as DiskAttachmentService from "./DiskAttachmentService.js"
 

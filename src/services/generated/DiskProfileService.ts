@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { DiskProfile } from "../../types/generated/DiskProfile.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { DiskProfileService as meta } from "./meta/DiskProfileService.js"
 import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 

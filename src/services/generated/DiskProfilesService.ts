@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { DiskProfile } from "../../types/generated/DiskProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { DiskProfilesService as meta } from "./meta/DiskProfilesService.js"
 import type * as DiskProfileService from "./DiskProfileService.js"
 

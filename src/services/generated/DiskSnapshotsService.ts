@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { DiskSnapshot } from "../../types/generated/DiskSnapshot.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { DiskSnapshotsService as meta } from "./meta/DiskSnapshotsService.js"
 import type * as DiskSnapshotService from "./DiskSnapshotService.js"
 

@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Group } from "../../types/generated/Group.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { DomainGroupsService as meta } from "./meta/DomainGroupsService.js"
 import type * as DomainGroupService from "./DomainGroupService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { EventSubscription } from "../../types/generated/EventSubscription.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { EventSubscriptionsService as meta } from "./meta/EventSubscriptionsService.js"
 import type * as EventSubscriptionService from "./EventSubscriptionService.js"
 

@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Event } from "../../types/generated/Event.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { EventsService as meta } from "./meta/EventsService.js"
 import type * as EventService from "./EventService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ExternalComputeResource } from "../../types/generated/ExternalComputeResource.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalComputeResourcesService as meta } from "./meta/ExternalComputeResourcesService.js"
 import type * as ExternalComputeResourceService from "./ExternalComputeResourceService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ExternalDiscoveredHost } from "../../types/generated/ExternalDiscoveredHost.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalDiscoveredHostsService as meta } from "./meta/ExternalDiscoveredHostsService.js"
 import type * as ExternalDiscoveredHostService from "./ExternalDiscoveredHostService.js"
 

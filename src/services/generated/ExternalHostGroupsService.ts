@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ExternalHostGroup } from "../../types/generated/ExternalHostGroup.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalHostGroupsService as meta } from "./meta/ExternalHostGroupsService.js"
 import type * as ExternalHostGroupService from "./ExternalHostGroupService.js"
 

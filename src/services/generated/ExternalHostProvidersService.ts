@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { ExternalHostProvider } from "../../types/generated/ExternalHostProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalHostProvidersService as meta } from "./meta/ExternalHostProvidersService.js"
 import type * as ExternalHostProviderService from "./ExternalHostProviderService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ExternalHost } from "../../types/generated/ExternalHost.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalHostsService as meta } from "./meta/ExternalHostsService.js"
 import type * as ExternalHostService from "./ExternalHostService.js"
 

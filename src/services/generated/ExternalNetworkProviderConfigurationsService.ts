@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ExternalNetworkProviderConfiguration } from "../../types/generated/ExternalNetworkProviderConfiguration.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalNetworkProviderConfigurationsService as meta } from "./meta/ExternalNetworkProviderConfigurationsService.js"
 import type * as ExternalNetworkProviderConfigurationService from "./ExternalNetworkProviderConfigurationService.js"
 

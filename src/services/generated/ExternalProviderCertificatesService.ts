@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalProviderCertificatesService as meta } from "./meta/ExternalProviderCertificatesService.js"
 import type * as ExternalProviderCertificateService from "./ExternalProviderCertificateService.js"
 

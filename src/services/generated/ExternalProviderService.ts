@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Certificate } from "../../types/generated/Certificate.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ExternalProviderService as meta } from "./meta/ExternalProviderService.js"
 import type * as ExternalProviderCertificatesService from "./ExternalProviderCertificatesService.js"
 

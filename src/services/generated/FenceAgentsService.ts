@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Agent } from "../../types/generated/Agent.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { FenceAgentsService as meta } from "./meta/FenceAgentsService.js"
 import type * as FenceAgentService from "./FenceAgentService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { GlusterBrick } from "../../types/generated/GlusterBrick.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { GlusterBrickService as meta } from "./meta/GlusterBrickService.js"
 import type * as StatisticsService from "./StatisticsService.js"
 

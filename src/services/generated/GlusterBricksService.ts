@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { GlusterBrick } from "../../types/generated/GlusterBrick.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { GlusterBricksService as meta } from "./meta/GlusterBricksService.js"
 import type * as GlusterBrickService from "./GlusterBrickService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { GlusterHook } from "../../types/generated/GlusterHook.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { GlusterHooksService as meta } from "./meta/GlusterHooksService.js"
 import type * as GlusterHookService from "./GlusterHookService.js"
 

@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { GlusterVolume } from "../../types/generated/GlusterVolume.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { GlusterVolumesService as meta } from "./meta/GlusterVolumesService.js"
 import type * as GlusterVolumeService from "./GlusterVolumeService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { HostDevice } from "../../types/generated/HostDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { HostDevicesService as meta } from "./meta/HostDevicesService.js"
 import type * as HostDeviceService from "./HostDeviceService.js"
 

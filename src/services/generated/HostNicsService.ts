@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { HostNic } from "../../types/generated/HostNic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { HostNicsService as meta } from "./meta/HostNicsService.js"
 import type * as HostNicService from "./HostNicService.js"
 

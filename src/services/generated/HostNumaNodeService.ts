@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { NumaNode } from "../../types/generated/NumaNode.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { HostNumaNodeService as meta } from "./meta/HostNumaNodeService.js"
 import type * as StatisticsService from "./StatisticsService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { NumaNode } from "../../types/generated/NumaNode.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { HostNumaNodesService as meta } from "./meta/HostNumaNodesService.js"
 import type * as HostNumaNodeService from "./HostNumaNodeService.js"
 

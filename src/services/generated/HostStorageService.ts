@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { HostStorage } from "../../types/generated/HostStorage.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { HostStorageService as meta } from "./meta/HostStorageService.js"
 import type * as StorageService from "./StorageService.js"
 

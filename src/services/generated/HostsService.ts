@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Host } from "../../types/generated/Host.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { HostsService as meta } from "./meta/HostsService.js"
 import type * as HostService from "./HostService.js"
 

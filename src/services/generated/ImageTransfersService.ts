@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ImageTransfer } from "../../types/generated/ImageTransfer.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { ImageTransfersService as meta } from "./meta/ImageTransfersService.js"
 import type * as ImageTransferService from "./ImageTransferService.js"
 

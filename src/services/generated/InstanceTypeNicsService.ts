@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { InstanceTypeNicsService as meta } from "./meta/InstanceTypeNicsService.js"
 import type * as InstanceTypeNicService from "./InstanceTypeNicService.js"
 

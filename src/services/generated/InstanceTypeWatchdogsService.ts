@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Watchdog } from "../../types/generated/Watchdog.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { InstanceTypeWatchdogsService as meta } from "./meta/InstanceTypeWatchdogsService.js"
 import type * as InstanceTypeWatchdogService from "./InstanceTypeWatchdogService.js"
 

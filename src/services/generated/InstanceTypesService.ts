@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { InstanceType } from "../../types/generated/InstanceType.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { InstanceTypesService as meta } from "./meta/InstanceTypesService.js"
 import type * as InstanceTypeService from "./InstanceTypeService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { IscsiBond } from "../../types/generated/IscsiBond.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { IscsiBondsService as meta } from "./meta/IscsiBondsService.js"
 import type * as IscsiBondService from "./IscsiBondService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { KatelloErratum } from "../../types/generated/KatelloErratum.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { KatelloErrataService as meta } from "./meta/KatelloErrataService.js"
 import type * as KatelloErratumService from "./KatelloErratumService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { MacPool } from "../../types/generated/MacPool.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { MacPoolService as meta } from "./meta/MacPoolService.js"
 import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 

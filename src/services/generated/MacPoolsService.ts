@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { MacPool } from "../../types/generated/MacPool.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { MacPoolsService as meta } from "./meta/MacPoolsService.js"
 import type * as MacPoolService from "./MacPoolService.js"
 

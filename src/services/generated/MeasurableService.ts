@@ -2,7 +2,7 @@
 // and run `npm run generate`.
 
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { MeasurableService as meta } from "./meta/MeasurableService.js"
 import type * as StatisticsService from "./StatisticsService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { NetworkAttachment } from "../../types/generated/NetworkAttachment.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { NetworkAttachmentsService as meta } from "./meta/NetworkAttachmentsService.js"
 import type * as NetworkAttachmentService from "./NetworkAttachmentService.js"
 

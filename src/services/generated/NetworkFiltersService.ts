@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { NetworkFilter } from "../../types/generated/NetworkFilter.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { NetworkFiltersService as meta } from "./meta/NetworkFiltersService.js"
 import type * as NetworkFilterService from "./NetworkFilterService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { NetworkLabel } from "../../types/generated/NetworkLabel.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { NetworkLabelsService as meta } from "./meta/NetworkLabelsService.js"
 import type * as NetworkLabelService from "./NetworkLabelService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { NetworkFilterParameter } from "../../types/generated/NetworkFilterParameter.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { NicNetworkFilterParametersService as meta } from "./meta/NicNetworkFilterParametersService.js"
 import type * as NicNetworkFilterParameterService from "./NicNetworkFilterParameterService.js"
 

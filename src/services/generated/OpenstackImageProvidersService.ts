@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { OpenStackImageProvider } from "../../types/generated/OpenStackImageProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackImageProvidersService as meta } from "./meta/OpenstackImageProvidersService.js"
 import type * as OpenstackImageProviderService from "./OpenstackImageProviderService.js"
 

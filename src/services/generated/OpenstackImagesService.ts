@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { OpenStackImage } from "../../types/generated/OpenStackImage.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackImagesService as meta } from "./meta/OpenstackImagesService.js"
 import type * as OpenstackImageService from "./OpenstackImageService.js"
 

@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { OpenStackNetworkProvider } from "../../types/generated/OpenStackNetworkProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackNetworkProvidersService as meta } from "./meta/OpenstackNetworkProvidersService.js"
 import type * as OpenstackNetworkProviderService from "./OpenstackNetworkProviderService.js"
 

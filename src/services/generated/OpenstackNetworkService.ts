@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import type { DataCenter } from "../../types/generated/DataCenter.js"
 import type { OpenStackNetwork } from "../../types/generated/OpenStackNetwork.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackNetworkService as meta } from "./meta/OpenstackNetworkService.js"
 import type * as OpenstackSubnetsService from "./OpenstackSubnetsService.js"
 

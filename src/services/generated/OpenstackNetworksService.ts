@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { OpenStackNetwork } from "../../types/generated/OpenStackNetwork.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackNetworksService as meta } from "./meta/OpenstackNetworksService.js"
 import type * as OpenstackNetworkService from "./OpenstackNetworkService.js"
 

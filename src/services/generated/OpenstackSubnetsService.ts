@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { OpenStackSubnet } from "../../types/generated/OpenStackSubnet.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackSubnetsService as meta } from "./meta/OpenstackSubnetsService.js"
 import type * as OpenstackSubnetService from "./OpenstackSubnetService.js"
 

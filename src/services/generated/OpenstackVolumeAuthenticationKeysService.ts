@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { OpenstackVolumeAuthenticationKey } from "../../types/generated/OpenstackVolumeAuthenticationKey.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackVolumeAuthenticationKeysService as meta } from "./meta/OpenstackVolumeAuthenticationKeysService.js"
 import type * as OpenstackVolumeAuthenticationKeyService from "./OpenstackVolumeAuthenticationKeyService.js"
 

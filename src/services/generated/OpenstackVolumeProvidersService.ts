@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { OpenStackVolumeProvider } from "../../types/generated/OpenStackVolumeProvider.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackVolumeProvidersService as meta } from "./meta/OpenstackVolumeProvidersService.js"
 import type * as OpenstackVolumeProviderService from "./OpenstackVolumeProviderService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { OpenStackVolumeType } from "../../types/generated/OpenStackVolumeType.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OpenstackVolumeTypesService as meta } from "./meta/OpenstackVolumeTypesService.js"
 import type * as OpenstackVolumeTypeService from "./OpenstackVolumeTypeService.js"
 

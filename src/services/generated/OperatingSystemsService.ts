@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { OperatingSystemInfo } from "../../types/generated/OperatingSystemInfo.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { OperatingSystemsService as meta } from "./meta/OperatingSystemsService.js"
 import type * as OperatingSystemService from "./OperatingSystemService.js"
 

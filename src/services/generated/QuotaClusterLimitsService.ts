@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { QuotaClusterLimit } from "../../types/generated/QuotaClusterLimit.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { QuotaClusterLimitsService as meta } from "./meta/QuotaClusterLimitsService.js"
 import type * as QuotaClusterLimitService from "./QuotaClusterLimitService.js"
 

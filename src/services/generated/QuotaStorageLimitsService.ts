@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { QuotaStorageLimit } from "../../types/generated/QuotaStorageLimit.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { QuotaStorageLimitsService as meta } from "./meta/QuotaStorageLimitsService.js"
 import type * as QuotaStorageLimitService from "./QuotaStorageLimitService.js"
 

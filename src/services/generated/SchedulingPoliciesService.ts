@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { SchedulingPolicy } from "../../types/generated/SchedulingPolicy.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SchedulingPoliciesService as meta } from "./meta/SchedulingPoliciesService.js"
 import type * as SchedulingPolicyService from "./SchedulingPolicyService.js"
 

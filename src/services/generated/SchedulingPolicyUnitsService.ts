@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { SchedulingPolicyUnit } from "../../types/generated/SchedulingPolicyUnit.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SchedulingPolicyUnitsService as meta } from "./meta/SchedulingPolicyUnitsService.js"
 import type * as SchedulingPolicyUnitService from "./SchedulingPolicyUnitService.js"
 

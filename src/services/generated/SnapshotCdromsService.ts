@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Cdrom } from "../../types/generated/Cdrom.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SnapshotCdromsService as meta } from "./meta/SnapshotCdromsService.js"
 import type * as SnapshotCdromService from "./SnapshotCdromService.js"
 

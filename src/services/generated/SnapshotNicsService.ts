@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Nic } from "../../types/generated/Nic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SnapshotNicsService as meta } from "./meta/SnapshotNicsService.js"
 import type * as SnapshotNicService from "./SnapshotNicService.js"
 

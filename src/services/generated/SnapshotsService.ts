@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Snapshot } from "../../types/generated/Snapshot.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SnapshotsService as meta } from "./meta/SnapshotsService.js"
 import type * as SnapshotService from "./SnapshotService.js"
 

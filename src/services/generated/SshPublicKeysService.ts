@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { SshPublicKey } from "../../types/generated/SshPublicKey.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SshPublicKeysService as meta } from "./meta/SshPublicKeysService.js"
 import type * as SshPublicKeyService from "./SshPublicKeyService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Statistic } from "../../types/generated/Statistic.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StatisticsService as meta } from "./meta/StatisticsService.js"
 import type * as StatisticService from "./StatisticService.js"
 

@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageDomainContentDisksService as meta } from "./meta/StorageDomainContentDisksService.js"
 import type * as StorageDomainContentDiskService from "./StorageDomainContentDiskService.js"
 

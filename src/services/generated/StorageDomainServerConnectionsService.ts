@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { StorageConnection } from "../../types/generated/StorageConnection.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageDomainServerConnectionsService as meta } from "./meta/StorageDomainServerConnectionsService.js"
 import type * as StorageDomainServerConnectionService from "./StorageDomainServerConnectionService.js"
 

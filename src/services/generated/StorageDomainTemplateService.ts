@@ -12,7 +12,7 @@ import type { Template } from "../../types/generated/Template.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import type { VnicProfileMapping } from "../../types/generated/VnicProfileMapping.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageDomainTemplateService as meta } from "./meta/StorageDomainTemplateService.js"
 import type * as StorageDomainContentDisksService from "./StorageDomainContentDisksService.js"
 

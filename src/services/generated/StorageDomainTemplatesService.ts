@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Template } from "../../types/generated/Template.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageDomainTemplatesService as meta } from "./meta/StorageDomainTemplatesService.js"
 import type * as StorageDomainTemplateService from "./StorageDomainTemplateService.js"
 

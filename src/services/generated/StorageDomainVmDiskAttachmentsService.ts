@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { DiskAttachment } from "../../types/generated/DiskAttachment.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageDomainVmDiskAttachmentsService as meta } from "./meta/StorageDomainVmDiskAttachmentsService.js"
 import type * as StorageDomainVmDiskAttachmentService from "./StorageDomainVmDiskAttachmentService.js"
 

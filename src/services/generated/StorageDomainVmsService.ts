@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageDomainVmsService as meta } from "./meta/StorageDomainVmsService.js"
 import type * as StorageDomainVmService from "./StorageDomainVmService.js"
 

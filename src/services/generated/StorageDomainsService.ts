@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { StorageDomain } from "../../types/generated/StorageDomain.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageDomainsService as meta } from "./meta/StorageDomainsService.js"
 import type * as StorageDomainService from "./StorageDomainService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { StorageConnectionExtension } from "../../types/generated/StorageConnectionExtension.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageServerConnectionExtensionsService as meta } from "./meta/StorageServerConnectionExtensionsService.js"
 import type * as StorageServerConnectionExtensionService from "./StorageServerConnectionExtensionService.js"
 

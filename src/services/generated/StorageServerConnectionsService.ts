@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { StorageConnection } from "../../types/generated/StorageConnection.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { StorageServerConnectionsService as meta } from "./meta/StorageServerConnectionsService.js"
 import type * as StorageServerConnectionService from "./StorageServerConnectionService.js"
 

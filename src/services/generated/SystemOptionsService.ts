@@ -2,7 +2,7 @@
 // and run `npm run generate`.
 
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SystemOptionsService as meta } from "./meta/SystemOptionsService.js"
 import type * as SystemOptionService from "./SystemOptionService.js"
 

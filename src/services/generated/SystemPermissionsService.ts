@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Permission } from "../../types/generated/Permission.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { SystemPermissionsService as meta } from "./meta/SystemPermissionsService.js"
 import type * as PermissionService from "./PermissionService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Cdrom } from "../../types/generated/Cdrom.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { TemplateCdromsService as meta } from "./meta/TemplateCdromsService.js"
 import type * as TemplateCdromService from "./TemplateCdromService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { GraphicsConsole } from "../../types/generated/GraphicsConsole.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { TemplateGraphicsConsolesService as meta } from "./meta/TemplateGraphicsConsolesService.js"
 import type * as TemplateGraphicsConsoleService from "./TemplateGraphicsConsoleService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Watchdog } from "../../types/generated/Watchdog.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { TemplateWatchdogsService as meta } from "./meta/TemplateWatchdogsService.js"
 import type * as TemplateWatchdogService from "./TemplateWatchdogService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { UnmanagedNetwork } from "../../types/generated/UnmanagedNetwork.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { UnmanagedNetworksService as meta } from "./meta/UnmanagedNetworksService.js"
 import type * as UnmanagedNetworkService from "./UnmanagedNetworkService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { UserOption } from "../../types/generated/UserOption.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { UserOptionsService as meta } from "./meta/UserOptionsService.js"
 import type * as UserOptionService from "./UserOptionService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Network } from "../../types/generated/Network.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VirtualFunctionAllowedNetworksService as meta } from "./meta/VirtualFunctionAllowedNetworksService.js"
 import type * as VirtualFunctionAllowedNetworkService from "./VirtualFunctionAllowedNetworkService.js"
 

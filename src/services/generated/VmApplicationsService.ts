@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Application } from "../../types/generated/Application.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmApplicationsService as meta } from "./meta/VmApplicationsService.js"
 import type * as VmApplicationService from "./VmApplicationService.js"
 

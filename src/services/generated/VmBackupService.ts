@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Backup } from "../../types/generated/Backup.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmBackupService as meta } from "./meta/VmBackupService.js"
 import type * as VmBackupDisksService from "./VmBackupDisksService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Backup } from "../../types/generated/Backup.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmBackupsService as meta } from "./meta/VmBackupsService.js"
 import type * as VmBackupService from "./VmBackupService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Cdrom } from "../../types/generated/Cdrom.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmCdromsService as meta } from "./meta/VmCdromsService.js"
 import type * as VmCdromService from "./VmCdromService.js"
 

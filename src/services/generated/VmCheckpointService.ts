@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Checkpoint } from "../../types/generated/Checkpoint.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmCheckpointService as meta } from "./meta/VmCheckpointService.js"
 import type * as VmCheckpointDisksService from "./VmCheckpointDisksService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Checkpoint } from "../../types/generated/Checkpoint.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmCheckpointsService as meta } from "./meta/VmCheckpointsService.js"
 import type * as VmCheckpointService from "./VmCheckpointService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Disk } from "../../types/generated/Disk.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmDisksService as meta } from "./meta/VmDisksService.js"
 import type * as VmDiskService from "./VmDiskService.js"
 

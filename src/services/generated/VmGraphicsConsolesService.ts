@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { GraphicsConsole } from "../../types/generated/GraphicsConsole.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmGraphicsConsolesService as meta } from "./meta/VmGraphicsConsolesService.js"
 import type * as VmGraphicsConsoleService from "./VmGraphicsConsoleService.js"
 

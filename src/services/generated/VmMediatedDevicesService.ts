@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { VmMediatedDevice } from "../../types/generated/VmMediatedDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmMediatedDevicesService as meta } from "./meta/VmMediatedDevicesService.js"
 import type * as VmMediatedDeviceService from "./VmMediatedDeviceService.js"
 

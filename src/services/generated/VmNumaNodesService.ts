@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { VirtualNumaNode } from "../../types/generated/VirtualNumaNode.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmNumaNodesService as meta } from "./meta/VmNumaNodesService.js"
 import type * as VmNumaNodeService from "./VmNumaNodeService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { VmPool } from "../../types/generated/VmPool.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmPoolService as meta } from "./meta/VmPoolService.js"
 import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 

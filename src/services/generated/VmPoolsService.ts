@@ -8,7 +8,7 @@ import { operations } from "../runtime/Request.js"
 import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { VmPool } from "../../types/generated/VmPool.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmPoolsService as meta } from "./meta/VmPoolsService.js"
 import type * as VmPoolService from "./VmPoolService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { ReportedDevice } from "../../types/generated/ReportedDevice.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmReportedDevicesService as meta } from "./meta/VmReportedDevicesService.js"
 import type * as VmReportedDeviceService from "./VmReportedDeviceService.js"
 

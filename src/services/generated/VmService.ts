@@ -15,7 +15,7 @@ import type { StorageDomainLease } from "../../types/generated/StorageDomainLeas
 import type { Ticket } from "../../types/generated/Ticket.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmService as meta } from "./meta/VmService.js"
 import type * as AssignedAffinityLabelsService from "./AssignedAffinityLabelsService.js"
 import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { Session } from "../../types/generated/Session.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmSessionsService as meta } from "./meta/VmSessionsService.js"
 import type * as VmSessionService from "./VmSessionService.js"
 

@@ -9,7 +9,7 @@ import { pages, type PagedOptions } from "../../workflows/internal/pages.js"
 import type { AutoPinningPolicy } from "../../types/generated/AutoPinningPolicy.js"
 import type { Vm } from "../../types/generated/Vm.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VmsService as meta } from "./meta/VmsService.js"
 import type * as VmService from "./VmService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { VnicProfile } from "../../types/generated/VnicProfile.js"
 import { childPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VnicProfileService as meta } from "./meta/VnicProfileService.js"
 import type * as AssignedPermissionsService from "./AssignedPermissionsService.js"
 

@@ -7,7 +7,7 @@ import type { OvirtError } from "../../core/Errors.js"
 import { operations } from "../runtime/Request.js"
 import type { VnicProfile } from "../../types/generated/VnicProfile.js"
 import { idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import { lazyRef } from "../lazy.js"
+import { lazyRef } from "../runtime/lazy.js"
 import { VnicProfilesService as meta } from "./meta/VnicProfilesService.js"
 import type * as VnicProfileService from "./VnicProfileService.js"
 

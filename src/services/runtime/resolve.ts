@@ -5,12 +5,12 @@
  * value, which the ref escapes again.
  */
 import { Effect } from "effect"
-import { InvalidInputError } from "../core/Errors.js"
-import { checkPath } from "../core/internal/Paths.js"
-import { services } from "./generated/metadata.js"
-import type { LocatorMeta, ServiceMeta } from "./runtime/Metadata.js"
-import type { ServiceRef } from "./ServiceRef.js"
-import { system } from "./system.js"
+import { InvalidInputError } from "../../core/Errors.js"
+import { checkPath } from "../../core/internal/Paths.js"
+import { services } from "../generated/metadata.js"
+import type { LocatorMeta, ServiceMeta } from "./Metadata.js"
+import type { ServiceRef } from "../ServiceRef.js"
+import { system } from "../system.js"
 
 let byName: ReadonlyMap<string, ServiceMeta> | undefined
 

@@ -1,12 +1,12 @@
 /**
  * Lazy refs: a ref of a service whose module is not loaded yet. Its locators work without I/O and
- * without loading anything (they follow the shapes in ./generated/tree.ts); its methods load the
+ * without loading anything (they follow the shapes in ../generated/tree.ts); its methods load the
  * service's module on first use (a dynamic import, once per service) and call it. So importing the
  * root or one service module loads no other service module: a program pays for what it calls.
  */
 import { Effect, Stream } from "effect"
-import { shapes } from "./generated/tree.js"
-import { childPath, idPath, type ServiceRef, ServiceRefBase } from "./ServiceRef.js"
+import { shapes } from "../generated/tree.js"
+import { childPath, idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
 
 /** What a generated service module gives a lazy ref: its eager ref. */
 export interface ServiceModule {
