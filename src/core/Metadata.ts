@@ -1,7 +1,7 @@
 /**
- * The shapes of the wire metadata the generator emits (src/types/generated/metadata.ts and
- * src/services/generated/*). The XML reader and writer, the services and the simulator all read
- * this one table; nothing else spells a wire name.
+ * The shapes of the types' wire metadata the generator emits (src/types/generated/metadata.ts): the
+ * XML reader and writer, the services and the simulator all read this one table; nothing else spells
+ * a wire name. The services' descriptions are in src/services/runtime/Metadata.ts.
  */
 
 export type PrimitiveName = "String" | "Boolean" | "Integer" | "Decimal" | "Date"
