@@ -11,7 +11,7 @@ import type { OvirtError } from "../src/core/Errors.js"
 import * as VmsService from "../src/services/generated/VmsService.js"
 import { service, system } from "../src/services/index.js"
 import { ovirtApiPath, sharedPresent } from "./support/shared.js"
-import { type RecordedRequest, sendXml, startServer, type TestServer } from "./support/TestServer.js"
+import { type RecordedRequest, sendXmlOrNothing, startServer, type TestServer } from "./support/TestServer.js"
 
 const samples = ovirtApiPath("samples")
 const present = sharedPresent(samples, "the services behaviour tests")
@@ -30,10 +30,7 @@ describe.skipIf(!present)("services", () => {
   beforeAll(async () => {
     server = await startServer((_request, res) => {
       const answer = answers.shift() ?? { status: 500, body: "<fault><reason>no answer scripted</reason></fault>" }
-      if (answer.body === "") {
-        res.writeHead(answer.status, { "content-length": 0 })
-        res.end()
-      } else sendXml(res, answer.status, answer.body)
+      sendXmlOrNothing(res, answer.status, answer.body)
     })
     runtime = ManagedRuntime.make(
       Connection.layer({ url: `${server.origin}/ovirt-engine/api`, token: "behaviour-token", caCerts: server.certificates.caPem })
