@@ -202,13 +202,20 @@ const send = <E>(client: Imageio.ImageioClient, source: Source.Source<E>, option
 // ---------------------------------------------------------------------------------------------
 // Download
 
+/** The id of the disk to download (`what` names the function in the message), the durations checked. */
+const diskToDownload = (options: DownloadOptions, what: string): Effect.Effect<string, InvalidInputError> =>
+  Effect.gen(function* () {
+    const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
+    if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: `${what} needs the disk's id.`, paths: ["disk.id"] }))
+    yield* checkDurations(options)
+    return diskId
+  })
+
 /** Downloads a disk into a file. */
 export const download = (options: DownloadToFileOptions): Effect.Effect<void, OvirtError, Connection> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
-      if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: "download needs the disk's id.", paths: ["disk.id"] }))
-      yield* checkDurations(options)
+      const diskId = yield* diskToDownload(options, "download")
       const file = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () => fs.open(options.to, "w"),
@@ -247,9 +254,7 @@ export const download = (options: DownloadToFileOptions): Effect.Effect<void, Ov
 export const downloadStream = (options: DownloadOptions): Stream.Stream<Uint8Array, OvirtError, Connection> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
-      if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: "downloadStream needs the disk's id.", paths: ["disk.id"] }))
-      yield* checkDurations(options)
+      const diskId = yield* diskToDownload(options, "downloadStream")
       const format = options.format ?? (yield* system.disks.disk(diskId).get()).format ?? "raw"
       const { client, finish } = yield* openTransfer(diskId, "download", format, options)
       const ranges = yield* plan(client, options)
