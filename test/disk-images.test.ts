@@ -156,6 +156,19 @@ describe("DiskImages", () => {
       expect((yield* system.disks.disk(disk.id!).get()).status).toBe("ok")
     }).pipe(Effect.provide(withSimulator())))
 
+  it.scopedLive("a transfer that does not start within `timeout` is a TimeoutError naming it and its last phase; it is cancelled", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.SimulatorTag
+      const disk = yield* DiskImages.upload({ ...quick, ...onDomain, source: { stream: Stream.make(RAW), size: RAW.length }, disk: { name: "slow-start" } })
+      sim.setTiming({ lock: 3_600_000 }) // the next transfer stays `initializing`
+      const error = yield* Effect.flip(DiskImages.download({ ...quick, disk, to: tmp("slow.img"), timeout: "300 millis" }))
+      expect(error._tag).toBe("TimeoutError")
+      const download = transfers(sim).find((t) => t.direction === "download")!
+      expect(error.message).toContain(`image transfer ${download.id} to start`)
+      expect(error.message).toContain("phase=initializing")
+      expect(download.phase).not.toBe("initializing") // cancelled when the wait gave up
+    }).pipe(Effect.provide(withSimulator())))
+
   it.scopedLive("an expired ticket is a clear FaultError (403, not retried) that does not show the ticket; the transfer is cancelled", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.SimulatorTag

@@ -12,21 +12,18 @@ import * as Types from "../src/types/index.js"
 
 const decode = (text: string, options?: Xml.DecodeOptions): unknown => Effect.runSync(Xml.decode(text, options))
 
-const decodeError = (effect: Effect.Effect<unknown, DecodeError>): DecodeError => {
+/** The failure of `effect`, which must fail with an instance of `type`. */
+const failureOf = <E>(effect: Effect.Effect<unknown, E>, type: new (...args: never) => E): E => {
   const exit = Effect.runSyncExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error(`expected a DecodeError, got ${JSON.stringify(exit.value)}`)
+  if (Exit.isSuccess(exit)) throw new Error(`expected a ${type.name}, got ${JSON.stringify(exit.value)}`)
   if (exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${exit.cause._tag}`)
-  expect(exit.cause.error).toBeInstanceOf(DecodeError)
+  expect(exit.cause.error).toBeInstanceOf(type)
   return exit.cause.error
 }
 
-const inputError = (effect: Effect.Effect<unknown, InvalidInputError>): InvalidInputError => {
-  const exit = Effect.runSyncExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error(`expected an InvalidInputError, got ${JSON.stringify(exit.value)}`)
-  if (exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${exit.cause._tag}`)
-  expect(exit.cause.error).toBeInstanceOf(InvalidInputError)
-  return exit.cause.error
-}
+const decodeError = (effect: Effect.Effect<unknown, DecodeError>): DecodeError => failureOf(effect, DecodeError)
+
+const inputError = (effect: Effect.Effect<unknown, InvalidInputError>): InvalidInputError => failureOf(effect, InvalidInputError)
 
 const vmWith = (inner: string): string => `<vm id="v1">${inner}</vm>`
 const decodeVm = (inner: string, options?: Xml.DecodeOptions): Types.Vm => Effect.runSync(Xml.decodeAs(Types.Vm, options)(vmWith(inner)))

@@ -13,7 +13,8 @@ import { bodyParameter, checkConstraints, decodeBody, decodeSegment, expectsNonB
 import { type Journal, makeJournal } from "./Journal.js"
 import type { Model } from "./Model.js"
 import { omitted, parseFollow, Renderer } from "./Render.js"
-import { checkFields, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
+import { checkFields, type MatchContext, matches, sortItems } from "./Search.js"
+import { parseQuery, SearchSyntaxError, syntaxErrorDetail } from "./SearchQuery.js"
 import type { Obj, Store } from "./Store.js"
 import {
   API_PREFIX,
