@@ -538,13 +538,12 @@ describe("pool and proxy", () => {
       const sockets = new Set<net.Socket>()
       silent.on("connect", (_req: http.IncomingMessage, socket: net.Socket) => void sockets.add(socket)) // never answers
       const port = yield* listening(silent, sockets)
-      const started = Date.now()
+      // the phase says connectTimeout fired (the call's own timeout would say another); the guard only stops a hang
       const error = yield* failureOf(optionsFor(engine, { proxy: `http://127.0.0.1:${port}`, connectTimeout: "300 millis", retry: false }), root).pipe(
-        Effect.timeoutTo({ duration: "5 seconds", onSuccess: (error): OvirtError | "hung" => error, onTimeout: () => "hung" as const })
+        Effect.timeoutTo({ duration: "60 seconds", onSuccess: (error): OvirtError | "hung" => error, onTimeout: () => "hung" as const })
       )
       expect(error).not.toBe("hung")
       if (error === "hung") return
-      expect(Date.now() - started).toBeLessThan(3_000)
       expect(error._tag).toBe("TimeoutError")
       if (error._tag !== "TimeoutError") return
       expect(error.phase).toBe("connect")
