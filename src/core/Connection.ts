@@ -17,7 +17,7 @@ import { AuthError, type ConnectionError, type DecodeError, type FaultError, typ
 import * as Http from "./Http.js"
 import * as Links from "./Links.js"
 import { checkPath, isPlainPath } from "./Paths.js"
-import { checkHeaders, type ConnectionOptions, durationOf, type DurationWithUnit, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
+import { checkHeaders, type ConnectionOptions, type DurationWithUnit, limitOf, type RetryOptions, type Settings, validate, fromEnv } from "./Options.js"
 import * as Redact from "./Redact.js"
 import * as Trust from "./Trust.js"
 import type { ServiceRef } from "../services/ServiceRef.js"
@@ -436,19 +436,8 @@ const allContent = (request: ApiRequest): boolean => {
  * A call's own `timeout` replaces the connection's either way: shorter, longer, or `Duration.infinity`
  * for no limit at all. One that is not a duration fails the call before anything is sent.
  */
-const timeoutOf = (settings: Settings, request: ApiRequest): Either.Either<number | undefined, InvalidInputError> => {
-  const own = request.options?.timeout
-  if (own === undefined) return Either.right(settings.timeoutMillis)
-  const decoded = durationOf("`timeout` of the call", own)
-  if (Either.isLeft(decoded)) {
-    return Either.left(new InvalidInputError({ message: `${decoded.left} Duration.infinity means no limit.`, paths: ["timeout"] }))
-  }
-  const millis = Duration.toMillis(decoded.right)
-  if (!(millis > 0)) {
-    return Either.left(new InvalidInputError({ message: "`timeout` of the call must be longer than zero (Duration.infinity for no limit).", paths: ["timeout"] }))
-  }
-  return Either.right(Number.isFinite(millis) ? millis : undefined)
-}
+const timeoutOf = (settings: Settings, request: ApiRequest): Either.Either<number | undefined, InvalidInputError> =>
+  request.options?.timeout === undefined ? Either.right(settings.timeoutMillis) : limitOf("timeout", request.options.timeout, "of the call")
 
 const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
   new TimeoutError({

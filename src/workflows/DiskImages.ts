@@ -128,8 +128,8 @@ export const upload = <E = never>(options: UploadOptions<E>): Effect.Effect<Disk
 const checkDurations = (options: TransferOptions): Effect.Effect<void, InvalidInputError> => {
   for (const key of ["pollInterval", "timeout"] as const) {
     if (options[key] === undefined) continue
-    const checked = durationOf(`\`${key}\``, options[key])
-    if (Either.isLeft(checked)) return Effect.fail(new InvalidInputError({ message: checked.left, paths: [key] }))
+    const checked = durationOf(key, options[key])
+    if (Either.isLeft(checked)) return Effect.fail(checked.left)
   }
   return Effect.void
 }
