@@ -19,7 +19,7 @@ describe("options decoded by a Schema", () => {
         [{ ...base, connections: -1 }, "`connections` must be a whole number, 0 or more (got -1).", ["connections"]],
         [{ ...base, pipeline: 1.5 }, "`pipeline` must be a whole number, 0 or more (got 1.5).", ["pipeline"]],
         [{ ...base, retry: { times: "3" } }, "`retry.times` must be a whole number, 0 or more (got \"3\").", ["retry.times"]],
-        [{ ...base, retry: "yes" }, "`retry` must be false or { times, base, max }.", ["retry"]],
+        [{ ...base, retry: "yes" }, "`retry` must be false, { times, base, max } or a Schedule.", ["retry"]],
         [{ ...base, retryConflicts: 3 }, "`retryConflicts` must be a Schedule", ["retryConflicts"]],
         [{ ...base, timeout: "0 seconds" }, "`timeout` must be longer than zero", ["timeout"]],
         [{ ...base, ssoUrl: "nowhere" }, "`ssoUrl` is not a URL", ["ssoUrl"]],
@@ -70,6 +70,12 @@ describe("options decoded by a Schema", () => {
       expect(settings.ssoRevokeUrl).toBe("https://engine.example.com/ovirt-engine/services/sso-logout")
       expect([settings.ssoTokenName, settings.logoutOnClose, settings.tracePropagation]).toEqual(["access_token", true, true])
       expect(Schedule.isSchedule(settings.retryConflicts)).toBe(true)
+      // retry: a Schedule is taken as given (not read as the numeric form); false or 0 times is none
+      const twice = Schedule.recurs(2)
+      expect((yield* validate({ ...base, retry: twice })).retry).toBe(twice)
+      expect(Schedule.isSchedule(settings.retry)).toBe(true)
+      expect((yield* validate({ ...base, retry: false })).retry).toBeUndefined()
+      expect((yield* validate({ ...base, retry: { times: 0 } })).retry).toBeUndefined()
       // no limit: Duration.infinity, or leaving it out
       expect((yield* validate({ ...base, timeout: Duration.infinity })).timeoutMillis).toBeUndefined()
       expect((yield* validate({ ...base, kerberos: true })).ssoUrl).toBe("https://e/ovirt-engine/sso/oauth/token-http-auth")

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import { Config, Duration, Effect, Either, Option, ParseResult, Predicate, Redacted, Schedule, Schema } from "effect"
 import * as ConfigError from "effect/ConfigError"
-import { type FaultError, InvalidInputError } from "./Errors.js"
+import { type ConnectionError, type FaultError, InvalidInputError } from "./Errors.js"
 import type { HttpSettings } from "./Http.js"
 
 /**
@@ -18,6 +18,21 @@ import type { HttpSettings } from "./Http.js"
  */
 export type DurationWithUnit = Exclude<Duration.DurationInput, number | bigint>
 
+/**
+ * What a retry Schedule is given for each attempt it may send again: the reset (a `ConnectionError`
+ * whose `reason` is `ECONNRESET`, `EPIPE`, `UND_ERR_SOCKET`, ...) or the engine's 502/503/504 answer.
+ */
+export type RetryInput = ConnectionError | TransientAnswer
+
+/** A 502, 503 or 504 answer to an idempotent request: the proxy in front of the engine could not reach it. */
+export interface TransientAnswer {
+  readonly _tag: "TransientAnswer"
+  readonly status: number
+  /** Lower-case names, e.g. `retry-after`. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** The numeric form of `retry`: jittered exponential backoff, the way `retryTransient` callers write it. */
 export interface RetryOptions {
   /** How many times an idempotent request is sent again. Default 3. */
   readonly times?: number
@@ -73,8 +88,13 @@ export interface ConnectionOptions {
   readonly proxy?: string
   /** Revoke the SSO token when the scope closes (Python's `close(logout=True)`). Default true. */
   readonly logoutOnClose?: boolean
-  /** Retries of idempotent requests (GET, PUT, DELETE) after resets and 502/503/504; `false` turns them off. */
-  readonly retry?: false | RetryOptions
+  /**
+   * Retries of idempotent requests (GET, PUT, DELETE; never POST) after resets and 502/503/504 answers:
+   * the numeric form (default `{ times: 3, base: "200 millis", max: "5 seconds" }`), a `Schedule` of
+   * your own (given each `RetryInput`, like `Schedule.recurs(2)` or
+   * `Schedule.exponential("1 second").pipe(Schedule.upTo("30 seconds"))`), or `false` for none.
+   */
+  readonly retry?: false | RetryOptions | Schedule.Schedule<unknown, RetryInput>
   /**
    * Retries a 409 whose fault says the object is locked or busy (the engine did nothing), on this
    * Schedule, for any method; other 409s never. Off by default; a call's own `retryConflicts` wins.
@@ -118,7 +138,7 @@ export interface Settings {
   readonly ssoTokenName: string
   readonly headers: Readonly<Record<string, string>>
   readonly logoutOnClose: boolean
-  readonly retry?: { readonly times: number; readonly baseMillis: number; readonly maxMillis: number }
+  readonly retry?: Schedule.Schedule<unknown, RetryInput>
   readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
   readonly userAgent: string
   readonly http: HttpSettings
@@ -272,15 +292,25 @@ const Headers = ruled(Schema.Record({ key: Schema.String, value: Schema.String }
   return bad === undefined ? Either.right(input as Record<string, string>) : Either.left(bad)
 })
 
-/** `false`, or the numeric form; anything else is told what `retry` takes (not the union's inner names). */
+const RETRY_FORMS = "`retry` must be false, { times, base, max } or a Schedule."
+
+/** The numeric form: an object that is not a Schedule (a Schedule's own fields would read as none given). */
+const NumericRetry = Schema.compose(
+  field((u): u is unknown => Predicate.isRecord(u) && !Schedule.isSchedule(u), () => RETRY_FORMS),
+  Schema.Struct({
+    times: Schema.optional(Count("retry.times")),
+    base: Schema.optional(Limit("retry.base")),
+    max: Schema.optional(Limit("retry.max"))
+  }),
+  { strict: false }
+)
+
+/** The numeric form, a Schedule, or `false`; anything else is told what `retry` takes (not the union's inner names). */
 const Retry = Schema.compose(
-  field((u): u is unknown => u === false || Predicate.isRecord(u), () => "`retry` must be false or { times, base, max }."),
+  field((u): u is unknown => u === false || Predicate.isRecord(u), () => RETRY_FORMS),
   Schema.Union(
-    Schema.Struct({
-      times: Schema.optional(Count("retry.times")),
-      base: Schema.optional(Limit("retry.base")),
-      max: Schema.optional(Limit("retry.max"))
-    }),
+    NumericRetry,
+    field((u): u is Schedule.Schedule<unknown, RetryInput> => Schedule.isSchedule(u), () => RETRY_FORMS),
     Schema.Literal(false)
   ),
   { strict: false }
@@ -370,7 +400,7 @@ const settingsOf = (o: DecodedOptions, caFromFile: ReadonlyArray<string>): Setti
   const kerberos = o.kerberos ?? false
   const url = o.url.href.replace(/\/+$/, "")
   const origin = `${o.url.protocol}//${o.url.host}`
-  const retry = o.retry === false ? undefined : retryOf(o.retry ?? {})
+  const retry = o.retry === false ? undefined : Schedule.isSchedule(o.retry) ? o.retry : retrySchedule(o.retry ?? {})
   const http: HttpSettings = {
     ...(ca.length === 0 ? {} : { ca }),
     insecure: o.insecure ?? false,
@@ -405,10 +435,24 @@ const settingsOf = (o: DecodedOptions, caFromFile: ReadonlyArray<string>): Setti
   }
 }
 
-/** The numeric retry form with its defaults (3 times, from 200 ms to 5 s); 0 times is none. */
-const retryOf = (r: { readonly times?: number | undefined; readonly base?: number | undefined; readonly max?: number | undefined }): Settings["retry"] => {
+/**
+ * The numeric retry form as a Schedule: the n-th pause is drawn between half and all of
+ * `min(max, base * 2^n)` (Effect's Random: a test can fix it), at most `times` pauses; 0 times is none.
+ * Defaults: 3 times, from 200 ms up to 5 s.
+ */
+const retrySchedule = (r: {
+  readonly times?: number | undefined
+  readonly base?: number | undefined
+  readonly max?: number | undefined
+}): Schedule.Schedule<unknown, RetryInput> | undefined => {
   const times = r.times ?? 3
-  return times === 0 ? undefined : { times, baseMillis: r.base ?? 200, maxMillis: r.max ?? 5_000 }
+  if (times === 0) return undefined
+  const max = Duration.millis(r.max ?? 5_000)
+  return Schedule.exponential(Duration.millis(r.base ?? 200)).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, max)),
+    Schedule.jitteredWith({ min: 0.5, max: 1 }),
+    Schedule.intersect(Schedule.recurs(times))
+  )
 }
 
 // ---------------------------------------------------------------------------------------------
