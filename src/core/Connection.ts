@@ -211,6 +211,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
 
     const http = yield* Http.make(settings.http, {
       tracePropagation: settings.tracePropagation,
+      scrub: (text) => scrubber.scrub(text),
       ...(settings.transformClient === undefined ? {} : { transformClient: settings.transformClient })
     })
     // a call without headers of its own sends these and its token: made once, not per call
