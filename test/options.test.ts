@@ -38,6 +38,14 @@ describe("options decoded by a Schema", () => {
       }
     }))
 
+  it.effect("an unreadable caFile keeps the system's error as its cause", () =>
+    Effect.gen(function* () {
+      const error = yield* refused({ ...base, caFile: "/nonexistent/ca.pem" })
+      expect(error.message).toContain("`caFile` /nonexistent/ca.pem cannot be read (ENOENT)")
+      expect(error.paths).toEqual(["caFile"])
+      expect(error.cause).toMatchObject({ code: "ENOENT", syscall: "open" })
+    }))
+
   it.effect("a secret in a bad shape is never shown: a password that is not text, a proxy URL that does not parse", () =>
     Effect.gen(function* () {
       const password = yield* refused({ url: base.url, username: "admin@internal", password: 912345678 })

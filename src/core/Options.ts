@@ -10,6 +10,7 @@ import { Config, Duration, Effect, Either, Option, ParseResult, Predicate, Redac
 import * as ConfigError from "effect/ConfigError"
 import { type ConnectionError, type FaultError, InvalidInputError } from "./Errors.js"
 import type { HttpSettings } from "./Http.js"
+import * as Redact from "./Redact.js"
 
 /**
  * A duration with its unit: `"60 seconds"`, `"500 millis"`, `Duration.minutes(2)`, `Duration.infinity`.
@@ -146,8 +147,6 @@ export interface Settings {
   readonly tracePropagation: boolean
 }
 
-const invalid = (message: string) => new InvalidInputError({ message })
-
 /**
  * The one duration rule for code (options, calls, waits, transfers): a duration with its unit,
  * `"60 seconds"` or a `Duration`. A bare number is refused (is `60` seconds or milliseconds?); only
@@ -181,7 +180,8 @@ export const limitOf = (name: string, input: unknown, where = ""): Either.Either
 
 const named = (name: string, where: string): string => (where === "" ? `\`${name}\`` : `\`${name}\` ${where}`)
 
-const invalidAt = (name: string, message: string) => new InvalidInputError({ message, paths: [name] })
+const invalidAt = (name: string, message: string, cause?: unknown) =>
+  new InvalidInputError({ message, paths: [name], ...(cause === undefined ? {} : { cause: Redact.failure(cause) }) })
 
 const hasCertificate = (pem: string): boolean => pem.includes("-----BEGIN CERTIFICATE-----")
 
@@ -189,9 +189,9 @@ const readCaFile = (file: string): Effect.Effect<string, InvalidInputError> =>
   Effect.try({
     try: () => fs.readFileSync(file, "utf8"),
     catch: (error) =>
-      invalid(`\`caFile\` ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the path of the ` +
-        "engine's CA certificate (download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA).")
-  }).pipe(Effect.filterOrFail(hasCertificate, () => invalid(`\`caFile\` ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`)))
+      invalidAt("caFile", `\`caFile\` ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the path of the ` +
+        "engine's CA certificate (download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA).", error)
+  }).pipe(Effect.filterOrFail(hasCertificate, () => invalidAt("caFile", `\`caFile\` ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`)))
 
 /**
  * Headers that describe the connection or the message framing: the HTTP client owns them, and one
