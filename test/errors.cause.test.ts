@@ -1,7 +1,8 @@
 /**
  * Every error keeps the failure underneath as its `cause`, scrubbed: over real HTTPS on loopback, a
  * TLS failure (a certificate the client does not trust) shows the TLS error's code below the
- * ConnectionError in `Cause.pretty` (as Effect's loggers and span events render it); a failure whose
+ * ConnectionError in `Cause.pretty` (as Effect's loggers and span events render it) and in the exit the
+ * call's span ends with; a failure whose
  * text carries the password, the token or a secret parameter keeps its message and code, never them.
  */
 import * as HttpClient from "@effect/platform/HttpClient"
@@ -12,6 +13,7 @@ import * as util from "node:util"
 import * as Connection from "../src/core/Connection.js"
 import { ConnectionError } from "../src/core/Errors.js"
 import { PASSWORD, startEngine, USERNAME } from "./support/FakeEngine.js"
+import { recordingTracer, type RecordedSpan } from "./support/tracing.js"
 
 const engine = Effect.acquireRelease(Effect.promise(() => startEngine()), (e) => Effect.promise(() => e.close()))
 
@@ -25,7 +27,10 @@ describe("errors keep their cause", () => {
     Effect.gen(function* () {
       const e = yield* engine
       // the engine's certificate is signed by a CA this client is not given
-      const exit = yield* Effect.exit(Effect.provide(root, Connection.layer({ url: e.url, username: USERNAME, password: PASSWORD, retry: false })))
+      const spans: Array<RecordedSpan> = []
+      const exit = yield* Effect.exit(Effect.provide(root, Connection.layer({ url: e.url, username: USERNAME, password: PASSWORD, retry: false }))).pipe(
+        Effect.withTracer(recordingTracer(spans))
+      )
       const error = Exit.isFailure(exit) ? Cause.squash(exit.cause) : undefined
       expect(error).toBeInstanceOf(ConnectionError)
       const reason = (error as ConnectionError).reason ?? ""
@@ -38,6 +43,9 @@ describe("errors keep their cause", () => {
       expect(text).toMatch(new RegExp(`\\[cause\\]: Error \\[${reason}\\]: `))
       // Node's own rendering (console.log of the error) shows it too
       expect(util.inspect(error)).toContain(reason)
+      // and the call's span ends with it, for an exporter to record
+      const span = spans.find((s) => s.name === "ovirt.GET")
+      expect(span?.exit !== undefined && pretty(span.exit)).toContain(`[cause]: Error [${reason}]`)
     }))
 
   it.scoped("a cause whose text holds the password, the token or a secret parameter keeps its message and code, without them", () =>
