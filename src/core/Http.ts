@@ -15,6 +15,7 @@ import { Context, Effect, Option, Stream, Tracer } from "effect"
 import type { Fiber, Scope } from "effect"
 import type { Dispatcher } from "undici"
 import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "./Errors.js"
+import * as Redact from "./Redact.js"
 import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
 
 export interface HttpSettings {
@@ -162,6 +163,8 @@ export interface ClientOptions {
   readonly transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
   /** Send W3C `traceparent` from the current span (unless `HttpClient.withTracerPropagation(false)` says no). */
   readonly tracePropagation: boolean
+  /** Removes the connection's known secrets from a transport failure's text before it is kept as a `cause`. */
+  readonly scrub?: (text: string) => string
 }
 
 const encoder = new TextEncoder()
@@ -219,7 +222,7 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
         clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
       }
-      const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName)
+      const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName, options.scrub)
       return client.execute(clientRequest).pipe(
         Effect.mapError(failed),
         Effect.map((response): WireResponse => ({
@@ -314,17 +317,28 @@ export const RESET_CODES: ReadonlySet<string> = new Set([
   "ECONNABORTED"
 ])
 
-export const transportError = (cause: unknown, context: HttpContext, url: string, proxy?: string): ConnectionError | TimeoutError => {
+/**
+ * The SDK's error for a transport failure, naming what failed and what to do, with the failure itself
+ * kept as its `cause` (scrubbed by `scrub`, the connection's known secrets, and by `Redact.text`).
+ */
+export const transportError = (
+  failure: unknown,
+  context: HttpContext,
+  url: string,
+  proxy?: string,
+  scrub?: (text: string) => string
+): ConnectionError | TimeoutError => {
+  const cause = Redact.failure(failure, scrub)
   const codes = errorCodes(cause)
   const has = (code: string) => codes.includes(code)
   const host = safeHost(url)
   const where = context.method === undefined ? "" : ` (${context.method} ${context.path || "/"})`
   if (has("UND_ERR_CONNECT_TIMEOUT") || has("ETIMEDOUT")) {
-    return new TimeoutError({ ...context, phase: "connect", message: `Connecting to ${proxy === undefined ? host : `${host} through the proxy ${proxy}`} timed out${where}.` })
+    return new TimeoutError({ ...context, phase: "connect", cause, message: `Connecting to ${proxy === undefined ? host : `${host} through the proxy ${proxy}`} timed out${where}.` })
   }
   // only the proxy's answer to CONNECT has a headers timeout (the engine's requests have none)
   if (proxy !== undefined && has("UND_ERR_HEADERS_TIMEOUT")) {
-    return new TimeoutError({ ...context, phase: "connect", message: `The proxy ${proxy} did not answer the tunnel request to ${host} in time (connectTimeout)${where}.` })
+    return new TimeoutError({ ...context, phase: "connect", cause, message: `The proxy ${proxy} did not answer the tunnel request to ${host} in time (connectTimeout)${where}.` })
   }
   const detail = innermostMessage(cause)
   const proxyFailed = /proxy/i.test(detail)
@@ -359,7 +373,7 @@ export const transportError = (cause: unknown, context: HttpContext, url: string
   } else {
     message = `Could not talk to ${host}: ${detail}.`
   }
-  return new ConnectionError({ ...context, reason, message: message + where })
+  return new ConnectionError({ ...context, reason, cause, message: message + where })
 }
 
 const safeHost = (url: string): string => {

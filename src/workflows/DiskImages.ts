@@ -19,6 +19,7 @@ import * as fs from "node:fs/promises"
 import { Effect, Either, Option, Schedule, type Scope, Stream } from "effect"
 import { Connection } from "../core/Connection.js"
 import { FaultError, InvalidInputError, type OvirtError } from "../core/Errors.js"
+import * as Redact from "../core/Redact.js"
 import { durationOf, type DurationWithUnit } from "../core/Options.js"
 import { system } from "../services/system.js"
 import type { Disk, DiskFormat, ImageTransfer, ImageTransferTimeoutPolicy, StorageDomain } from "../types/index.js"
@@ -129,8 +130,8 @@ export const upload = <E = never>(options: UploadOptions<E>): Effect.Effect<Disk
 const checkDurations = (options: TransferOptions): Effect.Effect<void, InvalidInputError> => {
   for (const key of ["pollInterval", "timeout"] as const) {
     if (options[key] === undefined) continue
-    const checked = durationOf(`\`${key}\``, options[key])
-    if (Either.isLeft(checked)) return Effect.fail(new InvalidInputError({ message: checked.left, paths: [key] }))
+    const checked = durationOf(key, options[key])
+    if (Either.isLeft(checked)) return Effect.fail(checked.left)
   }
   return Effect.void
 }
@@ -219,11 +220,11 @@ export const download = (options: DownloadToFileOptions): Effect.Effect<void, Ov
       const file = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () => fs.open(options.to, "w"),
-          catch: (e) => new InvalidInputError({ message: `Cannot write ${options.to}: ${e instanceof Error ? e.message : String(e)}`, paths: ["to"] })
+          catch: (e) => new InvalidInputError({ message: `Cannot write ${options.to}: ${e instanceof Error ? e.message : String(e)}`, cause: Redact.failure(e), paths: ["to"] })
         }),
         (h) => Effect.promise(() => h.close().catch(() => undefined))
       )
-      const ioError = (e: unknown) => new InvalidInputError({ message: `Writing ${options.to} failed: ${e instanceof Error ? e.message : String(e)}`, paths: ["to"] })
+      const ioError = (e: unknown) => new InvalidInputError({ message: `Writing ${options.to} failed: ${e instanceof Error ? e.message : String(e)}`, cause: Redact.failure(e), paths: ["to"] })
       const format = options.format ?? (yield* system.disks.disk(diskId).get()).format ?? "raw"
       yield* transferred(diskId, "download", format, options, (client) =>
         Effect.gen(function* () {

@@ -82,8 +82,8 @@ const withTimeout = <A, R>(
 ): Effect.Effect<A, OvirtError, R> => {
   if (timeout === undefined) return effect
   // a unit is required, as for every duration in code: is `60` seconds or milliseconds?
-  const checked = durationOf("`timeout`", timeout)
-  if (Either.isLeft(checked)) return Effect.fail(new InvalidInputError({ message: checked.left, paths: ["timeout"] }))
+  const checked = durationOf("timeout", timeout)
+  if (Either.isLeft(checked)) return Effect.fail(checked.left)
   const duration = checked.right
   return Effect.timeoutFail(effect, {
     duration,
