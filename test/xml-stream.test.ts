@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Chunk, Effect, Exit, Stream } from "effect"
+import { Chunk, Effect, Either, Exit, Stream } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { DecodeError } from "../src/core/Errors.js"
 import * as Xml from "../src/core/Xml.js"
@@ -97,6 +97,15 @@ describe("decodeStream", () => {
       expect(Exit.isFailure(exit)).toBe(true)
       expect(seen).toEqual(["1"])
       expect(failure([broken]).message).toContain("does not match")
+    }))
+
+  it.effect("gives the items before a malformed part that arrives in the same chunk, then the DecodeError", () =>
+    Effect.gen(function* () {
+      const broken = bytes('<vms><vm id="1"/><vm id="2"/><vm id="3"><name>a & b</name></vm></vms>')
+      const results = yield* Stream.runCollect(Stream.either(Xml.decodeStream(Types.Vm)(Stream.succeed(broken))))
+      const [ids, errors] = [[...results].filter(Either.isRight).map((r) => r.right.id), [...results].filter(Either.isLeft)]
+      expect(ids).toEqual(["1", "2"])
+      expect(errors.map((e) => e.left.element)).toEqual(["/vms/vm[3]/name"])
     }))
 
   it("fails on a truncated document, invalid UTF-8, a wrong root, bad values", () => {

@@ -4,12 +4,12 @@
  * (src/services/generated/meta/*). Per-method work (constraint paths, query table, result shape) is
  * prepared once, on the method's first call.
  */
-import { Chunk, Effect, Stream } from "effect"
+import { Effect, Stream } from "effect"
 import { actionTag, successStatus } from "../services/generated/wire.js"
 import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
-import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "./Xml.js"
+import { decodeListSync, decodeStreamOf, decodeStructSync, encodeListSync, encodeStructSync } from "./Xml.js"
 import { describeUnmet, type Signature, signaturesOf, unmetSignatures } from "./request/Constraints.js"
 import { checkParameter, formatQueryValue } from "./request/Parameters.js"
 
@@ -318,36 +318,16 @@ const decodeAction = <A>(p: Prepared, request: Where, code: number, text: string
   )
 }
 
+/** The list's items as the body arrives, by the codec's one streaming decoder; its failures say where the request went. */
 const decodeItems = <A>(
   p: Prepared,
   path: () => string,
   method: ApiRequest["method"],
   bytes: Stream.Stream<Uint8Array, OvirtError>
-): Stream.Stream<A, OvirtError> =>
-  Stream.suspend(() => {
-    const request: Where = { path, method }
-    const tag = p.method.responseTag ?? undefined
-    const decoder = new ListDecoder(p.method.responseType as string, tag === undefined ? undefined : { tag })
-    const items = Stream.mapChunksEffect(bytes, (chunk) =>
-      Effect.suspend(() => {
-        try {
-          let out: Array<unknown> = []
-          for (const piece of chunk) {
-            const done = decoder.write(piece)
-            if (done.length > 0) out = out.length === 0 ? done : out.concat(done)
-          }
-          return Effect.succeed(Chunk.unsafeFromArray(out as Array<A>))
-        } catch (failure) {
-          return Effect.fail(decodeFailure(failure, request, 200))
-        }
-      })
-    )
-    const rest = Stream.suspend(() => {
-      try {
-        return Stream.fromIterable(decoder.end() as Array<A>)
-      } catch (failure) {
-        return Stream.fail(decodeFailure(failure, request, 200))
-      }
-    })
-    return Stream.concat(items, rest)
-  })
+): Stream.Stream<A, OvirtError> => {
+  const tag = p.method.responseTag ?? undefined
+  const request: Where = { path, method }
+  const items = decodeStreamOf(p.method.responseType as string, tag === undefined ? undefined : { tag })(bytes) as Stream.Stream<A, OvirtError>
+  // the codec's failures carry no request yet; the Connection's already do
+  return Stream.mapError(items, (error) => (error._tag === "DecodeError" && error.path === undefined ? decodeFailure(error, request, 200) : error))
+}

@@ -219,7 +219,8 @@ export class ListDecoder {
     return this.take()
   }
 
-  private take(): Array<unknown> {
+  /** The items completed and not handed out yet: after a failure, those before it in the failing chunk. */
+  take(): Array<unknown> {
     const items = this.out
     if (items.length > 0) this.out = []
     return items
@@ -291,9 +292,22 @@ export const decodeStream =
   <A, I>(schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<A, E | DecodeError, R> =>
     Stream.suspend(() => {
+      const name = structNameOf(schema)
+      if (name === undefined) return Stream.fail(new DecodeError({ message: "the schema is not a generated oVirt struct type" }))
+      return decodeStreamOf(name, options)(bytes) as Stream.Stream<A, E | DecodeError, R>
+    })
+
+/**
+ * `decodeStream` by the struct's model name (the services' `listStream` runs it): the one streaming
+ * decoder. Each run reads with a decoder of its own.
+ */
+export const decodeStreamOf =
+  (structName: string, options?: DecodeOptions) =>
+  <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<unknown, E | DecodeError, R> =>
+    Stream.suspend(() => {
       let decoder: ListDecoder
       try {
-        decoder = new ListDecoder(structOfSchema(schema).name, options)
+        decoder = new ListDecoder(structName, options)
       } catch (e) {
         return Stream.fail(toDecodeError(e, undefined))
       }
@@ -301,25 +315,25 @@ export const decodeStream =
       // the stream stops pulling bytes there, and the failure follows the items.
       let failed: DecodeError | undefined
       const items = bytes.pipe(
-        Stream.mapChunks((chunk): Chunk.Chunk<A | typeof FAILED> => {
-          let out: Array<A | typeof FAILED> = []
+        Stream.mapChunks((chunk): Chunk.Chunk<unknown> => {
+          let out: Array<unknown> = []
           try {
             for (const piece of chunk) {
-              const done = decoder.write(piece) as Array<A>
+              const done = decoder.write(piece)
               if (done.length > 0) out = out.length === 0 ? done : out.concat(done)
             }
           } catch (e) {
             failed = toDecodeError(e, undefined)
-            out.push(FAILED)
+            out = out.concat(decoder.take(), [FAILED])
           }
           return Chunk.unsafeFromArray(out)
         }),
-        Stream.takeWhile((item): item is A => item !== FAILED)
+        Stream.takeWhile((item) => item !== FAILED)
       )
       const rest = Stream.suspend(() => {
         if (failed !== undefined) return Stream.fail(failed)
         try {
-          return Stream.fromIterable(decoder.end() as Array<A>)
+          return Stream.fromIterable(decoder.end())
         } catch (e) {
           return Stream.fail(toDecodeError(e, undefined))
         }
