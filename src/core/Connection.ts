@@ -100,6 +100,8 @@ export interface ConnectionService {
    * of secret parameters and the connection's own password and tokens (in any parameter) removed.
    */
   readonly errorPath: (request: ApiRequest) => string
+  /** A text taken from an answer (a fault, an echo) without this connection's password and tokens. */
+  readonly scrub: (text: string) => string
   /**
    * How this connection trusts servers (its CA settings, `insecure`, connect timeout, proxy): the
    * image transfers' data plane (imageio on the hosts and the engine) connects with the same.
@@ -208,6 +210,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     if (settings.password !== undefined) scrubber.add(Redacted.value(settings.password))
     if (settings.token !== undefined) scrubber.add(Redacted.value(settings.token))
     if (settings.http.proxy !== undefined) addProxyCredentials(scrubber, settings.http.proxy)
+    const scrub = (text: string): string => scrubber.scrub(text)
 
     const http = yield* Http.make(settings.http, {
       tracePropagation: settings.tracePropagation,
@@ -243,7 +246,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       revokeTimeoutMillis: Math.min(REVOKE_TIMEOUT_MILLIS, settings.timeoutMillis ?? Infinity),
       userAgent: settings.userAgent,
       onToken: (token) => scrubber.add(token),
-      scrub: (text) => scrubber.scrub(text)
+      scrub
     }, roundTrip)
 
     const apiPath = settings.apiUrl.pathname.replace(/\/+$/, "")
@@ -371,9 +374,10 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       send,
       sendStream,
       isLink: Links.isLink,
-      followLink: Links.followLink(settings.apiUrl, send, errorPath, (text) => scrubber.scrub(text)),
+      followLink: Links.followLink(settings.apiUrl, send, errorPath, scrub),
       service,
       errorPath,
+      scrub,
       transport: {
         insecure: settings.http.insecure,
         ...(settings.http.ca === undefined ? {} : { ca: settings.http.ca }),

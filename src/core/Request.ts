@@ -6,7 +6,8 @@
  */
 import { Effect, Stream } from "effect"
 import { actionTag, successStatus } from "../services/generated/wire.js"
-import { type ApiRequest, type CallOptions, Connection } from "./Connection.js"
+import { faultFrom } from "./Answers.js"
+import { type ApiRequest, type CallOptions, Connection, type ConnectionService } from "./Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "./Errors.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
 import { decodeListSync, decodeStreamOf, decodeStructSync, encodeListSync, encodeStructSync } from "./Xml.js"
@@ -95,7 +96,7 @@ export class Operations {
       if (built instanceof InvalidInputError) return Effect.fail(built)
       return Effect.flatMap(Connection, (connection) =>
         Effect.flatMap(connection.send(built), (response) =>
-          decodeResponse<A>(p, () => connection.errorPath(built), built.method, response.status, response.body))
+          decodeResponse<A>(p, whereOf(connection, built), response.status, response.body))
       )
     })
   }
@@ -108,7 +109,7 @@ export class Operations {
         const built = build(p, path, undefined, options)
         if (built instanceof InvalidInputError) return Effect.fail(built)
         return Effect.map(Connection, (connection) =>
-          decodeItems<A>(p, () => connection.errorPath(built), built.method, connection.sendStream(built)))
+          decodeItems<A>(p, whereOf(connection, built), connection.sendStream(built)))
       })
     )
   }
@@ -243,7 +244,15 @@ const encodeBody = (p: Prepared, body: unknown, input: Input): string | undefine
 interface Where {
   readonly path: () => string
   readonly method: ApiRequest["method"]
+  /** Removes the connection's secrets from a text of the answer. */
+  readonly scrub: (text: string) => string
 }
+
+const whereOf = (connection: ConnectionService, request: ApiRequest): Where => ({
+  path: () => connection.errorPath(request),
+  method: request.method,
+  scrub: connection.scrub
+})
 
 const context = (where: Where, code: number) => ({ method: where.method, path: where.path(), code })
 
@@ -256,18 +265,11 @@ const decodeFailure = (failure: unknown, where: Where, code: number): DecodeErro
 
 interface ActionReply {
   readonly status?: string
-  readonly fault?: { readonly reason?: string; readonly detail?: string }
+  readonly fault?: unknown
   readonly [member: string]: unknown
 }
 
-const decodeResponse = <A>(
-  p: Prepared,
-  path: () => string,
-  method: ApiRequest["method"],
-  code: number,
-  text: string
-): Effect.Effect<A, DecodeError | FaultError> => {
-  const request: Where = { path, method }
+const decodeResponse = <A>(p: Prepared, request: Where, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
   try {
     const m = p.method
     switch (m.kind) {
@@ -293,7 +295,7 @@ const decodeAction = <A>(p: Prepared, request: Where, code: number, text: string
   if (p.outputs.length === 0 && text.trim() === "") return Effect.void as Effect.Effect<A>
   const reply = decodeStructSync("Action", text, { tag: actionTag }) as ActionReply
   if (reply.status === "failed" || reply.fault !== undefined) {
-    const fault = reply.fault
+    const fault = faultFrom(reply.fault, request.scrub)
     const reason = fault?.reason ?? "the action failed"
     return Effect.fail(
       new FaultError({
@@ -319,14 +321,8 @@ const decodeAction = <A>(p: Prepared, request: Where, code: number, text: string
 }
 
 /** The list's items as the body arrives, by the codec's one streaming decoder; its failures say where the request went. */
-const decodeItems = <A>(
-  p: Prepared,
-  path: () => string,
-  method: ApiRequest["method"],
-  bytes: Stream.Stream<Uint8Array, OvirtError>
-): Stream.Stream<A, OvirtError> => {
+const decodeItems = <A>(p: Prepared, request: Where, bytes: Stream.Stream<Uint8Array, OvirtError>): Stream.Stream<A, OvirtError> => {
   const tag = p.method.responseTag ?? undefined
-  const request: Where = { path, method }
   const items = decodeStreamOf(p.method.responseType as string, tag === undefined ? undefined : { tag })(bytes) as Stream.Stream<A, OvirtError>
   // the codec's failures carry no request yet; the Connection's already do
   return Stream.mapError(items, (error) => (error._tag === "DecodeError" && error.path === undefined ? decodeFailure(error, request, 200) : error))
