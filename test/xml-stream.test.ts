@@ -131,14 +131,14 @@ describe("decodeStream", () => {
   it("hands over a long text as it arrives: the buffer stays small, and the text is whole", () => {
     const data = bytes(longDocument)
     for (const size of [4096, 997, 61]) {
-      const decoder = new Xml.ListDecoder("Vm")
+      const decoder = Either.getOrThrow(Xml.ListDecoder.make("Vm"))
       let items: Array<unknown> = []
       let mostHeld = 0
       for (const chunk of chunksOf(data, size)) {
-        items = items.concat(decoder.write(chunk))
+        items = items.concat(Either.getOrThrow(decoder.write(chunk)))
         mostHeld = Math.max(mostHeld, decoder.buffered)
       }
-      items = items.concat(decoder.end())
+      items = items.concat(Either.getOrThrow(decoder.end()))
       // at most one chunk plus what a cut may leave (a reference, CR LF, "]]", a tag), not the 2 MiB of text
       expect(mostHeld).toBeLessThan(size + 64)
       expect(decoder.unknownCount).toBe(1)

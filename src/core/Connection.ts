@@ -258,18 +258,18 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       readonly wire: (token: string) => Http.WireRequest
       readonly millis: number | undefined
     }, InvalidInputError> => {
-      const badPath = typeof request.path === "string"
+      const checkedPath = typeof request.path === "string"
         ? checkPath(request.path, callName(request))
-        : new InvalidInputError({ message: `${callName(request)}: the path must be a string (got ${typeof request.path}). Nothing was sent.`, paths: ["path"] })
+        : Either.left(new InvalidInputError({ message: `${callName(request)}: the path must be a string (got ${typeof request.path}). Nothing was sent.`, paths: ["path"] }))
       // the path is the caller's: it is shown, but never with the connection's secrets
-      if (badPath !== undefined) return Either.left(new InvalidInputError({ message: scrubber.scrub(badPath.message), paths: ["path"] }))
+      if (Either.isLeft(checkedPath)) return Either.left(new InvalidInputError({ message: scrubber.scrub(checkedPath.left.message), paths: ["path"] }))
       const millis = timeoutOf(settings, request)
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
       const correlationId = request.options?.correlationId ?? Option.getOrUndefined(inherited)
-      const badId = correlationId === undefined ? undefined : Correlation.check(correlationId)
-      if (badId !== undefined) return Either.left(badId)
+      const checkedId: Either.Either<unknown, InvalidInputError> = correlationId === undefined ? Either.void : Correlation.check(correlationId)
+      if (Either.isLeft(checkedId)) return Either.left(checkedId.left)
       const pathWithQuery = request.query === undefined && request.options?.query === undefined ? request.path : Redact.pathAndQuery(request)
       // a caller may put the connection's token or password in any query parameter: scrubbed by value too
       const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
