@@ -4,7 +4,7 @@
  * qcow2 written byte by byte) and must come back byte for byte.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Logger, LogLevel, Schedule, Stream } from "effect"
+import { Chunk, Deferred, Duration, Effect, Either, Exit, Fiber, Logger, LogLevel, Schedule, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -303,17 +303,17 @@ describe("DiskImages", () => {
     }).pipe(Effect.provide(withSimulator())))
 
   it("the qcow2 header gives the virtual size; a backing file, encryption or a bad version is refused", () => {
-    expect(readHeader(QCOW2, "image")).toEqual({ version: 3, clusterBits: 16, virtualSize: 64 * MiB })
+    expect(readHeader(QCOW2, "image")).toEqual(Either.right({ version: 3, clusterBits: 16, virtualSize: 64 * MiB }))
     const withBacking = Buffer.from(QCOW2)
     withBacking.writeBigUInt64BE(512n, 8)
-    expect(readHeader(withBacking, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("has a backing file") })
+    expect(readHeader(withBacking, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("has a backing file") } })
     const encrypted = Buffer.from(QCOW2)
     encrypted.writeUInt32BE(2, 32)
-    expect(readHeader(encrypted, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("encrypted") })
+    expect(readHeader(encrypted, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("encrypted") } })
     const version9 = Buffer.from(QCOW2)
     version9.writeUInt32BE(9, 4)
-    expect(readHeader(version9, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("version 9") })
-    expect(readHeader(RAW, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("not a qcow2 image") })
+    expect(readHeader(version9, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("version 9") } })
+    expect(readHeader(RAW, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("not a qcow2 image") } })
   })
 
   it("the ticket is redacted from transfer URLs in XML (debug logs), and other /images/ paths are left alone", () => {

@@ -3,7 +3,7 @@
  * list links, unknowns and strict mode, entities, malformed XML and the DOCTYPE bomb; the writer's
  * exact output and its refusals.
  */
-import { Effect, Exit } from "effect"
+import { Effect, Either, Exit } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "@effect/vitest"
 import { DecodeError, InvalidInputError } from "../src/core/Errors.js"
@@ -437,5 +437,21 @@ describe("robustness", () => {
       }),
       { numRuns: 300 }
     )
+  })
+})
+
+describe("synchronous helpers", () => {
+  it("return an Either: the value, or a DecodeError / InvalidInputError as Left, never a throw", () => {
+    expect(Xml.decodeStructSync("Vm", `<vm id="1"><name>a</name></vm>`)).toEqual(Either.right({ id: "1", name: "a" }))
+    const broken = Xml.decodeStructSync("Vm", "<vm><name>a</vm>")
+    expect(Either.isLeft(broken) && broken.left).toBeInstanceOf(DecodeError)
+    const unknownType = Xml.decodeListSync("NoSuchType", "<x/>")
+    expect(Either.isLeft(unknownType) && unknownType.left.message).toBe("no XML metadata for type NoSuchType")
+    expect(Xml.encodeStructSync("Vm", { name: "a" })).toEqual(Either.right("<vm><name>a</name></vm>"))
+    const bad = Xml.encodeStructSync("Vm", { memory: "lots" })
+    expect(Either.isLeft(bad) && bad.left).toMatchObject({ _tag: "InvalidInputError", paths: ["vm.memory"] })
+    const decoder = Either.getOrThrow(Xml.ListDecoder.make("Vm"))
+    expect(decoder.write(`<vms><vm id="1"/><vm id="2"><memory>x</memory>`)).toMatchObject({ _tag: "Left", left: { _tag: "DecodeError" } })
+    expect(decoder.take()).toEqual([{ id: "1" }])
   })
 })

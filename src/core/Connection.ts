@@ -100,6 +100,8 @@ export interface ConnectionService {
    * of secret parameters and the connection's own password and tokens (in any parameter) removed.
    */
   readonly errorPath: (request: ApiRequest) => string
+  /** A text taken from an answer (a fault, an echo) without this connection's password and tokens. */
+  readonly scrub: (text: string) => string
   /**
    * How this connection trusts servers (its CA settings, `insecure`, connect timeout, proxy): the
    * image transfers' data plane (imageio on the hosts and the engine) connects with the same.
@@ -208,6 +210,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
     if (settings.password !== undefined) scrubber.add(Redacted.value(settings.password))
     if (settings.token !== undefined) scrubber.add(Redacted.value(settings.token))
     if (settings.http.proxy !== undefined) addProxyCredentials(scrubber, settings.http.proxy)
+    const scrub = (text: string): string => scrubber.scrub(text)
 
     const http = yield* Http.make(settings.http, {
       tracePropagation: settings.tracePropagation,
@@ -244,7 +247,7 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       revokeTimeoutMillis: Math.min(REVOKE_TIMEOUT_MILLIS, settings.timeoutMillis ?? Infinity),
       userAgent: settings.userAgent,
       onToken: (token) => scrubber.add(token),
-      scrub: (text) => scrubber.scrub(text)
+      scrub
     }, roundTrip)
 
     const apiPath = settings.apiUrl.pathname.replace(/\/+$/, "")
@@ -256,18 +259,18 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       readonly wire: (token: string) => Http.WireRequest
       readonly millis: number | undefined
     }, InvalidInputError> => {
-      const badPath = typeof request.path === "string"
+      const checkedPath = typeof request.path === "string"
         ? checkPath(request.path, callName(request))
-        : new InvalidInputError({ message: `${callName(request)}: the path must be a string (got ${typeof request.path}). Nothing was sent.`, paths: ["path"] })
+        : Either.left(new InvalidInputError({ message: `${callName(request)}: the path must be a string (got ${typeof request.path}). Nothing was sent.`, paths: ["path"] }))
       // the path is the caller's: it is shown, but never with the connection's secrets
-      if (badPath !== undefined) return Either.left(new InvalidInputError({ message: scrubber.scrub(badPath.message), paths: ["path"] }))
+      if (Either.isLeft(checkedPath)) return Either.left(new InvalidInputError({ message: scrubber.scrub(checkedPath.left.message), paths: ["path"] }))
       const millis = timeoutOf(settings, request)
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
       const correlationId = request.options?.correlationId ?? Option.getOrUndefined(inherited)
-      const badId = correlationId === undefined ? undefined : Correlation.check(correlationId)
-      if (badId !== undefined) return Either.left(badId)
+      const checkedId: Either.Either<unknown, InvalidInputError> = correlationId === undefined ? Either.void : Correlation.check(correlationId)
+      if (Either.isLeft(checkedId)) return Either.left(checkedId.left)
       const pathWithQuery = request.query === undefined && request.options?.query === undefined ? request.path : Redact.pathAndQuery(request)
       // a caller may put the connection's token or password in any query parameter: scrubbed by value too
       const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
@@ -372,9 +375,10 @@ const build = (settings: Settings): Effect.Effect<ConnectionService, never, Scop
       send,
       sendStream,
       isLink: Links.isLink,
-      followLink: Links.followLink(settings.apiUrl, send, errorPath, (text) => scrubber.scrub(text)),
+      followLink: Links.followLink(settings.apiUrl, send, errorPath, scrub),
       service,
       errorPath,
+      scrub,
       transport: {
         insecure: settings.http.insecure,
         ...(settings.http.ca === undefined ? {} : { ca: settings.http.ca }),

@@ -11,7 +11,7 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
-import { Context, Effect, Option, Stream, Tracer } from "effect"
+import { Context, Effect, Either, Option, Stream, Tracer } from "effect"
 import type { Fiber, Scope } from "effect"
 import type { Dispatcher } from "undici"
 import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "./Errors.js"
@@ -183,7 +183,8 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
     /** One request on the pool. The signal aborts it when the calling fiber is interrupted. */
     const send = (request: HttpClientRequest.HttpClientRequest, fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
       const target = targetOf(request)
-      if (target instanceof HttpClientError.RequestError) return Effect.fail(target)
+      if (Either.isLeft(target)) return Effect.fail(target.left)
+      const { origin, path } = target.right
       let headers: Readonly<Record<string, string>> = request.headers
       if (options.tracePropagation && fiber.getFiberRef(HttpClient.currentTracerPropagation)) {
         const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
@@ -192,8 +193,8 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
       return Effect.tryPromise({
         try: (signal) =>
           dispatcher.request({
-            origin: target.origin,
-            path: target.path,
+            origin,
+            path,
             method: request.method,
             headers,
             body: request.body._tag === "Uint8Array" ? request.body.body : null,
@@ -244,14 +245,17 @@ const traceparent = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span
  * Where undici sends a request: origin and path with query. A URL the SDK made (no separate query
  * parameters, no fragment) is split as written; one a middleware changed is parsed as the platform does.
  */
-const targetOf = (request: HttpClientRequest.HttpClientRequest): { readonly origin: string; readonly path: string } | HttpClientError.RequestError => {
+const targetOf = (
+  request: HttpClientRequest.HttpClientRequest
+): Either.Either<{ readonly origin: string; readonly path: string }, HttpClientError.RequestError> => {
   if (request.urlParams.length === 0 && Option.isNone(request.hash)) {
     const at = PLAIN_URL.exec(request.url)
-    if (at !== null) return { origin: at[1] as string, path: at[2] ?? "/" }
+    if (at !== null) return Either.right({ origin: at[1] as string, path: at[2] ?? "/" })
   }
-  const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-  if (url._tag === "Left") return new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left })
-  return { origin: url.right.origin, path: url.right.pathname + url.right.search }
+  return Either.match(UrlParams.makeUrl(request.url, request.urlParams, request.hash), {
+    onLeft: (cause) => Either.left(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause })),
+    onRight: (url) => Either.right({ origin: url.origin, path: url.pathname + url.search })
+  })
 }
 
 /** `https://host:port` and the rest, for URLs already in the form the WHATWG parser gives (lower-case scheme and host, no user). */

@@ -143,10 +143,8 @@ const checkChunkSize = (chunkSize: number | undefined): Effect.Effect<number, In
     : Effect.fail(new InvalidInputError({ message: `chunkSize must be a whole number of bytes from 64 KiB to 64 MiB, got ${n}.`, paths: ["chunkSize"] }))
 }
 
-const qcow2Size = (head: Uint8Array, what: string): Effect.Effect<number, InvalidInputError> => {
-  const header = readHeader(head, what)
-  return header instanceof InvalidInputError ? Effect.fail(header) : Effect.succeed(header.virtualSize)
-}
+const qcow2Size = (head: Uint8Array, what: string): Effect.Effect<number, InvalidInputError> =>
+  Either.map(readHeader(head, what), (header) => header.virtualSize)
 
 /** An existing disk must be large enough for the image and not locked. */
 const existingDisk = (id: string, format: DiskFormat, virtualSize: number, bytes: number): Effect.Effect<Disk, OvirtError, Connection> =>

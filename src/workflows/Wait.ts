@@ -251,8 +251,8 @@ export const forJob = (
         ...(failWhen === undefined ? {} : { failWhen: (j: Job) => failWhen([j]) })
       }), (j) => [j])
     }
-    const bad = Correlation.check(job)
-    if (bad !== undefined) return Effect.fail(bad)
-    const state = seen()
-    return withTimeout(jobsDone(job, state, options), options.timeout, `the jobs of correlation id ${job} to finish`, state)
+    return Effect.flatMap(Correlation.check(job), (id) => {
+      const state = seen()
+      return withTimeout(jobsDone(id, state, options), options.timeout, `the jobs of correlation id ${id} to finish`, state)
+    })
   })
