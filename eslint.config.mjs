@@ -8,7 +8,7 @@ import tseslint from "typescript-eslint"
 export default tseslint.config(
   {
     // Generated code is checked through its generator (codegen/); test/consumer is a separate project.
-    ignores: ["dist/**", "src/**/generated/**", "test/consumer/**"]
+    ignores: ["dist/**", ".bench/**", "src/**/generated/**", "test/consumer/**"]
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

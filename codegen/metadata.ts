@@ -3,23 +3,28 @@
  * one StructMeta per struct with its flattened members (one line of text each, read by `structsFromText`:
  * half the size of object literals, which matters in a bundle), one EnumMeta per enum.
  */
+import { type MemberMeta, memberToText } from "../src/core/Metadata.js"
 import { generatedFile, type GeneratedFile } from "./emit.js"
 import { camelCase, flattenMembers, type FlatMember, type Model } from "./model.js"
 
 const str = (s: string): string => JSON.stringify(s)
 
-/** A member as one line of text (read back by `memberFromText` in src/core/Metadata.ts). */
-const memberText = (m: FlatMember): string => {
-  const words = [camelCase(m.words), m.xml, m.typeKind, m.type]
-  if (m.list) words.push("list")
-  if (m.xmlAttribute) words.push("attribute")
-  if (m.link) words.push("link")
-  if (m.xmlItem !== undefined) words.push(`item=${m.xmlItem}`)
-  if (m.rel !== undefined) words.push(`rel=${m.rel}`)
-  if (m.schemaType !== undefined) words.push(`schemaType=${m.schemaType}`)
-  for (const w of words) if (w === "" || /[\s=]/.test(w.slice(w.indexOf("=") + 1))) throw new Error(`metadata word ${JSON.stringify(w)} of ${m.declaredIn}.${m.name} cannot be written as text`)
-  return str(words.join(" "))
-}
+/** A member as the runtime reads it: the flags only when set. */
+const memberMeta = (m: FlatMember): MemberMeta => ({
+  name: camelCase(m.words),
+  xml: m.xml,
+  kind: m.typeKind,
+  type: m.type,
+  list: m.list,
+  ...(m.xmlAttribute ? { attribute: true } : {}),
+  ...(m.link ? { link: true } : {}),
+  ...(m.xmlItem === undefined ? {} : { item: m.xmlItem }),
+  ...(m.rel === undefined ? {} : { rel: m.rel }),
+  ...(m.schemaType === undefined ? {} : { schemaType: m.schemaType })
+})
+
+/** A member as one line of text (`memberToText`, read back by `memberFromText` in src/core/Metadata.ts). */
+const memberText = (m: FlatMember): string => str(memberToText(memberMeta(m)))
 
 export const metadataBody = (model: Model): string => {
   const structs = model.structs.map((s) => {

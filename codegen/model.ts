@@ -5,18 +5,19 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import type { MemberMeta } from "../src/core/Metadata.js"
+import type { LocatorMeta, MethodKind, MethodMeta, ParamMeta } from "../src/services/runtime/Metadata.js"
 
-export interface ModelMember {
+/**
+ * A struct member as the model gives it: the runtime's `MemberMeta` (src/core/Metadata.ts) spelled the
+ * model's way (`typeKind`, `xmlAttribute`, `xmlItem`), with its words.
+ */
+export interface ModelMember extends Pick<MemberMeta, "xml" | "type" | "list" | "rel" | "schemaType"> {
   readonly name: string
   readonly words: ReadonlyArray<string>
-  readonly xml: string
   readonly xmlAttribute: boolean
-  readonly type: string
-  readonly typeKind: "primitive" | "enum" | "struct"
-  readonly list: boolean
+  readonly typeKind: MemberMeta["kind"]
   readonly xmlItem?: string
-  readonly rel?: string
-  readonly schemaType?: string
   readonly deprecated?: boolean
 }
 
@@ -39,17 +40,13 @@ export interface ModelEnum {
   readonly values: ReadonlyArray<{ readonly name: string; readonly deprecated?: boolean }>
 }
 
-export interface ModelParameter {
-  readonly name: string
+/**
+ * A method parameter as the model gives it: the runtime's `ParamMeta` (src/core/Metadata.ts, what the
+ * generator writes of it) with the parameter's words, its kind named `typeKind` as in the model.
+ */
+export interface ModelParameter extends Omit<ParamMeta, "kind"> {
   readonly words: ReadonlyArray<string>
-  readonly type: string
-  readonly typeKind: "primitive" | "enum" | "struct"
-  readonly list: boolean
-  readonly in: boolean
-  readonly out: boolean
-  readonly query: string | null
-  readonly xml: string | null
-  readonly deprecated?: boolean
+  readonly typeKind: ParamMeta["kind"]
 }
 
 export interface ModelConstraints {
@@ -61,8 +58,8 @@ export interface ModelConstraints {
 export interface ModelMethod {
   readonly name: string
   readonly words: ReadonlyArray<string>
-  readonly kind: "get" | "list" | "add" | "update" | "remove" | "action"
-  readonly http: "GET" | "POST" | "PUT" | "DELETE"
+  readonly kind: MethodKind
+  readonly http: MethodMeta["http"]
   readonly path: string | null
   readonly signatureOf?: string
   readonly bodyParameter: string | null
@@ -76,19 +73,10 @@ export interface ModelMethod {
   readonly inheritedFrom?: string
 }
 
-export interface ModelLocator {
-  readonly name: string
+/** A locator as the model gives it: the runtime's `LocatorMeta` with its words and typed parameters. */
+export interface ModelLocator extends Pick<LocatorMeta, "name" | "service" | "path" | "deprecated"> {
   readonly words: ReadonlyArray<string>
-  readonly service: string
-  readonly path: string
-  readonly parameters: ReadonlyArray<{
-    readonly name: string
-    readonly words: ReadonlyArray<string>
-    readonly type: string
-    readonly typeKind: "primitive" | "enum" | "struct"
-    readonly list: boolean
-  }>
-  readonly deprecated?: boolean
+  readonly parameters: ReadonlyArray<Pick<ModelParameter, "name" | "words" | "type" | "typeKind" | "list">>
   readonly inheritedFrom?: string
 }
 

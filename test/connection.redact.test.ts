@@ -58,4 +58,33 @@ describe("Redact", () => {
   it("leaves a form with a malformed escape in a name as it is, instead of failing", () => {
     expect(Redact.form("a%zz=1&password=x")).toBe("a%zz=1&password=<redacted>")
   })
+
+  it("hides secrets a failure's text carries by their shape: credentials, URL passwords, secret parameters, tickets", () => {
+    const text = Redact.text(
+      `Authorization: Bearer eyJ.abc-1 then Basic dXNlcjpwYXNz at http://proxyuser:s3cr3t@proxy:3128/x?access_token=t0k&max=5 ` +
+        `from https://host:54322/images/0f1e2d3c-ticket and {"password":"pw1"}`
+    )
+    for (const secret of ["eyJ.abc-1", "dXNlcjpwYXNz", "s3cr3t", "t0k", "0f1e2d3c-ticket", "pw1"]) expect(text).not.toContain(secret)
+    expect(text).toContain("http://proxyuser:<redacted>@proxy:3128/x?access_token=<redacted>&max=5")
+    expect(Redact.text("connect ECONNREFUSED 127.0.0.1:443 (GET vms?search=name%3Dweb)")).toBe("connect ECONNREFUSED 127.0.0.1:443 (GET vms?search=name%3Dweb)")
+  })
+
+  it("copies a failure as a cause: code in the name, chain and AggregateError errors scrubbed, a looping chain bounded", () => {
+    const inner = Object.assign(new Error("socket hang up for hunter22"), { code: "ECONNRESET" })
+    const aggregate = new AggregateError([Object.assign(new Error("connect ECONNREFUSED ::1:443"), { code: "ECONNREFUSED" })], "all failed", { cause: inner })
+    const copy = Redact.failure(aggregate, (t) => t.split("hunter22").join("<redacted>"))
+    expect(copy.name).toBe("AggregateError")
+    const cause = copy.cause as Error & { code?: string }
+    expect([cause.name, cause.message, cause.code]).toEqual(["Error [ECONNRESET]", "socket hang up for <redacted>", "ECONNRESET"])
+    expect(cause.stack?.split("\n")[0]).toBe("Error [ECONNRESET]: socket hang up for <redacted>")
+    expect(cause.stack).not.toContain("hunter22")
+    // the code is in the message already: the name stays as it was
+    expect(((copy as unknown as { errors: ReadonlyArray<Error> }).errors)[0]?.name).toBe("Error")
+    const looping = new Error("loop")
+    ;(looping as { cause?: unknown }).cause = looping
+    let depth = 0
+    for (let at: unknown = Redact.failure(looping); at instanceof Error; at = at.cause) depth++
+    expect(depth).toBe(6)
+    expect(Redact.failure("a string for hunter22", (t) => t.replace("hunter22", "<redacted>")).message).toBe("a string for <redacted>")
+  })
 })

@@ -4,7 +4,7 @@
  * qcow2 written byte by byte) and must come back byte for byte.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Chunk, Deferred, Duration, Effect, Exit, Fiber, Logger, LogLevel, Schedule, Stream } from "effect"
+import { Chunk, Deferred, Duration, Effect, Either, Exit, Fiber, Logger, LogLevel, Schedule, Stream } from "effect"
 import { execFileSync } from "node:child_process"
 import * as fs from "node:fs"
 import * as os from "node:os"
@@ -156,6 +156,19 @@ describe("DiskImages", () => {
       expect((yield* system.disks.disk(disk.id!).get()).status).toBe("ok")
     }).pipe(Effect.provide(withSimulator())))
 
+  it.scopedLive("a transfer that does not start within `timeout` is a TimeoutError naming it and its last phase; it is cancelled", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.SimulatorTag
+      const disk = yield* DiskImages.upload({ ...quick, ...onDomain, source: { stream: Stream.make(RAW), size: RAW.length }, disk: { name: "slow-start" } })
+      sim.setTiming({ lock: 3_600_000 }) // the next transfer stays `initializing`
+      const error = yield* Effect.flip(DiskImages.download({ ...quick, disk, to: tmp("slow.img"), timeout: "300 millis" }))
+      expect(error._tag).toBe("TimeoutError")
+      const download = transfers(sim).find((t) => t.direction === "download")!
+      expect(error.message).toContain(`image transfer ${download.id} to start`)
+      expect(error.message).toContain("phase=initializing")
+      expect(download.phase).not.toBe("initializing") // cancelled when the wait gave up
+    }).pipe(Effect.provide(withSimulator())))
+
   it.scopedLive("an expired ticket is a clear FaultError (403, not retried) that does not show the ticket; the transfer is cancelled", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.SimulatorTag
@@ -290,17 +303,17 @@ describe("DiskImages", () => {
     }).pipe(Effect.provide(withSimulator())))
 
   it("the qcow2 header gives the virtual size; a backing file, encryption or a bad version is refused", () => {
-    expect(readHeader(QCOW2, "image")).toEqual({ version: 3, clusterBits: 16, virtualSize: 64 * MiB })
+    expect(readHeader(QCOW2, "image")).toEqual(Either.right({ version: 3, clusterBits: 16, virtualSize: 64 * MiB }))
     const withBacking = Buffer.from(QCOW2)
     withBacking.writeBigUInt64BE(512n, 8)
-    expect(readHeader(withBacking, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("has a backing file") })
+    expect(readHeader(withBacking, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("has a backing file") } })
     const encrypted = Buffer.from(QCOW2)
     encrypted.writeUInt32BE(2, 32)
-    expect(readHeader(encrypted, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("encrypted") })
+    expect(readHeader(encrypted, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("encrypted") } })
     const version9 = Buffer.from(QCOW2)
     version9.writeUInt32BE(9, 4)
-    expect(readHeader(version9, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("version 9") })
-    expect(readHeader(RAW, "image")).toMatchObject({ _tag: "InvalidInputError", message: expect.stringContaining("not a qcow2 image") })
+    expect(readHeader(version9, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("version 9") } })
+    expect(readHeader(RAW, "image")).toMatchObject({ left: { _tag: "InvalidInputError", message: expect.stringContaining("not a qcow2 image") } })
   })
 
   it("the ticket is redacted from transfer URLs in XML (debug logs), and other /images/ paths are left alone", () => {

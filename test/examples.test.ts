@@ -6,9 +6,10 @@ import { spawn } from "node:child_process"
 import * as fs from "node:fs"
 import { fileURLToPath } from "node:url"
 import { ConfigProvider, Effect, Layer } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Connection } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
+import { sharedSimulator } from "./support/simulator.js"
 
 const EXAMPLES = fileURLToPath(new URL("../examples/", import.meta.url))
 const files = fs.readdirSync(EXAMPLES).filter((f) => /^\d\d-.*\.ts$/.test(f)).sort()
@@ -90,10 +91,7 @@ const expected = (file: string, seeded: Simulator.RunningSimulator): unknown => 
 describe("examples", () => {
   // The inventory every example starts from (their simulators use the same seed).
   let seeded: Simulator.RunningSimulator
-  beforeAll(async () => {
-    seeded = await Simulator.start({ seed: "examples" })
-  })
-  afterAll(() => seeded.close())
+  sharedSimulator({ seed: "examples" }, (started) => (seeded = started))
 
   it("has at least 12 examples", () => {
     expect(files.length).toBeGreaterThanOrEqual(12)

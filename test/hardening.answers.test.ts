@@ -10,7 +10,7 @@ import * as path from "node:path"
 import * as zlib from "node:zlib"
 import type * as http from "node:http"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Effect, Layer, Redacted, Stream } from "effect"
+import { ConfigProvider, Effect, Either, Layer, Redacted, Stream } from "effect"
 import * as Connection from "../src/services/Connection.js"
 import { DEFAULT_MAX_ANSWER_SIZE } from "../src/core/Options.js"
 import * as Xml from "../src/types/Xml.js"
@@ -160,6 +160,26 @@ describe("streams stay bounded by design", () => {
         connect(e.url, e.caPem, { maxAnswerSize: 64 * 1024 })
       )
       expect(n).toBe(count)
+    }))
+
+  it.scoped("listStream decodes as Xml.decodeStream does: the items before a malformed part, then a DecodeError saying where", () =>
+    Effect.gen(function* () {
+      const e = yield* engine({
+        api: (_request, response) => {
+          response.writeHead(200, { "content-type": "application/xml" })
+          // one write: the items and the broken one arrive in the same chunk
+          response.end(`<vms>${item(1)}${item(2)}${item(3)}<vm id="4"><name>a & b</name></vm></vms>`)
+        }
+      })
+      const results = yield* Effect.provide(
+        Stream.runCollect(Stream.either(system.vms.listStream({ search: "name=vm*" }))),
+        connect(e.url, e.caPem)
+      )
+      const [items, failures] = [[...results].filter(Either.isRight), [...results].filter(Either.isLeft)]
+      expect(items.map((r) => r.right.id)).toEqual(["1", "2", "3"])
+      expect(failures).toHaveLength(1)
+      expect(failures[0]!.left).toMatchObject({ _tag: "DecodeError", method: "GET", path: "vms?search=name%3Dvm*", code: 200 })
+      expect(failures[0]!.left.message).toContain("malformed XML")
     }))
 
   it.effect("Xml.decodeStream pulls an endless source only as far as the items taken", () =>

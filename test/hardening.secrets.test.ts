@@ -135,3 +135,28 @@ describe("the connection's token in an ordinary query parameter", () => {
       )
     }))
 })
+
+describe("a failed action answered 200 whose fault echoes the request", () => {
+  /** `<action><status>failed</status>` with the URL (token and password in its query) in the fault. */
+  const failingAction = (request: RecordedRequest, response: http.ServerResponse) => {
+    if (!request.url.includes("/start")) return sendXml(response, 200, "<api/>")
+    const url = request.url.replace(/&/g, "&amp;")
+    return sendXml(response, 200, `<action><status>failed</status><fault><reason>Cannot start ${url}</reason><detail>${url}</detail></fault></action>`)
+  }
+
+  it.scoped("has the same fault, scrubbed, as any other answer: no token or password in it", () =>
+    Effect.gen(function* () {
+      const e = yield* engine({ api: failingAction })
+      const error = yield* Effect.gen(function* () {
+        const connection = yield* Connection.Connection
+        const token = Redacted.value(yield* connection.authenticate)
+        return yield* Effect.flip(system.vms.vm("123").start({ query: { x: token, note: PASSWORD } }))
+      }).pipe(Effect.provide(connect(e.url, e.caPem)))
+      const token = `token-${e.issued}`
+      expect(e.apiRequests().some((r) => r.url.includes(`x=${token}`))).toBe(true)
+      expect(error._tag).toBe("FaultError")
+      expect(error).toMatchObject({ method: "POST", code: 200, fault: { reason: expect.stringContaining("Cannot start") } })
+      expect(error.message).toContain("<redacted>")
+      expectNone([error.message, JSON.stringify(error), String(error)], [PASSWORD, token])
+    }))
+})

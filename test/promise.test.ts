@@ -3,7 +3,7 @@
  * tagged errors as rejections (with `_tag`, `code`, `fault`), streams as async iterables, and a
  * `close()` that revokes the token.
  */
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import {
   AuthError,
   ConnectionError,
@@ -14,13 +14,11 @@ import {
   type PromiseConnection
 } from "../src/promise/index.js"
 import { Simulator } from "../src/testing/index.js"
+import { sharedSimulator } from "./support/simulator.js"
 
 describe("effect-ovirt/promise", () => {
   let sim: Simulator.RunningSimulator
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "promise" })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "promise" }, (started) => (sim = started))
 
   const options = () => ({ url: sim.url, username: sim.username, password: sim.password, caFile: sim.caFile })
 

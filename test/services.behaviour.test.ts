@@ -5,13 +5,14 @@
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { Chunk, Effect, Either, ManagedRuntime, Stream } from "effect"
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "@effect/vitest"
+import { beforeEach, describe, expect, it } from "@effect/vitest"
 import * as Connection from "../src/services/Connection.js"
 import type { OvirtError } from "../src/core/Errors.js"
 import * as VmsService from "../src/services/generated/VmsService.js"
 import { service, system } from "../src/services/index.js"
 import { ovirtApiPath, sharedPresent } from "./support/shared.js"
-import { type RecordedRequest, sendXml, startServer, type TestServer } from "./support/TestServer.js"
+import { sharedScriptedEngine } from "./support/scripted.js"
+import type { RecordedRequest, TestServer } from "./support/TestServer.js"
 
 const samples = ovirtApiPath("samples")
 const present = sharedPresent(samples, "the services behaviour tests")
@@ -27,22 +28,11 @@ describe.skipIf(!present)("services", () => {
   let runtime: ManagedRuntime.ManagedRuntime<Connection.Connection, unknown>
   let answers: Array<Answer> = []
 
-  beforeAll(async () => {
-    server = await startServer((_request, res) => {
-      const answer = answers.shift() ?? { status: 500, body: "<fault><reason>no answer scripted</reason></fault>" }
-      if (answer.body === "") {
-        res.writeHead(answer.status, { "content-length": 0 })
-        res.end()
-      } else sendXml(res, answer.status, answer.body)
-    })
-    runtime = ManagedRuntime.make(
-      Connection.layer({ url: `${server.origin}/ovirt-engine/api`, token: "behaviour-token", caCerts: server.certificates.caPem })
-    )
-  })
-  afterAll(async () => {
-    await runtime?.dispose()
-    await server?.close()
-  })
+  sharedScriptedEngine(
+    "behaviour-token",
+    () => answers.shift() ?? { status: 500, body: "<fault><reason>no answer scripted</reason></fault>" },
+    (scripted) => void ({ server, runtime } = scripted)
+  )
   beforeEach(() => {
     answers = []
     server.requests.length = 0

@@ -6,13 +6,14 @@
  * property path give the same ref.
  */
 import { Effect, Either, Equal, ManagedRuntime, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import * as Connection from "../src/services/Connection.js"
 import * as Services from "../src/services/generated/index.js"
 import { service, system } from "../src/services/index.js"
 import type { ServiceRef } from "../src/services/index.js"
 import { loadModel, type Member, type Method, type Parameter, type Service, type Struct } from "./support/model.js"
-import { type RecordedRequest, sendXml, startServer, type TestServer } from "./support/TestServer.js"
+import { sharedScriptedEngine } from "./support/scripted.js"
+import type { RecordedRequest, TestServer } from "./support/TestServer.js"
 
 // ---------------------------------------------------------------------------------------------
 // the model, read as plain JSON (its README is the spec)
@@ -212,21 +213,7 @@ describe.skipIf(!present)("every method of every service, through the ref tree",
   let runtime: ManagedRuntime.ManagedRuntime<Connection.Connection, unknown>
   let answer: { status: number; body: string } = { status: 200, body: "" }
 
-  beforeAll(async () => {
-    server = await startServer((_request, res) => {
-      if (answer.body === "") {
-        res.writeHead(answer.status, { "content-length": 0 })
-        res.end()
-      } else sendXml(res, answer.status, answer.body)
-    })
-    runtime = ManagedRuntime.make(
-      Connection.layer({ url: `${server.origin}/ovirt-engine/api`, token: "table-test-token", caCerts: server.certificates.caPem })
-    )
-  })
-  afterAll(async () => {
-    await runtime?.dispose()
-    await server?.close()
-  })
+  sharedScriptedEngine("table-test-token", () => answer, (scripted) => void ({ server, runtime } = scripted))
 
   const paths = pathsOf()
   // services no locator leads to: abstract bases and the deprecated VmDisks/TemplateDisks services;

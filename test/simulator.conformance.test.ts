@@ -6,8 +6,9 @@
  */
 import { X509Certificate } from "node:crypto"
 import * as https from "node:https"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import { Simulator } from "../src/testing/index.js"
+import { sharedSimulator } from "./support/simulator.js"
 
 type Sim = Simulator.RunningSimulator
 interface Answer {
@@ -112,10 +113,7 @@ const firstOf = (list: string, tag: string): string => {
 
 describe("Simulator conformance: answers shaped as an engine's, read over raw HTTPS", () => {
   let sim: Sim
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "conformance", timing: { vmStart: 40, vmStop: 20, lock: 20, host: 20 } })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "conformance", timing: { vmStart: 40, vmStop: 20, lock: 20, host: 20 } }, (started) => (sim = started))
 
   it("every seeded object of the main types carries what the engine always sends", async () => {
     const lists: Record<string, string> = {

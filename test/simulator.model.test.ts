@@ -6,13 +6,14 @@
  * and descends into the first object. Nothing here is written per service.
  */
 import { Effect } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import { describe, expect, it } from "@effect/vitest"
 import type { StructMeta } from "../src/core/Metadata.js"
 import type { MethodMeta, ServiceMeta } from "../src/services/runtime/Metadata.js"
 import { Connection, type OvirtError } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import { services } from "../src/services/generated/metadata.js"
 import { enums, structs } from "../src/types/generated/metadata.js"
+import { sharedSimulator } from "./support/simulator.js"
 
 type Obj = { readonly id?: string; readonly name?: string; readonly [k: string]: unknown }
 type Call<A> = (...args: ReadonlyArray<unknown>) => Effect.Effect<A, OvirtError, Connection.Connection>
@@ -100,10 +101,7 @@ const set = (target: Record<string, unknown>, struct: StructMeta, steps: Readonl
 
 describe("Simulator: every service of the model", () => {
   let sim: Simulator.RunningSimulator
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "walk", vms: 10, timing: { vmStart: 10, vmStop: 10, lock: 10, host: 10 } })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "walk", vms: 10, timing: { vmStart: 10, vmStop: 10, lock: 10, host: 10 } }, (started) => (sim = started))
 
   it.live("lists every collection, and fetches every added object back", () =>
     Effect.gen(function* () {

@@ -5,7 +5,7 @@
  * read as the engine reads it.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import * as https from "node:https"
 import { Simulator } from "../src/testing/index.js"
 import { decodeListSync } from "../src/types/Xml.js"
@@ -41,7 +41,7 @@ const api = (sim: Sim) => {
   const search = (collection: string, query: string, extra = "") =>
     Effect.map(call(`${collection}?search=${encodeURIComponent(query)}${extra}`), (a) => {
       expect({ query, status: a.status }).toEqual({ query, status: 200 })
-      const items = decodeListSync(STRUCTS[collection], a.body) as ReadonlyArray<{ readonly id?: string; readonly name?: string }>
+      const items = Either.getOrThrow(decodeListSync(STRUCTS[collection], a.body)) as ReadonlyArray<{ readonly id?: string; readonly name?: string }>
       return items.map((o) => o.name ?? o.id ?? "")
     })
   const fault = (path: string) =>

@@ -7,11 +7,12 @@ import { X509Certificate } from "node:crypto"
 import * as fs from "node:fs"
 import * as https from "node:https"
 import { Chunk, Effect, Exit, Redacted, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "@effect/vitest"
+import { describe, expect, it, onTestFinished } from "@effect/vitest"
 import { Connection, system, Types, Xml } from "../src/index.js"
 import { Simulator } from "../src/testing/index.js"
 import * as Testing from "../src/testing/index.js"
 import { servedFingerprint } from "./support/tls.js"
+import { sharedSimulator } from "./support/simulator.js"
 
 type Sim = Simulator.RunningSimulator
 
@@ -55,10 +56,7 @@ const token = (sim: Simulator.Simulator, password = sim.password) =>
 
 describe("Simulator: inventory, search and links", () => {
   let sim: Sim
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "tests", timing: FAST })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "tests", timing: FAST }, (started) => (sim = started))
 
   it.scopedLive("serves the seeded inventory, deterministic for a seed", () =>
     Effect.gen(function* () {
@@ -205,10 +203,7 @@ describe("Simulator: inventory, search and links", () => {
 
 describe("Simulator: update, actions, remove", () => {
   let sim: Sim
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "crud", timing: FAST })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "crud", timing: FAST }, (started) => (sim = started))
 
   it.live("PUT merges: members sent replace, nested structs merge, the rest stays", () =>
     Effect.gen(function* () {
@@ -278,10 +273,7 @@ describe("Simulator: update, actions, remove", () => {
 
 describe("Simulator: lifecycle", () => {
   let sim: Sim
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "lifecycle", timing: FAST })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "lifecycle", timing: FAST }, (started) => (sim = started))
 
   /** Slows the given transitions for the scope, then restores them and settles what is pending. */
   const heldUntilSettled = (slow: Partial<typeof FAST>) =>
@@ -433,10 +425,7 @@ describe("Simulator: transitions", () => {
   let now = Date.now()
   const advance = (ms: number) => Effect.sync(() => void (now += ms))
   let sim: Sim
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "transitions", timing: SLOW, clock: () => now })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "transitions", timing: SLOW, clock: () => now }, (started) => (sim = started))
 
   /** The distinct statuses `get` shows, in order, polled every 5 ms of the clock until `last` (a sequence, not "seen once"). */
   const statuses = <E, R>(get: Effect.Effect<{ readonly status?: string }, E, R>, last: string) =>
@@ -591,10 +580,7 @@ describe("Simulator: transitions", () => {
 
 describe("Simulator: all_content and async", () => {
   let sim: Sim
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "content", timing: FAST })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "content", timing: FAST }, (started) => (sim = started))
 
   const bearer = () => Effect.map(token(sim), (t) => `Bearer ${(JSON.parse(t.body) as { access_token: string }).access_token}`)
 
@@ -759,10 +745,7 @@ describe("Simulator: SSO", () => {
 
 describe("Simulator: fault knobs", () => {
   let sim: Sim
-  beforeAll(async () => {
-    sim = await Simulator.start({ seed: "faults" })
-  })
-  afterAll(() => sim.close())
+  sharedSimulator({ seed: "faults" }, (started) => (sim = started))
 
   const failure = <A, E>(program: Effect.Effect<A, E, Connection.Connection>, settings: Simulator.ConnectionSettings = {}) =>
     Effect.map(runExit(sim, program, { retry: false, ...settings }), (exit) => {
@@ -786,10 +769,8 @@ describe("Simulator: fault knobs", () => {
   it.scopedLive("added latency beyond the call's timeout gives TimeoutError", () =>
     Effect.gen(function* () {
       yield* knob(() => { sim.knobs.latencyMs = 400 }, () => { sim.knobs.latencyMs = 0 })
-      const error = yield* failure(Effect.gen(function* () {
-        yield* system.hosts.list()
-        return yield* system.hosts.list({ timeout: "100 millis" })
-      }))
+      // logged in first: the timeout bounds the second call only
+      const error = yield* failure(Effect.zipRight(system.hosts.list(), system.hosts.list({ timeout: "100 millis" })))
       expect(error._tag).toBe("TimeoutError")
     }))
 
@@ -797,10 +778,8 @@ describe("Simulator: fault knobs", () => {
     Effect.gen(function* () {
       yield* knob(() => { sim.knobs.slowBodyMs = 15 }, () => { sim.knobs.slowBodyMs = 0 })
       expect((yield* run(sim, system.vms.list(), { retry: false })).length).toBe(36)
-      const error = yield* failure(Effect.gen(function* () {
-        yield* system.hosts.list()
-        return yield* system.vms.list({ timeout: "60 millis" })
-      }))
+      // logged in first: the timeout bounds the second call only
+      const error = yield* failure(Effect.zipRight(system.hosts.list(), system.vms.list({ timeout: "60 millis" })))
       expect(error._tag).toBe("TimeoutError")
     }))
 

@@ -5,7 +5,7 @@
  */
 import { Arbitrary, FastCheck, Pretty, Schema } from "effect"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { memberFromText, StructNameAnnotationId } from "../src/core/Metadata.js"
+import { memberFromText, memberToText, StructNameAnnotationId } from "../src/core/Metadata.js"
 import * as Metadata from "../src/types/generated/metadata.js"
 import * as Types from "../src/types/index.js"
 import { loadModel, type Member, type Struct } from "./support/model.js"
@@ -185,6 +185,14 @@ describe("metadata text", () => {
     expect(memberFromText("provisionedSize provisioned_size primitive Integer schemaType=xs:long")).toEqual({
       name: "provisionedSize", xml: "provisioned_size", kind: "primitive", type: "Integer", list: false, schemaType: "xs:long"
     })
+  })
+
+  it("writes a member as the line it reads back, flags in a fixed order; refuses a word with a space", () => {
+    const line = "diskAttachments disk_attachments struct DiskAttachment list attribute link item=disk_attachment rel=diskattachments schemaType=xs:long"
+    expect(memberToText(memberFromText(line))).toBe(line)
+    expect(memberToText({ name: "id", xml: "id", kind: "primitive", type: "String", list: false, attribute: true })).toBe("id id primitive String attribute")
+    for (const struct of Metadata.structs) for (const member of struct.members) expect(memberFromText(memberToText(member))).toEqual(member)
+    expect(() => memberToText({ name: "a b", xml: "a", kind: "primitive", type: "String", list: false })).toThrow(/"a b"/)
   })
 
   it("refuses a line the generator could not have written, naming it", () => {

@@ -5,7 +5,7 @@
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
-import { Chunk, Effect, Exit, Stream } from "effect"
+import { Chunk, Effect, Either, Exit, Stream } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { DecodeError } from "../src/core/Errors.js"
 import * as Xml from "../src/types/Xml.js"
@@ -99,6 +99,15 @@ describe("decodeStream", () => {
       expect(failure([broken]).message).toContain("does not match")
     }))
 
+  it.effect("gives the items before a malformed part that arrives in the same chunk, then the DecodeError", () =>
+    Effect.gen(function* () {
+      const broken = bytes('<vms><vm id="1"/><vm id="2"/><vm id="3"><name>a & b</name></vm></vms>')
+      const results = yield* Stream.runCollect(Stream.either(Xml.decodeStream(Types.Vm)(Stream.succeed(broken))))
+      const [ids, errors] = [[...results].filter(Either.isRight).map((r) => r.right.id), [...results].filter(Either.isLeft)]
+      expect(ids).toEqual(["1", "2"])
+      expect(errors.map((e) => e.left.element)).toEqual(["/vms/vm[3]/name"])
+    }))
+
   it("fails on a truncated document, invalid UTF-8, a wrong root, bad values", () => {
     expect(failure([bytes('<vms><vm id="1"/>')]).message).toContain("unexpected end of document")
     expect(failure([new Uint8Array([0x3c, 0x76, 0x6d, 0x73, 0x3e, 0xff, 0x3c, 0x2f, 0x76, 0x6d, 0x73, 0x3e])]).message).toContain("UTF-8")
@@ -122,14 +131,14 @@ describe("decodeStream", () => {
   it("hands over a long text as it arrives: the buffer stays small, and the text is whole", () => {
     const data = bytes(longDocument)
     for (const size of [4096, 997, 61]) {
-      const decoder = new Xml.ListDecoder("Vm")
+      const decoder = Either.getOrThrow(Xml.ListDecoder.make("Vm"))
       let items: Array<unknown> = []
       let mostHeld = 0
       for (const chunk of chunksOf(data, size)) {
-        items = items.concat(decoder.write(chunk))
+        items = items.concat(Either.getOrThrow(decoder.write(chunk)))
         mostHeld = Math.max(mostHeld, decoder.buffered)
       }
-      items = items.concat(decoder.end())
+      items = items.concat(Either.getOrThrow(decoder.end()))
       // at most one chunk plus what a cut may leave (a reference, CR LF, "]]", a tag), not the 2 MiB of text
       expect(mostHeld).toBeLessThan(size + 64)
       expect(decoder.unknownCount).toBe(1)

@@ -3,7 +3,7 @@
  * list links, unknowns and strict mode, entities, malformed XML and the DOCTYPE bomb; the writer's
  * exact output and its refusals.
  */
-import { Effect, Exit } from "effect"
+import { Effect, Either, Exit } from "effect"
 import fc from "fast-check"
 import { describe, expect, it } from "@effect/vitest"
 import { DecodeError, InvalidInputError } from "../src/core/Errors.js"
@@ -12,21 +12,18 @@ import * as Types from "../src/types/index.js"
 
 const decode = (text: string, options?: Xml.DecodeOptions): unknown => Effect.runSync(Xml.decode(text, options))
 
-const decodeError = (effect: Effect.Effect<unknown, DecodeError>): DecodeError => {
+/** The failure of `effect`, which must fail with an instance of `type`. */
+const failureOf = <E>(effect: Effect.Effect<unknown, E>, type: new (...args: never) => E): E => {
   const exit = Effect.runSyncExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error(`expected a DecodeError, got ${JSON.stringify(exit.value)}`)
+  if (Exit.isSuccess(exit)) throw new Error(`expected a ${type.name}, got ${JSON.stringify(exit.value)}`)
   if (exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${exit.cause._tag}`)
-  expect(exit.cause.error).toBeInstanceOf(DecodeError)
+  expect(exit.cause.error).toBeInstanceOf(type)
   return exit.cause.error
 }
 
-const inputError = (effect: Effect.Effect<unknown, InvalidInputError>): InvalidInputError => {
-  const exit = Effect.runSyncExit(effect)
-  if (Exit.isSuccess(exit)) throw new Error(`expected an InvalidInputError, got ${JSON.stringify(exit.value)}`)
-  if (exit.cause._tag !== "Fail") throw new Error(`expected a failure, got ${exit.cause._tag}`)
-  expect(exit.cause.error).toBeInstanceOf(InvalidInputError)
-  return exit.cause.error
-}
+const decodeError = (effect: Effect.Effect<unknown, DecodeError>): DecodeError => failureOf(effect, DecodeError)
+
+const inputError = (effect: Effect.Effect<unknown, InvalidInputError>): InvalidInputError => failureOf(effect, InvalidInputError)
 
 const vmWith = (inner: string): string => `<vm id="v1">${inner}</vm>`
 const decodeVm = (inner: string, options?: Xml.DecodeOptions): Types.Vm => Effect.runSync(Xml.decodeAs(Types.Vm, options)(vmWith(inner)))
@@ -440,5 +437,21 @@ describe("robustness", () => {
       }),
       { numRuns: 300 }
     )
+  })
+})
+
+describe("synchronous helpers", () => {
+  it("return an Either: the value, or a DecodeError / InvalidInputError as Left, never a throw", () => {
+    expect(Xml.decodeStructSync("Vm", `<vm id="1"><name>a</name></vm>`)).toEqual(Either.right({ id: "1", name: "a" }))
+    const broken = Xml.decodeStructSync("Vm", "<vm><name>a</vm>")
+    expect(Either.isLeft(broken) && broken.left).toBeInstanceOf(DecodeError)
+    const unknownType = Xml.decodeListSync("NoSuchType", "<x/>")
+    expect(Either.isLeft(unknownType) && unknownType.left.message).toBe("no XML metadata for type NoSuchType")
+    expect(Xml.encodeStructSync("Vm", { name: "a" })).toEqual(Either.right("<vm><name>a</name></vm>"))
+    const bad = Xml.encodeStructSync("Vm", { memory: "lots" })
+    expect(Either.isLeft(bad) && bad.left).toMatchObject({ _tag: "InvalidInputError", paths: ["vm.memory"] })
+    const decoder = Either.getOrThrow(Xml.ListDecoder.make("Vm"))
+    expect(decoder.write(`<vms><vm id="1"/><vm id="2"><memory>x</memory>`)).toMatchObject({ _tag: "Left", left: { _tag: "DecodeError" } })
+    expect(decoder.take()).toEqual([{ id: "1" }])
   })
 })

@@ -3,15 +3,26 @@
  * table of all of them (src/services/generated/metadata.ts, for the simulator and `service(path)`), and
  * the wire constants (src/services/generated/wire.ts). The service modules import only their own file.
  */
+import type { ConstraintsMeta, LocatorMeta, MethodMeta, ParamMeta } from "../../src/services/runtime/Metadata.js"
 import { generatedFile, type GeneratedFile } from "../emit.js"
-import { camelCase, flattenMembers, type Model, type ModelMethod, type ModelService } from "../model.js"
+import { camelCase, flattenMembers, type Model, type ModelLocator, type ModelMethod, type ModelParameter, type ModelService } from "../model.js"
 
 export const generator = "codegen/services.ts"
 export const dir = "src/services/generated"
 
 const str = (s: string): string => JSON.stringify(s)
-const strOrNull = (s: string | null): string => (s === null ? "null" : str(s))
 const strings = (items: ReadonlyArray<string>): string => `[${items.map(str).join(", ")}]`
+
+/**
+ * The fields of a flat metadata value as written in an object literal (`name: "x", list: false`), in
+ * its own order, leaving out those undefined. The generator builds the runtime's own types
+ * (`ParamMeta`, `MethodMeta`, `LocatorMeta`) and writes them with this, so the two cannot drift apart.
+ */
+const fieldsOf = (value: object): string =>
+  Object.entries(value)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k}: ${JSON.stringify(v)}`)
+    .join(", ")
 
 /** The camelCase name of a model method (`AddFromScratch` -> `addFromScratch`). */
 export const methodName = (method: ModelMethod): string => camelCase(method.words)
@@ -72,72 +83,83 @@ const relaxedPaths = (model: Model, service: ModelService, method: ModelMethod):
   )
 }
 
-const methodLines = (model: Model, service: ModelService, method: ModelMethod): string => {
+/** A parameter as the runtime reads it. */
+const paramMeta = (p: ModelParameter): ParamMeta => ({
+  name: p.name,
+  kind: p.typeKind,
+  type: p.type,
+  list: p.list,
+  in: p.in,
+  out: p.out,
+  query: p.query,
+  xml: p.xml,
+  ...(p.deprecated === true ? { deprecated: true } : {})
+})
+
+/** A method as the runtime reads it, but for its parameters and constraints (written on lines of their own). */
+const methodHead = (service: ModelService, method: ModelMethod): Omit<MethodMeta, "parameters" | "constraints"> => {
   const base = baseName(service, method)
   const response = responseParameter(service, method)
-  const head = [
-    `name: ${str(methodName(method))}`,
-    `kind: ${str(method.kind)}`,
-    `http: ${str(method.http)}`,
-    `path: ${strOrNull(method.path)}`,
-    ...(base === undefined ? [] : [`signatureOf: ${str(base)}`]),
-    `body: ${strOrNull(method.bodyParameter)}`,
-    `requestTag: ${strOrNull(method.requestTag)}`,
-    `responseTag: ${strOrNull(method.responseTag)}`,
-    `response: ${strOrNull(method.responseParameter)}`,
-    `responseType: ${strOrNull(response?.type ?? null)}`,
-    `responseList: ${response?.list ?? false}`,
-    `actionResult: ${strOrNull(method.actionResultMember)}`,
-    ...(method.deprecated === true ? ["deprecated: true"] : [])
-  ]
-  const params = method.parameters.map((p) => {
-    const fields = [
-      `name: ${str(p.name)}`,
-      `kind: ${str(p.typeKind)}`,
-      `type: ${str(p.type)}`,
-      `list: ${p.list}`,
-      `in: ${p.in}`,
-      `out: ${p.out}`,
-      `query: ${strOrNull(p.query)}`,
-      `xml: ${strOrNull(p.xml)}`,
-      ...(p.deprecated === true ? ["deprecated: true"] : [])
-    ]
-    return `        { ${fields.join(", ")} }`
-  })
+  return {
+    name: methodName(method),
+    kind: method.kind,
+    http: method.http,
+    path: method.path,
+    ...(base === undefined ? {} : { signatureOf: base }),
+    body: method.bodyParameter,
+    requestTag: method.requestTag,
+    responseTag: method.responseTag,
+    response: method.responseParameter,
+    responseType: response?.type ?? null,
+    responseList: response?.list ?? false,
+    actionResult: method.actionResultMember,
+    ...(method.deprecated === true ? { deprecated: true } : {})
+  }
+}
+
+const constraintsMeta = (model: Model, service: ModelService, method: ModelMethod): ConstraintsMeta | undefined => {
   const c = method.constraints
+  if (c === undefined) return undefined
   const relaxed = relaxedPaths(model, service, method)
+  return { mandatory: c.mandatory ?? [], optional: c.optional ?? [], or: c.or ?? [], ...(relaxed.length > 0 ? { relaxed } : {}) }
+}
+
+const methodLines = (model: Model, service: ModelService, method: ModelMethod): string => {
+  const params = method.parameters.map((p) => `        { ${fieldsOf(paramMeta(p))} }`)
+  const c = constraintsMeta(model, service, method)
   const constraints =
     c === undefined
       ? []
       : [
           `      constraints: {`,
-          `        mandatory: ${strings(c.mandatory ?? [])},`,
-          `        optional: ${strings(c.optional ?? [])},`,
-          `        or: [${(c.or ?? []).map((g) => `{ mandatory: ${g.mandatory}, paths: ${strings(g.paths)} }`).join(", ")}]${relaxed.length > 0 ? "," : ""}`,
-          ...(relaxed.length > 0 ? [`        relaxed: ${strings(relaxed)}`] : []),
+          `        mandatory: ${strings(c.mandatory)},`,
+          `        optional: ${strings(c.optional)},`,
+          `        or: [${c.or.map((g) => `{ mandatory: ${g.mandatory}, paths: ${strings(g.paths)} }`).join(", ")}]${c.relaxed !== undefined ? "," : ""}`,
+          ...(c.relaxed !== undefined ? [`        relaxed: ${strings(c.relaxed)}`] : []),
           `      }`
         ]
   return [
     `    {`,
-    `      ${head.join(", ")},`,
+    `      ${fieldsOf(methodHead(service, method))},`,
     params.length === 0 ? `      parameters: []${constraints.length > 0 ? "," : ""}` : `      parameters: [\n${params.join(",\n")}\n      ]${constraints.length > 0 ? "," : ""}`,
     ...constraints,
     `    }`
   ].join("\n")
 }
 
-const locatorLine = (service: ModelService, l: ModelService["locators"][number]): string => {
+/** A locator as the runtime reads it. */
+const locatorMeta = (service: ModelService, l: ModelLocator): LocatorMeta => {
   if (l.parameters.length > 1) throw new Error(`${service.name}.${l.name}: locators take at most one parameter`)
-  const param = l.parameters[0]
-  const fields = [
-    `name: ${str(l.name)}`,
-    `service: ${str(l.service)}`,
-    `path: ${str(l.path)}`,
-    `parameter: ${param === undefined ? "null" : str(param.name)}`,
-    ...(l.deprecated === true ? ["deprecated: true"] : [])
-  ]
-  return `    { ${fields.join(", ")} }`
+  return {
+    name: l.name,
+    service: l.service,
+    path: l.path,
+    parameter: l.parameters[0]?.name ?? null,
+    ...(l.deprecated === true ? { deprecated: true } : {})
+  }
 }
+
+const locatorLine = (service: ModelService, l: ModelLocator): string => `    { ${fieldsOf(locatorMeta(service, l))} }`
 
 const serviceMetaFile = (model: Model, service: ModelService): GeneratedFile => {
   const methods = service.methods.map((m) => methodLines(model, service, m))

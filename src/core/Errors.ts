@@ -10,6 +10,14 @@ export interface FaultInfo {
   readonly detail?: string
 }
 
+/**
+ * The failure underneath, when there is one (undici's, the TLS stack's, the system's), as a copy with
+ * secrets scrubbed: `Cause.pretty`, Effect's loggers and spans show it below the SDK's own message.
+ */
+export interface Underlying {
+  readonly cause?: unknown
+}
+
 /** Where an HTTP failure happened: the request line (query included, secrets removed) and the answer. */
 export interface HttpContext {
   readonly method?: string
@@ -20,7 +28,7 @@ export interface HttpContext {
 
 /** 401/403 from the API, whatever the body; the SSO service refusing the credentials or grant. */
 export class AuthError extends Data.TaggedError("AuthError")<
-  HttpContext & {
+  HttpContext & Underlying & {
     readonly message: string
     /** The SSO service's own error code (`error_code` or `error`), when it sent one. */
     readonly ssoError?: string
@@ -29,12 +37,12 @@ export class AuthError extends Data.TaggedError("AuthError")<
 
 /** 404: the path or id does not exist. */
 export class NotFoundError extends Data.TaggedError("NotFoundError")<
-  HttpContext & { readonly message: string }
+  HttpContext & Underlying & { readonly message: string }
 > {}
 
 /** The engine could not be reached: name not resolved, refused, reset, TLS or proxy failure. */
 export class ConnectionError extends Data.TaggedError("ConnectionError")<
-  HttpContext & {
+  HttpContext & Underlying & {
     readonly message: string
     /** A short machine-readable reason, e.g. `ECONNREFUSED` or `UNABLE_TO_VERIFY_LEAF_SIGNATURE`. */
     readonly reason?: string
@@ -43,7 +51,7 @@ export class ConnectionError extends Data.TaggedError("ConnectionError")<
 
 /** A connect or request timeout. */
 export class TimeoutError extends Data.TaggedError("TimeoutError")<
-  HttpContext & {
+  HttpContext & Underlying & {
     readonly message: string
     /** Which limit was hit: a connect, a request, or a `Wait` for a state (workflows). */
     readonly phase: "connect" | "request" | "wait"
@@ -53,12 +61,12 @@ export class TimeoutError extends Data.TaggedError("TimeoutError")<
 
 /** Any other non-2xx answer, or an action whose status is `failed`. */
 export class FaultError extends Data.TaggedError("FaultError")<
-  HttpContext & { readonly message: string }
+  HttpContext & Underlying & { readonly message: string }
 > {}
 
 /** An answer the SDK cannot read: wrong content type, malformed XML, invalid value. */
 export class DecodeError extends Data.TaggedError("DecodeError")<
-  HttpContext & {
+  HttpContext & Underlying & {
     readonly message: string
     /** Element path of the offending value, e.g. `/vms/vm[3]/memory`. */
     readonly element?: string
@@ -68,7 +76,7 @@ export class DecodeError extends Data.TaggedError("DecodeError")<
 > {}
 
 /** Input rejected before anything was sent: mandatory members missing, wrong types, bad path. */
-export class InvalidInputError extends Data.TaggedError("InvalidInputError")<{
+export class InvalidInputError extends Data.TaggedError("InvalidInputError")<Underlying & {
   readonly message: string
   /** The offending input paths in the caller's names, e.g. `vm.cluster.id or vm.cluster.name`. */
   readonly paths?: ReadonlyArray<string>

@@ -72,6 +72,21 @@ export const memberFromText = (line: string): MemberMeta => {
   return member
 }
 
+/** A member as its text line (see `StructText`): what the generator writes, `memberFromText` reads back. */
+export const memberToText = (member: MemberMeta): string => {
+  const words = [member.name, member.xml, member.kind, member.type]
+  if (member.list) words.push("list")
+  if (member.attribute === true) words.push("attribute")
+  if (member.link === true) words.push("link")
+  if (member.item !== undefined) words.push(`item=${member.item}`)
+  if (member.rel !== undefined) words.push(`rel=${member.rel}`)
+  if (member.schemaType !== undefined) words.push(`schemaType=${member.schemaType}`)
+  for (const word of words) {
+    if (word === "" || /[\s=]/.test(word.slice(word.indexOf("=") + 1))) throw new Error(`member metadata word ${JSON.stringify(word)} cannot be written as text`)
+  }
+  return words.join(" ")
+}
+
 /** The struct table from its text form. */
 export const structsFromText = (table: ReadonlyArray<StructText>): ReadonlyArray<StructMeta> =>
   table.map(([name, xml, plural, members]) => ({ name, xml, plural, members: members.map(memberFromText) }))

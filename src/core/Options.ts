@@ -6,14 +6,30 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import { Config, Duration, Effect, Either, Option, Redacted, type Schedule } from "effect"
+import { Config, Duration, Effect, Either, Option, ParseResult, Predicate, Redacted, Schedule, Schema } from "effect"
 import * as ConfigError from "effect/ConfigError"
-import { type FaultError, InvalidInputError } from "./Errors.js"
+import { type ConnectionError, type FaultError, InvalidInputError } from "./Errors.js"
 import type { HttpSettings } from "./internal/Http.js"
+import * as Redact from "./internal/Redact.js"
 import type { DurationWithUnit } from "./internal/Wire.js"
 
 export type { DurationWithUnit }
 
+/**
+ * What a retry Schedule is given for each attempt it may send again: the reset (a `ConnectionError`
+ * whose `reason` is `ECONNRESET`, `EPIPE`, `UND_ERR_SOCKET`, ...) or the engine's 502/503/504 answer.
+ */
+export type RetryInput = ConnectionError | TransientAnswer
+
+/** A 502, 503 or 504 answer to an idempotent request: the proxy in front of the engine could not reach it. */
+export interface TransientAnswer {
+  readonly _tag: "TransientAnswer"
+  readonly status: number
+  /** Lower-case names, e.g. `retry-after`. */
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/** The numeric form of `retry`: jittered exponential backoff, the way `retryTransient` callers write it. */
 export interface RetryOptions {
   /** How many times an idempotent request is sent again. Default 3. */
   readonly times?: number
@@ -69,8 +85,13 @@ export interface ConnectionOptions {
   readonly proxy?: string
   /** Revoke the SSO token when the scope closes (Python's `close(logout=True)`). Default true. */
   readonly logoutOnClose?: boolean
-  /** Retries of idempotent requests (GET, PUT, DELETE) after resets and 502/503/504; `false` turns them off. */
-  readonly retry?: false | RetryOptions
+  /**
+   * Retries of idempotent requests (GET, PUT, DELETE; never POST) after resets and 502/503/504 answers:
+   * the numeric form (default `{ times: 3, base: "200 millis", max: "5 seconds" }`), a `Schedule` of
+   * your own (given each `RetryInput`, like `Schedule.recurs(2)` or
+   * `Schedule.exponential("1 second").pipe(Schedule.upTo("30 seconds"))`), or `false` for none.
+   */
+  readonly retry?: false | RetryOptions | Schedule.Schedule<unknown, RetryInput>
   /**
    * Retries a 409 whose fault says the object is locked or busy (the engine did nothing), on this
    * Schedule, for any method; other 409s never. Off by default; a call's own `retryConflicts` wins.
@@ -114,7 +135,7 @@ export interface Settings {
   readonly ssoTokenName: string
   readonly headers: Readonly<Record<string, string>>
   readonly logoutOnClose: boolean
-  readonly retry?: { readonly times: number; readonly baseMillis: number; readonly maxMillis: number }
+  readonly retry?: Schedule.Schedule<unknown, RetryInput>
   readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
   readonly userAgent: string
   readonly http: HttpSettings
@@ -122,61 +143,51 @@ export interface Settings {
   readonly tracePropagation: boolean
 }
 
-const invalid = (message: string) => new InvalidInputError({ message })
-
-const toRedacted = (value: string | Redacted.Redacted<string>): Redacted.Redacted<string> =>
-  Redacted.isRedacted(value) ? value : Redacted.make(value)
-
 /**
- * Milliseconds of a duration given in code, or what is wrong with it: a bare number has no unit (the
- * one rule: code says the unit, `"60 seconds"`; only the environment's bare numbers are seconds).
+ * The one duration rule for code (options, calls, waits, transfers): a duration with its unit,
+ * `"60 seconds"` or a `Duration`. A bare number is refused (is `60` seconds or milliseconds?); only
+ * the environment's bare numbers are seconds (`fromEnv`). `where` adds to the name, like "of the call".
  */
-export const durationOf = (what: string, input: unknown): Either.Either<Duration.Duration, string> => {
+export const durationOf = (name: string, input: unknown, where = ""): Either.Either<Duration.Duration, InvalidInputError> => {
+  const what = named(name, where)
   if (typeof input === "number" || typeof input === "bigint") {
-    return Either.left(`${what} is a bare number (${input}) without a unit: write "${input} seconds" or "${input} millis" (or a Duration).`)
+    return Either.left(invalidAt(name, `${what} is a bare number (${input}) without a unit: write "${input} seconds" or "${input} millis" (or a Duration).`))
   }
   const decoded = Duration.decodeUnknown(input)
-  if (Option.isNone(decoded)) return Either.left(`${what} is not a duration: write a text like "30 seconds" (or a Duration).`)
-  return Either.right(decoded.value)
+  return Option.isSome(decoded)
+    ? Either.right(decoded.value)
+    : Either.left(invalidAt(name, `${what} is not a duration: write a text like "30 seconds" (or a Duration).`))
 }
 
-const millisOf = (name: string, input: unknown): Effect.Effect<number | undefined, InvalidInputError> => {
-  if (input === undefined) return Effect.succeed(undefined)
-  const decoded = durationOf(`\`${name}\``, input)
-  if (Either.isLeft(decoded)) return Effect.fail(invalid(decoded.left))
-  const millis = Duration.toMillis(decoded.right)
-  if (!(millis > 0)) return Effect.fail(invalid(`\`${name}\` must be longer than zero (leave it out for no limit).`))
-  return Effect.succeed(Number.isFinite(millis) ? millis : undefined)
+/**
+ * A limit (a timeout) under the same rule, in milliseconds: longer than zero; `Duration.infinity`, or
+ * none given, is no limit (`undefined`).
+ */
+export const limitOf = (name: string, input: unknown, where = ""): Either.Either<number | undefined, InvalidInputError> => {
+  if (input === undefined) return Either.right(undefined)
+  return Either.flatMap(durationOf(name, input, where), (duration) => {
+    const millis = Duration.toMillis(duration)
+    if (!(millis > 0)) {
+      return Either.left(invalidAt(name, `${named(name, where)} must be longer than zero (Duration.infinity, or leaving it out, means no limit).`))
+    }
+    return Either.right(Number.isFinite(millis) ? millis : undefined)
+  })
 }
 
-const count = (name: string, value: number | undefined): Effect.Effect<number, InvalidInputError> =>
-  value === undefined
-    ? Effect.succeed(0)
-    : Number.isInteger(value) && value >= 0
-    ? Effect.succeed(value)
-    : Effect.fail(invalid(`\`${name}\` must be a whole number, 0 or more (got ${value}).`))
+const named = (name: string, where: string): string => (where === "" ? `\`${name}\`` : `\`${name}\` ${where}`)
 
-const parseUrl = (name: string, value: string, protocols: ReadonlyArray<string>): Effect.Effect<URL, InvalidInputError> => {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    return Effect.fail(invalid(`\`${name}\` is not a URL: give one like https://engine.example.com/ovirt-engine/api.`))
-  }
-  return protocols.includes(url.protocol)
-    ? Effect.succeed(url)
-    : Effect.fail(invalid(`\`${name}\` must be ${protocols.map((p) => p.slice(0, -1)).join(" or ")} (got ${url.protocol.slice(0, -1)}).`))
-}
+const invalidAt = (name: string, message: string, cause?: unknown) =>
+  new InvalidInputError({ message, paths: [name], ...(cause === undefined ? {} : { cause: Redact.failure(cause) }) })
+
+const hasCertificate = (pem: string): boolean => pem.includes("-----BEGIN CERTIFICATE-----")
 
 const readCaFile = (file: string): Effect.Effect<string, InvalidInputError> =>
   Effect.try({
     try: () => fs.readFileSync(file, "utf8"),
     catch: (error) =>
-      invalid(`\`caFile\` ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the path of the ` +
-        "engine's CA certificate (download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA).")
-  }).pipe(Effect.filterOrFail(hasCertificate, () => invalid(`\`caFile\` ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`)))
-
-const hasCertificate = (pem: string): boolean => pem.includes("-----BEGIN CERTIFICATE-----")
+      invalidAt("caFile", `\`caFile\` ${file} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}): give the path of the ` +
+        "engine's CA certificate (download it from https://ENGINE/ovirt-engine/services/pki-resource?resource=ca-certificate&format=X509-PEM-CA).", error)
+  }).pipe(Effect.filterOrFail(hasCertificate, () => invalidAt("caFile", `\`caFile\` ${file} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`)))
 
 /**
  * Headers that describe the connection or the message framing: the HTTP client owns them, and one
@@ -202,106 +213,243 @@ export const checkHeaders = (what: string, headers: Readonly<Record<string, unkn
   return undefined
 }
 
+// ---------------------------------------------------------------------------------------------
+// The options' Schema: each field says what is wrong with it in its own words; `validate` decodes
+// the user's options with it and resolves the defaults into the Settings.
+
+/** A field that holds when `guard` does; `message` says what to write instead (it may show the value). */
+const field = <A>(guard: (input: unknown) => input is A, message: (actual: unknown) => string) =>
+  Schema.declare(guard, { message: (issue) => message(issue.actual) })
+
+/** A field decoded by one of the SDK's rules (durations, URLs, secrets), its failure's message kept as written. */
+const ruled = <A>(to: Schema.Schema<A>, rule: (input: unknown) => Either.Either<A, InvalidInputError | string>) =>
+  Schema.transformOrFail(Schema.Unknown, to, {
+    strict: true,
+    decode: (input, _, ast) =>
+      Either.mapLeft(rule(input), (failure) => new ParseResult.Type(ast, input, typeof failure === "string" ? failure : failure.message)),
+    encode: ParseResult.succeed
+  })
+
+/** A value as the user wrote it: text quoted, so `"3"` does not read as the number 3. */
+const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : String(value))
+
+const Flag = (name: string) => field(Predicate.isBoolean, () => `\`${name}\` must be true or false.`)
+
+const Count = (name: string) =>
+  field((u): u is number => Number.isSafeInteger(u) && (u as number) >= 0, (actual) => `\`${name}\` must be a whole number, 0 or more (got ${shown(actual)}).`)
+
+const Limit = (name: string) => ruled(Schema.UndefinedOr(Schema.Number), (input) => limitOf(name, input))
+
+const Text = (name: string, message = `\`${name}\` must be text.`) => field((u): u is string => Predicate.isString(u) && u !== "", () => message)
+
+/** An http(s) URL; its text is never shown (a proxy URL may hold a password). */
+const urlOf = (name: string) => (input: unknown): Either.Either<URL, string> => {
+  if (name === "url" && (typeof input !== "string" || input === "")) {
+    return Either.left("`url` is missing: give the API root, like https://engine.example.com/ovirt-engine/api.")
+  }
+  let url: URL
+  try {
+    url = new URL(input as string)
+  } catch {
+    return Either.left(`\`${name}\` is not a URL: give one like https://engine.example.com/ovirt-engine/api.`)
+  }
+  return typeof input === "string" && (url.protocol === "https:" || url.protocol === "http:")
+    ? Either.right(url)
+    : Either.left(`\`${name}\` must be https or http (got ${url.protocol.slice(0, -1)}).`)
+}
+
+/** An http(s) URL kept as written. */
+const HttpUrl = (name: string) => ruled(Schema.String, (input) => Either.map(urlOf(name)(input), () => input as string))
+
+/** The API root: no query, fragment or credentials. */
+const ApiUrl = ruled(Schema.instanceOf(URL), (input) =>
+  Either.flatMap(urlOf("url")(input), (url) =>
+    url.search !== "" || url.hash !== ""
+      ? Either.left("`url` must be the API root, without a query or fragment.")
+      : url.username !== "" || url.password !== ""
+      ? Either.left("`url` must not hold credentials: give `username` and `password` instead.")
+      : Either.right(url)))
+
+/** A password or token, as text or `Redacted`, kept `Redacted`; its value is never shown. */
+const Secret = (name: string) =>
+  ruled(Schema.declare(Redacted.isRedacted) as Schema.Schema<Redacted.Redacted<string>>, (input) =>
+    Redacted.isRedacted(input) && typeof Redacted.value(input) === "string"
+      ? Either.right(input as Redacted.Redacted<string>)
+      : typeof input === "string"
+      ? Either.right(Redacted.make(input))
+      : Either.left(`\`${name}\` must be text or a Redacted text.`))
+
+const Pem = (name: string) =>
+  field((u): u is string => Predicate.isString(u) && hasCertificate(u), () => `\`${name}\` holds no PEM certificate (-----BEGIN CERTIFICATE-----).`)
+
+const Headers = ruled(Schema.Record({ key: Schema.String, value: Schema.String }), (input) => {
+  if (!Predicate.isRecord(input)) return Either.left("`headers` must be an object of header names and text values.")
+  const bad = checkHeaders("`headers`", input)
+  return bad === undefined ? Either.right(input as Record<string, string>) : Either.left(bad)
+})
+
+const RETRY_FORMS = "`retry` must be false, { times, base, max } or a Schedule."
+
+/** The numeric form: an object that is not a Schedule (a Schedule's own fields would read as none given). */
+const NumericRetry = Schema.compose(
+  field((u): u is unknown => Predicate.isRecord(u) && !Schedule.isSchedule(u), () => RETRY_FORMS),
+  Schema.Struct({
+    times: Schema.optional(Count("retry.times")),
+    base: Schema.optional(Limit("retry.base")),
+    max: Schema.optional(Limit("retry.max"))
+  }),
+  { strict: false }
+)
+
+/** The numeric form, a Schedule, or `false`; anything else is told what `retry` takes (not the union's inner names). */
+const Retry = Schema.compose(
+  field((u): u is unknown => u === false || Predicate.isRecord(u), () => RETRY_FORMS),
+  Schema.Union(
+    NumericRetry,
+    field((u): u is Schedule.Schedule<unknown, RetryInput> => Schedule.isSchedule(u), () => RETRY_FORMS),
+    Schema.Literal(false)
+  ),
+  { strict: false }
+)
+
+const AnySchedule = field((u): u is Schedule.Schedule<unknown, FaultError> => Schedule.isSchedule(u), () => "`retryConflicts` must be a Schedule, like Schedule.spaced(\"2 seconds\").pipe(Schedule.upTo(\"1 minute\")).")
+
+const Middleware = field(
+  (u): u is (client: HttpClient.HttpClient) => HttpClient.HttpClient => typeof u === "function",
+  () => "`transformClient` must be a function from HttpClient to HttpClient."
+)
+
+const AnswerSize = field(
+  (u): u is number => Number.isSafeInteger(u) && (u as number) >= 1,
+  (actual) => `\`maxAnswerSize\` must be a whole number of bytes, 1 or more (got ${shown(actual)}; the default is ${DEFAULT_MAX_ANSWER_SIZE}, 256 MiB).`
+)
+
+const OptionsSchema = Schema.Struct({
+  url: ApiUrl,
+  username: Schema.optional(Text("username", "`username` is empty: give `user@profile`, like admin@internal.")),
+  password: Schema.optional(Secret("password")),
+  token: Schema.optional(Secret("token")),
+  kerberos: Schema.optional(Flag("kerberos")),
+  insecure: Schema.optional(Flag("insecure")),
+  caFile: Schema.optional(Text("caFile", "`caFile` must be the path of a PEM file.")),
+  caCerts: Schema.optional(Schema.Union(Pem("caCerts"), Schema.Array(Pem("caCerts")))),
+  debug: Schema.optional(Flag("debug")),
+  timeout: Schema.optional(Limit("timeout")),
+  connectTimeout: Schema.optional(Limit("connectTimeout")),
+  compress: Schema.optional(Flag("compress")),
+  ssoUrl: Schema.optional(HttpUrl("ssoUrl")),
+  ssoRevokeUrl: Schema.optional(HttpUrl("ssoRevokeUrl")),
+  ssoTokenName: Schema.optional(Text("ssoTokenName", "`ssoTokenName` is empty (the default is access_token).")),
+  headers: Schema.optional(Headers),
+  connections: Schema.optional(Count("connections")),
+  pipeline: Schema.optional(Count("pipeline")),
+  proxy: Schema.optional(HttpUrl("proxy")),
+  logoutOnClose: Schema.optional(Flag("logoutOnClose")),
+  retry: Schema.optional(Retry),
+  retryConflicts: Schema.optional(AnySchedule),
+  maxAnswerSize: Schema.optional(AnswerSize),
+  transformClient: Schema.optional(Middleware),
+  tracePropagation: Schema.optional(Flag("tracePropagation"))
+}).annotations({ message: () => "The connection options must be an object like { url, username, password }." }).pipe(
+  Schema.filter((o) => credentialsProblem(o))
+)
+
+type DecodedOptions = Schema.Schema.Type<typeof OptionsSchema>
+
+/** Which credentials are missing or given alone, with where: checked once every field is valid. */
+const credentialsProblem = (o: {
+  readonly username?: string | undefined
+  readonly password?: unknown
+  readonly token?: unknown
+  readonly kerberos?: boolean | undefined
+}): Schema.FilterIssue | undefined => {
+  const kerberos = o.kerberos ?? false
+  if (o.username !== undefined && o.password === undefined && o.token === undefined && !kerberos) {
+    return { path: ["password"], message: "`username` is given without `password`: give both (or a `token`, or `kerberos: true`)." }
+  }
+  if (o.password !== undefined && o.username === undefined) {
+    return { path: ["username"], message: "`password` is given without `username`: give `user@profile`, like admin@internal." }
+  }
+  if (o.username === undefined && o.token === undefined && !kerberos) {
+    return { path: [], message: "No credentials: give `username` and `password`, a `token`, or `kerberos: true`." }
+  }
+  return undefined
+}
+
+/** The first of Schema's findings as the InvalidInputError; every message above already says what to fix. */
+const toInvalidInput = (error: ParseResult.ParseError): InvalidInputError => {
+  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
+  const path = first?.path.join(".") ?? ""
+  return new InvalidInputError({ message: first?.message ?? "The connection options are not valid.", ...(path === "" ? {} : { paths: [path] }) })
+}
+
 /** Checks the options and resolves their defaults; fails with what to fix. */
 export const validate = (options: ConnectionOptions): Effect.Effect<Settings, InvalidInputError> =>
-  Effect.gen(function* () {
-    if (typeof options.url !== "string" || options.url === "") {
-      return yield* Effect.fail(invalid("`url` is missing: give the API root, like https://engine.example.com/ovirt-engine/api."))
-    }
-    const apiUrl = yield* parseUrl("url", options.url, ["https:", "http:"])
-    if (apiUrl.search !== "" || apiUrl.hash !== "") {
-      return yield* Effect.fail(invalid("`url` must be the API root, without a query or fragment."))
-    }
-    if (apiUrl.username !== "" || apiUrl.password !== "") {
-      return yield* Effect.fail(invalid("`url` must not hold credentials: give `username` and `password` instead."))
-    }
-    const url = apiUrl.href.replace(/\/+$/, "")
-    const kerberos = options.kerberos ?? false
-    if (options.username !== undefined && options.username === "") {
-      return yield* Effect.fail(invalid("`username` is empty: give `user@profile`, like admin@internal."))
-    }
-    if (options.username !== undefined && options.password === undefined && options.token === undefined && !kerberos) {
-      return yield* Effect.fail(invalid("`username` is given without `password`: give both (or a `token`, or `kerberos: true`)."))
-    }
-    if (options.password !== undefined && options.username === undefined) {
-      return yield* Effect.fail(invalid("`password` is given without `username`: give `user@profile`, like admin@internal."))
-    }
-    if (options.username === undefined && options.token === undefined && !kerberos) {
-      return yield* Effect.fail(invalid("No credentials: give `username` and `password`, a `token`, or `kerberos: true`."))
-    }
+  Effect.flatMap(Effect.mapError(Schema.decodeUnknown(OptionsSchema)(options), toInvalidInput), (decoded) =>
+    decoded.caFile === undefined
+      ? Effect.succeed(settingsOf(decoded, []))
+      : Effect.map(readCaFile(decoded.caFile), (pem) => settingsOf(decoded, [pem])))
 
-    const ca: Array<string> = []
-    if (options.caFile !== undefined) ca.push(yield* readCaFile(options.caFile))
-    for (const pem of options.caCerts === undefined ? [] : typeof options.caCerts === "string" ? [options.caCerts] : options.caCerts) {
-      if (!hasCertificate(pem)) return yield* Effect.fail(invalid("`caCerts` holds no PEM certificate (-----BEGIN CERTIFICATE-----)."))
-      ca.push(pem)
-    }
+/** The decoded options with their defaults: the settings the connection is built from. */
+const settingsOf = (o: DecodedOptions, caFromFile: ReadonlyArray<string>): Settings => {
+  const ca = [...caFromFile, ...(o.caCerts === undefined ? [] : typeof o.caCerts === "string" ? [o.caCerts] : o.caCerts)]
+  const kerberos = o.kerberos ?? false
+  const url = o.url.href.replace(/\/+$/, "")
+  const origin = `${o.url.protocol}//${o.url.host}`
+  const retry = o.retry === false ? undefined : Schedule.isSchedule(o.retry) ? o.retry : retrySchedule(o.retry ?? {})
+  const http: HttpSettings = {
+    ...(ca.length === 0 ? {} : { ca }),
+    insecure: o.insecure ?? false,
+    ...(o.connectTimeout === undefined ? {} : { connectTimeoutMillis: o.connectTimeout }),
+    connections: o.connections === undefined || o.connections === 0 ? null : o.connections,
+    pipelining: Math.max(1, o.pipeline ?? 0),
+    ...(o.proxy === undefined ? {} : { proxy: o.proxy }),
+    compress: o.compress ?? true,
+    maxAnswerSize: o.maxAnswerSize ?? DEFAULT_MAX_ANSWER_SIZE
+  }
+  return {
+    url,
+    apiUrl: new URL(url),
+    ...(o.username === undefined ? {} : { username: o.username }),
+    ...(o.password === undefined ? {} : { password: o.password }),
+    ...(o.token === undefined ? {} : { token: o.token }),
+    kerberos,
+    insecure: o.insecure ?? false,
+    debug: o.debug ?? false,
+    ...(o.timeout === undefined ? {} : { timeoutMillis: o.timeout }),
+    ssoUrl: o.ssoUrl ?? `${origin}/ovirt-engine/sso/oauth/${kerberos ? "token-http-auth" : "token"}`,
+    ssoRevokeUrl: o.ssoRevokeUrl ?? `${origin}/ovirt-engine/services/sso-logout`,
+    ssoTokenName: o.ssoTokenName ?? "access_token",
+    headers: o.headers ?? {},
+    logoutOnClose: o.logoutOnClose ?? true,
+    ...(retry === undefined ? {} : { retry }),
+    ...(o.retryConflicts === undefined ? {} : { retryConflicts: o.retryConflicts }),
+    userAgent: `effect-ovirt/${packageVersion()}`,
+    http,
+    ...(o.transformClient === undefined ? {} : { transformClient: o.transformClient }),
+    tracePropagation: o.tracePropagation ?? true
+  }
+}
 
-    const timeoutMillis = yield* millisOf("timeout", options.timeout)
-    const connectTimeoutMillis = yield* millisOf("connectTimeout", options.connectTimeout)
-    const connections = yield* count("connections", options.connections)
-    const pipeline = yield* count("pipeline", options.pipeline)
-    const maxAnswerSize = options.maxAnswerSize ?? DEFAULT_MAX_ANSWER_SIZE
-    if (!Number.isSafeInteger(maxAnswerSize) || maxAnswerSize < 1) {
-      return yield* Effect.fail(invalid(`\`maxAnswerSize\` must be a whole number of bytes, 1 or more (got ${maxAnswerSize}; the default is ${DEFAULT_MAX_ANSWER_SIZE}, 256 MiB).`))
-    }
-    if (options.proxy !== undefined) yield* parseUrl("proxy", options.proxy, ["http:", "https:"])
-    if (options.transformClient !== undefined && typeof options.transformClient !== "function") {
-      return yield* Effect.fail(invalid("`transformClient` must be a function from HttpClient to HttpClient."))
-    }
-    const origin = `${apiUrl.protocol}//${apiUrl.host}`
-    const ssoUrl = options.ssoUrl ?? `${origin}/ovirt-engine/sso/oauth/${kerberos ? "token-http-auth" : "token"}`
-    const ssoRevokeUrl = options.ssoRevokeUrl ?? `${origin}/ovirt-engine/services/sso-logout`
-    yield* parseUrl("ssoUrl", ssoUrl, ["https:", "http:"])
-    yield* parseUrl("ssoRevokeUrl", ssoRevokeUrl, ["https:", "http:"])
-    const ssoTokenName = options.ssoTokenName ?? "access_token"
-    if (ssoTokenName === "") return yield* Effect.fail(invalid("`ssoTokenName` is empty (the default is access_token)."))
-    const badHeader = checkHeaders("`headers`", options.headers)
-    if (badHeader !== undefined) return yield* Effect.fail(badHeader)
-
-    let retry: Settings["retry"]
-    if (options.retry !== false) {
-      const r = options.retry ?? {}
-      const times = yield* count("retry.times", r.times ?? 3)
-      const baseMillis = (yield* millisOf("retry.base", r.base ?? "200 millis")) ?? 200
-      const maxMillis = (yield* millisOf("retry.max", r.max ?? "5 seconds")) ?? 5_000
-      retry = times === 0 ? undefined : { times, baseMillis, maxMillis }
-    }
-
-    const http: HttpSettings = {
-      ...(ca.length === 0 ? {} : { ca }),
-      insecure: options.insecure ?? false,
-      ...(connectTimeoutMillis === undefined ? {} : { connectTimeoutMillis }),
-      connections: connections === 0 ? null : connections,
-      pipelining: Math.max(1, pipeline),
-      ...(options.proxy === undefined ? {} : { proxy: options.proxy }),
-      compress: options.compress ?? true,
-      maxAnswerSize
-    }
-    const settings: Settings = {
-      url,
-      apiUrl: new URL(url),
-      ...(options.username === undefined ? {} : { username: options.username }),
-      ...(options.password === undefined ? {} : { password: toRedacted(options.password) }),
-      ...(options.token === undefined ? {} : { token: toRedacted(options.token) }),
-      kerberos,
-      insecure: options.insecure ?? false,
-      debug: options.debug ?? false,
-      ...(timeoutMillis === undefined ? {} : { timeoutMillis }),
-      ssoUrl,
-      ssoRevokeUrl,
-      ssoTokenName,
-      headers: options.headers ?? {},
-      logoutOnClose: options.logoutOnClose ?? true,
-      ...(retry === undefined ? {} : { retry }),
-      ...(options.retryConflicts === undefined ? {} : { retryConflicts: options.retryConflicts }),
-      userAgent: `effect-ovirt/${packageVersion()}`,
-      http,
-      ...(options.transformClient === undefined ? {} : { transformClient: options.transformClient }),
-      tracePropagation: options.tracePropagation ?? true
-    }
-    return settings
-  })
+/**
+ * The numeric retry form as a Schedule: the n-th pause is drawn between half and all of
+ * `min(max, base * 2^n)` (Effect's Random: a test can fix it), at most `times` pauses; 0 times is none.
+ * Defaults: 3 times, from 200 ms up to 5 s.
+ */
+const retrySchedule = (r: {
+  readonly times?: number | undefined
+  readonly base?: number | undefined
+  readonly max?: number | undefined
+}): Schedule.Schedule<unknown, RetryInput> | undefined => {
+  const times = r.times ?? 3
+  if (times === 0) return undefined
+  const max = Duration.millis(r.max ?? 5_000)
+  return Schedule.exponential(Duration.millis(r.base ?? 200)).pipe(
+    Schedule.modifyDelay((_, delay) => Duration.min(delay, max)),
+    Schedule.jitteredWith({ min: 0.5, max: 1 }),
+    Schedule.intersect(Schedule.recurs(times))
+  )
+}
 
 // ---------------------------------------------------------------------------------------------
 // The User-Agent version

@@ -10,9 +10,10 @@
  *
  * Besides the Effect API, synchronous helpers (`decodeDocumentSync`, `decodeStructSync`,
  * `decodeListSync`, `encodeStructSync`, `encodeListSync`, `ListDecoder`) address types by their model
- * name, for the services and the simulator; they throw `DecodeError` / `InvalidInputError`.
+ * name, for the services and the simulator; they return an `Either` of `DecodeError` / `InvalidInputError`
+ * (an `Either` is also an Effect: `yield*` it, or `Effect.flatMap` to it).
  */
-import { Chunk, Effect, Stream } from "effect"
+import { Chunk, Effect, Either, Stream } from "effect"
 import type { Schema } from "effect"
 import type * as AST from "effect/SchemaAST"
 import { DecodeError, InvalidInputError } from "./Errors.js"
@@ -80,12 +81,6 @@ const structOf = (catalog: Catalog, name: string): CompiledStruct => {
   return struct
 }
 
-const structOfSchema = (catalog: Catalog, schema: { readonly ast: AST.AST }): CompiledStruct => {
-  const name = structNameOf(schema)
-  if (name === undefined) throw new DecodeError({ message: "the schema is not a generated oVirt struct type" })
-  return structOf(catalog, name)
-}
-
 // ---------------------------------------------------------------------------------------------
 // Failures
 
@@ -119,7 +114,8 @@ const toInputError = (failure: unknown): InvalidInputError => {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Synchronous helpers
+// Synchronous helpers: the tokenizer, reader and writer throw their failures (a parser's callbacks
+// cannot return them); here, at the codec's boundary, they become an `Either` of a tagged error.
 
 const readerOptions = (options: DecodeOptions | undefined) => ({ strict: options?.strict, onUnknown: options?.onUnknown })
 
@@ -135,28 +131,38 @@ const readWhole = (catalog: Catalog, text: string, mode: RootMode, options: Deco
   }
 }
 
+/** `f`'s value, or its DecodeError; anything else it throws is a defect and is thrown on. */
+const decoding = <A>(f: () => A): Either.Either<A, DecodeError> =>
+  Either.try({ try: f, catch: (failure) => toDecodeError(failure, undefined) })
+
 const ignore = (): void => {}
 
 /**
  * Any engine document by its root tag: `<vm>` gives a Vm object, `<vms>` an array of them, and so on
- * for every struct (`<action>`, `<fault>`, `<api>`, ...). Throws `DecodeError`.
+ * for every struct (`<action>`, `<fault>`, `<api>`, ...).
  */
-export const decodeDocumentSync = (catalog: Catalog, text: string, options?: DecodeOptions): unknown =>
-  readWhole(catalog, text, { _tag: "Any" }, options, ignore)
+export const decodeDocumentSync = (catalog: Catalog, text: string, options?: DecodeOptions): Either.Either<unknown, DecodeError> =>
+  decoding(() => readWhole(catalog, text, { _tag: "Any" }, options, ignore))
 
-/** One document of the struct named `structName` (model name, e.g. `Vm`). Throws `DecodeError`. */
-export const decodeStructSync = (catalog: Catalog, structName: string, text: string, options?: DecodeOptions): unknown => {
-  const struct = structOf(catalog, structName)
-  return readWhole(catalog, text, { _tag: "One", struct, tag: options?.tag ?? struct.xml }, options, ignore)
-}
+/** One document of the struct named `structName` (model name, e.g. `Vm`). */
+export const decodeStructSync = (catalog: Catalog, structName: string, text: string, options?: DecodeOptions): Either.Either<unknown, DecodeError> =>
+  decoding(() => {
+    const struct = structOf(catalog, structName)
+    return readWhole(catalog, text, { _tag: "One", struct, tag: options?.tag ?? struct.xml }, options, ignore)
+  })
 
-/** A collection document (`<vms>`) of the struct named `structName`. Throws `DecodeError`. */
-export const decodeListSync = (catalog: Catalog, structName: string, text: string, options?: DecodeOptions): ReadonlyArray<unknown> => {
-  const struct = structOf(catalog, structName)
-  const items: Array<unknown> = []
-  readWhole(catalog, text, listMode(struct, options), options, (item) => items.push(item))
-  return items
-}
+/** A collection document (`<vms>`) of the struct named `structName`. */
+export const decodeListSync = (
+  catalog: Catalog,
+  structName: string,
+  text: string,
+  options?: DecodeOptions
+): Either.Either<ReadonlyArray<unknown>, DecodeError> =>
+  decoding(() => {
+    const items: Array<unknown> = []
+    readWhole(catalog, text, listMode(structOf(catalog, structName), options), options, (item) => items.push(item))
+    return items
+  })
 
 const listMode = (struct: CompiledStruct, options: DecodeOptions | undefined): RootMode => {
   const tag = options?.tag ?? struct.plural
@@ -166,9 +172,9 @@ const listMode = (struct: CompiledStruct, options: DecodeOptions | undefined): R
 
 /**
  * An incremental reader of a collection document: feed it the body's chunks (bytes, UTF-8 split
- * anywhere, or strings) and it returns the items completed by each; `end()` checks the document is
+ * anywhere, or strings) and it gives the items completed by each; `end()` checks the document is
  * complete. Memory stays bounded by the largest item plus one chunk (text is handed over as it
- * arrives; only one unfinished tag, comment or CDATA section is held whole). Throws `DecodeError`.
+ * arrives; only one unfinished tag, comment or CDATA section is held whole).
  */
 export class ListDecoder {
   private readonly reader: Reader
@@ -176,13 +182,15 @@ export class ListDecoder {
   private readonly utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }) // the tokenizer drops the one BOM allowed
   private out: Array<unknown> = []
 
-  constructor(catalog: Catalog, structName: string, options?: DecodeOptions) {
-    const struct = structOf(catalog, structName)
+  private constructor(catalog: Catalog, mode: RootMode, options: DecodeOptions | undefined) {
     // items are handed out while later chunks arrive: they must not pin the chunks' text
-    this.reader = new Reader(catalog, listMode(struct, options), { ...readerOptions(options), ownStrings: true }, (item) =>
-      this.out.push(item)
-    )
+    this.reader = new Reader(catalog, mode, { ...readerOptions(options), ownStrings: true }, (item) => this.out.push(item))
     this.tokenizer = new Tokenizer(this.reader)
+  }
+
+  /** A decoder of a collection of the struct named `structName`. */
+  static make(catalog: Catalog, structName: string, options?: DecodeOptions): Either.Either<ListDecoder, DecodeError> {
+    return decoding(() => new ListDecoder(catalog, listMode(structOf(catalog, structName), options), options))
   }
 
   /** Unknown things skipped so far. */
@@ -195,87 +203,103 @@ export class ListDecoder {
     return this.tokenizer.buffered
   }
 
-  write(chunk: Uint8Array | string): Array<unknown> {
-    try {
-      this.tokenizer.write(typeof chunk === "string" ? chunk : this.utf8.decode(chunk, { stream: true }))
-    } catch (failure) {
-      throw toDecodeError(failure, this.reader)
-    }
-    return this.take()
+  /** The items `chunk` completes; on a failure, `take()` gives those completed before it. */
+  write(chunk: Uint8Array | string): Either.Either<Array<unknown>, DecodeError> {
+    return this.reading(() => this.tokenizer.write(typeof chunk === "string" ? chunk : this.utf8.decode(chunk, { stream: true })))
   }
 
-  end(): Array<unknown> {
-    try {
+  /** The last items, once the document is checked complete. */
+  end(): Either.Either<Array<unknown>, DecodeError> {
+    return this.reading(() => {
       const rest = this.utf8.decode()
       if (rest.length > 0) this.tokenizer.write(rest)
       this.tokenizer.end()
-    } catch (failure) {
-      throw toDecodeError(failure, this.reader)
-    }
-    return this.take()
+    })
   }
 
-  private take(): Array<unknown> {
+  /** The items completed and not handed out yet: after a failure, those before it in the failing chunk. */
+  take(): Array<unknown> {
     const items = this.out
     if (items.length > 0) this.out = []
     return items
   }
-}
 
-/**
- * A value of the struct named `structName` as XML, root tag `tag` or the type's. Throws `InvalidInputError`.
- * `mode`: `request` (default) writes what the engine reads, `document` an answer with `href`s and `<link>`s.
- */
-export const encodeStructSync = (catalog: Catalog, structName: string, value: unknown, tag?: string, mode?: WriterMode): string => {
-  try {
-    const struct = structOf(catalog, structName)
-    return new Writer(catalog, mode).struct(struct, tag ?? struct.xml, value)
-  } catch (failure) {
-    throw toInputError(failure instanceof XmlInputFailure ? failure.within(lowerFirst(structName)) : failure)
+  private reading(step: () => void): Either.Either<Array<unknown>, DecodeError> {
+    try {
+      step()
+    } catch (failure) {
+      return Either.left(toDecodeError(failure, this.reader))
+    }
+    return Either.right(this.take())
   }
 }
 
-/** A collection document of the struct named `structName`. Throws `InvalidInputError`. */
-export const encodeListSync = (catalog: Catalog, structName: string, values: ReadonlyArray<unknown>, tag?: string, mode?: WriterMode): string => {
-  try {
+/** `f`'s value, or its InvalidInputError with paths from the document's root `root`; anything else is a defect. */
+const encoding = (root: string, f: () => string): Either.Either<string, InvalidInputError> =>
+  Either.try({ try: f, catch: (failure) => toInputError(failure instanceof XmlInputFailure ? failure.within(root) : failure) })
+
+/**
+ * A value of the struct named `structName` as XML, root tag `tag` or the type's.
+ * `mode`: `request` (default) writes what the engine reads, `document` an answer with `href`s and `<link>`s.
+ */
+export const encodeStructSync = (
+  catalog: Catalog,
+  structName: string,
+  value: unknown,
+  tag?: string,
+  mode?: WriterMode
+): Either.Either<string, InvalidInputError> =>
+  encoding(lowerFirst(structName), () => {
+    const struct = structOf(catalog, structName)
+    return new Writer(catalog, mode).struct(struct, tag ?? struct.xml, value)
+  })
+
+/** A collection document of the struct named `structName`. */
+export const encodeListSync = (
+  catalog: Catalog,
+  structName: string,
+  values: ReadonlyArray<unknown>,
+  tag?: string,
+  mode?: WriterMode
+): Either.Either<string, InvalidInputError> =>
+  encoding(`${lowerFirst(structName)}s`, () => {
     const struct = structOf(catalog, structName)
     const plural = tag ?? struct.plural
     if (plural === null) throw new XmlInputFailure(`has no collection documents (${structName})`)
     return new Writer(catalog, mode).collection(struct, plural, values)
-  } catch (failure) {
-    throw toInputError(failure instanceof XmlInputFailure ? failure.within(`${lowerFirst(structName)}s`) : failure)
-  }
-}
+  })
 
 const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1)
 
 // ---------------------------------------------------------------------------------------------
 // The Effect API
 
+/** The model name of a generated struct Schema, or why it has none. */
+const nameOfSchema = <E>(schema: { readonly ast: AST.AST }, error: (message: string) => E): Either.Either<string, E> => {
+  const name = structNameOf(schema)
+  return name === undefined ? Either.left(error("the schema is not a generated oVirt struct type")) : Either.right(name)
+}
+
+const decodeError = (message: string) => new DecodeError({ message })
+const inputError = (message: string) => new InvalidInputError({ message })
+
 /** Any engine document, by its root tag: `<vm>` gives a `Types.Vm`, `<vms>` a `ReadonlyArray<Types.Vm>`. */
 export const decode = (catalog: Catalog, text: string, options?: DecodeOptions): Effect.Effect<unknown, DecodeError> =>
-  Effect.try({ try: () => decodeDocumentSync(catalog, text, options), catch: (e) => toDecodeError(e, undefined) })
+  Effect.suspend(() => decodeDocumentSync(catalog, text, options))
 
 /** One document of a known struct type (root tag: the type's, or `options.tag`). */
 export const decodeAs =
   <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   (text: string): Effect.Effect<A, DecodeError> =>
-    Effect.try({
-      try: () => {
-        const struct = structOfSchema(catalog, schema)
-        return readWhole(catalog, text, { _tag: "One", struct, tag: options?.tag ?? struct.xml }, options, ignore) as A
-      },
-      catch: (e) => toDecodeError(e, undefined)
-    })
+    Effect.suspend(() => Either.flatMap(nameOfSchema(schema, decodeError), (name) => decodeStructSync(catalog, name, text, options) as Either.Either<A, DecodeError>))
 
 /** A collection document (`<vms>`) of a known struct type. */
 export const decodeListAs =
   <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   (text: string): Effect.Effect<ReadonlyArray<A>, DecodeError> =>
-    Effect.try({
-      try: () => decodeListSync(catalog, structOfSchema(catalog, schema).name, text, options) as ReadonlyArray<A>,
-      catch: (e) => toDecodeError(e, undefined)
-    })
+    Effect.suspend(() =>
+      Either.flatMap(nameOfSchema(schema, decodeError), (name) => decodeListSync(catalog, name, text, options) as Either.Either<ReadonlyArray<A>, DecodeError>)
+    )
 
 const FAILED: unique symbol = Symbol("effect-ovirt/Xml/failed")
 
@@ -286,42 +310,54 @@ const FAILED: unique symbol = Symbol("effect-ovirt/Xml/failed")
 export const decodeStream =
   <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: DecodeOptions) =>
   <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<A, E | DecodeError, R> =>
-    Stream.suspend(() => {
-      let decoder: ListDecoder
-      try {
-        decoder = new ListDecoder(catalog, structOfSchema(catalog, schema).name, options)
-      } catch (e) {
-        return Stream.fail(toDecodeError(e, undefined))
-      }
-      // A failure inside a chunk still delivers the items before it: the chunk ends with a marker,
-      // the stream stops pulling bytes there, and the failure follows the items.
-      let failed: DecodeError | undefined
-      const items = bytes.pipe(
-        Stream.mapChunks((chunk): Chunk.Chunk<A | typeof FAILED> => {
-          let out: Array<A | typeof FAILED> = []
-          try {
-            for (const piece of chunk) {
-              const done = decoder.write(piece) as Array<A>
-              if (done.length > 0) out = out.length === 0 ? done : out.concat(done)
-            }
-          } catch (e) {
-            failed = toDecodeError(e, undefined)
-            out.push(FAILED)
-          }
-          return Chunk.unsafeFromArray(out)
-        }),
-        Stream.takeWhile((item): item is A => item !== FAILED)
-      )
-      const rest = Stream.suspend(() => {
-        if (failed !== undefined) return Stream.fail(failed)
-        try {
-          return Stream.fromIterable(decoder.end() as Array<A>)
-        } catch (e) {
-          return Stream.fail(toDecodeError(e, undefined))
-        }
+    Stream.suspend(() =>
+      Either.match(nameOfSchema(schema, decodeError), {
+        onLeft: (error) => Stream.fail(error),
+        onRight: (name) => decodeStreamOf(catalog, name, options)(bytes) as Stream.Stream<A, E | DecodeError, R>
       })
-      return Stream.concat(items, rest)
-    })
+    )
+
+/**
+ * `decodeStream` by the struct's model name (the services' `listStream` runs it): the one streaming
+ * decoder. Each run reads with a decoder of its own.
+ */
+export const decodeStreamOf =
+  (catalog: Catalog, structName: string, options?: DecodeOptions) =>
+  <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<unknown, E | DecodeError, R> =>
+    Stream.suspend(() =>
+      Either.match(ListDecoder.make(catalog, structName, options), {
+        onLeft: (error) => Stream.fail(error),
+        onRight: (decoder) => itemsOf(decoder, bytes)
+      })
+    )
+
+const itemsOf = <E, R>(decoder: ListDecoder, bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<unknown, E | DecodeError, R> => {
+  // A failure inside a chunk still delivers the items before it: the chunk ends with a marker,
+  // the stream stops pulling bytes there, and the failure follows the items.
+  let failed: DecodeError | undefined
+  const items = bytes.pipe(
+    Stream.mapChunks((chunk): Chunk.Chunk<unknown> => {
+      let out: Array<unknown> = []
+      for (const piece of chunk) {
+        const done = decoder.write(piece)
+        if (Either.isLeft(done)) {
+          failed = done.left
+          out = out.concat(decoder.take(), [FAILED])
+          break
+        }
+        if (done.right.length > 0) out = out.length === 0 ? done.right : out.concat(done.right)
+      }
+      return Chunk.unsafeFromArray(out)
+    }),
+    Stream.takeWhile((item) => item !== FAILED)
+  )
+  const rest = Stream.suspend(() =>
+    failed !== undefined
+      ? Stream.fail(failed)
+      : Either.match(decoder.end(), { onLeft: (error) => Stream.fail(error), onRight: (last) => Stream.fromIterable(last) })
+  )
+  return Stream.concat(items, rest)
+}
 
 /** How `encode` and `encodeList` write: the root tag (default: the type's), and the mode (default `request`). */
 export interface EncodeOptions {
@@ -337,24 +373,10 @@ export interface EncodeOptions {
 export const encode =
   <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
   (value: A): Effect.Effect<string, InvalidInputError> =>
-    Effect.try({
-      try: () => {
-        const name = structNameOf(schema)
-        if (name === undefined) throw new InvalidInputError({ message: "the schema is not a generated oVirt struct type" })
-        return encodeStructSync(catalog, name, value, options?.tag, options?.mode)
-      },
-      catch: toInputError
-    })
+    Effect.suspend(() => Either.flatMap(nameOfSchema(schema, inputError), (name) => encodeStructSync(catalog, name, value, options?.tag, options?.mode)))
 
 /** A collection document (`<vms>...</vms>`); options as for `encode`. */
 export const encodeList =
   <A, I>(catalog: Catalog, schema: Schema.Schema<A, I>, options?: EncodeOptions) =>
   (values: ReadonlyArray<A>): Effect.Effect<string, InvalidInputError> =>
-    Effect.try({
-      try: () => {
-        const name = structNameOf(schema)
-        if (name === undefined) throw new InvalidInputError({ message: "the schema is not a generated oVirt struct type" })
-        return encodeListSync(catalog, name, values, options?.tag, options?.mode)
-      },
-      catch: toInputError
-    })
+    Effect.suspend(() => Either.flatMap(nameOfSchema(schema, inputError), (name) => encodeListSync(catalog, name, values, options?.tag, options?.mode)))

@@ -35,7 +35,9 @@ export {
   fetchCaCertificate,
   fromEnv,
   isLockConflict,
+  type RetryInput,
   type RetryOptions,
+  type TransientAnswer,
   type TransportSettings,
   type TrustError,
   withCorrelationId

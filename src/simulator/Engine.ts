@@ -6,6 +6,7 @@
  * Behaviour particular to some types (VMs starting, disks locked for a moment) lives in
  * behaviour/, behind the hooks.
  */
+import { Either } from "effect"
 import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { decodeListSync, encodeStructSync } from "../types/Xml.js"
 import { badRequest, HttpFault, notAllowed, notFound } from "./Faults.js"
@@ -13,7 +14,8 @@ import { bodyParameter, checkConstraints, decodeBody, decodeSegment, expectsNonB
 import { type Journal, makeJournal } from "./Journal.js"
 import type { Model } from "./Model.js"
 import { omitted, parseFollow, Renderer } from "./Render.js"
-import { checkFields, type MatchContext, matches, parseQuery, SearchSyntaxError, sortItems, syntaxErrorDetail } from "./Search.js"
+import { checkFields, type MatchContext, matches, sortItems } from "./Search.js"
+import { parseQuery, SearchSyntaxError, syntaxErrorDetail } from "./SearchQuery.js"
 import type { Obj, Store } from "./Store.js"
 import {
   API_PREFIX,
@@ -183,12 +185,8 @@ export class Engine {
     const struct = target.struct!
     const tag = method.requestTag ?? struct.plural ?? struct.xml
     if (req.body.trim() === "") throw badRequest(`Request syntactically incorrect: the body must be a <${tag}> document`)
-    let items: ReadonlyArray<Obj>
-    try {
-      items = decodeListSync(struct.name, req.body, { tag }) as ReadonlyArray<Obj>
-    } catch (e) {
-      throw badRequest(`Request syntactically incorrect: ${e instanceof Error ? e.message : String(e)}`)
-    }
+    const items = Either.getOrThrowWith(decodeListSync(struct.name, req.body, { tag }), (e) =>
+      badRequest(`Request syntactically incorrect: ${e.message}`)) as ReadonlyArray<Obj>
     let body = `<${tag}>`
     for (const item of items) {
       const obj = this.insert(target.path, { ...item, id: this.store.newId() })
@@ -264,10 +262,10 @@ export class Engine {
     if ((params.async === true || expectsNonBlocking(req)) && method.parameters.some((p) => p.name === "async")) {
       const job = out.job as Obj | undefined
       const running = job !== undefined && this.store.get("jobs", job.id as string)?.status === "started"
-      if (running) return { status: 202, body: encodeStructSync("Action", { ...out, async: true, status: "pending" }, undefined, "document") }
-      return { status: 200, body: encodeStructSync("Action", { ...out, async: true }, undefined, "document") }
+      if (running) return { status: 202, body: actionDocument({ ...out, async: true, status: "pending" }) }
+      return { status: 200, body: actionDocument({ ...out, async: true }) }
     }
-    return { status: 200, body: encodeStructSync("Action", out, undefined, "document") }
+    return { status: 200, body: actionDocument(out) }
   }
 
   private sampleOutput(memberName: string): unknown {
@@ -301,3 +299,7 @@ export class Engine {
     return { struct: collection.struct!, caseSensitive, deref, tagsOf, correlationOf }
   }
 }
+
+/** An `<action>` answer as the engine writes it; a value it cannot write is a defect of the simulator. */
+const actionDocument = (value: Readonly<Record<string, unknown>>): string =>
+  Either.getOrThrowWith(encodeStructSync("Action", value, undefined, "document"), (e) => e)

@@ -2,6 +2,7 @@
  * The engine's error answers, thrown inside the simulator and turned into `<fault>` documents
  * (or the SSO service's JSON, or the HTML 401 page) at the edge.
  */
+import { Either } from "effect"
 import { encodeStructSync } from "../types/Xml.js"
 
 export class HttpFault extends Error {
@@ -14,7 +15,7 @@ export class HttpFault extends Error {
   }
 
   xml(): string {
-    return encodeStructSync("Fault", { reason: this.reason, detail: this.detail })
+    return Either.getOrThrowWith(encodeStructSync("Fault", { reason: this.reason, detail: this.detail }), (e) => e)
   }
 }
 

@@ -3,6 +3,7 @@
  * `from`), XML bodies, the method's parameter constraints with the engine's wording of what is
  * missing, `Expect: 202-accepted`, and the merge of a PUT's members into the stored object.
  */
+import { Either } from "effect"
 import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { signaturesOf, type Unmet, unmetSignatures } from "../services/runtime/Constraints.js"
 import { decodeStructSync } from "../types/Xml.js"
@@ -41,12 +42,7 @@ export const decodeSegment = (s: string): string => {
 /** A request body as a `<tag>` document of `structName`, or a 400 saying why it is not one. */
 export const decodeBody = (structName: string, text: string, tag: string): Obj => {
   if (text.trim() === "") throw badRequest(`Request syntactically incorrect: the body must be a <${tag}> document`)
-  try {
-    return decodeStructSync(structName, text, { tag }) as Obj
-  } catch (e) {
-    const message = e instanceof Error ? e.message : String(e)
-    throw badRequest(`Request syntactically incorrect: ${message}`)
-  }
+  return Either.getOrThrowWith(decodeStructSync(structName, text, { tag }), (e) => badRequest(`Request syntactically incorrect: ${e.message}`)) as Obj
 }
 
 /** The name of the parameter a method's body fills. */

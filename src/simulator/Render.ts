@@ -3,6 +3,7 @@
  * list link not followed, `<actions>`, the links `follow` asks for inlined, and without the members
  * the engine leaves out unless `all_content` is asked for; and the API root document.
  */
+import { Either } from "effect"
 import type { MemberMeta, StructMeta } from "../core/Metadata.js"
 import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { encodeStructSync } from "../types/Xml.js"
@@ -105,7 +106,7 @@ export class Renderer {
   ): string {
     const extra = { xml: "" }
     const value = this.expand(obj, struct, path, follow, extra, omit)
-    const xml = encodeStructSync(struct.name, value, undefined, "document")
+    const xml = Either.getOrThrowWith(encodeStructSync(struct.name, value, undefined, "document"), (e) => e)
     let links = extra.xml
     const service = actions && serviceName !== undefined ? this.model.services.get(serviceName) : undefined
     if (service !== undefined && service.actions.size > 0) {
@@ -213,7 +214,7 @@ export class Renderer {
       },
       time: new Date(this.store.now())
     }
-    const xml = encodeStructSync("Api", api, undefined, "document")
+    const xml = Either.getOrThrowWith(encodeStructSync("Api", api, undefined, "document"), (e) => e)
     let links = ""
     for (const [segment, name] of this.model.root.fixed) {
       links += `<link href="${API_PREFIX}/${segment}" rel="${segment}"/>`

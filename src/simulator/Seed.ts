@@ -3,14 +3,12 @@
  * hosts, storage domains, networks with vNIC profiles, the `Blank` template and three more, VMs with
  * disks and NICs, users and roles. `vms` scales the inventory (10,000 VMs build in well under a second).
  */
+import { GiB, ref } from "./behaviour/Kit.js"
+import { seedFreshEngine } from "./Predefined.js"
 import type { Obj, Store } from "./Store.js"
 
 /** Stands in for the OVF document the engine keeps for each VM (only sent with all_content). */
 const OVF_STUB = '<?xml version="1.0" encoding="UTF-8"?><ovf:Envelope xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1/" ovf:version="4.6.0.0"><References/><Content xsi:type="ovf:VirtualSystem_Type" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/></ovf:Envelope>'
-
-const GiB = 1024 ** 3
-
-const ref = (o: Obj): Obj => ({ id: o.id })
 
 const PREFIXES = ["web", "db", "app", "cache", "queue", "build", "mail", "dns", "proxy", "api", "auth", "metrics"]
 
@@ -19,12 +17,32 @@ export interface SeedOptions {
   readonly vms?: number
 }
 
-export const seed = (store: Store, options: SeedOptions = {}): void => {
-  const r = store.random
-  const put = (bucket: string, o: Obj): Obj => store.put(bucket, { id: store.newId(), ...o })
-  const version = { major: 4, minor: 7 }
-  const created = new Date(Date.UTC(2026, 0, 5, 9, 30, 0))
+/** Adds an object with a fresh id to `bucket`. */
+type Put = (bucket: string, o: Obj) => Obj
 
+const putter = (store: Store): Put => (bucket, o) => store.put(bucket, { id: store.newId(), ...o })
+
+/** When the inventory was made (its objects' creation times count from here). */
+const CREATED = Date.UTC(2026, 0, 5, 9, 30, 0)
+const CPU_TYPE = "Intel Cascadelake Server Family"
+
+export const seed = (store: Store, options: SeedOptions = {}): void => {
+  const put = putter(store)
+  const { dc, clusters } = seedDataCenter(put)
+  const hosts = seedHosts(store, put, clusters)
+  const { dataDomains, profiles } = seedStorageAndNetworks(put, dc)
+  const templates = seedTemplates(store, put, clusters, dataDomains)
+  seedVms(store, put, { clusters, hosts, templates, dataDomains, profiles }, options.vms ?? 36)
+  seedUsers(put)
+  seedFreshEngine(store, { dc, clusters, dataDomains, tag: store.list("tags")[0], macPool: store.list("macpools")[0] })
+  // The engine's event ids are their indexes (1, 2, ...), not UUIDs.
+  store.put("events", { id: "1", index: 1, code: 9602, severity: "normal", description: "Simulator started.", time: new Date(CREATED), origin: "oVirt" })
+}
+
+/** The data center and its two clusters. */
+const seedDataCenter = (put: Put): { readonly dc: Obj; readonly clusters: ReadonlyArray<Obj> } => {
+  const version = { major: 4, minor: 7 }
+  const cpu = { architecture: "x86_64", type: CPU_TYPE }
   const dc = put("datacenters", {
     name: "Default",
     description: "The default Data Center",
@@ -35,7 +53,6 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
     version,
     supportedVersions: [version]
   })
-  const cpu = { architecture: "x86_64", type: "Intel Cascadelake Server Family" }
   const clusters = ["Default", "Production"].map((name) =>
     put("clusters", {
       name,
@@ -49,6 +66,11 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
       biosType: "q35_ovmf"
     })
   )
+  return { dc, clusters }
+}
+
+/** Three hosts with their NICs, and the cluster levels' CPU types. */
+const seedHosts = (store: Store, put: Put, clusters: ReadonlyArray<Obj>): ReadonlyArray<Obj> => {
   const hosts = ["host01", "host02", "host03"].map((name, i) =>
     put("hosts", {
       name,
@@ -83,8 +105,13 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
     }
   })
   for (const level of ["4.7", "4.8"]) {
-    store.put("clusterlevels", { id: level, cpuTypes: [{ name: cpu.type, level: 16, architecture: "x86_64" }] })
+    store.put("clusterlevels", { id: level, cpuTypes: [{ name: CPU_TYPE, level: 16, architecture: "x86_64" }] })
   }
+  return hosts
+}
+
+/** The storage domains (two data, one ISO), the networks and a vNIC profile per network. */
+const seedStorageAndNetworks = (put: Put, dc: Obj): { readonly dataDomains: ReadonlyArray<Obj>; readonly profiles: ReadonlyArray<Obj> } => {
   const storageDomains = [
     { name: "data1", type: "data", storage: { type: "nfs", address: "nfs.lab.example.com", path: "/exports/data1" }, master: true, size: 4096 },
     { name: "data2", type: "data", storage: { type: "iscsi" }, master: false, size: 8192 },
@@ -113,26 +140,31 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
     { name: "storage", description: "Storage network", usages: [], vlan: { id: 200 } }
   ].map((n) => put("networks", { ...n, dataCenter: ref(dc), mtu: 1500, stp: false, required: true, status: "operational" }))
   const profiles = networks.map((n) => put("vnicprofiles", { name: n.name, network: ref(n), portMirroring: false }))
+  return { dataDomains, profiles }
+}
 
-  const disk = (name: string, sizeGiB: number, sd: Obj): Obj =>
-    put("disks", {
-      name,
-      alias: name,
-      format: "cow",
-      sparse: true,
-      status: "ok",
-      provisionedSize: sizeGiB * GiB,
-      actualSize: Math.round(sizeGiB * 0.35 * GiB),
-      totalSize: Math.round(sizeGiB * 0.35 * GiB),
-      storageType: "image",
-      contentType: "data",
-      shareable: false,
-      wipeAfterDelete: false,
-      propagateErrors: false,
-      imageId: store.newId(),
-      storageDomains: [ref(sd)]
-    })
+/** A thin qcow2 disk of `sizeGiB` on `sd`, 35% allocated. */
+const addDisk = (store: Store, put: Put, name: string, sizeGiB: number, sd: Obj): Obj =>
+put("disks", {
+    name,
+    alias: name,
+    format: "cow",
+    sparse: true,
+    status: "ok",
+    provisionedSize: sizeGiB * GiB,
+    actualSize: Math.round(sizeGiB * 0.35 * GiB),
+    totalSize: Math.round(sizeGiB * 0.35 * GiB),
+    storageType: "image",
+    contentType: "data",
+    shareable: false,
+    wipeAfterDelete: false,
+    propagateErrors: false,
+    imageId: store.newId(),
+    storageDomains: [ref(sd)]
+  })
 
+/** The `Blank` template and three more, each with its disk. */
+const seedTemplates = (store: Store, put: Put, clusters: ReadonlyArray<Obj>, dataDomains: ReadonlyArray<Obj>): ReadonlyArray<Obj> => {
   store.put("templates", {
     id: "00000000-0000-0000-0000-000000000000",
     name: "Blank",
@@ -159,10 +191,10 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
       os: { type: t.os },
       type: "server",
       cluster: ref(clusters[0]),
-      creationTime: created,
+      creationTime: new Date(CREATED),
       version: { versionName: "base version", versionNumber: 1 }
     })
-    const d = disk(`${t.name}_disk1`, t.disk, dataDomains[0])
+    const d = addDisk(store, put, `${t.name}_disk1`, t.disk, dataDomains[0])
     store.put(`templates/${tpl.id as string}/diskattachments`, {
       id: d.id,
       disk: ref(d),
@@ -173,8 +205,24 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
     })
     return tpl
   })
+  return templates
+}
 
-  const count = options.vms ?? 36
+/** `count` VMs over the clusters and templates, each with a disk and a NIC (states and sizes drawn from the seed). */
+const seedVms = (
+  store: Store,
+  put: Put,
+  inventory: {
+    readonly clusters: ReadonlyArray<Obj>
+    readonly hosts: ReadonlyArray<Obj>
+    readonly templates: ReadonlyArray<Obj>
+    readonly dataDomains: ReadonlyArray<Obj>
+    readonly profiles: ReadonlyArray<Obj>
+  },
+  count: number
+): void => {
+  const { clusters, hosts, templates, dataDomains, profiles } = inventory
+  const r = store.random
   const memories = [1, 2, 4, 8, 16]
   for (let i = 0; i < count; i++) {
     const prefix = PREFIXES[i % PREFIXES.length]
@@ -206,13 +254,13 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
       virtioScsi: { enabled: true },
       rngDevice: { source: "urandom" },
       initialization: { configuration: { type: "ovf", data: OVF_STUB } },
-      creationTime: new Date(created.getTime() + i * 3_600_000),
+      creationTime: new Date(CREATED + i * 3_600_000),
       ...(status === "up"
-        ? { host: ref(clusterHosts[r.int(clusterHosts.length)]), startTime: new Date(created.getTime() + (i + 2) * 3_600_000) }
-        : { stopTime: new Date(created.getTime() + (i + 2) * 3_600_000) })
+        ? { host: ref(clusterHosts[r.int(clusterHosts.length)]), startTime: new Date(CREATED + (i + 2) * 3_600_000) }
+        : { stopTime: new Date(CREATED + (i + 2) * 3_600_000) })
     })
     const vmId = vm.id as string
-    const d = disk(`${name}_disk1`, [10, 20, 40, 80][r.int(4)], dataDomains[i % dataDomains.length])
+    const d = addDisk(store, put, `${name}_disk1`, [10, 20, 40, 80][r.int(4)], dataDomains[i % dataDomains.length])
     store.put(`vms/${vmId}/diskattachments`, { id: d.id, disk: ref(d), vm: ref(vm), bootable: true, interface: "virtio_scsi", active: true, readOnly: false })
     put(`vms/${vmId}/nics`, {
       name: "nic1",
@@ -224,7 +272,10 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
       vm: ref(vm)
     })
   }
+}
 
+/** Roles, the internal domain with its users and group, permissions, a tag and the MAC pool. */
+const seedUsers = (put: Put): void => {
   const roles = [
     { name: "SuperUser", description: "Roles management administrator", administrative: true, mutable: false },
     { name: "ClusterAdmin", description: "Administrator Role, permission for all the objects underneath a specific Cluster", administrative: true, mutable: false },
@@ -242,77 +293,4 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
   put("permissions", { role: ref(roles[3]), user: ref(users[1]) })
   put("tags", { name: "production", description: "Production workloads" })
   put("macpools", { name: "Default", description: "Default MAC pool", allowDuplicates: false, ranges: [{ from: "56:6f:00:00:00:00", to: "56:6f:ff:ff:ff:ff" }] })
-  seedFreshEngine(store, { dc, clusters, dataDomains, tag: store.list("tags")[0], macPool: store.list("macpools")[0] })
-  // The engine's event ids are their indexes (1, 2, ...), not UUIDs.
-  store.put("events", { id: "1", index: 1, code: 9602, severity: "normal", description: "Simulator started.", time: created, origin: "oVirt" })
-}
-
-const MiB = 1024 ** 2
-
-/**
- * What every fresh engine 4.6 has besides the inventory above (appended after it, so the PRNG
- * draws, and with them the ids, of the inventory stay what they were): the instance types, the
- * `root` tag every tag hangs from, a CPU profile per cluster and a disk profile per data domain
- * (named after them, as the engine makes them), the data center's `Default` quota, the Default MAC
- * pool linked from the data center, more of the predefined roles, OS types and system options.
- */
-const seedFreshEngine = (
-  store: Store,
-  fresh: { readonly dc: Obj; readonly clusters: ReadonlyArray<Obj>; readonly dataDomains: ReadonlyArray<Obj>; readonly tag: Obj | undefined; readonly macPool: Obj | undefined }
-): void => {
-  const put = (bucket: string, o: Obj): Obj => store.put(bucket, { id: store.newId(), ...o })
-  // The engine's predefined instance types (memory in MiB, CPU sockets).
-  for (const [name, memory, sockets] of [["Tiny", 512, 1], ["Small", 2048, 1], ["Medium", 4096, 2], ["Large", 8192, 2], ["XLarge", 16384, 4]] as const) {
-    put("instancetypes", {
-      name,
-      description: `${name} instance type`,
-      memory: memory * MiB,
-      memoryPolicy: { guaranteed: (memory / 2) * MiB, max: memory * 4 * MiB, ballooning: true },
-      cpu: { topology: { sockets, cores: 1, threads: 1 } },
-      status: "ok",
-      creationTime: new Date(Date.UTC(2013, 0, 1))
-    })
-  }
-  const root = store.put("tags", { id: "00000000-0000-0000-0000-000000000000", name: "root", description: "root" })
-  if (fresh.tag !== undefined) fresh.tag.parent = ref(root)
-  for (const c of fresh.clusters) put("cpuprofiles", { name: c.name, cluster: ref(c) })
-  for (const sd of fresh.dataDomains) put("diskprofiles", { name: sd.name, storageDomain: ref(sd) })
-  put(`datacenters/${fresh.dc.id as string}/quotas`, {
-    name: "Default",
-    description: "Default unlimited quota",
-    dataCenter: ref(fresh.dc),
-    clusterHardLimitPct: 20,
-    clusterSoftLimitPct: 80,
-    storageHardLimitPct: 20,
-    storageSoftLimitPct: 80
-  })
-  if (fresh.macPool !== undefined) fresh.dc.macPool = ref(fresh.macPool)
-  for (const [name, description, administrative] of [
-    ["DataCenterAdmin", "Administrator Role, permission for all the objects underneath a specific Data Center, except Storage", true],
-    ["StorageAdmin", "Administrator Role, permission for all operations on a specific Storage Domain", true],
-    ["HostAdmin", "Administrator Role, permission for all operations on a specific Host", true],
-    ["NetworkAdmin", "Administrator Role, permission for all operations on a specific Logical Network", true],
-    ["TemplateAdmin", "Administrator Role, permission for all operations on a specific Template", true],
-    ["PowerUserRole", "User Role, allowed to create/manage Vms and Templates", false],
-    ["VmCreator", "User Role, permission to create VMs", false],
-    ["DiskOperator", "User Role, permissions for all operations on a specific disk", false],
-    ["ReadOnlyAdmin", "Read Only Administrator Role", true]
-  ] as const) {
-    put("roles", { name, description, administrative, mutable: false })
-  }
-  // A few of the engine's OS types (osinfo): id, name, description.
-  for (const [id, name, description] of [
-    ["0", "other", "Other OS"],
-    ["5", "other_linux", "Linux"],
-    ["1500", "rhel_8x64", "Red Hat Enterprise Linux 8.x x64"],
-    ["1501", "rhel_9x64", "Red Hat Enterprise Linux 9.x x64"],
-    ["1200", "windows_2019x64", "Windows 2019 x64"],
-    ["1201", "windows_2022", "Windows 2022"]
-  ] as const) {
-    store.put("operatingsystems", { id, name, description, architecture: "x86_64", tpmSupport: name.startsWith("windows") ? "supported" : "unsupported" })
-  }
-  // System options are reached by name (`options/MaxVmNameLength`).
-  for (const [name, value] of [["MaxVmNameLength", "64"], ["MaxVmsInPool", "1000"], ["VdsFenceType", "apc"]] as const) {
-    store.put("options", { id: name, name, values: [{ version: "general", value }] })
-  }
 }

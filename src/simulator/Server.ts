@@ -17,32 +17,10 @@ import { Listener } from "./Listener.js"
 import { contextRedirect, type PortalAnswer, pkiResource, welcomePage } from "./Portal.js"
 import { seed } from "./Seed.js"
 import { Sso, type SsoErrorShape } from "./Sso.js"
-import { discardBounded, readBounded, splitTarget } from "./Requests.js"
+import { readBounded, splitTarget } from "./Requests.js"
+import { send as sendAnswer, sleep } from "./Reply.js"
+import { failureFor, type Knobs } from "./Knobs.js"
 import { Random, Store } from "./Store.js"
-
-/** A rule failing a share of the API requests whose path matches. */
-export interface FailureRule {
-  /** A path below the API root to match as a prefix (`vms`, `vms/123/start`), or a RegExp; `*` matches all. */
-  readonly path: string | RegExp
-  /** Share of matching requests to fail, 0..1. */
-  readonly rate: number
-  /** HTTP status to answer with (default 503). */
-  readonly status?: number
-}
-
-/** The fault knobs: change them at any time through the simulator's handle. */
-export interface Knobs {
-  /** Added to every answer (API and SSO), in milliseconds. */
-  latencyMs: number
-  /** 5xx answers for a share of matching API requests. */
-  failures: Array<FailureRule>
-  /** Share of API requests whose connection is dropped without an answer, 0..1. */
-  dropRate: number
-  /** The body is sent in small pieces with this pause between them, in milliseconds. */
-  slowBodyMs: number
-}
-
-export const defaultKnobs = (): Knobs => ({ latencyMs: 0, failures: [], dropRate: 0, slowBodyMs: 0 })
 
 export interface ServerOptions {
   readonly host: string
@@ -75,8 +53,6 @@ export interface ServerOptions {
  * of 10485760 bytes); no call of the API sends anything near it.
  */
 export const DEFAULT_MAX_REQUEST_BYTES = 10 * 1024 * 1024
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 const UNAUTHORIZED_HTML =
   "<html><head><title>Error</title></head><body>Unauthorized: the request needs a valid SSO token (Authorization: Bearer ...).</body></html>"
@@ -193,7 +169,7 @@ export class SimulatorServer {
       return this.send(req, res, 400, "application/xml", fault.xml())
     }
     const relative = apiPath.startsWith("v4/") ? apiPath.slice(3) : apiPath === "v4" ? "" : apiPath
-    const failure = this.failureFor(relative)
+    const failure = failureFor(this.knobs, this.faultRandom, relative)
     if (failure !== undefined) {
       const fault = new HttpFault(failure, "Service Unavailable", `Simulated failure (fault knob) for /${relative}`)
       this.log(method, path, failure)
@@ -289,49 +265,15 @@ export class SimulatorServer {
     return false
   }
 
-  private failureFor(path: string): number | undefined {
-    for (const rule of this.knobs.failures) {
-      const hit =
-        rule.path instanceof RegExp ? rule.path.test(path) : rule.path === "*" || path === rule.path || path.startsWith(`${rule.path}/`)
-      if (hit && this.faultRandom.next() < rule.rate) return rule.status ?? 503
-    }
-    return undefined
+  /** Sends an answer with the slow-body knob as it is now (Reply.ts). */
+  private send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, text: string): Promise<void> {
+    return sendAnswer(req, res, { slowBodyMs: this.knobs.slowBodyMs, maxRequestBytes: this.maxRequestBytes }, status, type, text)
   }
 
   private log(method: string, path: string, status: number): void {
     this.options.log?.(`${method} ${path} -> ${status === 0 ? "dropped" : status}`)
   }
 
-  private async send(req: http.IncomingMessage, res: http.ServerResponse, status: number, type: string, text: string): Promise<void> {
-    let payload: Buffer = Buffer.from(text, "utf8")
-    const headers: Record<string, string> = { "Content-Type": type }
-    if (payload.length > 0 && /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))) {
-      payload = zlib.gzipSync(payload, { level: 1 })
-      headers["Content-Encoding"] = "gzip"
-    }
-    if (req.method === "HEAD") payload = Buffer.alloc(0)
-    headers["Content-Length"] = String(payload.length)
-    if (!req.complete && req.listenerCount("data") === 0) {
-      // Answered without reading the body (401, 413, a fault knob): read and drop at most
-      // `maxRequestBytes` more of it, then hold the sender back until it closes. Closing at once
-      // would reset the connection under a client still sending, which can lose the answer;
-      // reading all of it would take a 300 MiB upload in full.
-      discardBounded(req, this.maxRequestBytes)
-    }
-    res.writeHead(status, headers)
-    const pause = this.knobs.slowBodyMs
-    if (pause <= 0 || payload.length === 0) {
-      res.end(payload)
-      return
-    }
-    const piece = Math.max(64, Math.ceil(payload.length / 20))
-    for (let offset = 0; offset < payload.length; offset += piece) {
-      if (res.destroyed) return
-      res.write(payload.subarray(offset, offset + piece))
-      await sleep(pause)
-    }
-    res.end()
-  }
 }
 
 const bearer = (req: http.IncomingMessage): string | undefined => {

@@ -2,9 +2,10 @@
  * The public `Xml` module: the core's XML codec (src/core/Xml.ts) bound to the generated wire metadata
  * of the oVirt types. Engine documents to typed values and back: `decode`, `decodeAs`, `decodeListAs`,
  * `decodeStream`, `encode`, `encodeList`; and the synchronous helpers the services and the simulator
- * use, which address types by their model name and throw `DecodeError` / `InvalidInputError`.
+ * use, which address types by their model name and return an `Either` of `DecodeError` / `InvalidInputError`
+ * (an `Either` is also an Effect: `yield*` it, or `Effect.flatMap` to it).
  */
-import type { Effect, Schema, Stream } from "effect"
+import type { Effect, Either, Schema, Stream } from "effect"
 import * as Codec from "../core/Xml.js"
 import { Catalog } from "../core/internal/xml/Catalog.js"
 import type { DecodeError, InvalidInputError } from "../core/Errors.js"
@@ -20,39 +21,44 @@ export const catalog = (): Catalog => (catalogInstance ??= new Catalog(structs, 
 
 /**
  * Any engine document by its root tag: `<vm>` gives a Vm object, `<vms>` an array of them, and so on
- * for every struct (`<action>`, `<fault>`, `<api>`, ...). Throws `DecodeError`.
+ * for every struct (`<action>`, `<fault>`, `<api>`, ...).
  */
-export const decodeDocumentSync = (text: string, options?: Codec.DecodeOptions): unknown => Codec.decodeDocumentSync(catalog(), text, options)
+export const decodeDocumentSync = (text: string, options?: Codec.DecodeOptions): Either.Either<unknown, DecodeError> =>
+  Codec.decodeDocumentSync(catalog(), text, options)
 
-/** One document of the struct named `structName` (model name, e.g. `Vm`). Throws `DecodeError`. */
-export const decodeStructSync = (structName: string, text: string, options?: Codec.DecodeOptions): unknown =>
+/** One document of the struct named `structName` (model name, e.g. `Vm`). */
+export const decodeStructSync = (structName: string, text: string, options?: Codec.DecodeOptions): Either.Either<unknown, DecodeError> =>
   Codec.decodeStructSync(catalog(), structName, text, options)
 
-/** A collection document (`<vms>`) of the struct named `structName`. Throws `DecodeError`. */
-export const decodeListSync = (structName: string, text: string, options?: Codec.DecodeOptions): ReadonlyArray<unknown> =>
+/** A collection document (`<vms>`) of the struct named `structName`. */
+export const decodeListSync = (structName: string, text: string, options?: Codec.DecodeOptions): Either.Either<ReadonlyArray<unknown>, DecodeError> =>
   Codec.decodeListSync(catalog(), structName, text, options)
 
 /**
- * An incremental reader of a collection document: feed it the body's chunks (bytes, UTF-8 split
- * anywhere, or strings) and it returns the items completed by each; `end()` checks the document is
- * complete. Memory stays bounded by the largest item plus one chunk. Throws `DecodeError`.
+ * An incremental reader of a collection document of the struct named `structName`: feed it the body's
+ * chunks (bytes, UTF-8 split anywhere, or strings) and it gives the items completed by each; `end()`
+ * checks the document is complete. Memory stays bounded by the largest item plus one chunk.
  */
-export class ListDecoder extends Codec.ListDecoder {
-  constructor(structName: string, options?: Codec.DecodeOptions) {
-    super(catalog(), structName, options)
-  }
+export type ListDecoder = Codec.ListDecoder
+export const ListDecoder = {
+  make: (structName: string, options?: Codec.DecodeOptions): Either.Either<Codec.ListDecoder, DecodeError> =>
+    Codec.ListDecoder.make(catalog(), structName, options)
 }
 
 /**
- * A value of the struct named `structName` as XML, root tag `tag` or the type's. Throws `InvalidInputError`.
+ * A value of the struct named `structName` as XML, root tag `tag` or the type's.
  * `mode`: `request` (default) writes what the engine reads, `document` an answer with `href`s and `<link>`s.
  */
-export const encodeStructSync = (structName: string, value: unknown, tag?: string, mode?: Codec.WriterMode): string =>
+export const encodeStructSync = (structName: string, value: unknown, tag?: string, mode?: Codec.WriterMode): Either.Either<string, InvalidInputError> =>
   Codec.encodeStructSync(catalog(), structName, value, tag, mode)
 
-/** A collection document of the struct named `structName`. Throws `InvalidInputError`. */
-export const encodeListSync = (structName: string, values: ReadonlyArray<unknown>, tag?: string, mode?: Codec.WriterMode): string =>
-  Codec.encodeListSync(catalog(), structName, values, tag, mode)
+/** A collection document of the struct named `structName`. */
+export const encodeListSync = (
+  structName: string,
+  values: ReadonlyArray<unknown>,
+  tag?: string,
+  mode?: Codec.WriterMode
+): Either.Either<string, InvalidInputError> => Codec.encodeListSync(catalog(), structName, values, tag, mode)
 
 /** Any engine document, by its root tag: `<vm>` gives a `Types.Vm`, `<vms>` a `ReadonlyArray<Types.Vm>`. */
 export const decode = (text: string, options?: Codec.DecodeOptions): Effect.Effect<unknown, DecodeError> => Codec.decode(catalog(), text, options)
@@ -75,6 +81,12 @@ export const decodeStream =
   <A, I>(schema: Schema.Schema<A, I>, options?: Codec.DecodeOptions) =>
   <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<A, E | DecodeError, R> =>
     Codec.decodeStream(catalog(), schema, options)(bytes)
+
+/** `decodeStream` by the struct's model name (the services' `listStream` runs it). */
+export const decodeStreamOf =
+  (structName: string, options?: Codec.DecodeOptions) =>
+  <E, R>(bytes: Stream.Stream<Uint8Array, E, R>): Stream.Stream<unknown, E | DecodeError, R> =>
+    Codec.decodeStreamOf(catalog(), structName, options)(bytes)
 
 /** One value as the XML the engine expects (root tag: the type's tag, or `tag` when given). */
 export const encode =

@@ -16,15 +16,17 @@
  * exceeds `timeout`; `InvalidInputError` for a source that cannot be read or is not what it says.
  */
 import * as fs from "node:fs/promises"
-import { Duration, Effect, Either, Option, Schedule, type Scope, Stream } from "effect"
+import { Effect, Either, Option, Schedule, type Scope, Stream } from "effect"
 import { Connection } from "../core/Connection.js"
-import { FaultError, InvalidInputError, NotFoundError, type OvirtError, TimeoutError } from "../core/Errors.js"
+import { FaultError, InvalidInputError, type OvirtError } from "../core/Errors.js"
+import * as Redact from "../core/internal/Redact.js"
 import { durationOf, type DurationWithUnit } from "../core/Options.js"
 import { system } from "../services/system.js"
 import type { Disk, DiskFormat, ImageTransfer, ImageTransferTimeoutPolicy, StorageDomain } from "../types/index.js"
 import * as Imageio from "./internal/Imageio.js"
 import { HEADER_BYTES, isQcow2, readHeader } from "./internal/Qcow2.js"
 import * as Source from "./internal/Source.js"
+import * as Wait from "./Wait.js"
 import { isAllZero } from "./internal/Zero.js"
 
 /** Bytes moved so far and the total, after each block. */
@@ -128,8 +130,8 @@ export const upload = <E = never>(options: UploadOptions<E>): Effect.Effect<Disk
 const checkDurations = (options: TransferOptions): Effect.Effect<void, InvalidInputError> => {
   for (const key of ["pollInterval", "timeout"] as const) {
     if (options[key] === undefined) continue
-    const checked = durationOf(`\`${key}\``, options[key])
-    if (Either.isLeft(checked)) return Effect.fail(new InvalidInputError({ message: checked.left, paths: [key] }))
+    const checked = durationOf(key, options[key])
+    if (Either.isLeft(checked)) return Effect.fail(checked.left)
   }
   return Effect.void
 }
@@ -141,10 +143,8 @@ const checkChunkSize = (chunkSize: number | undefined): Effect.Effect<number, In
     : Effect.fail(new InvalidInputError({ message: `chunkSize must be a whole number of bytes from 64 KiB to 64 MiB, got ${n}.`, paths: ["chunkSize"] }))
 }
 
-const qcow2Size = (head: Uint8Array, what: string): Effect.Effect<number, InvalidInputError> => {
-  const header = readHeader(head, what)
-  return header instanceof InvalidInputError ? Effect.fail(header) : Effect.succeed(header.virtualSize)
-}
+const qcow2Size = (head: Uint8Array, what: string): Effect.Effect<number, InvalidInputError> =>
+  Either.map(readHeader(head, what), (header) => header.virtualSize)
 
 /** An existing disk must be large enough for the image and not locked. */
 const existingDisk = (id: string, format: DiskFormat, virtualSize: number, bytes: number): Effect.Effect<Disk, OvirtError, Connection> =>
@@ -201,21 +201,28 @@ const send = <E>(client: Imageio.ImageioClient, source: Source.Source<E>, option
 // ---------------------------------------------------------------------------------------------
 // Download
 
+/** The id of the disk to download (`what` names the function in the message), the durations checked. */
+const diskToDownload = (options: DownloadOptions, what: string): Effect.Effect<string, InvalidInputError> =>
+  Effect.gen(function* () {
+    const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
+    if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: `${what} needs the disk's id.`, paths: ["disk.id"] }))
+    yield* checkDurations(options)
+    return diskId
+  })
+
 /** Downloads a disk into a file. */
 export const download = (options: DownloadToFileOptions): Effect.Effect<void, OvirtError, Connection> =>
   Effect.scoped(
     Effect.gen(function* () {
-      const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
-      if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: "download needs the disk's id.", paths: ["disk.id"] }))
-      yield* checkDurations(options)
+      const diskId = yield* diskToDownload(options, "download")
       const file = yield* Effect.acquireRelease(
         Effect.tryPromise({
           try: () => fs.open(options.to, "w"),
-          catch: (e) => new InvalidInputError({ message: `Cannot write ${options.to}: ${e instanceof Error ? e.message : String(e)}`, paths: ["to"] })
+          catch: (e) => new InvalidInputError({ message: `Cannot write ${options.to}: ${e instanceof Error ? e.message : String(e)}`, cause: Redact.failure(e), paths: ["to"] })
         }),
         (h) => Effect.promise(() => h.close().catch(() => undefined))
       )
-      const ioError = (e: unknown) => new InvalidInputError({ message: `Writing ${options.to} failed: ${e instanceof Error ? e.message : String(e)}`, paths: ["to"] })
+      const ioError = (e: unknown) => new InvalidInputError({ message: `Writing ${options.to} failed: ${e instanceof Error ? e.message : String(e)}`, cause: Redact.failure(e), paths: ["to"] })
       const format = options.format ?? (yield* system.disks.disk(diskId).get()).format ?? "raw"
       yield* transferred(diskId, "download", format, options, (client) =>
         Effect.gen(function* () {
@@ -246,9 +253,7 @@ export const download = (options: DownloadToFileOptions): Effect.Effect<void, Ov
 export const downloadStream = (options: DownloadOptions): Stream.Stream<Uint8Array, OvirtError, Connection> =>
   Stream.unwrapScoped(
     Effect.gen(function* () {
-      const diskId = typeof options.disk === "string" ? options.disk : options.disk.id
-      if (diskId === undefined) return yield* Effect.fail(new InvalidInputError({ message: "downloadStream needs the disk's id.", paths: ["disk.id"] }))
-      yield* checkDurations(options)
+      const diskId = yield* diskToDownload(options, "downloadStream")
       const format = options.format ?? (yield* system.disks.disk(diskId).get()).format ?? "raw"
       const { client, finish } = yield* openTransfer(diskId, "download", format, options)
       const ranges = yield* plan(client, options)
@@ -343,15 +348,17 @@ const openTransfer = (
     )
     const ref = system.imageTransfers.imageTransfer(started.id!)
     yield* Effect.annotateCurrentSpan({ "ovirt.disk.id": diskId, "ovirt.image_transfer.id": started.id! })
-    const ready = yield* waitFor(ref.get(), (t) => t.phase !== "initializing" && t.phase !== "resuming", `image transfer ${started.id} to start`, options)
+    const ready = yield* waitFor(ref, (t) => t.phase !== "initializing" && t.phase !== "resuming", `image transfer ${started.id} to start`, options)
     if (ready.phase !== "transferring") return yield* Effect.fail(phaseError(ready, "while starting"))
     const wanted = options.via === "proxy" ? { proxyUrl: ready.proxyUrl } : { transferUrl: ready.transferUrl, proxyUrl: ready.proxyUrl }
     const client = yield* Imageio.open(connection.transport, stripUndefined(wanted), options.connections ?? DEFAULTS.connections)
     const finish = Effect.gen(function* () {
       yield* ref.finalize()
       finalized = true
+      // a transfer the engine already cleaned up is gone: it finished
+      const gone = { service: ref.service, path: ref.path, get: () => Effect.catchTag(ref.get(), "NotFoundError", () => Effect.succeed<ImageTransfer>({ phase: "finished_success" })) }
       const end = yield* waitFor(
-        Effect.catchIf(ref.get(), (e): e is NotFoundError => e._tag === "NotFoundError", () => Effect.succeed<ImageTransfer>({ phase: "finished_success" })),
+        gone,
         (t) => isFinal(t.phase),
         `image transfer ${started.id} to finish`,
         options
@@ -377,33 +384,21 @@ const phaseError = (transfer: ImageTransfer, when: string): FaultError => {
   return new FaultError({ message: `Image transfer ${transfer.id ?? ""} is ${phase} ${when}: ${why}.`.replace("  ", " ") })
 }
 
-/** Polls `get` until `done`; fails fast on a transfer that paused or failed; bounded by `timeout`. */
+/**
+ * Polls `ref` (spaced by `pollInterval`) until `done`, or until it pauses or fails, which the caller
+ * then names; bounded by `timeout` (a `TimeoutError` with the last state seen).
+ */
 const waitFor = <A extends object>(
-  get: Effect.Effect<A, OvirtError, Connection>,
+  ref: Wait.Gettable<A>,
   done: (a: A) => boolean,
   what: string,
   options: TransferOptions
-): Effect.Effect<A, OvirtError, Connection> => {
-  const timeout = Duration.decode(options.timeout ?? DEFAULTS.timeout)
-  let last: A | undefined
-  return get.pipe(
-    Effect.tap((a) => Effect.sync(() => void (last = a))),
-    Effect.repeat(
-      Schedule.recurUntil((a: A) => done(a) || isFailed(a)).pipe(
-        Schedule.addDelay(() => options.pollInterval ?? DEFAULTS.pollInterval)
-      )
-    ),
-    Effect.timeoutFail({
-      duration: timeout,
-      onTimeout: () =>
-        new TimeoutError({
-          phase: "request",
-          timeoutMillis: Duration.toMillis(timeout),
-          message: `Gave up waiting for ${what} after ${Duration.format(timeout)}${last === undefined ? "" : ` (last seen: ${describe(last)})`}.`
-        })
-    })
-  )
-}
+): Effect.Effect<A, OvirtError, Connection> =>
+  Wait.until(ref, (a) => done(a) || isFailed(a), {
+    what,
+    schedule: Schedule.spaced(options.pollInterval ?? DEFAULTS.pollInterval),
+    timeout: options.timeout ?? DEFAULTS.timeout
+  })
 
 const phaseOf = (value: object): string | undefined => (value as { readonly phase?: string }).phase
 
@@ -415,13 +410,8 @@ const isFailed = (value: object): boolean => {
 
 /** The disk once `ok`; an `illegal` disk (its image is broken) fails. */
 const diskOk = (id: string, what: string, options: TransferOptions): Effect.Effect<Disk, OvirtError, Connection> =>
-  Effect.flatMap(waitFor(system.disks.disk(id).get(), (d) => d.status === "ok", what, options), (disk) =>
+  Effect.flatMap(waitFor(system.disks.disk(id), (d) => d.status === "ok", what, options), (disk) =>
     disk.status === "ok" ? Effect.succeed(disk) : Effect.fail(new FaultError({ message: `Disk ${id} is ${disk.status}: the engine could not use its image.` })))
-
-const describe = (value: object): string => {
-  const { phase, status } = value as { readonly phase?: string; readonly status?: string }
-  return phase !== undefined ? `phase ${phase}` : status !== undefined ? `status ${status}` : "no status"
-}
 
 const stripUndefined = <T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as { [K in keyof T]?: string }

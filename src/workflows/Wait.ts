@@ -82,8 +82,8 @@ const withTimeout = <A, R>(
 ): Effect.Effect<A, OvirtError, R> => {
   if (timeout === undefined) return effect
   // a unit is required, as for every duration in code: is `60` seconds or milliseconds?
-  const checked = durationOf("`timeout`", timeout)
-  if (Either.isLeft(checked)) return Effect.fail(new InvalidInputError({ message: checked.left, paths: ["timeout"] }))
+  const checked = durationOf("timeout", timeout)
+  if (Either.isLeft(checked)) return Effect.fail(checked.left)
   const duration = checked.right
   return Effect.timeoutFail(effect, {
     duration,
@@ -251,8 +251,8 @@ export const forJob = (
         ...(failWhen === undefined ? {} : { failWhen: (j: Job) => failWhen([j]) })
       }), (j) => [j])
     }
-    const bad = Correlation.check(job)
-    if (bad !== undefined) return Effect.fail(bad)
-    const state = seen()
-    return withTimeout(jobsDone(job, state, options), options.timeout, `the jobs of correlation id ${job} to finish`, state)
+    return Effect.flatMap(Correlation.check(job), (id) => {
+      const state = seen()
+      return withTimeout(jobsDone(id, state, options), options.timeout, `the jobs of correlation id ${id} to finish`, state)
+    })
   })

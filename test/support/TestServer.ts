@@ -115,6 +115,13 @@ export const sendXml = (res: http.ServerResponse, status: number, body: string, 
   res.end(body)
 }
 
+/** Answers `status` with `body` as XML, or with no body at all when `body` is empty. */
+export const sendXmlOrNothing = (res: http.ServerResponse, status: number, body: string): void => {
+  if (body !== "") return sendXml(res, status, body)
+  res.writeHead(status, { "content-length": 0 })
+  res.end()
+}
+
 export const sendHtml = (res: http.ServerResponse, status: number, body: string): void => {
   res.writeHead(status, { "content-type": "text/html;charset=UTF-8", "content-length": Buffer.byteLength(body) })
   res.end(body)

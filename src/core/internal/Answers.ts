@@ -26,7 +26,7 @@ export const classify = (
   }
   return Effect.flatMap(faultOf(type, body, scrubber, decode), (fault): Effect.Effect<ApiResponse, OvirtError> => {
     const where = `${context.method} ${context.path === "" ? "/" : context.path}`
-    const faultText = fault === undefined ? "" : `: ${[fault.reason, fault.detail].filter((s) => s !== undefined && s !== "").join(": ")}`
+    const faultText = fault === undefined ? "" : `: ${describeFault(fault)}`
     const full = { ...context, code: status, ...(fault === undefined ? {} : { fault }) }
     if (status === 401 || status === 403) {
       return Effect.fail(new AuthError({
@@ -65,18 +65,26 @@ export const wrongContent = (apiUrl: URL, context: HttpContext, status: number, 
 const faultOf = (type: string, body: string, scrubber: Redact.Scrubber, decode: DecodeDocument): Effect.Effect<FaultInfo | undefined> => {
   if (!/<(fault|action)[\s>]/.test(body) || isHtmlOrJson(type)) return Effect.succeed(undefined)
   // a body that is not the engine's XML has no fault to show: the status alone says what happened
-  return Effect.map(Effect.orElseSucceed(decode(body), () => undefined), (decoded) => faultFrom(decoded, scrubber))
+  return Effect.map(Effect.orElseSucceed(decode(body), () => undefined), (decoded) => faultFrom(decoded, (text) => scrubber.scrub(text)))
 }
 
-const faultFrom = (decoded: unknown, scrubber: Redact.Scrubber): FaultInfo | undefined => {
+/**
+ * The one reader of the engine's faults: a decoded `<fault>`, or an `<action>` carrying one, as
+ * `FaultInfo` with the connection's secrets scrubbed (an engine may echo what it was sent).
+ */
+export const faultFrom = (decoded: unknown, scrub: (text: string) => string): FaultInfo | undefined => {
   const candidate = (decoded as { readonly fault?: unknown } | undefined)?.fault ?? decoded
   if (typeof candidate !== "object" || candidate === null) return undefined
   const { reason, detail } = candidate as { readonly reason?: unknown; readonly detail?: unknown }
   const fault: { reason?: string; detail?: string } = {}
-  if (typeof reason === "string") fault.reason = scrubber.scrub(reason)
-  if (typeof detail === "string") fault.detail = scrubber.scrub(detail)
+  if (typeof reason === "string") fault.reason = scrub(reason)
+  if (typeof detail === "string") fault.detail = scrub(detail)
   return fault.reason === undefined && fault.detail === undefined ? undefined : fault
 }
+
+/** A fault for a message: `reason: detail`, either left out when empty. */
+export const describeFault = (fault: FaultInfo): string =>
+  [fault.reason, fault.detail].filter((s) => s !== undefined && s !== "").join(": ")
 
 /** A body as one line of text for a message: an HTML page without its tags. */
 export const plainText = (type: string, body: string): string =>

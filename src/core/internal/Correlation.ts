@@ -3,7 +3,7 @@
  * its CurrentFilter and records it on the jobs and events the request starts), so the jobs of one
  * operation can be found with `jobs?search=correlation_id=X`.
  */
-import { Effect, FiberRef, Option } from "effect"
+import { Effect, Either, FiberRef, Option } from "effect"
 import { InvalidInputError } from "../Errors.js"
 
 /** The header the engine reads. */
@@ -16,20 +16,18 @@ export const current: FiberRef.FiberRef<Option.Option<string>> = FiberRef.unsafe
  * The engine strips everything but letters, digits, `_` and `-` from the id and keeps 50 characters
  * at most; an id it would change could not be searched for, so it is refused before anything is sent.
  */
-export const check = (id: string): InvalidInputError | undefined =>
+export const check = (id: string): Either.Either<string, InvalidInputError> =>
   /^[0-9A-Za-z_-]{1,50}$/.test(id)
-    ? undefined
-    : new InvalidInputError({
+    ? Either.right(id)
+    : Either.left(new InvalidInputError({
       message: `correlation id ${JSON.stringify(id.slice(0, 60))} is not usable: give 1 to 50 letters, digits, "_" or "-" (the engine drops other characters).`,
       paths: ["correlationId"]
-    })
+    }))
 
 /** Runs `effect` with every request it makes carrying the correlation id `id`. */
 export const withCorrelationId = (id: string) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidInputError, R> => {
-    const bad = check(id)
-    return bad === undefined ? Effect.locally(effect, current, Option.some(id)) : Effect.fail(bad)
-  }
+  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E | InvalidInputError, R> =>
+    Effect.flatMap(check(id), () => Effect.locally(effect, current, Option.some(id)))
 
 /** The correlation id in force in this fiber, if any. */
 export const get: Effect.Effect<Option.Option<string>> = FiberRef.get(current)

@@ -11,10 +11,11 @@ import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as UrlParams from "@effect/platform/UrlParams"
 import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
-import { Context, Effect, Option, Stream, Tracer } from "effect"
+import { Context, Effect, Either, Option, Stream, Tracer } from "effect"
 import type { Fiber, Scope } from "effect"
 import type { Dispatcher } from "undici"
 import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "../Errors.js"
+import * as Redact from "./Redact.js"
 import type { Method, WireRequest } from "./Wire.js"
 import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
 
@@ -154,6 +155,8 @@ export interface ClientOptions {
   readonly transformClient?: (client: HttpClient.HttpClient) => HttpClient.HttpClient
   /** Send W3C `traceparent` from the current span (unless `HttpClient.withTracerPropagation(false)` says no). */
   readonly tracePropagation: boolean
+  /** Removes the connection's known secrets from a transport failure's text before it is kept as a `cause`. */
+  readonly scrub?: (text: string) => string
 }
 
 const encoder = new TextEncoder()
@@ -172,7 +175,8 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
     /** One request on the pool. The signal aborts it when the calling fiber is interrupted. */
     const send = (request: HttpClientRequest.HttpClientRequest, fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
       const target = targetOf(request)
-      if (target instanceof HttpClientError.RequestError) return Effect.fail(target)
+      if (Either.isLeft(target)) return Effect.fail(target.left)
+      const { origin, path } = target.right
       let headers: Readonly<Record<string, string>> = request.headers
       if (options.tracePropagation && fiber.getFiberRef(HttpClient.currentTracerPropagation)) {
         const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
@@ -181,8 +185,8 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
       return Effect.tryPromise({
         try: (signal) =>
           dispatcher.request({
-            origin: target.origin,
-            path: target.path,
+            origin,
+            path,
             method: request.method,
             headers,
             body: request.body._tag === "Uint8Array" ? request.body.body : null,
@@ -211,7 +215,7 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
         clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
       }
-      const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName)
+      const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName, options.scrub)
       return client.execute(clientRequest).pipe(
         Effect.mapError(failed),
         Effect.map((response): WireResponse => ({
@@ -233,14 +237,17 @@ const traceparent = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span
  * Where undici sends a request: origin and path with query. A URL the SDK made (no separate query
  * parameters, no fragment) is split as written; one a middleware changed is parsed as the platform does.
  */
-const targetOf = (request: HttpClientRequest.HttpClientRequest): { readonly origin: string; readonly path: string } | HttpClientError.RequestError => {
+const targetOf = (
+  request: HttpClientRequest.HttpClientRequest
+): Either.Either<{ readonly origin: string; readonly path: string }, HttpClientError.RequestError> => {
   if (request.urlParams.length === 0 && Option.isNone(request.hash)) {
     const at = PLAIN_URL.exec(request.url)
-    if (at !== null) return { origin: at[1] as string, path: at[2] ?? "/" }
+    if (at !== null) return Either.right({ origin: at[1] as string, path: at[2] ?? "/" })
   }
-  const url = UrlParams.makeUrl(request.url, request.urlParams, request.hash)
-  if (url._tag === "Left") return new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause: url.left })
-  return { origin: url.right.origin, path: url.right.pathname + url.right.search }
+  return Either.match(UrlParams.makeUrl(request.url, request.urlParams, request.hash), {
+    onLeft: (cause) => Either.left(new HttpClientError.RequestError({ request, reason: "InvalidUrl", cause })),
+    onRight: (url) => Either.right({ origin: url.origin, path: url.pathname + url.search })
+  })
 }
 
 /** `https://host:port` and the rest, for URLs already in the form the WHATWG parser gives (lower-case scheme and host, no user). */
@@ -306,17 +313,28 @@ export const RESET_CODES: ReadonlySet<string> = new Set([
   "ECONNABORTED"
 ])
 
-export const transportError = (cause: unknown, context: HttpContext, url: string, proxy?: string): ConnectionError | TimeoutError => {
+/**
+ * The SDK's error for a transport failure, naming what failed and what to do, with the failure itself
+ * kept as its `cause` (scrubbed by `scrub`, the connection's known secrets, and by `Redact.text`).
+ */
+export const transportError = (
+  failure: unknown,
+  context: HttpContext,
+  url: string,
+  proxy?: string,
+  scrub?: (text: string) => string
+): ConnectionError | TimeoutError => {
+  const cause = Redact.failure(failure, scrub)
   const codes = errorCodes(cause)
   const has = (code: string) => codes.includes(code)
   const host = safeHost(url)
   const where = context.method === undefined ? "" : ` (${context.method} ${context.path || "/"})`
   if (has("UND_ERR_CONNECT_TIMEOUT") || has("ETIMEDOUT")) {
-    return new TimeoutError({ ...context, phase: "connect", message: `Connecting to ${proxy === undefined ? host : `${host} through the proxy ${proxy}`} timed out${where}.` })
+    return new TimeoutError({ ...context, phase: "connect", cause, message: `Connecting to ${proxy === undefined ? host : `${host} through the proxy ${proxy}`} timed out${where}.` })
   }
   // only the proxy's answer to CONNECT has a headers timeout (the engine's requests have none)
   if (proxy !== undefined && has("UND_ERR_HEADERS_TIMEOUT")) {
-    return new TimeoutError({ ...context, phase: "connect", message: `The proxy ${proxy} did not answer the tunnel request to ${host} in time (connectTimeout)${where}.` })
+    return new TimeoutError({ ...context, phase: "connect", cause, message: `The proxy ${proxy} did not answer the tunnel request to ${host} in time (connectTimeout)${where}.` })
   }
   const detail = innermostMessage(cause)
   const proxyFailed = /proxy/i.test(detail)
@@ -351,7 +369,7 @@ export const transportError = (cause: unknown, context: HttpContext, url: string
   } else {
     message = `Could not talk to ${host}: ${detail}.`
   }
-  return new ConnectionError({ ...context, reason, message: message + where })
+  return new ConnectionError({ ...context, reason, cause, message: message + where })
 }
 
 const safeHost = (url: string): string => {

@@ -7,6 +7,7 @@
  */
 import { Effect } from "effect"
 import { AuthError } from "../Errors.js"
+import * as Redact from "./Redact.js"
 
 /** The engine's SSO entry point for HTTP (Negotiate) authentication, below `{scheme}://{host}`. */
 export const tokenHttpAuthPath = "/ovirt-engine/sso/oauth/token-http-auth"
@@ -101,6 +102,7 @@ export const loadKerberos = (specifier = "kerberos"): Effect.Effect<KerberosModu
     try: () => import(specifier) as Promise<{ readonly default?: unknown }>,
     catch: (cause) =>
       new AuthError({
+        cause: Redact.failure(cause),
         message: isPackageMissing(cause, specifier)
           ? `The \`${specifier}\` package is not installed. ${installHint}`
           : `The \`${specifier}\` package is installed but could not be loaded (${messageOf(cause).split("\n")[0]}): ` +
@@ -120,6 +122,7 @@ export const loadKerberos = (specifier = "kerberos"): Effect.Effect<KerberosModu
 
 const gssFailure = (servicePrincipal: string, what: string, cause: unknown): AuthError =>
   new AuthError({
+    cause: Redact.failure(cause),
     message:
       `Kerberos could not ${what} for ${servicePrincipal}: ${messageOf(cause)}. Check that you hold a ticket ` +
       "(`kinit`, `klist`; KRB5CCNAME) and that the KDC knows the engine's principal " +

@@ -3,7 +3,7 @@
  * it did not inline (a `ListLink` with `href`). Following one GETs its `href` and decodes the answer
  * by its root tag: a struct for a struct link, an array for a list link.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { DecodeError, InvalidInputError, type OvirtError } from "../Errors.js"
 import type { ApiRequest, ApiResponse, CallOptions, DecodeDocument } from "./Wire.js"
 import { checkPath } from "./Paths.js"
@@ -36,7 +36,7 @@ export const pathOf = (href: string, apiUrl: URL): string | undefined => {
   if (target.pathname === root) return target.search === "" ? "" : target.search
   if (!target.pathname.startsWith(root + "/")) return undefined
   const path = target.pathname.slice(root.length + 1)
-  return checkPath(path, "followLink") === undefined ? path + target.search : undefined
+  return Either.isRight(checkPath(path, "followLink")) ? path + target.search : undefined
 }
 
 export const followLink =

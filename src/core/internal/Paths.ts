@@ -6,6 +6,7 @@
  * are refused, as are empty ones, characters a segment may not hold unescaped (`/`, `?`, `#`, `\`, a
  * lone `%`, spaces, ...) and the mark a locator leaves for an id that is not a string.
  */
+import { Either } from "effect"
 import { InvalidInputError } from "../Errors.js"
 
 /** RFC 3986 `pchar`s: what a segment may hold as is; WHATWG URL changes none of them. */
@@ -42,19 +43,19 @@ export const segmentProblem = (segment: string): string | undefined => {
 }
 
 /**
- * Why `path` (escaped, below the API root, no leading slash; "" for the root) cannot be sent as
- * written, or undefined. `where` names the call for the message.
+ * `path` (escaped, below the API root, no leading slash; "" for the root) when it can be sent as
+ * written, else why not. `where` names the call for the message.
  */
-export const checkPath = (path: string, where: string): InvalidInputError | undefined => {
-  if (isPlainPath(path)) return undefined
+export const checkPath = (path: string, where: string): Either.Either<string, InvalidInputError> => {
+  if (isPlainPath(path)) return Either.right(path)
   for (const segment of path.split("/")) {
     const problem = segmentProblem(segment)
     if (problem !== undefined) {
-      return new InvalidInputError({
+      return Either.left(new InvalidInputError({
         message: `${where}: the path /${path} has ${problem}: an id or path segment must be a non-empty string other than "." and "..". Nothing was sent.`,
         paths: ["path"]
-      })
+      }))
     }
   }
-  return undefined
+  return Either.right(path)
 }

@@ -108,3 +108,42 @@ export class Scrubber {
     return out
   }
 }
+
+/**
+ * Secrets that a failure's text may carry by their shape rather than by a known value: `Bearer`,
+ * `Basic` or `Negotiate` credentials, a URL's password, the values of secret query or form parameters
+ * and JSON keys, and imageio tickets.
+ */
+export const text = (input: string): string =>
+  json(input)
+    .replace(/\b(Bearer|Basic|Negotiate)\s+[^\s"',;]+/gi, `$1 ${REDACTED}`)
+    .replace(/(\/\/[^/:@\s]*:)[^@/\s]+@/g, `$1${REDACTED}@`)
+    .replace(/(^|[?&;\s])([^=&?;\s]+)=([^&;\s#"']*)/g, (match, sep: string, name: string) =>
+      secretName.test(formDecoded(name)) ? `${sep}${name}=${REDACTED}` : match
+    )
+    .replace(/(\/images\/)([^/?#\s]+)/g, (match, prefix: string, ticket: string) => (ticket === "*" ? match : `${prefix}${REDACTED}`))
+
+/** How deep a `cause` chain is copied: undici nests two or three levels; a loop must end. */
+const MAX_CAUSE_DEPTH = 6
+
+/**
+ * A copy of a failure to keep as an error's `cause`, so that `Cause.pretty`, loggers and spans show
+ * what failed underneath: name, code, message and stack frames, and along the `cause` chain and an
+ * AggregateError's `errors`, with every text passed through `scrub` (the connection's known secrets)
+ * and `text` (secrets by shape). The code joins the name as Node prints it (`Error [ECONNRESET]`),
+ * since `Cause.pretty` shows a cause's name and message only.
+ */
+export const failure = (value: unknown, scrub: (text: string) => string = (t) => t, depth = 0): Error => {
+  const clean = (t: string) => text(scrub(t))
+  if (!(value instanceof Error)) return new Error(clean(typeof value === "string" ? value : String(value)))
+  const { cause, code, syscall, errors } = value as { cause?: unknown; code?: unknown; syscall?: unknown; errors?: unknown }
+  const deeper = depth + 1 < MAX_CAUSE_DEPTH
+  const copy = new Error(clean(value.message), cause !== undefined && deeper ? { cause: failure(cause, scrub, depth + 1) } : undefined)
+  copy.name = typeof code === "string" && !value.message.includes(code) ? `${value.name} [${code}]` : value.name
+  if (typeof code === "string") Object.assign(copy, { code })
+  if (typeof syscall === "string") Object.assign(copy, { syscall })
+  if (Array.isArray(errors) && deeper) Object.assign(copy, { errors: errors.slice(0, 8).map((e) => failure(e, scrub, depth + 1)) })
+  const frames = (value.stack ?? "").split("\n").filter((line) => /^\s+at /.test(line))
+  copy.stack = [`${copy.name}: ${copy.message}`, ...frames.map(clean)].join("\n")
+  return copy
+}

@@ -166,10 +166,16 @@ export const fromReadable = <E>(body: Readable, onError: (cause: unknown) => E):
   })
   return Stream.repeatEffectOption(pull).pipe(
     Stream.ensuring(Effect.sync(() => {
-      if (!body.readableEnded) body.destroy()
+      if (body.readableEnded) return
+      // undici's body emits the abort we cause as an "error": with no listener left, it would be
+      // an uncaught exception (a stream that fails on the body's content, e.g. malformed XML)
+      body.on("error", ignoreAbort)
+      body.destroy()
     }))
   )
 }
+
+const ignoreAbort = (): void => {}
 
 /** A buffered answer passed `limit` bytes (after decompression): reading stopped there. */
 export class AnswerTooLarge extends Error {

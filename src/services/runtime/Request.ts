@@ -4,10 +4,11 @@
  * (src/services/generated/meta/*). Per-method work (constraint paths, query table, result shape) is
  * prepared once, on the method's first call.
  */
-import { Chunk, Effect, Stream } from "effect"
-import { type ApiRequest, type CallOptions, Connection } from "../../core/Connection.js"
+import { Effect, Either, Stream } from "effect"
+import { type ApiRequest, type CallOptions, Connection, type ConnectionService } from "../../core/Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "../../core/Errors.js"
-import { decodeListSync, decodeStructSync, encodeListSync, encodeStructSync, ListDecoder } from "../../types/Xml.js"
+import { faultFrom } from "../../core/internal/Answers.js"
+import { decodeListSync, decodeStreamOf, decodeStructSync, encodeListSync, encodeStructSync } from "../../types/Xml.js"
 import { actionTag, successStatus } from "../generated/wire.js"
 import { describeUnmet, type Signature, signaturesOf, unmetSignatures } from "./Constraints.js"
 import type { MethodMeta, ParamMeta, ServiceMeta } from "./Metadata.js"
@@ -91,12 +92,11 @@ export class Operations {
   call<A>(name: string, path: string, body: unknown, options: MethodOptions | undefined): Effect.Effect<A, OvirtError, Connection> {
     return Effect.suspend(() => {
       const p = this.method(name)
-      const built = build(p, path, body, options)
-      if (built instanceof InvalidInputError) return Effect.fail(built)
-      return Effect.flatMap(Connection, (connection) =>
-        Effect.flatMap(connection.send(built), (response) =>
-          decodeResponse<A>(p, () => connection.errorPath(built), built.method, response.status, response.body))
-      )
+      return Effect.flatMap(build(p, path, body, options), (built) =>
+        Effect.flatMap(Connection, (connection) =>
+          Effect.flatMap(connection.send(built), (response) =>
+            decodeResponse<A>(p, whereOf(connection, built), response.status, response.body))
+        ))
     })
   }
 
@@ -105,10 +105,8 @@ export class Operations {
     return Stream.unwrap(
       Effect.suspend(() => {
         const p = this.method(name)
-        const built = build(p, path, undefined, options)
-        if (built instanceof InvalidInputError) return Effect.fail(built)
-        return Effect.map(Connection, (connection) =>
-          decodeItems<A>(p, () => connection.errorPath(built), built.method, connection.sendStream(built)))
+        return Effect.flatMap(build(p, path, undefined, options), (built) =>
+          Effect.map(Connection, (connection) => decodeItems<A>(p, whereOf(connection, built), connection.sendStream(built))))
       })
     )
   }
@@ -120,32 +118,31 @@ export const operations = (meta: ServiceMeta): Operations => new Operations(meta
 // ---------------------------------------------------------------------------------------------
 // validate and encode
 
-const invalid = (message: string, paths: ReadonlyArray<string>): InvalidInputError =>
-  new InvalidInputError({ message, paths })
+const invalid = (message: string, paths: ReadonlyArray<string>): Either.Either<never, InvalidInputError> =>
+  Either.left(new InvalidInputError({ message, paths }))
 
 /** The request for one call, or why its input cannot be sent (nothing is sent then). */
-const build = (p: Prepared, path: string, body: unknown, options: MethodOptions | undefined): ApiRequest | InvalidInputError => {
+const build = (p: Prepared, path: string, body: unknown, options: MethodOptions | undefined): Either.Either<ApiRequest, InvalidInputError> => {
   const input: Input = (options ?? {}) as Input
-  const problem = validate(p, body, input)
-  if (problem !== undefined) return problem
-  const encoded = encodeBody(p, body, input)
-  if (encoded instanceof InvalidInputError) return encoded
-  const query = queryOf(p, input, options)
-  const callOptions = callOptionsOf(p, options)
-  return {
-    method: p.http,
-    path: p.actionPath === null ? path : path === "" ? p.actionPath : `${path}/${p.actionPath}`,
-    ...(query.length > 0 ? { query } : {}),
-    ...(encoded === undefined ? {} : { body: encoded }),
-    success: p.success,
-    service: p.service,
-    operation: p.method.name,
-    ...(callOptions === undefined ? {} : { options: callOptions })
-  }
+  return Either.flatMap(validate(p, body, input), () =>
+    Either.map(encodeBody(p, body, input), (encoded): ApiRequest => {
+      const query = queryOf(p, input, options)
+      const callOptions = callOptionsOf(p, options)
+      return {
+        method: p.http,
+        path: p.actionPath === null ? path : path === "" ? p.actionPath : `${path}/${p.actionPath}`,
+        ...(query.length > 0 ? { query } : {}),
+        ...(encoded === undefined ? {} : { body: encoded }),
+        success: p.success,
+        service: p.service,
+        operation: p.method.name,
+        ...(callOptions === undefined ? {} : { options: callOptions })
+      }
+    }))
 }
 
 /** The model's constraints, then the type of each option (struct members are checked by the writer). */
-const validate = (p: Prepared, body: unknown, input: Input): InvalidInputError | undefined => {
+const validate = (p: Prepared, body: unknown, input: Input): Either.Either<void, InvalidInputError> => {
   const where = `${p.service}.${p.method.name}`
   if (p.body !== undefined && (body === undefined || body === null)) {
     return invalid(`${where}: the ${p.body.name} to send is missing`, [p.body.name])
@@ -161,7 +158,7 @@ const validate = (p: Prepared, body: unknown, input: Input): InvalidInputError |
       problems.push(problem)
     }
   }
-  return wrong.length > 0 ? invalid(`${where}: ${problems.join("; ")}`, wrong) : undefined
+  return wrong.length > 0 ? invalid(`${where}: ${problems.join("; ")}`, wrong) : Either.void
 }
 
 /** The method's query parameters in model order, then the call's own `query`. */
@@ -210,27 +207,22 @@ const renamed = (where: string, error: InvalidInputError, from: string, to: stri
 
 const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1)
 
-const encodeBody = (p: Prepared, body: unknown, input: Input): string | undefined | InvalidInputError => {
-  try {
-    if (p.body !== undefined) {
-      const tag = p.method.requestTag ?? undefined
-      return p.body.list ? encodeListSync(p.body.type, body as ReadonlyArray<unknown>, tag) : encodeStructSync(p.body.type, body, tag)
-    }
-    if (p.actionInputs.length === 0) return p.method.kind === "action" ? `<${actionTag}/>` : undefined
-    const action: Record<string, unknown> = {}
-    for (const param of p.actionInputs) {
-      const value = input[param.name]
-      if (value !== undefined) action[param.name] = value
-    }
-    if (p.method.kind !== "action" && Object.keys(action).length === 0) return undefined
-    return encodeStructSync("Action", action, actionTag)
-  } catch (failure) {
-    if (!(failure instanceof InvalidInputError)) throw failure
-    const where = `${p.service}.${p.method.name}`
-    return p.body !== undefined
-      ? renamed(where, failure, p.body.list ? `${lowerFirst(p.body.type)}s` : lowerFirst(p.body.type), p.body.name)
-      : renamed(where, failure, "action", "")
+const encodeBody = (p: Prepared, body: unknown, input: Input): Either.Either<string | undefined, InvalidInputError> => {
+  const where = `${p.service}.${p.method.name}`
+  if (p.body !== undefined) {
+    const tag = p.method.requestTag ?? undefined
+    const { list, type, name } = p.body
+    const encoded = list ? encodeListSync(type, body as ReadonlyArray<unknown>, tag) : encodeStructSync(type, body, tag)
+    return Either.mapLeft(encoded, (error) => renamed(where, error, list ? `${lowerFirst(type)}s` : lowerFirst(type), name))
   }
+  if (p.actionInputs.length === 0) return Either.right(p.method.kind === "action" ? `<${actionTag}/>` : undefined)
+  const action: Record<string, unknown> = {}
+  for (const param of p.actionInputs) {
+    const value = input[param.name]
+    if (value !== undefined) action[param.name] = value
+  }
+  if (p.method.kind !== "action" && Object.keys(action).length === 0) return Either.right(undefined)
+  return Either.mapLeft(encodeStructSync("Action", action, actionTag), (error) => renamed(where, error, "action", ""))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -243,57 +235,56 @@ const encodeBody = (p: Prepared, body: unknown, input: Input): string | undefine
 interface Where {
   readonly path: () => string
   readonly method: ApiRequest["method"]
+  /** Removes the connection's secrets from a text of the answer. */
+  readonly scrub: (text: string) => string
 }
+
+const whereOf = (connection: ConnectionService, request: ApiRequest): Where => ({
+  path: () => connection.errorPath(request),
+  method: request.method,
+  scrub: connection.scrub
+})
 
 const context = (where: Where, code: number) => ({ method: where.method, path: where.path(), code })
 
-const decodeFailure = (failure: unknown, where: Where, code: number): DecodeError => {
-  if (failure instanceof DecodeError) {
-    return new DecodeError({ ...failure, ...context(where, code), message: failure.message })
-  }
-  throw failure
-}
+/** A DecodeError of the codec, with where the request went. */
+const located = (error: DecodeError, where: Where, code: number): DecodeError =>
+  new DecodeError({ ...error, ...context(where, code), message: error.message })
 
 interface ActionReply {
   readonly status?: string
-  readonly fault?: { readonly reason?: string; readonly detail?: string }
+  readonly fault?: unknown
   readonly [member: string]: unknown
 }
 
-const decodeResponse = <A>(
-  p: Prepared,
-  path: () => string,
-  method: ApiRequest["method"],
-  code: number,
-  text: string
-): Effect.Effect<A, DecodeError | FaultError> => {
-  const request: Where = { path, method }
-  try {
-    const m = p.method
-    switch (m.kind) {
-      case "remove":
-        return Effect.void as Effect.Effect<A>
-      case "action":
-        return decodeAction<A>(p, request, code, text)
-      default: {
-        const type = m.responseType as string
-        const tag = m.responseTag ?? undefined
-        const options = tag === undefined ? undefined : { tag }
-        const value = m.responseList ? decodeListSync(type, text, options) : decodeStructSync(type, text, options)
-        return Effect.succeed(value as A)
-      }
+const decodeResponse = <A>(p: Prepared, request: Where, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
+  const m = p.method
+  switch (m.kind) {
+    case "remove":
+      return Effect.void as Effect.Effect<A>
+    case "action":
+      return decodeAction<A>(p, request, code, text)
+    default: {
+      const type = m.responseType as string
+      const tag = m.responseTag ?? undefined
+      const options = tag === undefined ? undefined : { tag }
+      const value = m.responseList ? decodeListSync(type, text, options) : decodeStructSync(type, text, options)
+      return Either.mapLeft(value as Either.Either<A, DecodeError>, (error) => located(error, request, code))
     }
-  } catch (failure) {
-    return Effect.fail(decodeFailure(failure, request, code))
   }
 }
 
 const decodeAction = <A>(p: Prepared, request: Where, code: number, text: string): Effect.Effect<A, DecodeError | FaultError> => {
   // an action without result may be answered without a body
   if (p.outputs.length === 0 && text.trim() === "") return Effect.void as Effect.Effect<A>
-  const reply = decodeStructSync("Action", text, { tag: actionTag }) as ActionReply
+  const decoded = decodeStructSync("Action", text, { tag: actionTag }) as Either.Either<ActionReply, DecodeError>
+  return Effect.flatMap(Either.mapLeft(decoded, (error) => located(error, request, code)), (reply) => actionResult<A>(p, request, code, reply))
+}
+
+/** What an `<action>` reply gives: its fault, or the method's output(s). */
+const actionResult = <A>(p: Prepared, request: Where, code: number, reply: ActionReply): Effect.Effect<A, DecodeError | FaultError> => {
   if (reply.status === "failed" || reply.fault !== undefined) {
-    const fault = reply.fault
+    const fault = faultFrom(reply.fault, request.scrub)
     const reason = fault?.reason ?? "the action failed"
     return Effect.fail(
       new FaultError({
@@ -318,36 +309,10 @@ const decodeAction = <A>(p: Prepared, request: Where, code: number, text: string
   )
 }
 
-const decodeItems = <A>(
-  p: Prepared,
-  path: () => string,
-  method: ApiRequest["method"],
-  bytes: Stream.Stream<Uint8Array, OvirtError>
-): Stream.Stream<A, OvirtError> =>
-  Stream.suspend(() => {
-    const request: Where = { path, method }
-    const tag = p.method.responseTag ?? undefined
-    const decoder = new ListDecoder(p.method.responseType as string, tag === undefined ? undefined : { tag })
-    const items = Stream.mapChunksEffect(bytes, (chunk) =>
-      Effect.suspend(() => {
-        try {
-          let out: Array<unknown> = []
-          for (const piece of chunk) {
-            const done = decoder.write(piece)
-            if (done.length > 0) out = out.length === 0 ? done : out.concat(done)
-          }
-          return Effect.succeed(Chunk.unsafeFromArray(out as Array<A>))
-        } catch (failure) {
-          return Effect.fail(decodeFailure(failure, request, 200))
-        }
-      })
-    )
-    const rest = Stream.suspend(() => {
-      try {
-        return Stream.fromIterable(decoder.end() as Array<A>)
-      } catch (failure) {
-        return Stream.fail(decodeFailure(failure, request, 200))
-      }
-    })
-    return Stream.concat(items, rest)
-  })
+/** The list's items as the body arrives, by the codec's one streaming decoder; its failures say where the request went. */
+const decodeItems = <A>(p: Prepared, request: Where, bytes: Stream.Stream<Uint8Array, OvirtError>): Stream.Stream<A, OvirtError> => {
+  const tag = p.method.responseTag ?? undefined
+  const items = decodeStreamOf(p.method.responseType as string, tag === undefined ? undefined : { tag })(bytes) as Stream.Stream<A, OvirtError>
+  // the codec's failures carry no request yet; the Connection's already do
+  return Stream.mapError(items, (error) => (error._tag === "DecodeError" && error.path === undefined ? located(error, request, 200) : error))
+}

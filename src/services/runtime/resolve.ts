@@ -4,7 +4,7 @@
  * Path segments are taken as URL-escaped (as in an `href`); a locator's parameter gets the unescaped
  * value, which the ref escapes again.
  */
-import { Effect } from "effect"
+import { Effect, Either } from "effect"
 import { InvalidInputError } from "../../core/Errors.js"
 import { checkPath } from "../../core/internal/Paths.js"
 import { services } from "../generated/metadata.js"
@@ -36,7 +36,7 @@ const step = (ref: ServiceRef, locator: LocatorMeta, value: string | undefined):
 }
 
 /** The ref at `path` (e.g. `vms/123/diskattachments`; leading and trailing `/` ignored). */
-export const resolveSync = (path: string): ServiceRef | InvalidInputError => {
+export const resolveSync = (path: string): Either.Either<ServiceRef, InvalidInputError> => {
   const segments = path.split("/").filter((s, i, all) => s !== "" || (i > 0 && i < all.length - 1))
   let ref: ServiceRef = system
   let done = ""
@@ -50,18 +50,18 @@ export const resolveSync = (path: string): ServiceRef | InvalidInputError => {
       const byValue = meta.locators.find((l) => l.parameter !== null)
       const value = segment === "" ? undefined : unescape(segment)
       if (byValue === undefined || value === undefined) {
-        return new InvalidInputError({
+        return Either.left(new InvalidInputError({
           message: `unknown path segment ${JSON.stringify(segment)} below ${where} (${meta.name}); known: ${
             meta.locators.map((l) => l.path).join(", ") || "none"
           }`,
           paths: [segment]
-        })
+        }))
       }
       ref = step(ref, byValue, value)
     }
     done = ref.path
   }
-  return ref
+  return Either.right(ref)
 }
 
 /**
@@ -73,8 +73,5 @@ export const service = (path: string): Effect.Effect<ServiceRef, InvalidInputErr
     if (typeof path !== "string") {
       return Effect.fail(new InvalidInputError({ message: `service(path): the path must be a string (got ${typeof path}).`, paths: ["path"] }))
     }
-    const result = resolveSync(path)
-    if (result instanceof InvalidInputError) return Effect.fail(result)
-    const problem = checkPath(result.path, `service(${JSON.stringify(path)})`)
-    return problem === undefined ? Effect.succeed(result) : Effect.fail(problem)
+    return Either.flatMap(resolveSync(path), (ref) => Either.map(checkPath(ref.path, `service(${JSON.stringify(path)})`), () => ref))
   })

@@ -120,7 +120,7 @@ const clientFor = (dispatcher: Dispatcher, endpoint: Endpoint) => {
     const context: HttpContext = { method, path: shownPath + suffix.replace(/\?.*$/, "") }
     return Effect.tryPromise({
       try: (signal) => dispatcher.request({ origin, path: path + suffix, method, headers, body: body ?? null, signal }),
-      catch: (cause) => transportError(cause, context, origin)
+      catch: (cause) => transportError(cause, context, origin, undefined, scrub)
     }).pipe(Effect.flatMap((response) => (response.statusCode < 300 ? Effect.succeed(response) : failure(response, context))))
   }
 
@@ -210,7 +210,7 @@ const clientFor = (dispatcher: Dispatcher, endpoint: Endpoint) => {
           while (true) {
             const next = yield* Effect.tryPromise({
               try: () => body.next(),
-              catch: (cause) => transportError(cause, { method: "GET", path: shownPath }, origin)
+              catch: (cause) => transportError(cause, { method: "GET", path: shownPath }, origin, undefined, scrub)
             })
             if (next.done === true) break
             if (got + next.value.length > length) {

@@ -6,6 +6,7 @@
 import * as fs from "node:fs/promises"
 import { Chunk, Effect, Option, type Scope, Stream } from "effect"
 import { InvalidInputError } from "../../core/Errors.js"
+import * as Redact from "../../core/internal/Redact.js"
 
 export interface Block {
   readonly offset: number
@@ -30,7 +31,7 @@ export const fromFile = (path: string, blockSize: number, headBytes: number): Ef
     const handle = yield* Effect.acquireRelease(
       Effect.tryPromise({
         try: () => fs.open(path, "r"),
-        catch: (e) => new InvalidInputError({ message: `Cannot open ${path} for upload: ${e instanceof Error ? e.message : String(e)}`, paths: ["source"] })
+        catch: (e) => new InvalidInputError({ message: `Cannot open ${path} for upload: ${e instanceof Error ? e.message : String(e)}`, cause: Redact.failure(e), paths: ["source"] })
       }),
       (h) => Effect.promise(() => h.close().catch(() => undefined))
     )
@@ -49,11 +50,11 @@ export const fromFile = (path: string, blockSize: number, headBytes: number): Ef
           }
           return buffer as Uint8Array
         },
-        catch: (e) => new InvalidInputError({ message: `Reading ${path} failed: ${e instanceof Error ? e.message : String(e)}`, paths: ["source"] })
+        catch: (e) => new InvalidInputError({ message: `Reading ${path} failed: ${e instanceof Error ? e.message : String(e)}`, cause: Redact.failure(e), paths: ["source"] })
       })
     const stat = yield* Effect.tryPromise({
       try: () => handle.stat(),
-      catch: (e) => new InvalidInputError({ message: `Cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, paths: ["source"] })
+      catch: (e) => new InvalidInputError({ message: `Cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, cause: Redact.failure(e), paths: ["source"] })
     })
     if (!stat.isFile()) return yield* Effect.fail(new InvalidInputError({ message: `${path} is not a regular file.`, paths: ["source"] }))
     const size = stat.size
