@@ -299,7 +299,7 @@ const treeModule = (model: Model): GeneratedFile => {
     generator,
     model,
     [
-      `import type { ServiceShape } from "../runtime/lazy.js"`,
+      `import type { ServiceShape } from "../runtime/Metadata.js"`,
       ``,
       `/** Every service's ref shape: method names, stream method names, locators ([name, service, fixed segment or null for an id]). */`,
       `export const shapes: Readonly<Record<string, ServiceShape>> = {`,

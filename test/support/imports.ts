@@ -2,6 +2,8 @@
  * The import graph of a source tree, read by parsing the files with the TypeScript compiler: static imports,
  * re-exports, `import type`, `import("...")` calls and `import("...")` type references. Only relative
  * specifiers are followed (packages are outside the graph); `.js` in a specifier names the `.ts` source.
+ * `import("...")` calls can be left out (`{ calls: false }`): a module loaded by a call at run time is
+ * evaluated after the caller has finished evaluating, so it takes no part in the evaluation order.
  */
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -14,8 +16,13 @@ export const sourceFiles = (root: string, dir: string): ReadonlyArray<string> =>
     .map((file) => path.posix.join(dir, file.split(path.sep).join("/")))
     .sort()
 
+/** Which import forms to read: `calls: false` leaves out `import("...")` calls (default: every form). */
+export interface ImportForms {
+  readonly calls?: boolean
+}
+
 /** The module specifiers a file names, in every import form (string literals only). */
-export const specifiersOf = (fileName: string, text: string): ReadonlyArray<string> => {
+export const specifiersOf = (fileName: string, text: string, options: ImportForms = {}): ReadonlyArray<string> => {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
   const found: Array<string> = []
   const visit = (node: ts.Node): void => {
@@ -25,7 +32,7 @@ export const specifiersOf = (fileName: string, text: string): ReadonlyArray<stri
       ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword &&
       node.arguments[0] !== undefined && ts.isStringLiteralLike(node.arguments[0])
     ) {
-      found.push(node.arguments[0].text)
+      if (options.calls !== false) found.push(node.arguments[0].text)
     } else if (
       ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)
     ) {
@@ -46,11 +53,11 @@ const resolve = (root: string, from: string, specifier: string): string | undefi
 }
 
 /** For each file below `dir`: the files below `root` it imports (sorted, each once). */
-export const importGraph = (root: string, dir: string): ReadonlyMap<string, ReadonlyArray<string>> => {
+export const importGraph = (root: string, dir: string, options: ImportForms = {}): ReadonlyMap<string, ReadonlyArray<string>> => {
   const graph = new Map<string, ReadonlyArray<string>>()
   for (const file of sourceFiles(root, dir)) {
     const text = fs.readFileSync(path.join(root, file), "utf8")
-    const targets = specifiersOf(file, text).flatMap((specifier) => {
+    const targets = specifiersOf(file, text, options).flatMap((specifier) => {
       const target = resolve(root, file, specifier)
       if (target === undefined && specifier.startsWith(".")) {
         throw new Error(`${file} imports ${specifier}, which names no file`)

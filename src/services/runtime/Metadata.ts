@@ -3,6 +3,8 @@
  * method's parameters and input constraints, and the locators to child services. The service runtime
  * (Request.ts) sends and decodes by these descriptions; the simulator answers by them.
  */
+import type { ServiceRef } from "../../core/internal/Wire.js"
+
 /** The kinds of service methods, as the model names them. */
 export type MethodKind = "get" | "list" | "add" | "update" | "remove" | "action"
 
@@ -84,4 +86,20 @@ export interface ServiceMeta {
   readonly methods: ReadonlyArray<MethodMeta>
   readonly locators: ReadonlyArray<LocatorMeta>
   readonly deprecated?: boolean
+}
+
+/** What a generated service module gives a lazy ref (src/services/runtime/lazy.ts): its eager ref. */
+export interface ServiceModule {
+  readonly ref: (path: string) => ServiceRef
+}
+
+/**
+ * A service's ref shape in the lazy tree (src/services/generated/tree.ts): member names and locators
+ * (`[name, service, fixed segment | null for an id]`).
+ */
+export interface ServiceShape {
+  readonly load: () => Promise<ServiceModule>
+  readonly methods: ReadonlyArray<string>
+  readonly streams: ReadonlyArray<string>
+  readonly locators: ReadonlyArray<readonly [name: string, service: string, segment: string | null]>
 }

@@ -7,19 +7,7 @@
 import { Effect, Stream } from "effect"
 import { shapes } from "../generated/tree.js"
 import { childPath, idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-
-/** What a generated service module gives a lazy ref: its eager ref. */
-export interface ServiceModule {
-  readonly ref: (path: string) => ServiceRef
-}
-
-/** A service's ref shape: member names and locators (`[name, service, fixed segment | null for an id]`). */
-export interface ServiceShape {
-  readonly load: () => Promise<ServiceModule>
-  readonly methods: ReadonlyArray<string>
-  readonly streams: ReadonlyArray<string>
-  readonly locators: ReadonlyArray<readonly [name: string, service: string, segment: string | null]>
-}
+import type { ServiceModule, ServiceShape } from "./Metadata.js"
 
 type Member = (...args: Array<unknown>) => unknown
 
