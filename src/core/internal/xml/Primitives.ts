@@ -24,17 +24,23 @@ export const parseInteger = (text: string): number | undefined => {
   const t = trim(text)
   const n = t.length
   if (n === 0 || n > 15) return /^[+-]?[0-9]+$/.test(t) ? finite(Number(t)) : undefined
-  let i = 0
-  let negative = false
-  const first = t.charCodeAt(0)
-  if (first === 45 /* - */ || first === 43 /* + */) {
-    negative = first === 45
-    i = 1
-    if (n === 1) return undefined
-  }
+  return integerAt(t, 0, n)
+}
+
+/**
+ * The integer written in `buf` from `start` to `end`: an optional sign and up to 15 decimal digits (exact
+ * in a number); undefined for anything else, which `parseInteger` reads. The reader calls it on the
+ * document's text without cutting a string out of it.
+ */
+export const integerAt = (buf: string, start: number, end: number): number | undefined => {
+  let i = start
+  const first = buf.charCodeAt(i)
+  const negative = first === 45 /* - */
+  if (negative || first === 43 /* + */) i++
+  if (i === end || end - i > 15) return undefined
   let value = 0
-  for (; i < n; i++) {
-    const d = t.charCodeAt(i) - 48
+  for (; i < end; i++) {
+    const d = buf.charCodeAt(i) - 48
     if (d < 0 || d > 9) return undefined
     value = value * 10 + d
   }

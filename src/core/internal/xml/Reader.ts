@@ -8,7 +8,7 @@
 import { type Catalog, type CompiledMember, type CompiledStruct, ValueKind } from "./Catalog.js"
 import { shorten, XmlValueFailure } from "./Failure.js"
 import { flatten } from "./Names.js"
-import { describeRange, isExactInteger, parseBoolean, parseDate, parseDecimal, parseInteger } from "./Primitives.js"
+import { describeRange, integerAt, isExactInteger, parseBoolean, parseDate, parseDecimal, parseInteger } from "./Primitives.js"
 import type { TokenHandler } from "./Tokenizer.js"
 
 export interface ReaderOptions {
@@ -84,21 +84,6 @@ const booleanAt = (buf: string, start: number, end: number): boolean | undefined
   if (n === 4 && buf.charCodeAt(start) === 116 && buf.startsWith("true", start)) return true
   if (n === 5 && buf.charCodeAt(start) === 102 && buf.startsWith("false", start)) return false
   return undefined
-}
-
-/** Plain decimal digits with an optional `-`, up to 15 digits; undefined for anything else (left to parseInteger). */
-const integerAt = (buf: string, start: number, end: number): number | undefined => {
-  let i = start
-  const negative = buf.charCodeAt(i) === 45
-  if (negative) i++
-  if (i === end || end - i > 15) return undefined
-  let value = 0
-  for (; i < end; i++) {
-    const d = buf.charCodeAt(i) - 48
-    if (d < 0 || d > 9) return undefined
-    value = value * 10 + d
-  }
-  return negative ? 0 - value : value
 }
 
 export class Reader implements TokenHandler {
