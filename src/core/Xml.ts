@@ -13,6 +13,7 @@
  * name, for the services and the simulator; they return an `Either` of `DecodeError` / `InvalidInputError`
  * (an `Either` is also an Effect: `yield*` it, or `Effect.flatMap` to it).
  */
+import { isUtf8 } from "node:buffer"
 import { Chunk, Effect, Either, Stream } from "effect"
 import type { Schema } from "effect"
 import type * as AST from "effect/SchemaAST"
@@ -100,9 +101,6 @@ const toDecodeError = (failure: unknown, reader: Reader | undefined): DecodeErro
       ...(element ? { element } : {})
     })
   }
-  if (failure instanceof TypeError && (failure as { code?: unknown }).code === "ERR_ENCODING_INVALID_ENCODED_DATA") {
-    return new DecodeError({ message: "the body is not valid UTF-8" })
-  }
   throw failure
 }
 
@@ -179,7 +177,8 @@ const listMode = (struct: CompiledStruct, options: DecodeOptions | undefined): R
 export class ListDecoder {
   private readonly reader: Reader
   private readonly tokenizer: Tokenizer
-  private readonly utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }) // the tokenizer drops the one BOM allowed
+  /** The bytes of a UTF-8 sequence the last chunk ended inside of. */
+  private carry: Uint8Array | undefined = undefined
   private out: Array<unknown> = []
 
   private constructor(catalog: Catalog, mode: RootMode, options: DecodeOptions | undefined) {
@@ -205,14 +204,31 @@ export class ListDecoder {
 
   /** The items `chunk` completes; on a failure, `take()` gives those completed before it. */
   write(chunk: Uint8Array | string): Either.Either<Array<unknown>, DecodeError> {
-    return this.reading(() => this.tokenizer.write(typeof chunk === "string" ? chunk : this.utf8.decode(chunk, { stream: true })))
+    return this.reading(() => this.tokenizer.write(typeof chunk === "string" ? chunk : this.textOf(chunk)))
+  }
+
+  /**
+   * The text of `chunk`, with what the tokenizer left of the last one in front, as one string decoded
+   * from the joined bytes (a flat string: see `Tokenizer.takeRest`); a UTF-8 sequence cut at the end
+   * waits for the next chunk. The tokenizer drops the one BOM allowed.
+   */
+  private textOf(chunk: Uint8Array): string {
+    const rest = this.tokenizer.takeRest()
+    const carry = this.carry
+    const bytes = rest === "" && carry === undefined
+      ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+      : Buffer.concat(rest === "" ? [carry!, chunk] : carry === undefined ? [Buffer.from(rest), chunk] : [Buffer.from(rest), carry, chunk])
+    const end = completeUtf8End(bytes)
+    this.carry = end < bytes.length ? bytes.subarray(end).slice() : undefined
+    const text = bytes.subarray(0, end)
+    if (!isUtf8(text)) throw invalidUtf8()
+    return text.toString("utf8")
   }
 
   /** The last items, once the document is checked complete. */
   end(): Either.Either<Array<unknown>, DecodeError> {
     return this.reading(() => {
-      const rest = this.utf8.decode()
-      if (rest.length > 0) this.tokenizer.write(rest)
+      if (this.carry !== undefined) throw invalidUtf8()
       this.tokenizer.end()
     })
   }
@@ -232,6 +248,19 @@ export class ListDecoder {
     }
     return Either.right(this.take())
   }
+}
+
+const invalidUtf8 = (): DecodeError => new DecodeError({ message: "the body is not valid UTF-8" })
+
+/** Where the last complete UTF-8 sequence of `bytes` ends: before a lead byte whose sequence is cut off. */
+const completeUtf8End = (bytes: Uint8Array): number => {
+  const n = bytes.length
+  for (let i = n - 1; i >= 0 && i >= n - 4; i--) {
+    const c = bytes[i]
+    if (c < 0x80) return n
+    if (c >= 0xc0) return n - i >= (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2) ? n : i
+  }
+  return n // no lead byte in the last four: not UTF-8, which isUtf8 says
 }
 
 /** `f`'s value, or its InvalidInputError with paths from the document's root `root`; anything else is a defect. */

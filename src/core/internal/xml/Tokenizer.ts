@@ -109,6 +109,8 @@ export class Tokenizer {
   private readonly stack: Array<string> = []
   private readonly attrs: Array<string> = []
   private rootSeen = false
+  /** Whether any text was written (the one BOM allowed is dropped from the first). */
+  private begun = false
   private rootClosed = false
   // Next positions of '<', '&', '\r', '\n', '\t' and ']]>' at or after the last search: each is
   // searched once per buffer region instead of once per text segment or attribute value. `ltAt`
@@ -124,8 +126,9 @@ export class Tokenizer {
 
   /** Feeds the next piece of the document. */
   write(chunk: string): void {
-    if (this.consumed === 0 && this.pos === 0 && this.buf.length === 0 && chunk.charCodeAt(0) === 0xfeff) {
-      chunk = chunk.slice(1)
+    if (!this.begun && chunk.length > 0) {
+      this.begun = true
+      if (chunk.charCodeAt(0) === 0xfeff) chunk = chunk.slice(1)
     }
     const rest = this.buf.length - this.pos
     this.consumed += this.pos
@@ -133,6 +136,20 @@ export class Tokenizer {
     this.pos = 0
     this.ltAt = this.ampAt = this.crAt = this.lfAt = this.tabAt = this.cdEndAt = -1
     this.run(false)
+  }
+
+  /**
+   * Hands back the text not consumed yet (an unfinished tag, reference or line end), to be written
+   * again in front of the next piece. A caller with bytes joins them as bytes and decodes them into one
+   * string: joining strings makes a cons string, which V8 flattens (copies) on the first search, at
+   * about the cost of decoding it.
+   */
+  takeRest(): string {
+    const rest = this.buf.slice(this.pos)
+    this.consumed += this.pos
+    this.buf = ""
+    this.pos = 0
+    return rest
   }
 
   /** The document is complete: fails unless it was one whole element. */
