@@ -8,7 +8,9 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
+import { EventEmitter } from "node:events"
 import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
 import { Context, Effect, Option, Stream, Tracer } from "effect"
@@ -177,7 +179,7 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
     const pipelined = settings.pipelining > 1
     const proxyName = settings.proxy === undefined ? undefined : safeHost(settings.proxy)
 
-    /** One request on the pool. The signal aborts it when the calling fiber is interrupted. */
+    /** One request on the pool, aborted when the calling fiber is interrupted. */
     const send = (request: HttpClientRequest.HttpClientRequest, fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
       const target = targetOf(request)
       if (target instanceof HttpClientError.RequestError) return Effect.fail(target)
@@ -186,20 +188,27 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
         if (Option.isSome(span)) headers = { ...headers, traceparent: traceparent(span.value) }
       }
-      return Effect.tryPromise({
-        try: (signal) =>
-          dispatcher.request({
-            origin: target.origin,
-            path: target.path,
-            method: request.method,
-            headers,
-            body: request.body._tag === "Uint8Array" ? request.body.body : null,
-            signal,
-            // undici holds the pipeline until a request's headers arrive unless told otherwise
-            ...(pipelined ? { blocking: false } : {})
-          }),
-        catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
-      }).pipe(Effect.map((response) => fromUndici(request, response, settings.maxAnswerSize)))
+      // undici's callback form and an EventEmitter as its abort signal: an AbortController per request
+      // (what `Effect.tryPromise` makes) cost more than the rest of this function
+      return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
+        const abort = new EventEmitter()
+        dispatcher.request({
+          origin: target.origin,
+          path: target.path,
+          method: request.method,
+          headers,
+          body: request.body._tag === "Uint8Array" ? request.body.body : null,
+          signal: abort,
+          // undici holds the pipeline until a request's headers arrive unless told otherwise
+          ...(pipelined ? { blocking: false } : {})
+        }, (cause, response) => {
+          resume(cause === null || cause === undefined
+            ? Effect.succeed(fromUndici(request, response, settings.maxAnswerSize))
+            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+        })
+        // the calling fiber was interrupted: undici aborts the request and frees its socket
+        return Effect.sync(() => abort.emit("abort"))
+      })
     }
 
     // Not `HttpClient.make`: its per-request URL parse, abort registry and response wrapper cost more
@@ -227,7 +236,10 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
           headers: response.headers,
           text: Effect.mapError(response.text, (error) =>
             error.cause instanceof AnswerTooLarge ? answerTooLarge(request.context, response.status, error.cause.limit) : failed(error)),
-          stream: Stream.mapError(response.stream, failed)
+          // made when asked for: a buffered call never reads it
+          get stream() {
+            return Stream.mapError(response.stream, failed)
+          }
         }))
       )
     }

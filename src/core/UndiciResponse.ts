@@ -84,15 +84,16 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.tryPromise({
-      try: (signal) => {
-        // an interrupted read (a timeout) aborts the request and frees its socket
-        signal.addEventListener("abort", () => {
-          if (!this.body.readableEnded) this.body.destroy()
-        }, { once: true })
-        return (this.textBody ??= this.readText())
-      },
-      catch: (cause) => this.fail(cause)
+    // not `Effect.tryPromise`: its AbortController per read costs more than the read's own bookkeeping
+    return Effect.async<string, HttpClientError.ResponseError>((resume) => {
+      ;(this.textBody ??= this.readText()).then(
+        (text) => resume(Effect.succeed(text)),
+        (cause: unknown) => resume(Effect.fail(this.fail(cause)))
+      )
+      // an interrupted read (a timeout) aborts the request and frees its socket
+      return Effect.sync(() => {
+        if (!this.body.readableEnded) this.body.destroy()
+      })
     })
   }
 
