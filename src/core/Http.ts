@@ -43,6 +43,8 @@ export interface WireRequest {
   readonly body?: string
   /** Redacted request line for errors: `GET vms?search=...`. */
   readonly context: HttpContext
+  /** The caller reads the whole answer (`text`): it is read before `execute` completes, in the same wait as the headers. */
+  readonly buffered?: boolean
 }
 
 export interface WireResponse {
@@ -168,6 +170,9 @@ export interface ClientOptions {
 
 const encoder = new TextEncoder()
 
+/** Requests of buffered calls (`WireRequest.buffered`): the base client reads their answer whole before it resumes. */
+const readWhole = new WeakSet<HttpClientRequest.HttpClientRequest>()
+
 export const make = (settings: HttpSettings, options: ClientOptions = { tracePropagation: false }): Effect.Effect<Http, never, Scope.Scope> =>
   Effect.gen(function* () {
     yield* loadUndici
@@ -201,10 +206,14 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
           signal: abort,
           // undici holds the pipeline until a request's headers arrive unless told otherwise
           ...(pipelined ? { blocking: false } : {})
-        }, (cause, response) => {
-          resume(cause === null || cause === undefined
-            ? Effect.succeed(fromUndici(request, response, settings.maxAnswerSize))
-            : Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+        }, (cause, data) => {
+          if (cause !== null && cause !== undefined) {
+            return resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+          }
+          const response = fromUndici(request, data, settings.maxAnswerSize)
+          if (!readWhole.has(request)) return resume(Effect.succeed(response))
+          // interrupted meanwhile: the abort below destroys the body, which ends the read
+          void response.readWhole().then(() => resume(Effect.succeed(response)))
         })
         // the calling fiber was interrupted: undici aborts the request and frees its socket
         return Effect.sync(() => abort.emit("abort"))
@@ -228,6 +237,8 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
         clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
       }
+      // a middleware that makes a new request drops the mark: its answer is then read by `text`, as a stream's
+      if (request.buffered === true) readWhole.add(clientRequest)
       const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName)
       return client.execute(clientRequest).pipe(
         Effect.mapError(failed),
