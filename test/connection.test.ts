@@ -610,6 +610,26 @@ describe("timeouts and interruption", () => {
       expect(engine.apiRequests()).toHaveLength(sent)
     }))
 
+  // a buffered call reads its body in the same wait as the headers: a stall there is bounded all the same
+  it.scopedLive("fails a call whose body stalls after the headers with a TimeoutError, and frees the socket", () =>
+    Effect.gen(function* () {
+      const engine = yield* engineFor()
+      engine.setApi((_r, response) => {
+        response.writeHead(200, { "content-type": "application/xml" })
+        response.write("<api><product_info>") // and never the rest
+      })
+      yield* withConnection(optionsFor(engine, { timeout: "300 millis" }), (c) =>
+        Effect.gen(function* () {
+          const error = yield* Effect.flip(root(c))
+          expect(error._tag).toBe("TimeoutError")
+          if (error._tag !== "TimeoutError") return
+          expect(error.phase).toBe("request")
+          expect(error.path).toBe("")
+          // while the connection is open: the stalled request itself was aborted
+          expect(yield* Effect.promise(() => eventually(() => engine.server.inFlight() === 0))).toBe(true)
+        }))
+    }))
+
   it.scopedLive("aborts the request and frees the socket when the fiber is interrupted", () =>
     Effect.gen(function* () {
       const engine = yield* engineFor()

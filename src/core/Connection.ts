@@ -174,7 +174,7 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
       withRetries(settings.retry, wire.method, Effect.zipRight(log.request(wire, kind), http.execute(wire)))
 
     const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<ApiResponse, ConnectionError | TimeoutError | DecodeError> =>
-      Effect.flatMap(exchange(wire, kind), (response) =>
+      Effect.flatMap(exchange({ ...wire, buffered: true }, kind), (response) =>
         Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body })).pipe(
           Effect.tap((answer) => log.response(wire, answer, kind))
         ))

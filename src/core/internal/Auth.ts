@@ -64,7 +64,7 @@ export const make = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Effec
     // The check-and-set runs in one synchronous step, so concurrent fibers see a single Pending. Claiming
     // and forking are uninterruptible together: a caller interrupted between them would leave a Pending
     // whose login never runs, and every later call waiting on it forever. Only the wait is interruptible.
-    const token: Effect.Effect<string, OvirtError> = Effect.uninterruptibleMask((restore) =>
+    const claim: Effect.Effect<string, OvirtError> = Effect.uninterruptibleMask((restore) =>
       Effect.suspend(() => {
         const current = state
         if (current._tag === "Ready") return Effect.succeed(current.token)
@@ -94,6 +94,11 @@ export const make = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Effec
         return Effect.forkIn(run, scope).pipe(Effect.zipRight(restore(Deferred.await(deferred))))
       })
     )
+    // every call asks: a token in hand is read without the mask (nothing is claimed then)
+    const token: Effect.Effect<string, OvirtError> = Effect.suspend(() => {
+      const current = state
+      return current._tag === "Ready" ? Effect.succeed(current.token) : claim
+    })
 
     const refresh = (stale: string): Effect.Effect<string, OvirtError> =>
       Effect.suspend(() => {

@@ -8,7 +8,9 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
+import { EventEmitter } from "node:events"
 import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
 import { Context, Effect, Either, Option, Stream, Tracer } from "effect"
@@ -161,6 +163,9 @@ export interface ClientOptions {
 
 const encoder = new TextEncoder()
 
+/** Requests of buffered calls (`WireRequest.buffered`): the base client reads their answer whole before it resumes. */
+const readWhole = new WeakSet<HttpClientRequest.HttpClientRequest>()
+
 export const make = (settings: HttpSettings, options: ClientOptions = { tracePropagation: false }): Effect.Effect<Http, never, Scope.Scope> =>
   Effect.gen(function* () {
     yield* loadUndici
@@ -172,7 +177,7 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
     const pipelined = settings.pipelining > 1
     const proxyName = settings.proxy === undefined ? undefined : safeHost(settings.proxy)
 
-    /** One request on the pool. The signal aborts it when the calling fiber is interrupted. */
+    /** One request on the pool, aborted when the calling fiber is interrupted. */
     const send = (request: HttpClientRequest.HttpClientRequest, fiber: Fiber.RuntimeFiber<unknown, unknown>) => {
       const target = targetOf(request)
       if (Either.isLeft(target)) return Effect.fail(target.left)
@@ -182,20 +187,31 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
         if (Option.isSome(span)) headers = { ...headers, traceparent: traceparent(span.value) }
       }
-      return Effect.tryPromise({
-        try: (signal) =>
-          dispatcher.request({
-            origin,
-            path,
-            method: request.method,
-            headers,
-            body: request.body._tag === "Uint8Array" ? request.body.body : null,
-            signal,
-            // undici holds the pipeline until a request's headers arrive unless told otherwise
-            ...(pipelined ? { blocking: false } : {})
-          }),
-        catch: (cause) => new HttpClientError.RequestError({ request, reason: "Transport", cause })
-      }).pipe(Effect.map((response) => fromUndici(request, response, settings.maxAnswerSize)))
+      // undici's callback form and an EventEmitter as its abort signal: an AbortController per request
+      // (what `Effect.tryPromise` makes) cost more than the rest of this function
+      return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
+        const abort = new EventEmitter()
+        dispatcher.request({
+          origin,
+          path,
+          method: request.method,
+          headers,
+          body: request.body._tag === "Uint8Array" ? request.body.body : null,
+          signal: abort,
+          // undici holds the pipeline until a request's headers arrive unless told otherwise
+          ...(pipelined ? { blocking: false } : {})
+        }, (cause, data) => {
+          if (cause !== null && cause !== undefined) {
+            return resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+          }
+          const response = fromUndici(request, data, settings.maxAnswerSize)
+          if (!readWhole.has(request)) return resume(Effect.succeed(response))
+          // interrupted meanwhile: the abort below destroys the body, which ends the read
+          void response.readWhole().then(() => resume(Effect.succeed(response)))
+        })
+        // the calling fiber was interrupted: undici aborts the request and frees its socket
+        return Effect.sync(() => abort.emit("abort"))
+      })
     }
 
     // Not `HttpClient.make`: its per-request URL parse, abort registry and response wrapper cost more
@@ -215,20 +231,44 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
         clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
       }
+      // a middleware that makes a new request drops the mark: its answer is then read by `text`, as a stream's
+      if (request.buffered === true) readWhole.add(clientRequest)
       const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName, options.scrub)
       return client.execute(clientRequest).pipe(
         Effect.mapError(failed),
-        Effect.map((response): WireResponse => ({
-          status: response.status,
-          headers: response.headers,
-          text: Effect.mapError(response.text, (error) =>
-            error.cause instanceof AnswerTooLarge ? answerTooLarge(request.context, response.status, error.cause.limit) : failed(error)),
-          stream: Stream.mapError(response.stream, failed)
-        }))
+        Effect.map((response): WireResponse =>
+          new Answer(
+            response,
+            Effect.mapError(response.text, (error) =>
+              error.cause instanceof AnswerTooLarge ? answerTooLarge(request.context, response.status, error.cause.limit) : failed(error)),
+            failed
+          ))
       )
     }
     return { execute }
   })
+
+/**
+ * A response as the Connection reads it. A class, not an object literal: `stream` is made only when
+ * asked for (a buffered call never reads it), and a literal with a getter cost about as much CPU per
+ * call as the request itself (measured with bench/profile-http.ts; building the Stream eagerly, about half).
+ */
+class Answer implements WireResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  constructor(
+    private readonly response: HttpClientResponse.HttpClientResponse,
+    readonly text: WireResponse["text"],
+    private readonly failed: (error: HttpClientError.HttpClientError) => ConnectionError | TimeoutError
+  ) {
+    this.status = response.status
+    this.headers = response.headers
+  }
+
+  get stream(): WireResponse["stream"] {
+    return Stream.mapError(this.response.stream, this.failed)
+  }
+}
 
 /** The W3C trace context of a span (ours, or an external parent's): `00-{trace id}-{span id}-{flags}`. */
 const traceparent = (span: Tracer.AnySpan): string => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`

@@ -48,6 +48,8 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   private readonly plain: boolean
   /** The body read once: `text` may be asked for again (a retry drains it, the caller reads it). */
   private textBody: Promise<string> | undefined
+  /** The outcome of the read, once it ended: `text` then answers at once. */
+  private settled: { readonly ok: true; readonly text: string } | { readonly ok: false; readonly cause: unknown } | undefined
 
   constructor(
     readonly request: HttpClientRequest.HttpClientRequest,
@@ -80,19 +82,41 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   }
 
   get stream(): Stream.Stream<Uint8Array, HttpClientError.ResponseError> {
+    // read whole already (`readWhole`): a middleware that reads the stream still sees the answer
+    const settled = this.settled
+    if (settled !== undefined) return settled.ok ? Stream.succeed(Buffer.from(settled.text, "utf8")) : Stream.fail(this.fail(settled.cause))
     return fromReadable(this.body, (cause) => this.fail(cause))
   }
 
-  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
-    return Effect.tryPromise({
-      try: (signal) => {
-        // an interrupted read (a timeout) aborts the request and frees its socket
-        signal.addEventListener("abort", () => {
-          if (!this.body.readableEnded) this.body.destroy()
-        }, { once: true })
-        return (this.textBody ??= this.readText())
+  /**
+   * Reads the whole body now; the promise settles (never rejects) when the read ended either way, and
+   * `text` then answers at once. The base client does this for a buffered call before it resumes the
+   * caller: one wait for headers and body instead of two costs much less per call.
+   */
+  readWhole(): Promise<void> {
+    return (this.textBody ??= this.readText()).then(
+      (text) => {
+        this.settled = { ok: true, text }
       },
-      catch: (cause) => this.fail(cause)
+      (cause: unknown) => {
+        this.settled = { ok: false, cause }
+      }
+    )
+  }
+
+  get text(): Effect.Effect<string, HttpClientError.ResponseError> {
+    const settled = this.settled
+    if (settled !== undefined) return settled.ok ? Effect.succeed(settled.text) : Effect.fail(this.fail(settled.cause))
+    // not `Effect.tryPromise`: its AbortController per read costs more than the read's own bookkeeping
+    return Effect.async<string, HttpClientError.ResponseError>((resume) => {
+      ;(this.textBody ??= this.readText()).then(
+        (text) => resume(Effect.succeed(text)),
+        (cause: unknown) => resume(Effect.fail(this.fail(cause)))
+      )
+      // an interrupted read (a timeout) aborts the request and frees its socket
+      return Effect.sync(() => {
+        if (!this.body.readableEnded) this.body.destroy()
+      })
     })
   }
 
@@ -213,4 +237,4 @@ export const fromUndici = (
   request: HttpClientRequest.HttpClientRequest,
   source: Dispatcher.ResponseData,
   limit: number
-): HttpClientResponse.HttpClientResponse => new UndiciResponse(request, source, limit)
+): HttpClientResponse.HttpClientResponse & { readonly readWhole: () => Promise<void> } => new UndiciResponse(request, source, limit)

@@ -74,4 +74,6 @@ export interface WireRequest {
   readonly body?: string
   /** Redacted request line for errors: `GET vms?search=...`. */
   readonly context: HttpContext
+  /** The caller reads the whole answer (`text`): it is read before `execute` completes, in the same wait as the headers. */
+  readonly buffered?: boolean
 }
