@@ -12,6 +12,7 @@ import type { InvalidInputError } from "../src/core/Errors.js"
 import * as Connection from "../src/services/Connection.js"
 import { validate } from "../src/core/Options.js"
 import { shapes } from "../src/services/generated/tree.js"
+import type { ServiceShapeText } from "../src/services/runtime/Metadata.js"
 import type { DiskAttachmentsServiceRef } from "../src/services/generated/DiskAttachmentsService.js"
 import type { VmNicServiceRef } from "../src/services/generated/VmNicService.js"
 import type { SystemServiceRef } from "../src/services/generated/SystemService.js"
@@ -165,14 +166,15 @@ describe("durations need a unit in code", () => {
 describe("lazy service modules", () => {
   it.scoped("a method effect made before its module loaded imports it once, however often it runs", () =>
     Effect.gen(function* () {
-      const shape = shapes.ClusterService!
-      const load = shape.load
+      // the tree's entry is `[loader, text]`: the loader is swapped for one that counts
+      const entry = shapes.ClusterService! as unknown as [ServiceShapeText[0], string]
+      const load = entry[0]
       let loads = 0
-      ;(shape as { load: typeof load }).load = () => {
+      entry[0] = () => {
         loads++
         return load()
       }
-      yield* Effect.addFinalizer(() => Effect.sync(() => void ((shape as { load: typeof load }).load = load)))
+      yield* Effect.addFinalizer(() => Effect.sync(() => void (entry[0] = load)))
       const e = yield* engine({
         api: (request, response) =>
           request.url.includes("/clusters/") ? sendXml(response, 200, '<cluster id="c1"><name>prod</name></cluster>') : sendXml(response, 200, API_ROOT_XML)

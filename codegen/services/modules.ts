@@ -8,6 +8,7 @@
  */
 import { generatedFile, type GeneratedFile } from "../emit.js"
 import { camelCase, pascalCase, type Model, type ModelMethod, type ModelParameter, type ModelService } from "../model.js"
+import { shapeToText } from "../../src/services/runtime/Metadata.js"
 import { identifier } from "../naming.js"
 import { dir, generator, methodName, responseParameter } from "./meta.js"
 
@@ -276,33 +277,32 @@ const indexModule = (model: Model): GeneratedFile =>
     model.services.map((s) => `export * as ${s.name} from "./${s.name}.js"`).join("\n")
   )
 
-/** The shape of every ref: what src/services/runtime/lazy.ts builds a lazy ref of a service from, and its loader. */
+/**
+ * The shape of every ref: what src/services/runtime/lazy.ts builds a lazy ref of a service from, and its
+ * loader. Each shape is one line of text (runtime/Metadata.ts `ServiceShapeText`), read on the service's
+ * first use; the loader stays a literal `import()` per service so that bundlers split each service off.
+ */
 const treeModule = (model: Model): GeneratedFile => {
   const entries = model.services.map((s) => {
-    const methods = s.methods.map(methodName)
-    const streams = [
-      ...s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`),
-      ...s.methods.filter(pages).map((m) => `${methodName(m)}All`)
-    ]
-    const locators = s.locators.map((l) => `[${JSON.stringify(l.name)}, ${JSON.stringify(l.service)}, ${l.parameters.length === 0 ? JSON.stringify(l.path) : "null"}]`)
-    return [
-      `  ${s.name}: {`,
-      `    load: () => import("./${s.name}.js"),`,
-      `    methods: [${methods.map((n) => JSON.stringify(n)).join(", ")}],`,
-      `    streams: [${streams.map((n) => JSON.stringify(n)).join(", ")}],`,
-      `    locators: [${locators.join(", ")}]`,
-      `  }`
-    ].join("\n")
+    const text = shapeToText({
+      methods: s.methods.map(methodName),
+      streams: [
+        ...s.methods.filter((m) => m.kind === "list").map((m) => `${methodName(m)}Stream`),
+        ...s.methods.filter(pages).map((m) => `${methodName(m)}All`)
+      ],
+      locators: s.locators.map((l) => [l.name, l.service, l.parameters.length === 0 ? l.path : null] as const)
+    })
+    return `  ${s.name}: [() => import("./${s.name}.js"), ${JSON.stringify(text)}]`
   })
   return generatedFile(
     `${dir}/tree.ts`,
     generator,
     model,
     [
-      `import type { ServiceShape } from "../runtime/Metadata.js"`,
+      `import type { ServiceShapeText } from "../runtime/Metadata.js"`,
       ``,
-      `/** Every service's ref shape: method names, stream method names, locators ([name, service, fixed segment or null for an id]). */`,
-      `export const shapes: Readonly<Record<string, ServiceShape>> = {`,
+      `/** Every service's loader and ref shape: \`methods|streams|locators\` (see \`ServiceShapeText\`). */`,
+      `export const shapes: Readonly<Record<string, ServiceShapeText>> = {`,
       entries.join(",\n"),
       `}`,
       ``

@@ -103,3 +103,40 @@ export interface ServiceShape {
   readonly streams: ReadonlyArray<string>
   readonly locators: ReadonlyArray<readonly [name: string, service: string, segment: string | null]>
 }
+
+/**
+ * A service's shape as src/services/generated/tree.ts spells it, to keep the tree (and a bundle) small:
+ * its loader, a literal `import()` that bundlers split on, and one line of text read on the service's
+ * first use, `methods|streams|locators`, each part words separated by spaces. A locator is
+ * `name:Target:segment` (a fixed segment), `name:Target:` (the segment is the name in lower case) or
+ * `name:Target` (it takes an id), `Target` the service's name without its `Service` suffix, e.g.
+ * `"get remove update||hostLabels:AffinityGroupHostLabels: group:AffinityGroup"`.
+ */
+export type ServiceShapeText = readonly [load: () => Promise<ServiceModule>, text: string]
+
+const words = (part: string): ReadonlyArray<string> => (part === "" ? [] : part.split(" "))
+
+/** A shape from its text form (see `ServiceShapeText`); text the generator could not have written throws. */
+export const shapeFromText = ([load, text]: ServiceShapeText): ServiceShape => {
+  const parts = text.split("|")
+  if (parts.length !== 3) throw new Error(`malformed service shape: ${text}`)
+  const locators = words(parts[2]).map((locator) => {
+    const [name, target, segment, ...rest] = locator.split(":")
+    if (name === "" || target === undefined || target === "" || rest.length > 0) throw new Error(`malformed service shape: ${text}`)
+    return [name, `${target}Service`, segment === "" ? name.toLowerCase() : segment ?? null] as const
+  })
+  return { load, methods: words(parts[0]), streams: words(parts[1]), locators }
+}
+
+/** A shape's text (see `ServiceShapeText`): what the generator writes, `shapeFromText` reads back. */
+export const shapeToText = (shape: Omit<ServiceShape, "load">): string => {
+  const locators = shape.locators.map(([name, service, segment]) => {
+    if (!service.endsWith("Service")) throw new Error(`service name ${JSON.stringify(service)} does not end in Service`)
+    const target = service.slice(0, -"Service".length)
+    return [name, target, ...(segment === null ? [] : [segment === name.toLowerCase() ? "" : segment])]
+  })
+  for (const word of [...shape.methods, ...shape.streams, ...locators.flatMap(([name, target]) => [name, target]), ...shape.locators.flatMap(([, , s]) => s ?? [])]) {
+    if (!/^[\w.-]+$/.test(word)) throw new Error(`service shape word ${JSON.stringify(word)} cannot be written as text`)
+  }
+  return [shape.methods.join(" "), shape.streams.join(" "), locators.map((l) => l.join(":")).join(" ")].join("|")
+}

@@ -7,19 +7,20 @@
 import { Effect, Stream } from "effect"
 import { shapes } from "../generated/tree.js"
 import { childPath, idPath, type ServiceRef, ServiceRefBase } from "../ServiceRef.js"
-import type { ServiceModule, ServiceShape } from "./Metadata.js"
+import { type ServiceModule, type ServiceShapeText, shapeFromText } from "./Metadata.js"
 
 type Member = (...args: Array<unknown>) => unknown
 
 const modules = new Map<string, ServiceModule>()
 
-// looked up when the effect runs, not when it is made: an effect made before the module was loaded
-// (and run many times, as `Effect.repeat` does) must not import it again on every run
-const load = (service: string, shape: ServiceShape): Effect.Effect<ServiceModule> =>
+// the module and the loader (the tree entry's first item) are looked up when the effect runs, not when it
+// is made: an effect made before the module was loaded (and run many times, as `Effect.repeat` does) must
+// not import it again on every run
+const load = (service: string, entry: ServiceShapeText): Effect.Effect<ServiceModule> =>
   Effect.suspend(() => {
     const loaded = modules.get(service)
     if (loaded !== undefined) return Effect.succeed(loaded)
-    return Effect.map(Effect.promise(shape.load), (m) => {
+    return Effect.map(Effect.promise(entry[0]), (m) => {
       modules.set(service, m)
       return m
     })
@@ -38,24 +39,25 @@ const define = (proto: object, name: string, descriptor: PropertyDescriptor): vo
   Object.defineProperty(proto, name, { ...descriptor, configurable: true, enumerable: false })
 }
 
-/** One class per service, made on first use from its shape. */
+/** One class per service, made on first use from its shape (read from its text then). */
 const classOf = (service: string): RefClass => {
   const made = classes.get(service)
   if (made !== undefined) return made
-  const shape = shapes[service]
-  if (shape === undefined) throw new Error(`no service named ${service} in the service tree`)
+  const text = shapes[service]
+  if (text === undefined) throw new Error(`no service named ${service} in the service tree`)
+  const shape = shapeFromText(text)
   const cls = class extends ServiceRefBase {}
   for (const name of shape.methods) {
     define(cls.prototype, name, {
       value(this: ServiceRefBase, ...args: Array<unknown>) {
-        return Effect.flatMap(load(service, shape), (m) => eagerMember(m, this.path, name)(...args) as Effect.Effect<unknown>)
+        return Effect.flatMap(load(service, text), (m) => eagerMember(m, this.path, name)(...args) as Effect.Effect<unknown>)
       }
     })
   }
   for (const name of shape.streams) {
     define(cls.prototype, name, {
       value(this: ServiceRefBase, ...args: Array<unknown>) {
-        return Stream.unwrap(Effect.map(load(service, shape), (m) => eagerMember(m, this.path, name)(...args) as Stream.Stream<unknown>))
+        return Stream.unwrap(Effect.map(load(service, text), (m) => eagerMember(m, this.path, name)(...args) as Stream.Stream<unknown>))
       }
     })
   }
