@@ -1,7 +1,8 @@
 /**
  * The wire metadata table (src/types/generated/metadata.ts) the XML codec, services and simulator read:
  * one StructMeta per struct with its flattened members (one line of text each, read by `structsFromText`:
- * half the size of object literals, which matters in a bundle), one EnumMeta per enum.
+ * half the size of object literals, which matters in a bundle; a struct writes only its own members and
+ * names its base for the rest), one EnumMeta per enum.
  */
 import { type MemberMeta, memberToText } from "../src/core/Metadata.js"
 import { generatedFile, type GeneratedFile } from "./emit.js"
@@ -28,8 +29,9 @@ const memberText = (m: FlatMember): string => str(memberToText(memberMeta(m)))
 
 export const metadataBody = (model: Model): string => {
   const structs = model.structs.map((s) => {
-    const members = flattenMembers(model, s)
-    const head = `${str(s.name)}, ${str(s.xml)}, ${s.xmlPlural === null ? "null" : str(s.xmlPlural)}`
+    // the base's members come first (flattenMembers walks the chain): only the struct's own are written
+    const members = flattenMembers(model, s).filter((m) => m.declaredIn === s.name)
+    const head = `${str(s.name)}, ${str(s.xml)}, ${s.xmlPlural === null ? "null" : str(s.xmlPlural)}, ${s.base === null ? "null" : str(s.base)}`
     return members.length === 0 ? `  [${head}, []]` : `  [${head}, [\n${members.map((m) => `    ${memberText(m)}`).join(",\n")}\n  ]]`
   })
   const enums = model.enums.map((e) => `  { name: ${str(e.name)}, values: [${e.values.map((v) => str(v.name)).join(", ")}] }`)
@@ -37,8 +39,8 @@ export const metadataBody = (model: Model): string => {
     `import { type EnumMeta, type StructMeta, structsFromText } from "../../core/Metadata.js"`,
     ``,
     `/**`,
-    ` * Every struct of the model, members flattened base-first: \`[name, xml, plural, members]\`, each member`,
-    ` * \`name xml kind type\` and its flags (the form is \`StructText\` in src/core/Metadata.ts; text keeps it small).`,
+    ` * Every struct of the model, members flattened base-first: \`[name, xml, plural, base, own members]\`, each`,
+    ` * member \`name xml kind type\` and its flags (the form is \`StructText\` in src/core/Metadata.ts; text keeps it small).`,
     ` */`,
     `export const structs: ReadonlyArray<StructMeta> = /*#__PURE__*/ structsFromText([`,
     structs.join(",\n"),

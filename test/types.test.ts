@@ -5,7 +5,7 @@
  */
 import { Arbitrary, FastCheck, Pretty, Schema } from "effect"
 import { describe, expect, expectTypeOf, it } from "@effect/vitest"
-import { memberFromText, memberToText, StructNameAnnotationId } from "../src/core/Metadata.js"
+import { memberFromText, memberToText, StructNameAnnotationId, structsFromText } from "../src/core/Metadata.js"
 import * as Metadata from "../src/types/generated/metadata.js"
 import * as Types from "../src/types/index.js"
 import { loadModel, type Member, type Struct } from "./support/model.js"
@@ -177,29 +177,52 @@ describe("Types values", () => {
 })
 
 describe("metadata text", () => {
-  it("reads a member line with every flag", () => {
+  it("reads a member line with every flag, with and without its wire name", () => {
     expect(memberFromText("diskAttachments disk_attachments struct DiskAttachment list item=disk_attachment link rel=diskattachments")).toEqual({
       name: "diskAttachments", xml: "disk_attachments", kind: "struct", type: "DiskAttachment", list: true,
       item: "disk_attachment", link: true, rel: "diskattachments"
     })
-    expect(memberFromText("provisionedSize provisioned_size primitive Integer schemaType=xs:long")).toEqual({
+    expect(memberFromText("diskAttachments struct DiskAttachment list")).toEqual({
+      name: "diskAttachments", xml: "disk_attachments", kind: "struct", type: "DiskAttachment", list: true
+    })
+    expect(memberFromText("provisionedSize primitive Integer schemaType=xs:long")).toEqual({
       name: "provisionedSize", xml: "provisioned_size", kind: "primitive", type: "Integer", list: false, schemaType: "xs:long"
     })
+    expect(memberFromText("cpuProfile profile struct CpuProfile")).toMatchObject({ name: "cpuProfile", xml: "profile" })
   })
 
-  it("writes a member as the line it reads back, flags in a fixed order; refuses a word with a space", () => {
-    const line = "diskAttachments disk_attachments struct DiskAttachment list attribute link item=disk_attachment rel=diskattachments schemaType=xs:long"
+  it("writes a member as the line it reads back, flags in a fixed order, the wire name only when it is not the name in snake case", () => {
+    const line = "diskAttachments struct DiskAttachment list attribute link item=disk_attachment rel=diskattachments schemaType=xs:long"
     expect(memberToText(memberFromText(line))).toBe(line)
-    expect(memberToText({ name: "id", xml: "id", kind: "primitive", type: "String", list: false, attribute: true })).toBe("id id primitive String attribute")
+    expect(memberToText({ name: "id", xml: "id", kind: "primitive", type: "String", list: false, attribute: true })).toBe("id primitive String attribute")
+    expect(memberToText({ name: "cpuProfile", xml: "profile", kind: "struct", type: "CpuProfile", list: false })).toBe("cpuProfile profile struct CpuProfile")
     for (const struct of Metadata.structs) for (const member of struct.members) expect(memberFromText(memberToText(member))).toEqual(member)
     expect(() => memberToText({ name: "a b", xml: "a", kind: "primitive", type: "String", list: false })).toThrow(/"a b"/)
+    // a wire name that reads as a kind could not be told from a left-out one
+    expect(() => memberToText({ name: "shape", xml: "struct", kind: "primitive", type: "String", list: false })).toThrow(/"struct" of shape/)
   })
 
   it("refuses a line the generator could not have written, naming it", () => {
     expect(() => memberFromText("name name primitive")).toThrow("malformed member metadata: name name primitive")
+    expect(() => memberFromText("name primitive")).toThrow("malformed member metadata: name primitive")
     expect(() => memberFromText("name name thing String")).toThrow(/malformed member metadata/)
     expect(() => memberFromText("name name primitive String lists")).toThrow(/malformed member metadata/)
     expect(() => memberFromText("name name primitive String =x")).toThrow(/malformed member metadata/)
+  })
+
+  it("gives a struct its base's members first, then its own, wherever the base stands in the table", () => {
+    const [derived, base] = structsFromText([
+      ["Vm", "vm", "vms", "Identified", ["memory primitive Integer"]],
+      ["Identified", "identified", null, null, ["id primitive String attribute", "name primitive String"]]
+    ])
+    expect(derived.members.map((m) => m.name)).toEqual(["id", "name", "memory"])
+    expect(base.members.map((m) => m.name)).toEqual(["id", "name"])
+    expect([derived.name, derived.xml, derived.plural]).toEqual(["Vm", "vm", "vms"])
+  })
+
+  it("refuses an unknown base and a chain of bases that comes back to itself", () => {
+    expect(() => structsFromText([["Vm", "vm", "vms", "Nothing", []]])).toThrow("malformed struct metadata: Vm has base Nothing")
+    expect(() => structsFromText([["A", "a", null, "B", []], ["B", "b", null, "A", []]])).toThrow(/malformed struct metadata: \w has base/)
   })
 })
 

@@ -48,17 +48,25 @@ export interface EnumMeta {
 
 /**
  * A struct as src/types/generated/metadata.ts spells it, one text line per member to keep the table (and
- * a bundle) small: `[name, xml, plural, members]`, each member `name xml kind type` then its flags
- * (`list`, `attribute`, `link`, `item=tag`, `rel=rel`, `schemaType=xs:long`), e.g.
- * `"diskAttachments disk_attachments struct DiskAttachment list item=disk_attachment link rel=diskattachments"`.
+ * a bundle) small: `[name, xml, plural, base, members]`, where `base` names the struct whose members come
+ * first (its own base's first, and so on; null for none) and `members` are the struct's own. Each member is
+ * `name xml kind type` then its flags (`list`, `attribute`, `link`, `item=tag`, `rel=rel`,
+ * `schemaType=xs:long`), `xml` left out when it is the name in snake case, e.g.
+ * `"diskAttachments struct DiskAttachment list item=disk_attachment link rel=diskattachments"`.
  */
-export type StructText = readonly [name: string, xml: string, plural: string | null, members: ReadonlyArray<string>]
+export type StructText = readonly [name: string, xml: string, plural: string | null, base: string | null, members: ReadonlyArray<string>]
 
 const kinds: ReadonlySet<string> = new Set<MemberMeta["kind"]>(["primitive", "enum", "struct"])
 
+/** The wire name a member has unless its text says otherwise: `diskAttachments` -> `disk_attachments`. */
+const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+
 /** A member from its text line (see `StructText`); a line the generator could not have written throws. */
 export const memberFromText = (line: string): MemberMeta => {
-  const [name, xml, kind, type, ...flags] = line.split(" ")
+  const words = line.split(" ")
+  // the second word is a kind when the wire name was left out (a wire name is never a kind: see memberToText)
+  if (kinds.has(words[1])) words.splice(1, 0, snakeCase(words[0]))
+  const [name, xml, kind, type, ...flags] = words
   if (type === undefined || !kinds.has(kind)) throw new Error(`malformed member metadata: ${line}`)
   const member: { -readonly [K in keyof MemberMeta]: MemberMeta[K] } = { name, xml, kind: kind as MemberMeta["kind"], type, list: false }
   for (const flag of flags) {
@@ -74,7 +82,10 @@ export const memberFromText = (line: string): MemberMeta => {
 
 /** A member as its text line (see `StructText`): what the generator writes, `memberFromText` reads back. */
 export const memberToText = (member: MemberMeta): string => {
-  const words = [member.name, member.xml, member.kind, member.type]
+  if (kinds.has(member.xml) && member.xml !== snakeCase(member.name)) {
+    throw new Error(`member metadata: the wire name ${JSON.stringify(member.xml)} of ${member.name} reads as a kind`)
+  }
+  const words = member.xml === snakeCase(member.name) ? [member.name, member.kind, member.type] : [member.name, member.xml, member.kind, member.type]
   if (member.list) words.push("list")
   if (member.attribute === true) words.push("attribute")
   if (member.link === true) words.push("link")
@@ -87,9 +98,26 @@ export const memberToText = (member: MemberMeta): string => {
   return words.join(" ")
 }
 
-/** The struct table from its text form. */
-export const structsFromText = (table: ReadonlyArray<StructText>): ReadonlyArray<StructMeta> =>
-  table.map(([name, xml, plural, members]) => ({ name, xml, plural, members: members.map(memberFromText) }))
+/** The struct table from its text form: each struct's members are its base's (shared, read once), then its own. */
+export const structsFromText = (table: ReadonlyArray<StructText>): ReadonlyArray<StructMeta> => {
+  const byName = new Map(table.map((entry) => [entry[0], entry]))
+  const read = new Map<string, StructMeta>()
+  const structOf = (entry: StructText, seen: ReadonlyArray<string>): StructMeta => {
+    const [name, xml, plural, base, own] = entry
+    const done = read.get(name)
+    if (done !== undefined) return done
+    let inherited: ReadonlyArray<MemberMeta> = []
+    if (base !== null) {
+      const baseEntry = byName.get(base)
+      if (baseEntry === undefined || seen.includes(base)) throw new Error(`malformed struct metadata: ${name} has base ${base}`)
+      inherited = structOf(baseEntry, [...seen, name]).members
+    }
+    const struct: StructMeta = { name, xml, plural, members: [...inherited, ...own.map(memberFromText)] }
+    read.set(name, struct)
+    return struct
+  }
+  return table.map((entry) => structOf(entry, [entry[0]]))
+}
 
 /**
  * The annotation key the generated struct Schemas carry, with the struct's model name as value,

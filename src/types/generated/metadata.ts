@@ -4,2595 +4,1782 @@
 import { type EnumMeta, type StructMeta, structsFromText } from "../../core/Metadata.js"
 
 /**
- * Every struct of the model, members flattened base-first: `[name, xml, plural, members]`, each member
- * `name xml kind type` and its flags (the form is `StructText` in src/core/Metadata.ts; text keeps it small).
+ * Every struct of the model, members flattened base-first: `[name, xml, plural, base, own members]`, each
+ * member `name xml kind type` and its flags (the form is `StructText` in src/core/Metadata.ts; text keeps it small).
  */
 export const structs: ReadonlyArray<StructMeta> = /*#__PURE__*/ structsFromText([
-  ["Action", "action", null, [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "activate activate primitive Boolean",
-    "allowPartialImport allow_partial_import primitive Boolean",
-    "async async primitive Boolean",
-    "attachWgt attach_wgt primitive Boolean",
-    "attachment attachment struct DiskAttachment",
-    "authorizedKey authorized_key struct AuthorizedKey",
-    "autoPinningPolicy auto_pinning_policy enum AutoPinningPolicy",
-    "bricks bricks struct GlusterBrick list item=brick",
-    "certificates certificates struct Certificate list item=certificate",
-    "checkConnectivity check_connectivity primitive Boolean",
-    "clone clone primitive Boolean",
-    "clonePermissions clone_permissions primitive Boolean",
-    "cluster cluster struct Cluster",
-    "collapseSnapshots collapse_snapshots primitive Boolean",
-    "commitOnSuccess commit_on_success primitive Boolean",
-    "connection connection struct StorageConnection",
-    "connectivityTimeout connectivity_timeout primitive Integer",
-    "correlationId correlation_id primitive String",
-    "dataCenter data_center struct DataCenter",
-    "deployHostedEngine deploy_hosted_engine primitive Boolean",
-    "details details struct GlusterVolumeProfileDetails",
-    "directory directory primitive String",
-    "discardSnapshots discard_snapshots primitive Boolean",
-    "discoveredTargets discovered_targets struct IscsiDetails list item=iscsi_details",
-    "disk disk struct Disk",
-    "diskProfile disk_profile struct DiskProfile",
-    "disks disks struct Disk list item=disk",
-    "exclusive exclusive primitive Boolean",
-    "fault fault struct Fault",
-    "fenceType fence_type primitive String",
-    "filename filename primitive String",
-    "filter filter primitive Boolean",
-    "fixLayout fix_layout primitive Boolean",
-    "follow follow primitive String",
-    "force force primitive Boolean",
-    "gracePeriod grace_period struct GracePeriod",
-    "host host struct Host",
-    "image image primitive String",
-    "imageTransfer image_transfer struct ImageTransfer",
-    "importAsTemplate import_as_template primitive Boolean",
-    "isAttached is_attached primitive Boolean",
-    "iscsi iscsi struct IscsiDetails",
-    "iscsiTargets iscsi_targets primitive String list item=iscsi_target",
-    "job job struct Job",
-    "lease lease struct StorageDomainLease",
-    "logicalUnits logical_units struct LogicalUnit list item=logical_unit",
-    "maintenanceAfterRestart maintenance_after_restart primitive Boolean",
-    "maintenanceEnabled maintenance_enabled primitive Boolean",
-    "migrateVmsInAffinityClosure migrate_vms_in_affinity_closure primitive Boolean",
-    "modifiedBonds modified_bonds struct HostNic list item=host_nic",
-    "modifiedLabels modified_labels struct NetworkLabel list item=network_label",
-    "modifiedNetworkAttachments modified_network_attachments struct NetworkAttachment list item=network_attachment",
-    "optimizeCpuSettings optimize_cpu_settings primitive Boolean",
-    "option option struct Option",
-    "pause pause primitive Boolean",
-    "permission permission struct Permission",
-    "powerManagement power_management struct PowerManagement",
-    "proxyTicket proxy_ticket struct ProxyTicket",
-    "quota quota struct Quota",
-    "reason reason primitive String",
-    "reassignBadMacs reassign_bad_macs primitive Boolean",
-    "reboot reboot primitive Boolean",
-    "registrationConfiguration registration_configuration struct RegistrationConfiguration",
-    "remoteViewerConnectionFile remote_viewer_connection_file primitive String",
-    "removedBonds removed_bonds struct HostNic list item=host_nic",
-    "removedLabels removed_labels struct NetworkLabel list item=network_label",
-    "removedNetworkAttachments removed_network_attachments struct NetworkAttachment list item=network_attachment",
-    "resolutionType resolution_type primitive String",
-    "restoreMemory restore_memory primitive Boolean",
-    "rootPassword root_password primitive String",
-    "seal seal primitive Boolean",
-    "snapshot snapshot struct Snapshot",
-    "sourceHost source_host struct Host",
-    "ssh ssh struct Ssh",
-    "status status primitive String",
-    "stopGlusterService stop_gluster_service primitive Boolean",
-    "storageDomain storage_domain struct StorageDomain",
-    "storageDomains storage_domains struct StorageDomain list item=storage_domain",
-    "succeeded succeeded primitive Boolean",
-    "synchronizedNetworkAttachments synchronized_network_attachments struct NetworkAttachment list item=network_attachment",
-    "template template struct Template",
-    "ticket ticket struct Ticket",
-    "timeout timeout primitive Integer",
-    "undeployHostedEngine undeploy_hosted_engine primitive Boolean",
-    "upgradeAction upgrade_action enum ClusterUpgradeAction",
-    "upgradePercentComplete upgrade_percent_complete primitive Integer",
-    "useCloudInit use_cloud_init primitive Boolean",
-    "useIgnition use_ignition primitive Boolean",
-    "useInitialization use_initialization primitive Boolean",
-    "useSysprep use_sysprep primitive Boolean",
-    "virtualFunctionsConfiguration virtual_functions_configuration struct HostNicVirtualFunctionsConfiguration",
-    "vm vm struct Vm",
-    "vnicProfileMappings vnic_profile_mappings struct VnicProfileMapping list item=vnic_profile_mapping",
-    "volatile volatile primitive Boolean"
-  ]],
-  ["AffinityGroup", "affinity_group", "affinity_groups", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "broken broken primitive Boolean",
-    "enforcing enforcing primitive Boolean",
-    "hostsRule hosts_rule struct AffinityRule",
-    "positive positive primitive Boolean",
-    "priority priority primitive Decimal",
-    "vmsRule vms_rule struct AffinityRule",
-    "cluster cluster struct Cluster link",
-    "hostLabels host_labels struct AffinityLabel list link item=affinity_label rel=hostlabels",
-    "hosts hosts struct Host list link item=host rel=hosts",
-    "vmLabels vm_labels struct AffinityLabel list link item=affinity_label rel=vmlabels",
-    "vms vms struct Vm list link item=vm rel=vms"
-  ]],
-  ["AffinityLabel", "affinity_label", "affinity_labels", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "hasImplicitAffinityGroup has_implicit_affinity_group primitive Boolean",
-    "readOnly read_only primitive Boolean",
-    "hosts hosts struct Host list link item=host rel=hosts",
-    "vms vms struct Vm list link item=vm rel=vms"
-  ]],
-  ["AffinityRule", "affinity_rule", "affinity_rules", [
-    "enabled enabled primitive Boolean",
-    "enforcing enforcing primitive Boolean",
-    "positive positive primitive Boolean"
-  ]],
-  ["Agent", "agent", "agents", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "address address primitive String",
-    "concurrent concurrent primitive Boolean",
-    "encryptOptions encrypt_options primitive Boolean",
-    "options options struct Option list item=option",
-    "order order primitive Integer",
-    "password password primitive String",
-    "port port primitive Integer",
-    "type type primitive String",
-    "username username primitive String",
-    "host host struct Host link"
-  ]],
-  ["AgentConfiguration", "agent_configuration", "agent_configurations", [
-    "address address primitive String",
-    "brokerType broker_type enum MessageBrokerType",
-    "networkMappings network_mappings primitive String",
-    "password password primitive String",
-    "port port primitive Integer",
-    "username username primitive String"
-  ]],
-  ["Api", "api", "apis", [
-    "engineBackup engine_backup struct EngineBackupInfo",
-    "productInfo product_info struct ProductInfo",
-    "specialObjects special_objects struct SpecialObjects",
-    "summary summary struct ApiSummary",
-    "time time primitive Date",
-    "authenticatedUser authenticated_user struct User link",
-    "effectiveUser effective_user struct User link"
-  ]],
-  ["ApiSummary", "api_summary", "api_summaries", [
-    "hosts hosts struct ApiSummaryItem",
-    "storageDomains storage_domains struct ApiSummaryItem",
-    "users users struct ApiSummaryItem",
-    "vms vms struct ApiSummaryItem"
-  ]],
-  ["ApiSummaryItem", "api_summary_item", "api_summary_items", [
-    "active active primitive Integer",
-    "total total primitive Integer"
-  ]],
-  ["Application", "application", "applications", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "vm vm struct Vm link"
-  ]],
-  ["AuthorizedKey", "authorized_key", "authorized_keys", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "key key primitive String",
-    "user user struct User link"
-  ]],
-  ["Backup", "backup", "backups", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "creationDate creation_date primitive Date",
-    "fromCheckpointId from_checkpoint_id primitive String",
-    "modificationDate modification_date primitive Date",
-    "phase phase enum BackupPhase",
-    "toCheckpointId to_checkpoint_id primitive String",
-    "disks disks struct Disk list link item=disk rel=disks",
-    "host host struct Host link",
-    "snapshot snapshot struct Snapshot link",
-    "vm vm struct Vm link"
-  ]],
-  ["Balance", "balance", "balances", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "schedulingPolicy scheduling_policy struct SchedulingPolicy link",
-    "schedulingPolicyUnit scheduling_policy_unit struct SchedulingPolicyUnit link"
-  ]],
-  ["Bios", "bios", "bioss", [
-    "bootMenu boot_menu struct BootMenu",
-    "type type enum BiosType"
-  ]],
-  ["BlockStatistic", "block_statistic", "block_statistics", [
-    "statistics statistics struct Statistic list item=statistic"
-  ]],
-  ["Bonding", "bonding", "bondings", [
-    "adPartnerMac ad_partner_mac struct Mac",
-    "options options struct Option list item=option",
-    "slaves slaves struct HostNic list item=host_nic",
-    "activeSlave active_slave struct HostNic link"
-  ]],
-  ["Bookmark", "bookmark", "bookmarks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "value value primitive String"
-  ]],
-  ["Boot", "boot", "boots", [
-    "devices devices enum BootDevice list item=device"
-  ]],
-  ["BootMenu", "boot_menu", "boot_menus", [
-    "enabled enabled primitive Boolean"
-  ]],
-  ["BrickProfileDetail", "brick_profile_detail", "brick_profile_details", [
-    "profileDetails profile_details struct ProfileDetail list item=profile_detail",
-    "brick brick struct GlusterBrick link"
-  ]],
-  ["Cdrom", "cdrom", "cdroms", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "file file struct File"
-  ]],
-  ["Certificate", "certificate", "certificates", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "content content primitive String",
-    "organization organization primitive String",
-    "subject subject primitive String"
-  ]],
-  ["Checkpoint", "checkpoint", "checkpoints", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "creationDate creation_date primitive Date",
-    "parentId parent_id primitive String",
-    "state state enum CheckpointState",
-    "disks disks struct Disk list link item=disk rel=disks",
-    "vm vm struct Vm link"
-  ]],
-  ["CloudInit", "cloud_init", "cloud_inits", [
-    "authorizedKeys authorized_keys struct AuthorizedKey list item=authorized_key",
-    "files files struct File list item=file",
-    "host host struct Host",
-    "networkConfiguration network_configuration struct NetworkConfiguration",
-    "regenerateSshKeys regenerate_ssh_keys primitive Boolean",
-    "timezone timezone primitive String",
-    "users users struct User list item=user"
-  ]],
-  ["Cluster", "cluster", "clusters", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "ballooningEnabled ballooning_enabled primitive Boolean",
-    "biosType bios_type enum BiosType",
-    "cpu cpu struct Cpu",
-    "customSchedulingPolicyProperties custom_scheduling_policy_properties struct Property list item=property",
-    "display display struct Display",
-    "errorHandling error_handling struct ErrorHandling",
-    "fencingPolicy fencing_policy struct FencingPolicy",
-    "fipsMode fips_mode enum FipsMode",
-    "firewallType firewall_type enum FirewallType",
-    "glusterService gluster_service primitive Boolean",
-    "glusterTunedProfile gluster_tuned_profile primitive String",
-    "haReservation ha_reservation primitive Boolean",
-    "ksm ksm struct Ksm",
-    "logMaxMemoryUsedThreshold log_max_memory_used_threshold primitive Integer",
-    "logMaxMemoryUsedThresholdType log_max_memory_used_threshold_type enum LogMaxMemoryUsedThresholdType",
-    "maintenanceReasonRequired maintenance_reason_required primitive Boolean",
-    "memoryPolicy memory_policy struct MemoryPolicy",
-    "migration migration struct MigrationOptions",
-    "optionalReason optional_reason primitive Boolean",
-    "requiredRngSources required_rng_sources enum RngSource list item=required_rng_source",
-    "serialNumber serial_number struct SerialNumber",
-    "supportedVersions supported_versions struct Version list item=version",
-    "switchType switch_type enum SwitchType",
-    "threadsAsCores threads_as_cores primitive Boolean",
-    "trustedService trusted_service primitive Boolean",
-    "tunnelMigration tunnel_migration primitive Boolean",
-    "upgradeCorrelationId upgrade_correlation_id primitive String",
-    "upgradeInProgress upgrade_in_progress primitive Boolean",
-    "upgradePercentComplete upgrade_percent_complete primitive Integer",
-    "version version struct Version",
-    "virtService virt_service primitive Boolean",
-    "vncEncryption vnc_encryption primitive Boolean",
-    "affinityGroups affinity_groups struct AffinityGroup list link item=affinity_group rel=affinitygroups",
-    "cpuProfiles cpu_profiles struct CpuProfile list link item=cpu_profile rel=cpuprofiles",
-    "dataCenter data_center struct DataCenter link",
-    "enabledFeatures enabled_features struct ClusterFeature list link item=cluster_feature rel=enabledfeatures",
-    "externalNetworkProviders external_network_providers struct ExternalProvider list link item=external_provider rel=externalnetworkproviders",
-    "glusterHooks gluster_hooks struct GlusterHook list link item=gluster_hook rel=glusterhooks",
-    "glusterVolumes gluster_volumes struct GlusterVolume list link item=gluster_volume rel=glustervolumes",
-    "macPool mac_pool struct MacPool link",
-    "managementNetwork management_network struct Network link",
-    "networkFilters network_filters struct NetworkFilter list link item=network_filter rel=networkfilters",
-    "networks networks struct Network list link item=network rel=networks",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "schedulingPolicy scheduling_policy struct SchedulingPolicy link"
-  ]],
-  ["ClusterFeature", "cluster_feature", "cluster_features", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "clusterLevel cluster_level struct ClusterLevel link"
-  ]],
-  ["ClusterLevel", "cluster_level", "cluster_levels", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "cpuTypes cpu_types struct CpuType list item=cpu_type",
-    "permits permits struct Permit list item=permit",
-    "clusterFeatures cluster_features struct ClusterFeature list link item=cluster_feature rel=clusterfeatures"
-  ]],
-  ["Configuration", "configuration", "configurations", [
-    "data data primitive String",
-    "type type enum ConfigurationType"
-  ]],
-  ["Console", "console", "consoles", [
-    "enabled enabled primitive Boolean"
-  ]],
-  ["Core", "core", "cores", [
-    "index index primitive Integer",
-    "socket socket primitive Integer"
-  ]],
-  ["Cpu", "cpu", "cpus", [
-    "architecture architecture enum Architecture",
-    "cores cores struct Core list item=core",
-    "cpuTune cpu_tune struct CpuTune",
-    "level level primitive Integer",
-    "mode mode enum CpuMode",
-    "name name primitive String",
-    "speed speed primitive Decimal",
-    "topology topology struct CpuTopology",
-    "type type primitive String"
-  ]],
-  ["CpuProfile", "cpu_profile", "cpu_profiles", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "cluster cluster struct Cluster link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "qos qos struct Qos link"
-  ]],
-  ["CpuTopology", "cpu_topology", "cpu_topologies", [
-    "cores cores primitive Integer",
-    "sockets sockets primitive Integer",
-    "threads threads primitive Integer"
-  ]],
-  ["CpuTune", "cpu_tune", "cpu_tunes", [
-    "vcpuPins vcpu_pins struct VcpuPin list item=vcpu_pin"
-  ]],
-  ["CpuType", "cpu_type", "cpu_types", [
-    "architecture architecture enum Architecture",
-    "level level primitive Integer",
-    "name name primitive String"
-  ]],
-  ["CustomProperty", "custom_property", "custom_properties", [
-    "name name primitive String",
-    "regexp regexp primitive String",
-    "value value primitive String"
-  ]],
-  ["DataCenter", "data_center", "data_centers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "local local primitive Boolean",
-    "quotaMode quota_mode enum QuotaModeType",
-    "status status enum DataCenterStatus",
-    "storageFormat storage_format enum StorageFormat",
-    "supportedVersions supported_versions struct Version list item=version",
-    "version version struct Version",
-    "clusters clusters struct Cluster list link item=cluster rel=clusters",
-    "iscsiBonds iscsi_bonds struct IscsiBond list link item=iscsi_bond rel=iscsibonds",
-    "macPool mac_pool struct MacPool link",
-    "networks networks struct Network list link item=network rel=networks",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "qoss qoss struct Qos list link item=qos rel=qoss",
-    "quotas quotas struct Quota list link item=quota rel=quotas",
-    "storageDomains storage_domains struct StorageDomain list link item=storage_domain rel=storagedomains"
-  ]],
-  ["Device", "device", "devices", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms"
-  ]],
-  ["Disk", "disk", "disks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "active active primitive Boolean",
-    "actualSize actual_size primitive Integer schemaType=xs:long",
-    "alias alias primitive String",
-    "backup backup enum DiskBackup",
-    "backupMode backup_mode enum DiskBackupMode",
-    "bootable bootable primitive Boolean",
-    "contentType content_type enum DiskContentType",
-    "externalDisk external_disk primitive String",
-    "format format enum DiskFormat",
-    "imageId image_id primitive String",
-    "initialSize initial_size primitive Integer schemaType=xs:long",
-    "interface interface enum DiskInterface",
-    "logicalName logical_name primitive String",
-    "lunStorage lun_storage struct HostStorage",
-    "propagateErrors propagate_errors primitive Boolean",
-    "provisionedSize provisioned_size primitive Integer schemaType=xs:long",
-    "qcowVersion qcow_version enum QcowVersion",
-    "readOnly read_only primitive Boolean",
-    "sgio sgio enum ScsiGenericIO",
-    "shareable shareable primitive Boolean",
-    "sparse sparse primitive Boolean",
-    "status status enum DiskStatus",
-    "storageType storage_type enum DiskStorageType",
-    "totalSize total_size primitive Integer schemaType=xs:long",
-    "usesScsiReservation uses_scsi_reservation primitive Boolean",
-    "wipeAfterDelete wipe_after_delete primitive Boolean",
-    "diskProfile disk_profile struct DiskProfile link",
-    "diskSnapshots disk_snapshots struct DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
-    "openstackVolumeType openstack_volume_type struct OpenStackVolumeType link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "quota quota struct Quota link",
-    "snapshot snapshot struct Snapshot link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics",
-    "storageDomain storage_domain struct StorageDomain link",
-    "storageDomains storage_domains struct StorageDomain list link item=storage_domain rel=storagedomains"
-  ]],
-  ["DiskAttachment", "disk_attachment", "disk_attachments", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "active active primitive Boolean",
-    "bootable bootable primitive Boolean",
-    "interface interface enum DiskInterface",
-    "logicalName logical_name primitive String",
-    "passDiscard pass_discard primitive Boolean",
-    "readOnly read_only primitive Boolean",
-    "usesScsiReservation uses_scsi_reservation primitive Boolean",
-    "disk disk struct Disk link",
-    "template template struct Template link",
-    "vm vm struct Vm link"
-  ]],
-  ["DiskProfile", "disk_profile", "disk_profiles", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "qos qos struct Qos link",
-    "storageDomain storage_domain struct StorageDomain link"
-  ]],
-  ["DiskSnapshot", "disk_snapshot", "disk_snapshots", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "active active primitive Boolean",
-    "actualSize actual_size primitive Integer schemaType=xs:long",
-    "alias alias primitive String",
-    "backup backup enum DiskBackup",
-    "backupMode backup_mode enum DiskBackupMode",
-    "bootable bootable primitive Boolean",
-    "contentType content_type enum DiskContentType",
-    "externalDisk external_disk primitive String",
-    "format format enum DiskFormat",
-    "imageId image_id primitive String",
-    "initialSize initial_size primitive Integer schemaType=xs:long",
-    "interface interface enum DiskInterface",
-    "logicalName logical_name primitive String",
-    "lunStorage lun_storage struct HostStorage",
-    "propagateErrors propagate_errors primitive Boolean",
-    "provisionedSize provisioned_size primitive Integer schemaType=xs:long",
-    "qcowVersion qcow_version enum QcowVersion",
-    "readOnly read_only primitive Boolean",
-    "sgio sgio enum ScsiGenericIO",
-    "shareable shareable primitive Boolean",
-    "sparse sparse primitive Boolean",
-    "status status enum DiskStatus",
-    "storageType storage_type enum DiskStorageType",
-    "totalSize total_size primitive Integer schemaType=xs:long",
-    "usesScsiReservation uses_scsi_reservation primitive Boolean",
-    "wipeAfterDelete wipe_after_delete primitive Boolean",
-    "diskProfile disk_profile struct DiskProfile link",
-    "diskSnapshots disk_snapshots struct DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
-    "openstackVolumeType openstack_volume_type struct OpenStackVolumeType link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "quota quota struct Quota link",
-    "snapshot snapshot struct Snapshot link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics",
-    "storageDomain storage_domain struct StorageDomain link",
-    "storageDomains storage_domains struct StorageDomain list link item=storage_domain rel=storagedomains",
-    "disk disk struct Disk link",
-    "parent parent struct DiskSnapshot link"
-  ]],
-  ["Display", "display", "displays", [
-    "address address primitive String",
-    "allowOverride allow_override primitive Boolean",
-    "certificate certificate struct Certificate",
-    "copyPasteEnabled copy_paste_enabled primitive Boolean",
-    "disconnectAction disconnect_action primitive String",
-    "disconnectActionDelay disconnect_action_delay primitive Integer",
-    "fileTransferEnabled file_transfer_enabled primitive Boolean",
-    "keyboardLayout keyboard_layout primitive String",
-    "monitors monitors primitive Integer",
-    "port port primitive Integer",
-    "proxy proxy primitive String",
-    "securePort secure_port primitive Integer",
-    "singleQxlPci single_qxl_pci primitive Boolean",
-    "smartcardEnabled smartcard_enabled primitive Boolean",
-    "type type enum DisplayType",
-    "videoType video_type enum VideoType"
-  ]],
-  ["Dns", "dns", "dnss", [
-    "searchDomains search_domains struct Host list item=host",
-    "servers servers struct Host list item=host"
-  ]],
-  ["DnsResolverConfiguration", "dns_resolver_configuration", "dns_resolver_configurations", [
-    "nameServers name_servers primitive String list item=name_server"
-  ]],
-  ["Domain", "domain", "domains", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "user user struct User",
-    "groups groups struct Group list link item=group rel=groups",
-    "users users struct User list link item=user rel=users"
-  ]],
-  ["DynamicCpu", "dynamic_cpu", "dynamic_cpus", [
-    "cpuTune cpu_tune struct CpuTune",
-    "topology topology struct CpuTopology"
-  ]],
-  ["EngineBackupInfo", "engine_backup_info", "engine_backup_infos", [
-    "lastCinderBackup last_cinder_backup primitive Date",
-    "lastDbBackup last_db_backup primitive Date",
-    "lastDwhBackup last_dwh_backup primitive Date",
-    "lastEngineBackup last_engine_backup primitive Date",
-    "lastGrafanaBackup last_grafana_backup primitive Date",
-    "lastKeycloakBackup last_keycloak_backup primitive Date"
-  ]],
-  ["EntityProfileDetail", "entity_profile_detail", "entity_profile_details", [
-    "profileDetails profile_details struct ProfileDetail list item=profile_detail"
-  ]],
-  ["ErrorHandling", "error_handling", "error_handlings", [
-    "onError on_error enum MigrateOnError"
-  ]],
-  ["Event", "event", "events", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "code code primitive Integer",
-    "correlationId correlation_id primitive String",
-    "customData custom_data primitive String",
-    "customId custom_id primitive Integer",
-    "floodRate flood_rate primitive Integer",
-    "index index primitive Integer",
-    "logOnHost log_on_host primitive Boolean",
-    "origin origin primitive String",
-    "severity severity enum LogSeverity",
-    "time time primitive Date",
-    "cluster cluster struct Cluster link",
-    "dataCenter data_center struct DataCenter link",
-    "host host struct Host link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "template template struct Template link",
-    "user user struct User link",
-    "vm vm struct Vm link"
-  ]],
-  ["EventSubscription", "event_subscription", "event_subscriptions", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "address address primitive String",
-    "event event enum NotifiableEvent",
-    "notificationMethod notification_method enum NotificationMethod",
-    "user user struct User"
-  ]],
-  ["ExternalComputeResource", "external_compute_resource", "external_compute_resources", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "provider provider primitive String",
-    "url url primitive String",
-    "user user primitive String",
-    "externalHostProvider external_host_provider struct ExternalHostProvider link"
-  ]],
-  ["ExternalDiscoveredHost", "external_discovered_host", "external_discovered_hosts", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "ip ip primitive String",
-    "lastReport last_report primitive String",
-    "mac mac primitive String",
-    "subnetName subnet_name primitive String",
-    "externalHostProvider external_host_provider struct ExternalHostProvider link"
-  ]],
-  ["ExternalHost", "external_host", "external_hosts", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "address address primitive String",
-    "externalHostProvider external_host_provider struct ExternalHostProvider link"
-  ]],
-  ["ExternalHostGroup", "external_host_group", "external_host_groups", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "architectureName architecture_name primitive String",
-    "domainName domain_name primitive String",
-    "operatingSystemName operating_system_name primitive String",
-    "subnetName subnet_name primitive String",
-    "externalHostProvider external_host_provider struct ExternalHostProvider link"
-  ]],
-  ["ExternalHostProvider", "external_host_provider", "external_host_providers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "authenticationUrl authentication_url primitive String",
-    "password password primitive String",
-    "properties properties struct Property list item=property",
-    "requiresAuthentication requires_authentication primitive Boolean",
-    "url url primitive String",
-    "username username primitive String",
-    "certificates certificates struct Certificate list link item=certificate rel=certificates",
-    "computeResources compute_resources struct ExternalComputeResource list link item=external_compute_resource rel=computeresources",
-    "discoveredHosts discovered_hosts struct ExternalDiscoveredHost list link item=external_discovered_host rel=discoveredhosts",
-    "hostGroups host_groups struct ExternalHostGroup list link item=external_host_group rel=hostgroups",
-    "hosts hosts struct Host list link item=host rel=hosts"
-  ]],
-  ["ExternalNetworkProviderConfiguration", "external_network_provider_configuration", "external_network_provider_configurations", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "externalNetworkProvider external_network_provider struct ExternalProvider link",
-    "host host struct Host link"
-  ]],
-  ["ExternalProvider", "external_provider", "external_providers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "authenticationUrl authentication_url primitive String",
-    "password password primitive String",
-    "properties properties struct Property list item=property",
-    "requiresAuthentication requires_authentication primitive Boolean",
-    "url url primitive String",
-    "username username primitive String"
-  ]],
-  ["ExternalTemplateImport", "external_template_import", "external_template_imports", [
-    "clone clone primitive Boolean",
-    "url url primitive String",
-    "cluster cluster struct Cluster link",
-    "cpuProfile cpu_profile struct CpuProfile link",
-    "host host struct Host link",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "template template struct Template link"
-  ]],
-  ["ExternalVmImport", "external_vm_import", "external_vm_imports", [
-    "name name primitive String",
-    "password password primitive String",
-    "provider provider enum ExternalVmProviderType",
-    "sparse sparse primitive Boolean",
-    "url url primitive String",
-    "username username primitive String",
-    "cluster cluster struct Cluster link",
-    "cpuProfile cpu_profile struct CpuProfile link",
-    "driversIso drivers_iso struct File link",
-    "host host struct Host link",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "vm vm struct Vm link"
-  ]],
-  ["Fault", "fault", "faults", [
-    "detail detail primitive String",
-    "reason reason primitive String"
-  ]],
-  ["FencingPolicy", "fencing_policy", "fencing_policies", [
-    "enabled enabled primitive Boolean",
-    "skipIfConnectivityBroken skip_if_connectivity_broken struct SkipIfConnectivityBroken",
-    "skipIfGlusterBricksUp skip_if_gluster_bricks_up primitive Boolean",
-    "skipIfGlusterQuorumNotMet skip_if_gluster_quorum_not_met primitive Boolean",
-    "skipIfSdActive skip_if_sd_active struct SkipIfSdActive"
-  ]],
-  ["File", "file", "files", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "content content primitive String",
-    "type type primitive String",
-    "storageDomain storage_domain struct StorageDomain link"
-  ]],
-  ["Filter", "filter", "filters", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "position position primitive Integer",
-    "schedulingPolicyUnit scheduling_policy_unit struct SchedulingPolicyUnit link"
-  ]],
-  ["Floppy", "floppy", "floppies", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "file file struct File"
-  ]],
-  ["FopStatistic", "fop_statistic", "fop_statistics", [
-    "name name primitive String",
-    "statistics statistics struct Statistic list item=statistic"
-  ]],
-  ["GlusterBrick", "brick", "bricks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "device device primitive String",
-    "fsName fs_name primitive String",
-    "glusterClients gluster_clients struct GlusterClient list item=gluster_client",
-    "memoryPools memory_pools struct GlusterMemoryPool list item=memory_pool",
-    "mntOptions mnt_options primitive String",
-    "pid pid primitive Integer",
-    "port port primitive Integer",
-    "brickDir brick_dir primitive String",
-    "serverId server_id primitive String",
-    "status status enum GlusterBrickStatus",
-    "glusterVolume gluster_volume struct GlusterVolume link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics"
-  ]],
-  ["GlusterBrickAdvancedDetails", "gluster_brick_advanced_details", "gluster_brick_advanced_detailss", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "device device primitive String",
-    "fsName fs_name primitive String",
-    "glusterClients gluster_clients struct GlusterClient list item=gluster_client",
-    "memoryPools memory_pools struct GlusterMemoryPool list item=memory_pool",
-    "mntOptions mnt_options primitive String",
-    "pid pid primitive Integer",
-    "port port primitive Integer"
-  ]],
-  ["GlusterBrickMemoryInfo", "brick_memoryinfo", "gluster_brick_memory_infos", [
-    "memoryPools memory_pools struct GlusterMemoryPool list item=memory_pool"
-  ]],
-  ["GlusterClient", "gluster_client", "gluster_clients", [
-    "bytesRead bytes_read primitive Integer schemaType=xs:long",
-    "bytesWritten bytes_written primitive Integer schemaType=xs:long",
-    "clientPort client_port primitive Integer",
-    "hostName host_name primitive String"
-  ]],
-  ["GlusterHook", "gluster_hook", "gluster_hooks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "checksum checksum primitive String",
-    "conflictStatus conflict_status primitive Integer",
-    "conflicts conflicts primitive String",
-    "content content primitive String",
-    "contentType content_type enum HookContentType",
-    "glusterCommand gluster_command primitive String",
-    "stage stage enum HookStage",
-    "status status enum GlusterHookStatus",
-    "cluster cluster struct Cluster link",
-    "serverHooks server_hooks struct GlusterServerHook list link item=server_hook rel=serverhooks"
-  ]],
-  ["GlusterMemoryPool", "memory_pool", "memory_pools", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "allocCount alloc_count primitive Integer",
-    "coldCount cold_count primitive Integer",
-    "hotCount hot_count primitive Integer",
-    "maxAlloc max_alloc primitive Integer",
-    "maxStdalloc max_stdalloc primitive Integer",
-    "paddedSize padded_size primitive Integer",
-    "poolMisses pool_misses primitive Integer",
-    "type type primitive String"
-  ]],
-  ["GlusterServerHook", "server_hook", "server_hooks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "checksum checksum primitive String",
-    "contentType content_type enum HookContentType",
-    "status status enum GlusterHookStatus",
-    "host host struct Host link"
-  ]],
-  ["GlusterVolume", "gluster_volume", "gluster_volumes", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "disperseCount disperse_count primitive Integer",
-    "options options struct Option list item=option",
-    "redundancyCount redundancy_count primitive Integer",
-    "replicaCount replica_count primitive Integer",
-    "status status enum GlusterVolumeStatus",
-    "stripeCount stripe_count primitive Integer",
-    "transportTypes transport_types enum TransportType list item=transport_type",
-    "volumeType volume_type enum GlusterVolumeType",
-    "bricks bricks struct GlusterBrick list link item=brick rel=bricks",
-    "cluster cluster struct Cluster link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics"
-  ]],
-  ["GlusterVolumeProfileDetails", "gluster_volume_profile_details", "gluster_volume_profile_detailss", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "brickProfileDetails brick_profile_details struct BrickProfileDetail list item=brick_profile_detail",
-    "nfsProfileDetails nfs_profile_details struct NfsProfileDetail list item=nfs_profile_detail"
-  ]],
-  ["GracePeriod", "grace_period", "grace_periods", [
-    "expiry expiry primitive Integer"
-  ]],
-  ["GraphicsConsole", "graphics_console", "graphics_consoles", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "address address primitive String",
-    "port port primitive Integer",
-    "protocol protocol enum GraphicsType",
-    "tlsPort tls_port primitive Integer",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link"
-  ]],
-  ["Group", "group", "groups", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "domainEntryId domain_entry_id primitive String",
-    "namespace namespace primitive String",
-    "domain domain struct Domain link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "roles roles struct Role list link item=role rel=roles",
-    "tags tags struct Tag list link item=tag rel=tags"
-  ]],
-  ["GuestOperatingSystem", "guest_operating_system", "guest_operating_systems", [
-    "architecture architecture primitive String",
-    "codename codename primitive String",
-    "distribution distribution primitive String",
-    "family family primitive String",
-    "kernel kernel struct Kernel",
-    "version version struct Version"
-  ]],
-  ["HardwareInformation", "hardware_information", "hardware_informations", [
-    "family family primitive String",
-    "manufacturer manufacturer primitive String",
-    "productName product_name primitive String",
-    "serialNumber serial_number primitive String",
-    "supportedRngSources supported_rng_sources enum RngSource list item=supported_rng_source",
-    "uuid uuid primitive String",
-    "version version primitive String"
-  ]],
-  ["HighAvailability", "high_availability", "high_availabilities", [
-    "enabled enabled primitive Boolean",
-    "priority priority primitive Integer"
-  ]],
-  ["Hook", "hook", "hooks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "eventName event_name primitive String",
-    "md5 md5 primitive String",
-    "host host struct Host link"
-  ]],
-  ["Host", "host", "hosts", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "address address primitive String",
-    "autoNumaStatus auto_numa_status enum AutoNumaStatus",
-    "certificate certificate struct Certificate",
-    "cpu cpu struct Cpu",
-    "devicePassthrough device_passthrough struct HostDevicePassthrough",
-    "display display struct Display",
-    "externalStatus external_status enum ExternalStatus",
-    "hardwareInformation hardware_information struct HardwareInformation",
-    "hostedEngine hosted_engine struct HostedEngine",
-    "iscsi iscsi struct IscsiDetails",
-    "kdumpStatus kdump_status enum KdumpStatus",
-    "ksm ksm struct Ksm",
-    "libvirtVersion libvirt_version struct Version",
-    "maxSchedulingMemory max_scheduling_memory primitive Integer schemaType=xs:long",
-    "memory memory primitive Integer schemaType=xs:long",
-    "networkOperationInProgress network_operation_in_progress primitive Boolean",
-    "numaSupported numa_supported primitive Boolean",
-    "os os struct OperatingSystem",
-    "overrideIptables override_iptables primitive Boolean",
-    "ovnConfigured ovn_configured primitive Boolean",
-    "port port primitive Integer",
-    "powerManagement power_management struct PowerManagement",
-    "protocol protocol enum HostProtocol",
-    "reinstallationRequired reinstallation_required primitive Boolean",
-    "rootPassword root_password primitive String",
-    "seLinux se_linux struct SeLinux",
-    "spm spm struct Spm",
-    "ssh ssh struct Ssh",
-    "status status enum HostStatus",
-    "statusDetail status_detail primitive String",
-    "summary summary struct VmSummary",
+  ["Action", "action", null, "Identified", [
+    "activate primitive Boolean",
+    "allowPartialImport primitive Boolean",
+    "async primitive Boolean",
+    "attachWgt primitive Boolean",
+    "attachment struct DiskAttachment",
+    "authorizedKey struct AuthorizedKey",
+    "autoPinningPolicy enum AutoPinningPolicy",
+    "bricks struct GlusterBrick list item=brick",
+    "certificates struct Certificate list item=certificate",
+    "checkConnectivity primitive Boolean",
+    "clone primitive Boolean",
+    "clonePermissions primitive Boolean",
+    "cluster struct Cluster",
+    "collapseSnapshots primitive Boolean",
+    "commitOnSuccess primitive Boolean",
+    "connection struct StorageConnection",
+    "connectivityTimeout primitive Integer",
+    "correlationId primitive String",
+    "dataCenter struct DataCenter",
+    "deployHostedEngine primitive Boolean",
+    "details struct GlusterVolumeProfileDetails",
+    "directory primitive String",
+    "discardSnapshots primitive Boolean",
+    "discoveredTargets struct IscsiDetails list item=iscsi_details",
+    "disk struct Disk",
+    "diskProfile struct DiskProfile",
+    "disks struct Disk list item=disk",
+    "exclusive primitive Boolean",
+    "fault struct Fault",
+    "fenceType primitive String",
+    "filename primitive String",
+    "filter primitive Boolean",
+    "fixLayout primitive Boolean",
+    "follow primitive String",
+    "force primitive Boolean",
+    "gracePeriod struct GracePeriod",
+    "host struct Host",
+    "image primitive String",
+    "imageTransfer struct ImageTransfer",
+    "importAsTemplate primitive Boolean",
+    "isAttached primitive Boolean",
+    "iscsi struct IscsiDetails",
+    "iscsiTargets primitive String list item=iscsi_target",
+    "job struct Job",
+    "lease struct StorageDomainLease",
+    "logicalUnits struct LogicalUnit list item=logical_unit",
+    "maintenanceAfterRestart primitive Boolean",
+    "maintenanceEnabled primitive Boolean",
+    "migrateVmsInAffinityClosure primitive Boolean",
+    "modifiedBonds struct HostNic list item=host_nic",
+    "modifiedLabels struct NetworkLabel list item=network_label",
+    "modifiedNetworkAttachments struct NetworkAttachment list item=network_attachment",
+    "optimizeCpuSettings primitive Boolean",
+    "option struct Option",
+    "pause primitive Boolean",
+    "permission struct Permission",
+    "powerManagement struct PowerManagement",
+    "proxyTicket struct ProxyTicket",
+    "quota struct Quota",
+    "reason primitive String",
+    "reassignBadMacs primitive Boolean",
+    "reboot primitive Boolean",
+    "registrationConfiguration struct RegistrationConfiguration",
+    "remoteViewerConnectionFile primitive String",
+    "removedBonds struct HostNic list item=host_nic",
+    "removedLabels struct NetworkLabel list item=network_label",
+    "removedNetworkAttachments struct NetworkAttachment list item=network_attachment",
+    "resolutionType primitive String",
+    "restoreMemory primitive Boolean",
+    "rootPassword primitive String",
+    "seal primitive Boolean",
+    "snapshot struct Snapshot",
+    "sourceHost struct Host",
+    "ssh struct Ssh",
+    "status primitive String",
+    "stopGlusterService primitive Boolean",
+    "storageDomain struct StorageDomain",
+    "storageDomains struct StorageDomain list item=storage_domain",
+    "succeeded primitive Boolean",
+    "synchronizedNetworkAttachments struct NetworkAttachment list item=network_attachment",
+    "template struct Template",
+    "ticket struct Ticket",
+    "timeout primitive Integer",
+    "undeployHostedEngine primitive Boolean",
+    "upgradeAction enum ClusterUpgradeAction",
+    "upgradePercentComplete primitive Integer",
+    "useCloudInit primitive Boolean",
+    "useIgnition primitive Boolean",
+    "useInitialization primitive Boolean",
+    "useSysprep primitive Boolean",
+    "virtualFunctionsConfiguration struct HostNicVirtualFunctionsConfiguration",
+    "vm struct Vm",
+    "vnicProfileMappings struct VnicProfileMapping list item=vnic_profile_mapping",
+    "volatile primitive Boolean"
+  ]],
+  ["AffinityGroup", "affinity_group", "affinity_groups", "Identified", [
+    "broken primitive Boolean",
+    "enforcing primitive Boolean",
+    "hostsRule struct AffinityRule",
+    "positive primitive Boolean",
+    "priority primitive Decimal",
+    "vmsRule struct AffinityRule",
+    "cluster struct Cluster link",
+    "hostLabels struct AffinityLabel list link item=affinity_label rel=hostlabels",
+    "hosts struct Host list link item=host rel=hosts",
+    "vmLabels struct AffinityLabel list link item=affinity_label rel=vmlabels",
+    "vms struct Vm list link item=vm rel=vms"
+  ]],
+  ["AffinityLabel", "affinity_label", "affinity_labels", "Identified", [
+    "hasImplicitAffinityGroup primitive Boolean",
+    "readOnly primitive Boolean",
+    "hosts struct Host list link item=host rel=hosts",
+    "vms struct Vm list link item=vm rel=vms"
+  ]],
+  ["AffinityRule", "affinity_rule", "affinity_rules", null, [
+    "enabled primitive Boolean",
+    "enforcing primitive Boolean",
+    "positive primitive Boolean"
+  ]],
+  ["Agent", "agent", "agents", "Identified", [
+    "address primitive String",
+    "concurrent primitive Boolean",
+    "encryptOptions primitive Boolean",
+    "options struct Option list item=option",
+    "order primitive Integer",
+    "password primitive String",
+    "port primitive Integer",
+    "type primitive String",
+    "username primitive String",
+    "host struct Host link"
+  ]],
+  ["AgentConfiguration", "agent_configuration", "agent_configurations", null, [
+    "address primitive String",
+    "brokerType enum MessageBrokerType",
+    "networkMappings primitive String",
+    "password primitive String",
+    "port primitive Integer",
+    "username primitive String"
+  ]],
+  ["Api", "api", "apis", null, [
+    "engineBackup struct EngineBackupInfo",
+    "productInfo struct ProductInfo",
+    "specialObjects struct SpecialObjects",
+    "summary struct ApiSummary",
+    "time primitive Date",
+    "authenticatedUser struct User link",
+    "effectiveUser struct User link"
+  ]],
+  ["ApiSummary", "api_summary", "api_summaries", null, [
+    "hosts struct ApiSummaryItem",
+    "storageDomains struct ApiSummaryItem",
+    "users struct ApiSummaryItem",
+    "vms struct ApiSummaryItem"
+  ]],
+  ["ApiSummaryItem", "api_summary_item", "api_summary_items", null, [
+    "active primitive Integer",
+    "total primitive Integer"
+  ]],
+  ["Application", "application", "applications", "Identified", [
+    "vm struct Vm link"
+  ]],
+  ["AuthorizedKey", "authorized_key", "authorized_keys", "Identified", [
+    "key primitive String",
+    "user struct User link"
+  ]],
+  ["Backup", "backup", "backups", "Identified", [
+    "creationDate primitive Date",
+    "fromCheckpointId primitive String",
+    "modificationDate primitive Date",
+    "phase enum BackupPhase",
+    "toCheckpointId primitive String",
+    "disks struct Disk list link item=disk rel=disks",
+    "host struct Host link",
+    "snapshot struct Snapshot link",
+    "vm struct Vm link"
+  ]],
+  ["Balance", "balance", "balances", "Identified", [
+    "schedulingPolicy struct SchedulingPolicy link",
+    "schedulingPolicyUnit struct SchedulingPolicyUnit link"
+  ]],
+  ["Bios", "bios", "bioss", null, [
+    "bootMenu struct BootMenu",
+    "type enum BiosType"
+  ]],
+  ["BlockStatistic", "block_statistic", "block_statistics", null, [
+    "statistics struct Statistic list item=statistic"
+  ]],
+  ["Bonding", "bonding", "bondings", null, [
+    "adPartnerMac struct Mac",
+    "options struct Option list item=option",
+    "slaves struct HostNic list item=host_nic",
+    "activeSlave struct HostNic link"
+  ]],
+  ["Bookmark", "bookmark", "bookmarks", "Identified", [
+    "value primitive String"
+  ]],
+  ["Boot", "boot", "boots", null, [
+    "devices enum BootDevice list item=device"
+  ]],
+  ["BootMenu", "boot_menu", "boot_menus", null, [
+    "enabled primitive Boolean"
+  ]],
+  ["BrickProfileDetail", "brick_profile_detail", "brick_profile_details", "EntityProfileDetail", [
+    "brick struct GlusterBrick link"
+  ]],
+  ["Cdrom", "cdrom", "cdroms", "Device", [
+    "file struct File"
+  ]],
+  ["Certificate", "certificate", "certificates", "Identified", [
+    "content primitive String",
+    "organization primitive String",
+    "subject primitive String"
+  ]],
+  ["Checkpoint", "checkpoint", "checkpoints", "Identified", [
+    "creationDate primitive Date",
+    "parentId primitive String",
+    "state enum CheckpointState",
+    "disks struct Disk list link item=disk rel=disks",
+    "vm struct Vm link"
+  ]],
+  ["CloudInit", "cloud_init", "cloud_inits", null, [
+    "authorizedKeys struct AuthorizedKey list item=authorized_key",
+    "files struct File list item=file",
+    "host struct Host",
+    "networkConfiguration struct NetworkConfiguration",
+    "regenerateSshKeys primitive Boolean",
+    "timezone primitive String",
+    "users struct User list item=user"
+  ]],
+  ["Cluster", "cluster", "clusters", "Identified", [
+    "ballooningEnabled primitive Boolean",
+    "biosType enum BiosType",
+    "cpu struct Cpu",
+    "customSchedulingPolicyProperties struct Property list item=property",
+    "display struct Display",
+    "errorHandling struct ErrorHandling",
+    "fencingPolicy struct FencingPolicy",
+    "fipsMode enum FipsMode",
+    "firewallType enum FirewallType",
+    "glusterService primitive Boolean",
+    "glusterTunedProfile primitive String",
+    "haReservation primitive Boolean",
+    "ksm struct Ksm",
+    "logMaxMemoryUsedThreshold primitive Integer",
+    "logMaxMemoryUsedThresholdType enum LogMaxMemoryUsedThresholdType",
+    "maintenanceReasonRequired primitive Boolean",
+    "memoryPolicy struct MemoryPolicy",
+    "migration struct MigrationOptions",
+    "optionalReason primitive Boolean",
+    "requiredRngSources enum RngSource list item=required_rng_source",
+    "serialNumber struct SerialNumber",
+    "supportedVersions struct Version list item=version",
+    "switchType enum SwitchType",
+    "threadsAsCores primitive Boolean",
+    "trustedService primitive Boolean",
+    "tunnelMigration primitive Boolean",
+    "upgradeCorrelationId primitive String",
+    "upgradeInProgress primitive Boolean",
+    "upgradePercentComplete primitive Integer",
+    "version struct Version",
+    "virtService primitive Boolean",
+    "vncEncryption primitive Boolean",
+    "affinityGroups struct AffinityGroup list link item=affinity_group rel=affinitygroups",
+    "cpuProfiles struct CpuProfile list link item=cpu_profile rel=cpuprofiles",
+    "dataCenter struct DataCenter link",
+    "enabledFeatures struct ClusterFeature list link item=cluster_feature rel=enabledfeatures",
+    "externalNetworkProviders struct ExternalProvider list link item=external_provider rel=externalnetworkproviders",
+    "glusterHooks struct GlusterHook list link item=gluster_hook rel=glusterhooks",
+    "glusterVolumes struct GlusterVolume list link item=gluster_volume rel=glustervolumes",
+    "macPool struct MacPool link",
+    "managementNetwork struct Network link",
+    "networkFilters struct NetworkFilter list link item=network_filter rel=networkfilters",
+    "networks struct Network list link item=network rel=networks",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "schedulingPolicy struct SchedulingPolicy link"
+  ]],
+  ["ClusterFeature", "cluster_feature", "cluster_features", "Identified", [
+    "clusterLevel struct ClusterLevel link"
+  ]],
+  ["ClusterLevel", "cluster_level", "cluster_levels", "Identified", [
+    "cpuTypes struct CpuType list item=cpu_type",
+    "permits struct Permit list item=permit",
+    "clusterFeatures struct ClusterFeature list link item=cluster_feature rel=clusterfeatures"
+  ]],
+  ["Configuration", "configuration", "configurations", null, [
+    "data primitive String",
+    "type enum ConfigurationType"
+  ]],
+  ["Console", "console", "consoles", null, [
+    "enabled primitive Boolean"
+  ]],
+  ["Core", "core", "cores", null, [
+    "index primitive Integer",
+    "socket primitive Integer"
+  ]],
+  ["Cpu", "cpu", "cpus", null, [
+    "architecture enum Architecture",
+    "cores struct Core list item=core",
+    "cpuTune struct CpuTune",
+    "level primitive Integer",
+    "mode enum CpuMode",
+    "name primitive String",
+    "speed primitive Decimal",
+    "topology struct CpuTopology",
+    "type primitive String"
+  ]],
+  ["CpuProfile", "cpu_profile", "cpu_profiles", "Identified", [
+    "cluster struct Cluster link",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "qos struct Qos link"
+  ]],
+  ["CpuTopology", "cpu_topology", "cpu_topologies", null, [
+    "cores primitive Integer",
+    "sockets primitive Integer",
+    "threads primitive Integer"
+  ]],
+  ["CpuTune", "cpu_tune", "cpu_tunes", null, [
+    "vcpuPins struct VcpuPin list item=vcpu_pin"
+  ]],
+  ["CpuType", "cpu_type", "cpu_types", null, [
+    "architecture enum Architecture",
+    "level primitive Integer",
+    "name primitive String"
+  ]],
+  ["CustomProperty", "custom_property", "custom_properties", null, [
+    "name primitive String",
+    "regexp primitive String",
+    "value primitive String"
+  ]],
+  ["DataCenter", "data_center", "data_centers", "Identified", [
+    "local primitive Boolean",
+    "quotaMode enum QuotaModeType",
+    "status enum DataCenterStatus",
+    "storageFormat enum StorageFormat",
+    "supportedVersions struct Version list item=version",
+    "version struct Version",
+    "clusters struct Cluster list link item=cluster rel=clusters",
+    "iscsiBonds struct IscsiBond list link item=iscsi_bond rel=iscsibonds",
+    "macPool struct MacPool link",
+    "networks struct Network list link item=network rel=networks",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "qoss struct Qos list link item=qos rel=qoss",
+    "quotas struct Quota list link item=quota rel=quotas",
+    "storageDomains struct StorageDomain list link item=storage_domain rel=storagedomains"
+  ]],
+  ["Device", "device", "devices", "Identified", [
+    "instanceType struct InstanceType link",
+    "template struct Template link",
+    "vm struct Vm link",
+    "vms struct Vm list link item=vm rel=vms"
+  ]],
+  ["Disk", "disk", "disks", "Device", [
+    "active primitive Boolean",
+    "actualSize primitive Integer schemaType=xs:long",
+    "alias primitive String",
+    "backup enum DiskBackup",
+    "backupMode enum DiskBackupMode",
+    "bootable primitive Boolean",
+    "contentType enum DiskContentType",
+    "externalDisk primitive String",
+    "format enum DiskFormat",
+    "imageId primitive String",
+    "initialSize primitive Integer schemaType=xs:long",
+    "interface enum DiskInterface",
+    "logicalName primitive String",
+    "lunStorage struct HostStorage",
+    "propagateErrors primitive Boolean",
+    "provisionedSize primitive Integer schemaType=xs:long",
+    "qcowVersion enum QcowVersion",
+    "readOnly primitive Boolean",
+    "sgio enum ScsiGenericIO",
+    "shareable primitive Boolean",
+    "sparse primitive Boolean",
+    "status enum DiskStatus",
+    "storageType enum DiskStorageType",
+    "totalSize primitive Integer schemaType=xs:long",
+    "usesScsiReservation primitive Boolean",
+    "wipeAfterDelete primitive Boolean",
+    "diskProfile struct DiskProfile link",
+    "diskSnapshots struct DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
+    "openstackVolumeType struct OpenStackVolumeType link",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "quota struct Quota link",
+    "snapshot struct Snapshot link",
+    "statistics struct Statistic list link item=statistic rel=statistics",
+    "storageDomain struct StorageDomain link",
+    "storageDomains struct StorageDomain list link item=storage_domain rel=storagedomains"
+  ]],
+  ["DiskAttachment", "disk_attachment", "disk_attachments", "Identified", [
+    "active primitive Boolean",
+    "bootable primitive Boolean",
+    "interface enum DiskInterface",
+    "logicalName primitive String",
+    "passDiscard primitive Boolean",
+    "readOnly primitive Boolean",
+    "usesScsiReservation primitive Boolean",
+    "disk struct Disk link",
+    "template struct Template link",
+    "vm struct Vm link"
+  ]],
+  ["DiskProfile", "disk_profile", "disk_profiles", "Identified", [
+    "permissions struct Permission list link item=permission rel=permissions",
+    "qos struct Qos link",
+    "storageDomain struct StorageDomain link"
+  ]],
+  ["DiskSnapshot", "disk_snapshot", "disk_snapshots", "Disk", [
+    "disk struct Disk link",
+    "parent struct DiskSnapshot link"
+  ]],
+  ["Display", "display", "displays", null, [
+    "address primitive String",
+    "allowOverride primitive Boolean",
+    "certificate struct Certificate",
+    "copyPasteEnabled primitive Boolean",
+    "disconnectAction primitive String",
+    "disconnectActionDelay primitive Integer",
+    "fileTransferEnabled primitive Boolean",
+    "keyboardLayout primitive String",
+    "monitors primitive Integer",
+    "port primitive Integer",
+    "proxy primitive String",
+    "securePort primitive Integer",
+    "singleQxlPci primitive Boolean",
+    "smartcardEnabled primitive Boolean",
+    "type enum DisplayType",
+    "videoType enum VideoType"
+  ]],
+  ["Dns", "dns", "dnss", null, [
+    "searchDomains struct Host list item=host",
+    "servers struct Host list item=host"
+  ]],
+  ["DnsResolverConfiguration", "dns_resolver_configuration", "dns_resolver_configurations", null, [
+    "nameServers primitive String list item=name_server"
+  ]],
+  ["Domain", "domain", "domains", "Identified", [
+    "user struct User",
+    "groups struct Group list link item=group rel=groups",
+    "users struct User list link item=user rel=users"
+  ]],
+  ["DynamicCpu", "dynamic_cpu", "dynamic_cpus", null, [
+    "cpuTune struct CpuTune",
+    "topology struct CpuTopology"
+  ]],
+  ["EngineBackupInfo", "engine_backup_info", "engine_backup_infos", null, [
+    "lastCinderBackup primitive Date",
+    "lastDbBackup primitive Date",
+    "lastDwhBackup primitive Date",
+    "lastEngineBackup primitive Date",
+    "lastGrafanaBackup primitive Date",
+    "lastKeycloakBackup primitive Date"
+  ]],
+  ["EntityProfileDetail", "entity_profile_detail", "entity_profile_details", null, [
+    "profileDetails struct ProfileDetail list item=profile_detail"
+  ]],
+  ["ErrorHandling", "error_handling", "error_handlings", null, [
+    "onError enum MigrateOnError"
+  ]],
+  ["Event", "event", "events", "Identified", [
+    "code primitive Integer",
+    "correlationId primitive String",
+    "customData primitive String",
+    "customId primitive Integer",
+    "floodRate primitive Integer",
+    "index primitive Integer",
+    "logOnHost primitive Boolean",
+    "origin primitive String",
+    "severity enum LogSeverity",
+    "time primitive Date",
+    "cluster struct Cluster link",
+    "dataCenter struct DataCenter link",
+    "host struct Host link",
+    "storageDomain struct StorageDomain link",
+    "template struct Template link",
+    "user struct User link",
+    "vm struct Vm link"
+  ]],
+  ["EventSubscription", "event_subscription", "event_subscriptions", "Identified", [
+    "address primitive String",
+    "event enum NotifiableEvent",
+    "notificationMethod enum NotificationMethod",
+    "user struct User"
+  ]],
+  ["ExternalComputeResource", "external_compute_resource", "external_compute_resources", "Identified", [
+    "provider primitive String",
+    "url primitive String",
+    "user primitive String",
+    "externalHostProvider struct ExternalHostProvider link"
+  ]],
+  ["ExternalDiscoveredHost", "external_discovered_host", "external_discovered_hosts", "Identified", [
+    "ip primitive String",
+    "lastReport primitive String",
+    "mac primitive String",
+    "subnetName primitive String",
+    "externalHostProvider struct ExternalHostProvider link"
+  ]],
+  ["ExternalHost", "external_host", "external_hosts", "Identified", [
+    "address primitive String",
+    "externalHostProvider struct ExternalHostProvider link"
+  ]],
+  ["ExternalHostGroup", "external_host_group", "external_host_groups", "Identified", [
+    "architectureName primitive String",
+    "domainName primitive String",
+    "operatingSystemName primitive String",
+    "subnetName primitive String",
+    "externalHostProvider struct ExternalHostProvider link"
+  ]],
+  ["ExternalHostProvider", "external_host_provider", "external_host_providers", "ExternalProvider", [
+    "certificates struct Certificate list link item=certificate rel=certificates",
+    "computeResources struct ExternalComputeResource list link item=external_compute_resource rel=computeresources",
+    "discoveredHosts struct ExternalDiscoveredHost list link item=external_discovered_host rel=discoveredhosts",
+    "hostGroups struct ExternalHostGroup list link item=external_host_group rel=hostgroups",
+    "hosts struct Host list link item=host rel=hosts"
+  ]],
+  ["ExternalNetworkProviderConfiguration", "external_network_provider_configuration", "external_network_provider_configurations", "Identified", [
+    "externalNetworkProvider struct ExternalProvider link",
+    "host struct Host link"
+  ]],
+  ["ExternalProvider", "external_provider", "external_providers", "Identified", [
+    "authenticationUrl primitive String",
+    "password primitive String",
+    "properties struct Property list item=property",
+    "requiresAuthentication primitive Boolean",
+    "url primitive String",
+    "username primitive String"
+  ]],
+  ["ExternalTemplateImport", "external_template_import", "external_template_imports", null, [
+    "clone primitive Boolean",
+    "url primitive String",
+    "cluster struct Cluster link",
+    "cpuProfile struct CpuProfile link",
+    "host struct Host link",
+    "quota struct Quota link",
+    "storageDomain struct StorageDomain link",
+    "template struct Template link"
+  ]],
+  ["ExternalVmImport", "external_vm_import", "external_vm_imports", null, [
+    "name primitive String",
+    "password primitive String",
+    "provider enum ExternalVmProviderType",
+    "sparse primitive Boolean",
+    "url primitive String",
+    "username primitive String",
+    "cluster struct Cluster link",
+    "cpuProfile struct CpuProfile link",
+    "driversIso struct File link",
+    "host struct Host link",
+    "quota struct Quota link",
+    "storageDomain struct StorageDomain link",
+    "vm struct Vm link"
+  ]],
+  ["Fault", "fault", "faults", null, [
+    "detail primitive String",
+    "reason primitive String"
+  ]],
+  ["FencingPolicy", "fencing_policy", "fencing_policies", null, [
+    "enabled primitive Boolean",
+    "skipIfConnectivityBroken struct SkipIfConnectivityBroken",
+    "skipIfGlusterBricksUp primitive Boolean",
+    "skipIfGlusterQuorumNotMet primitive Boolean",
+    "skipIfSdActive struct SkipIfSdActive"
+  ]],
+  ["File", "file", "files", "Identified", [
+    "content primitive String",
+    "type primitive String",
+    "storageDomain struct StorageDomain link"
+  ]],
+  ["Filter", "filter", "filters", "Identified", [
+    "position primitive Integer",
+    "schedulingPolicyUnit struct SchedulingPolicyUnit link"
+  ]],
+  ["Floppy", "floppy", "floppies", "Device", [
+    "file struct File"
+  ]],
+  ["FopStatistic", "fop_statistic", "fop_statistics", null, [
+    "name primitive String",
+    "statistics struct Statistic list item=statistic"
+  ]],
+  ["GlusterBrick", "brick", "bricks", "GlusterBrickAdvancedDetails", [
+    "brickDir primitive String",
+    "serverId primitive String",
+    "status enum GlusterBrickStatus",
+    "glusterVolume struct GlusterVolume link",
+    "statistics struct Statistic list link item=statistic rel=statistics"
+  ]],
+  ["GlusterBrickAdvancedDetails", "gluster_brick_advanced_details", "gluster_brick_advanced_detailss", "Device", [
+    "device primitive String",
+    "fsName primitive String",
+    "glusterClients struct GlusterClient list item=gluster_client",
+    "memoryPools struct GlusterMemoryPool list item=memory_pool",
+    "mntOptions primitive String",
+    "pid primitive Integer",
+    "port primitive Integer"
+  ]],
+  ["GlusterBrickMemoryInfo", "brick_memoryinfo", "gluster_brick_memory_infos", null, [
+    "memoryPools struct GlusterMemoryPool list item=memory_pool"
+  ]],
+  ["GlusterClient", "gluster_client", "gluster_clients", null, [
+    "bytesRead primitive Integer schemaType=xs:long",
+    "bytesWritten primitive Integer schemaType=xs:long",
+    "clientPort primitive Integer",
+    "hostName primitive String"
+  ]],
+  ["GlusterHook", "gluster_hook", "gluster_hooks", "Identified", [
+    "checksum primitive String",
+    "conflictStatus primitive Integer",
+    "conflicts primitive String",
+    "content primitive String",
+    "contentType enum HookContentType",
+    "glusterCommand primitive String",
+    "stage enum HookStage",
+    "status enum GlusterHookStatus",
+    "cluster struct Cluster link",
+    "serverHooks struct GlusterServerHook list link item=server_hook rel=serverhooks"
+  ]],
+  ["GlusterMemoryPool", "memory_pool", "memory_pools", "Identified", [
+    "allocCount primitive Integer",
+    "coldCount primitive Integer",
+    "hotCount primitive Integer",
+    "maxAlloc primitive Integer",
+    "maxStdalloc primitive Integer",
+    "paddedSize primitive Integer",
+    "poolMisses primitive Integer",
+    "type primitive String"
+  ]],
+  ["GlusterServerHook", "server_hook", "server_hooks", "Identified", [
+    "checksum primitive String",
+    "contentType enum HookContentType",
+    "status enum GlusterHookStatus",
+    "host struct Host link"
+  ]],
+  ["GlusterVolume", "gluster_volume", "gluster_volumes", "Identified", [
+    "disperseCount primitive Integer",
+    "options struct Option list item=option",
+    "redundancyCount primitive Integer",
+    "replicaCount primitive Integer",
+    "status enum GlusterVolumeStatus",
+    "stripeCount primitive Integer",
+    "transportTypes enum TransportType list item=transport_type",
+    "volumeType enum GlusterVolumeType",
+    "bricks struct GlusterBrick list link item=brick rel=bricks",
+    "cluster struct Cluster link",
+    "statistics struct Statistic list link item=statistic rel=statistics"
+  ]],
+  ["GlusterVolumeProfileDetails", "gluster_volume_profile_details", "gluster_volume_profile_detailss", "Identified", [
+    "brickProfileDetails struct BrickProfileDetail list item=brick_profile_detail",
+    "nfsProfileDetails struct NfsProfileDetail list item=nfs_profile_detail"
+  ]],
+  ["GracePeriod", "grace_period", "grace_periods", null, [
+    "expiry primitive Integer"
+  ]],
+  ["GraphicsConsole", "graphics_console", "graphics_consoles", "Identified", [
+    "address primitive String",
+    "port primitive Integer",
+    "protocol enum GraphicsType",
+    "tlsPort primitive Integer",
+    "instanceType struct InstanceType link",
+    "template struct Template link",
+    "vm struct Vm link"
+  ]],
+  ["Group", "group", "groups", "Identified", [
+    "domainEntryId primitive String",
+    "namespace primitive String",
+    "domain struct Domain link",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "roles struct Role list link item=role rel=roles",
+    "tags struct Tag list link item=tag rel=tags"
+  ]],
+  ["GuestOperatingSystem", "guest_operating_system", "guest_operating_systems", null, [
+    "architecture primitive String",
+    "codename primitive String",
+    "distribution primitive String",
+    "family primitive String",
+    "kernel struct Kernel",
+    "version struct Version"
+  ]],
+  ["HardwareInformation", "hardware_information", "hardware_informations", null, [
+    "family primitive String",
+    "manufacturer primitive String",
+    "productName primitive String",
+    "serialNumber primitive String",
+    "supportedRngSources enum RngSource list item=supported_rng_source",
+    "uuid primitive String",
+    "version primitive String"
+  ]],
+  ["HighAvailability", "high_availability", "high_availabilities", null, [
+    "enabled primitive Boolean",
+    "priority primitive Integer"
+  ]],
+  ["Hook", "hook", "hooks", "Identified", [
+    "eventName primitive String",
+    "md5 primitive String",
+    "host struct Host link"
+  ]],
+  ["Host", "host", "hosts", "Identified", [
+    "address primitive String",
+    "autoNumaStatus enum AutoNumaStatus",
+    "certificate struct Certificate",
+    "cpu struct Cpu",
+    "devicePassthrough struct HostDevicePassthrough",
+    "display struct Display",
+    "externalStatus enum ExternalStatus",
+    "hardwareInformation struct HardwareInformation",
+    "hostedEngine struct HostedEngine",
+    "iscsi struct IscsiDetails",
+    "kdumpStatus enum KdumpStatus",
+    "ksm struct Ksm",
+    "libvirtVersion struct Version",
+    "maxSchedulingMemory primitive Integer schemaType=xs:long",
+    "memory primitive Integer schemaType=xs:long",
+    "networkOperationInProgress primitive Boolean",
+    "numaSupported primitive Boolean",
+    "os struct OperatingSystem",
+    "overrideIptables primitive Boolean",
+    "ovnConfigured primitive Boolean",
+    "port primitive Integer",
+    "powerManagement struct PowerManagement",
+    "protocol enum HostProtocol",
+    "reinstallationRequired primitive Boolean",
+    "rootPassword primitive String",
+    "seLinux struct SeLinux",
+    "spm struct Spm",
+    "ssh struct Ssh",
+    "status enum HostStatus",
+    "statusDetail primitive String",
+    "summary struct VmSummary",
     "transparentHugePages transparent_hugepages struct TransparentHugePages",
-    "type type enum HostType",
-    "updateAvailable update_available primitive Boolean",
-    "version version struct Version",
-    "vgpuPlacement vgpu_placement enum VgpuPlacement",
-    "affinityLabels affinity_labels struct AffinityLabel list link item=affinity_label rel=affinitylabels",
-    "agents agents struct Agent list link item=agent rel=agents",
-    "cluster cluster struct Cluster link",
-    "cpuUnits cpu_units struct HostCpuUnit list link item=host_cpu_unit rel=cpuunits",
-    "devices devices struct HostDevice list link item=host_device rel=devices",
-    "externalHostProvider external_host_provider struct ExternalHostProvider link",
-    "externalNetworkProviderConfigurations external_network_provider_configurations struct ExternalNetworkProviderConfiguration list link item=external_network_provider_configuration rel=externalnetworkproviderconfigurations",
-    "hooks hooks struct Hook list link item=hook rel=hooks",
-    "katelloErrata katello_errata struct KatelloErratum list link item=katello_erratum rel=katelloerrata",
-    "networkAttachments network_attachments struct NetworkAttachment list link item=network_attachment rel=networkattachments",
-    "nics nics struct HostNic list link item=host_nic rel=nics",
+    "type enum HostType",
+    "updateAvailable primitive Boolean",
+    "version struct Version",
+    "vgpuPlacement enum VgpuPlacement",
+    "affinityLabels struct AffinityLabel list link item=affinity_label rel=affinitylabels",
+    "agents struct Agent list link item=agent rel=agents",
+    "cluster struct Cluster link",
+    "cpuUnits struct HostCpuUnit list link item=host_cpu_unit rel=cpuunits",
+    "devices struct HostDevice list link item=host_device rel=devices",
+    "externalHostProvider struct ExternalHostProvider link",
+    "externalNetworkProviderConfigurations struct ExternalNetworkProviderConfiguration list link item=external_network_provider_configuration rel=externalnetworkproviderconfigurations",
+    "hooks struct Hook list link item=hook rel=hooks",
+    "katelloErrata struct KatelloErratum list link item=katello_erratum rel=katelloerrata",
+    "networkAttachments struct NetworkAttachment list link item=network_attachment rel=networkattachments",
+    "nics struct HostNic list link item=host_nic rel=nics",
     "numaNodes host_numa_nodes struct NumaNode list link item=host_numa_node rel=numanodes",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics",
-    "storageConnectionExtensions storage_connection_extensions struct StorageConnectionExtension list link item=storage_connection_extension rel=storageconnectionextensions",
-    "storages storages struct HostStorage list link item=host_storage rel=storages",
-    "tags tags struct Tag list link item=tag rel=tags",
-    "unmanagedNetworks unmanaged_networks struct UnmanagedNetwork list link item=unmanaged_network rel=unmanagednetworks"
+    "permissions struct Permission list link item=permission rel=permissions",
+    "statistics struct Statistic list link item=statistic rel=statistics",
+    "storageConnectionExtensions struct StorageConnectionExtension list link item=storage_connection_extension rel=storageconnectionextensions",
+    "storages struct HostStorage list link item=host_storage rel=storages",
+    "tags struct Tag list link item=tag rel=tags",
+    "unmanagedNetworks struct UnmanagedNetwork list link item=unmanaged_network rel=unmanagednetworks"
   ]],
-  ["HostCpuUnit", "host_cpu_unit", "host_cpu_units", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "coreId core_id primitive Integer",
-    "cpuId cpu_id primitive Integer",
-    "runsVdsm runs_vdsm primitive Boolean",
-    "socketId socket_id primitive Integer",
-    "vms vms struct Vm list link item=vm rel=vms"
+  ["HostCpuUnit", "host_cpu_unit", "host_cpu_units", "Identified", [
+    "coreId primitive Integer",
+    "cpuId primitive Integer",
+    "runsVdsm primitive Boolean",
+    "socketId primitive Integer",
+    "vms struct Vm list link item=vm rel=vms"
   ]],
-  ["HostDevice", "host_device", "host_devices", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "capability capability primitive String",
-    "driver driver primitive String",
-    "iommuGroup iommu_group primitive Integer",
-    "mDevTypes m_dev_types struct MDevType list item=m_dev_type",
-    "physicalFunction physical_function struct HostDevice",
-    "placeholder placeholder primitive Boolean",
-    "product product struct Product",
-    "vendor vendor struct Vendor",
-    "virtualFunctions virtual_functions primitive Integer",
-    "host host struct Host link",
-    "parentDevice parent_device struct HostDevice link",
-    "vm vm struct Vm link"
+  ["HostDevice", "host_device", "host_devices", "Identified", [
+    "capability primitive String",
+    "driver primitive String",
+    "iommuGroup primitive Integer",
+    "mDevTypes struct MDevType list item=m_dev_type",
+    "physicalFunction struct HostDevice",
+    "placeholder primitive Boolean",
+    "product struct Product",
+    "vendor struct Vendor",
+    "virtualFunctions primitive Integer",
+    "host struct Host link",
+    "parentDevice struct HostDevice link",
+    "vm struct Vm link"
   ]],
-  ["HostDevicePassthrough", "host_device_passthrough", "host_device_passthroughs", [
-    "enabled enabled primitive Boolean"
+  ["HostDevicePassthrough", "host_device_passthrough", "host_device_passthroughs", null, [
+    "enabled primitive Boolean"
   ]],
-  ["HostNic", "host_nic", "host_nics", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "adAggregatorId ad_aggregator_id primitive Integer",
-    "baseInterface base_interface primitive String",
-    "bonding bonding struct Bonding",
-    "bootProtocol boot_protocol enum BootProtocol",
-    "bridged bridged primitive Boolean",
-    "checkConnectivity check_connectivity primitive Boolean",
-    "customConfiguration custom_configuration primitive Boolean",
-    "ip ip struct Ip",
-    "ipv6 ipv6 struct Ip",
-    "ipv6BootProtocol ipv6_boot_protocol enum BootProtocol",
-    "mac mac struct Mac",
-    "mtu mtu primitive Integer",
-    "overrideConfiguration override_configuration primitive Boolean",
-    "properties properties struct Property list item=property",
-    "speed speed primitive Integer schemaType=xs:long",
-    "status status enum NicStatus",
-    "virtualFunctionsConfiguration virtual_functions_configuration struct HostNicVirtualFunctionsConfiguration",
-    "vlan vlan struct Vlan",
-    "host host struct Host link",
-    "network network struct Network link",
-    "networkLabels network_labels struct NetworkLabel list link item=network_label rel=networklabels",
-    "physicalFunction physical_function struct HostNic link",
-    "qos qos struct Qos link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics"
+  ["HostNic", "host_nic", "host_nics", "Identified", [
+    "adAggregatorId primitive Integer",
+    "baseInterface primitive String",
+    "bonding struct Bonding",
+    "bootProtocol enum BootProtocol",
+    "bridged primitive Boolean",
+    "checkConnectivity primitive Boolean",
+    "customConfiguration primitive Boolean",
+    "ip struct Ip",
+    "ipv6 struct Ip",
+    "ipv6BootProtocol enum BootProtocol",
+    "mac struct Mac",
+    "mtu primitive Integer",
+    "overrideConfiguration primitive Boolean",
+    "properties struct Property list item=property",
+    "speed primitive Integer schemaType=xs:long",
+    "status enum NicStatus",
+    "virtualFunctionsConfiguration struct HostNicVirtualFunctionsConfiguration",
+    "vlan struct Vlan",
+    "host struct Host link",
+    "network struct Network link",
+    "networkLabels struct NetworkLabel list link item=network_label rel=networklabels",
+    "physicalFunction struct HostNic link",
+    "qos struct Qos link",
+    "statistics struct Statistic list link item=statistic rel=statistics"
   ]],
-  ["HostNicVirtualFunctionsConfiguration", "host_nic_virtual_functions_configuration", "host_nic_virtual_functions_configurations", [
-    "allNetworksAllowed all_networks_allowed primitive Boolean",
-    "maxNumberOfVirtualFunctions max_number_of_virtual_functions primitive Integer",
-    "numberOfVirtualFunctions number_of_virtual_functions primitive Integer"
+  ["HostNicVirtualFunctionsConfiguration", "host_nic_virtual_functions_configuration", "host_nic_virtual_functions_configurations", null, [
+    "allNetworksAllowed primitive Boolean",
+    "maxNumberOfVirtualFunctions primitive Integer",
+    "numberOfVirtualFunctions primitive Integer"
   ]],
-  ["HostStorage", "host_storage", "host_storages", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "address address primitive String",
-    "driverOptions driver_options struct Property list item=property",
-    "driverSensitiveOptions driver_sensitive_options struct Property list item=property",
-    "logicalUnits logical_units struct LogicalUnit list item=logical_unit",
-    "mountOptions mount_options primitive String",
-    "nfsRetrans nfs_retrans primitive Integer",
-    "nfsTimeo nfs_timeo primitive Integer",
-    "nfsVersion nfs_version enum NfsVersion",
-    "overrideLuns override_luns primitive Boolean",
-    "password password primitive String",
-    "path path primitive String",
-    "port port primitive Integer",
-    "portal portal primitive String",
-    "target target primitive String",
-    "type type enum StorageType",
-    "username username primitive String",
-    "vfsType vfs_type primitive String",
-    "volumeGroup volume_group struct VolumeGroup",
-    "host host struct Host link"
+  ["HostStorage", "host_storage", "host_storages", "Identified", [
+    "address primitive String",
+    "driverOptions struct Property list item=property",
+    "driverSensitiveOptions struct Property list item=property",
+    "logicalUnits struct LogicalUnit list item=logical_unit",
+    "mountOptions primitive String",
+    "nfsRetrans primitive Integer",
+    "nfsTimeo primitive Integer",
+    "nfsVersion enum NfsVersion",
+    "overrideLuns primitive Boolean",
+    "password primitive String",
+    "path primitive String",
+    "port primitive Integer",
+    "portal primitive String",
+    "target primitive String",
+    "type enum StorageType",
+    "username primitive String",
+    "vfsType primitive String",
+    "volumeGroup struct VolumeGroup",
+    "host struct Host link"
   ]],
-  ["HostedEngine", "hosted_engine", "hosted_engines", [
-    "active active primitive Boolean",
-    "configured configured primitive Boolean",
-    "globalMaintenance global_maintenance primitive Boolean",
-    "localMaintenance local_maintenance primitive Boolean",
-    "score score primitive Integer"
+  ["HostedEngine", "hosted_engine", "hosted_engines", null, [
+    "active primitive Boolean",
+    "configured primitive Boolean",
+    "globalMaintenance primitive Boolean",
+    "localMaintenance primitive Boolean",
+    "score primitive Integer"
   ]],
-  ["Icon", "icon", "icons", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "data data primitive String",
-    "mediaType media_type primitive String"
+  ["Icon", "icon", "icons", "Identified", [
+    "data primitive String",
+    "mediaType primitive String"
   ]],
-  ["Identified", "identified", "identifieds", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String"
+  ["Identified", "identified", "identifieds", null, [
+    "comment primitive String",
+    "description primitive String",
+    "id primitive String attribute",
+    "name primitive String"
   ]],
-  ["Image", "image", "images", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "size size primitive Integer schemaType=xs:long",
-    "type type enum ImageFileType",
-    "storageDomain storage_domain struct StorageDomain link"
+  ["Image", "image", "images", "Identified", [
+    "size primitive Integer schemaType=xs:long",
+    "type enum ImageFileType",
+    "storageDomain struct StorageDomain link"
   ]],
-  ["ImageTransfer", "image_transfer", "image_transfers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "active active primitive Boolean",
-    "direction direction enum ImageTransferDirection",
-    "format format enum DiskFormat",
-    "inactivityTimeout inactivity_timeout primitive Integer",
-    "phase phase enum ImageTransferPhase",
-    "proxyUrl proxy_url primitive String",
-    "shallow shallow primitive Boolean",
-    "timeoutPolicy timeout_policy enum ImageTransferTimeoutPolicy",
-    "transferUrl transfer_url primitive String",
-    "transferred transferred primitive Integer schemaType=xs:long",
-    "backup backup struct Backup link",
-    "disk disk struct Disk link",
-    "host host struct Host link",
-    "image image struct Image link",
-    "snapshot snapshot struct DiskSnapshot link"
+  ["ImageTransfer", "image_transfer", "image_transfers", "Identified", [
+    "active primitive Boolean",
+    "direction enum ImageTransferDirection",
+    "format enum DiskFormat",
+    "inactivityTimeout primitive Integer",
+    "phase enum ImageTransferPhase",
+    "proxyUrl primitive String",
+    "shallow primitive Boolean",
+    "timeoutPolicy enum ImageTransferTimeoutPolicy",
+    "transferUrl primitive String",
+    "transferred primitive Integer schemaType=xs:long",
+    "backup struct Backup link",
+    "disk struct Disk link",
+    "host struct Host link",
+    "image struct Image link",
+    "snapshot struct DiskSnapshot link"
   ]],
-  ["Initialization", "initialization", "initializations", [
-    "activeDirectoryOu active_directory_ou primitive String",
-    "authorizedSshKeys authorized_ssh_keys primitive String",
-    "cloudInit cloud_init struct CloudInit",
-    "cloudInitNetworkProtocol cloud_init_network_protocol enum CloudInitNetworkProtocol",
-    "configuration configuration struct Configuration",
-    "customScript custom_script primitive String",
-    "dnsSearch dns_search primitive String",
-    "dnsServers dns_servers primitive String",
-    "domain domain primitive String",
-    "hostName host_name primitive String",
-    "inputLocale input_locale primitive String",
-    "nicConfigurations nic_configurations struct NicConfiguration list item=nic_configuration",
-    "orgName org_name primitive String",
-    "regenerateIds regenerate_ids primitive Boolean",
-    "regenerateSshKeys regenerate_ssh_keys primitive Boolean",
-    "rootPassword root_password primitive String",
-    "systemLocale system_locale primitive String",
-    "timezone timezone primitive String",
-    "uiLanguage ui_language primitive String",
-    "userLocale user_locale primitive String",
-    "userName user_name primitive String",
-    "windowsLicenseKey windows_license_key primitive String"
+  ["Initialization", "initialization", "initializations", null, [
+    "activeDirectoryOu primitive String",
+    "authorizedSshKeys primitive String",
+    "cloudInit struct CloudInit",
+    "cloudInitNetworkProtocol enum CloudInitNetworkProtocol",
+    "configuration struct Configuration",
+    "customScript primitive String",
+    "dnsSearch primitive String",
+    "dnsServers primitive String",
+    "domain primitive String",
+    "hostName primitive String",
+    "inputLocale primitive String",
+    "nicConfigurations struct NicConfiguration list item=nic_configuration",
+    "orgName primitive String",
+    "regenerateIds primitive Boolean",
+    "regenerateSshKeys primitive Boolean",
+    "rootPassword primitive String",
+    "systemLocale primitive String",
+    "timezone primitive String",
+    "uiLanguage primitive String",
+    "userLocale primitive String",
+    "userName primitive String",
+    "windowsLicenseKey primitive String"
   ]],
-  ["InstanceType", "instance_type", "instance_types", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "autoPinningPolicy auto_pinning_policy enum AutoPinningPolicy",
-    "bios bios struct Bios",
-    "console console struct Console",
-    "cpu cpu struct Cpu",
-    "cpuPinningPolicy cpu_pinning_policy enum CpuPinningPolicy",
-    "cpuShares cpu_shares primitive Integer",
-    "creationTime creation_time primitive Date",
-    "customCompatibilityVersion custom_compatibility_version struct Version",
-    "customCpuModel custom_cpu_model primitive String",
-    "customEmulatedMachine custom_emulated_machine primitive String",
-    "customProperties custom_properties struct CustomProperty list item=custom_property",
-    "deleteProtected delete_protected primitive Boolean",
-    "display display struct Display",
-    "domain domain struct Domain",
-    "highAvailability high_availability struct HighAvailability",
-    "initialization initialization struct Initialization",
-    "io io struct Io",
-    "largeIcon large_icon struct Icon",
-    "lease lease struct StorageDomainLease",
-    "memory memory primitive Integer schemaType=xs:long",
-    "memoryPolicy memory_policy struct MemoryPolicy",
-    "migration migration struct MigrationOptions",
-    "migrationDowntime migration_downtime primitive Integer",
-    "multiQueuesEnabled multi_queues_enabled primitive Boolean",
-    "origin origin primitive String",
-    "os os struct OperatingSystem",
-    "placementPolicy placement_policy struct VmPlacementPolicy",
-    "rngDevice rng_device struct RngDevice",
-    "serialNumber serial_number struct SerialNumber",
-    "smallIcon small_icon struct Icon",
-    "soundcardEnabled soundcard_enabled primitive Boolean",
-    "sso sso struct Sso",
-    "startPaused start_paused primitive Boolean",
-    "stateless stateless primitive Boolean",
-    "storageErrorResumeBehaviour storage_error_resume_behaviour enum VmStorageErrorResumeBehaviour",
-    "timeZone time_zone struct TimeZone",
-    "tpmEnabled tpm_enabled primitive Boolean",
-    "tunnelMigration tunnel_migration primitive Boolean",
-    "type type enum VmType",
-    "usb usb struct Usb",
-    "virtioScsi virtio_scsi struct VirtioScsi",
-    "virtioScsiMultiQueues virtio_scsi_multi_queues primitive Integer",
-    "virtioScsiMultiQueuesEnabled virtio_scsi_multi_queues_enabled primitive Boolean",
-    "cluster cluster struct Cluster link",
-    "cpuProfile cpu_profile struct CpuProfile link",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "status status enum TemplateStatus",
-    "version version struct TemplateVersion",
-    "vm vm struct Vm",
-    "cdroms cdroms struct Cdrom list link item=cdrom rel=cdroms",
-    "diskAttachments disk_attachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
-    "graphicsConsoles graphics_consoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
-    "mediatedDevices mediated_devices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
-    "nics nics struct Nic list link item=nic rel=nics",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "tags tags struct Tag list link item=tag rel=tags",
-    "watchdogs watchdogs struct Watchdog list link item=watchdog rel=watchdogs"
+  ["InstanceType", "instance_type", "instance_types", "Template", []],
+  ["Io", "io", "ios", null, [
+    "threads primitive Integer"
   ]],
-  ["Io", "io", "ios", [
-    "threads threads primitive Integer"
+  ["Ip", "ip", "ips", null, [
+    "address primitive String",
+    "gateway primitive String",
+    "netmask primitive String",
+    "version enum IpVersion"
   ]],
-  ["Ip", "ip", "ips", [
-    "address address primitive String",
-    "gateway gateway primitive String",
-    "netmask netmask primitive String",
-    "version version enum IpVersion"
+  ["IpAddressAssignment", "ip_address_assignment", "ip_address_assignments", null, [
+    "assignmentMethod enum BootProtocol",
+    "ip struct Ip"
   ]],
-  ["IpAddressAssignment", "ip_address_assignment", "ip_address_assignments", [
-    "assignmentMethod assignment_method enum BootProtocol",
-    "ip ip struct Ip"
+  ["IscsiBond", "iscsi_bond", "iscsi_bonds", "Identified", [
+    "dataCenter struct DataCenter link",
+    "networks struct Network list link item=network rel=networks",
+    "storageConnections struct StorageConnection list link item=storage_connection rel=storageconnections"
   ]],
-  ["IscsiBond", "iscsi_bond", "iscsi_bonds", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "dataCenter data_center struct DataCenter link",
-    "networks networks struct Network list link item=network rel=networks",
-    "storageConnections storage_connections struct StorageConnection list link item=storage_connection rel=storageconnections"
+  ["IscsiDetails", "iscsi_details", "iscsi_detailss", null, [
+    "address primitive String",
+    "diskId primitive String",
+    "initiator primitive String",
+    "lunMapping primitive Integer",
+    "password primitive String",
+    "paths primitive Integer",
+    "port primitive Integer",
+    "portal primitive String",
+    "productId primitive String",
+    "serial primitive String",
+    "size primitive Integer",
+    "status primitive String",
+    "storageDomainId primitive String",
+    "target primitive String",
+    "username primitive String",
+    "vendorId primitive String",
+    "volumeGroupId primitive String"
   ]],
-  ["IscsiDetails", "iscsi_details", "iscsi_detailss", [
-    "address address primitive String",
-    "diskId disk_id primitive String",
-    "initiator initiator primitive String",
-    "lunMapping lun_mapping primitive Integer",
-    "password password primitive String",
-    "paths paths primitive Integer",
-    "port port primitive Integer",
-    "portal portal primitive String",
-    "productId product_id primitive String",
-    "serial serial primitive String",
-    "size size primitive Integer",
-    "status status primitive String",
-    "storageDomainId storage_domain_id primitive String",
-    "target target primitive String",
-    "username username primitive String",
-    "vendorId vendor_id primitive String",
-    "volumeGroupId volume_group_id primitive String"
+  ["Job", "job", "jobs", "Identified", [
+    "autoCleared primitive Boolean",
+    "endTime primitive Date",
+    "external primitive Boolean",
+    "lastUpdated primitive Date",
+    "startTime primitive Date",
+    "status enum JobStatus",
+    "owner struct User link",
+    "steps struct Step list link item=step rel=steps"
   ]],
-  ["Job", "job", "jobs", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "autoCleared auto_cleared primitive Boolean",
-    "endTime end_time primitive Date",
-    "external external primitive Boolean",
-    "lastUpdated last_updated primitive Date",
-    "startTime start_time primitive Date",
-    "status status enum JobStatus",
-    "owner owner struct User link",
-    "steps steps struct Step list link item=step rel=steps"
+  ["KatelloErratum", "katello_erratum", "katello_errata", "Identified", [
+    "issued primitive Date",
+    "packages struct Package list item=package",
+    "severity primitive String",
+    "solution primitive String",
+    "summary primitive String",
+    "title primitive String",
+    "type primitive String",
+    "host struct Host link",
+    "vm struct Vm link"
   ]],
-  ["KatelloErratum", "katello_erratum", "katello_errata", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "issued issued primitive Date",
-    "packages packages struct Package list item=package",
-    "severity severity primitive String",
-    "solution solution primitive String",
-    "summary summary primitive String",
-    "title title primitive String",
-    "type type primitive String",
-    "host host struct Host link",
-    "vm vm struct Vm link"
+  ["Kernel", "kernel", "kernels", null, [
+    "version struct Version"
   ]],
-  ["Kernel", "kernel", "kernels", [
-    "version version struct Version"
+  ["Ksm", "ksm", "ksms", null, [
+    "enabled primitive Boolean",
+    "mergeAcrossNodes primitive Boolean"
   ]],
-  ["Ksm", "ksm", "ksms", [
-    "enabled enabled primitive Boolean",
-    "mergeAcrossNodes merge_across_nodes primitive Boolean"
+  ["LinkLayerDiscoveryProtocolElement", "link_layer_discovery_protocol_element", "link_layer_discovery_protocol_elements", "Identified", [
+    "oui primitive Integer",
+    "properties struct Property list item=property",
+    "subtype primitive Integer",
+    "type primitive Integer"
   ]],
-  ["LinkLayerDiscoveryProtocolElement", "link_layer_discovery_protocol_element", "link_layer_discovery_protocol_elements", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "oui oui primitive Integer",
-    "properties properties struct Property list item=property",
-    "subtype subtype primitive Integer",
-    "type type primitive Integer"
+  ["LogicalUnit", "logical_unit", "logical_units", null, [
+    "activePaths primitive Integer",
+    "address primitive String",
+    "discardMaxSize primitive Integer schemaType=xs:long",
+    "discardZeroesData primitive Boolean",
+    "diskId primitive String",
+    "id primitive String attribute",
+    "lunMapping primitive Integer",
+    "password primitive String",
+    "paths primitive Integer",
+    "port primitive Integer",
+    "portal primitive String",
+    "productId primitive String",
+    "serial primitive String",
+    "size primitive Integer schemaType=xs:long",
+    "status enum LunStatus",
+    "storageDomainId primitive String",
+    "target primitive String",
+    "username primitive String",
+    "vendorId primitive String",
+    "volumeGroupId primitive String"
   ]],
-  ["LogicalUnit", "logical_unit", "logical_units", [
-    "activePaths active_paths primitive Integer",
-    "address address primitive String",
-    "discardMaxSize discard_max_size primitive Integer schemaType=xs:long",
-    "discardZeroesData discard_zeroes_data primitive Boolean",
-    "diskId disk_id primitive String",
-    "id id primitive String attribute",
-    "lunMapping lun_mapping primitive Integer",
-    "password password primitive String",
-    "paths paths primitive Integer",
-    "port port primitive Integer",
-    "portal portal primitive String",
-    "productId product_id primitive String",
-    "serial serial primitive String",
-    "size size primitive Integer schemaType=xs:long",
-    "status status enum LunStatus",
-    "storageDomainId storage_domain_id primitive String",
-    "target target primitive String",
-    "username username primitive String",
-    "vendorId vendor_id primitive String",
-    "volumeGroupId volume_group_id primitive String"
+  ["MDevType", "m_dev_type", "m_dev_types", null, [
+    "availableInstances primitive Integer",
+    "description primitive String",
+    "humanReadableName primitive String",
+    "name primitive String"
   ]],
-  ["MDevType", "m_dev_type", "m_dev_types", [
-    "availableInstances available_instances primitive Integer",
-    "description description primitive String",
-    "humanReadableName human_readable_name primitive String",
-    "name name primitive String"
+  ["Mac", "mac", "macs", null, [
+    "address primitive String"
   ]],
-  ["Mac", "mac", "macs", [
-    "address address primitive String"
+  ["MacPool", "mac_pool", "mac_pools", "Identified", [
+    "allowDuplicates primitive Boolean",
+    "defaultPool primitive Boolean",
+    "ranges struct Range list item=range",
+    "permissions struct Permission list link item=permission rel=permissions"
   ]],
-  ["MacPool", "mac_pool", "mac_pools", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "allowDuplicates allow_duplicates primitive Boolean",
-    "defaultPool default_pool primitive Boolean",
-    "ranges ranges struct Range list item=range",
-    "permissions permissions struct Permission list link item=permission rel=permissions"
+  ["MemoryOverCommit", "memory_over_commit", "memory_over_commits", null, [
+    "percent primitive Integer"
   ]],
-  ["MemoryOverCommit", "memory_over_commit", "memory_over_commits", [
-    "percent percent primitive Integer"
-  ]],
-  ["MemoryPolicy", "memory_policy", "memory_policies", [
-    "ballooning ballooning primitive Boolean",
-    "guaranteed guaranteed primitive Integer schemaType=xs:long",
-    "max max primitive Integer schemaType=xs:long",
-    "overCommit over_commit struct MemoryOverCommit",
+  ["MemoryPolicy", "memory_policy", "memory_policies", null, [
+    "ballooning primitive Boolean",
+    "guaranteed primitive Integer schemaType=xs:long",
+    "max primitive Integer schemaType=xs:long",
+    "overCommit struct MemoryOverCommit",
     "transparentHugePages transparent_hugepages struct TransparentHugePages"
   ]],
-  ["Method", "method", "methods", [
-    "id id enum SsoMethod attribute"
+  ["Method", "method", "methods", null, [
+    "id enum SsoMethod attribute"
   ]],
-  ["MigrationBandwidth", "migration_bandwidth", "migration_bandwidths", [
-    "assignmentMethod assignment_method enum MigrationBandwidthAssignmentMethod",
-    "customValue custom_value primitive Integer"
+  ["MigrationBandwidth", "migration_bandwidth", "migration_bandwidths", null, [
+    "assignmentMethod enum MigrationBandwidthAssignmentMethod",
+    "customValue primitive Integer"
   ]],
-  ["MigrationOptions", "migration", "migration_optionss", [
-    "autoConverge auto_converge enum InheritableBoolean",
-    "bandwidth bandwidth struct MigrationBandwidth",
-    "compressed compressed enum InheritableBoolean",
-    "customParallelMigrations custom_parallel_migrations primitive Integer",
-    "encrypted encrypted enum InheritableBoolean",
-    "parallelMigrationsPolicy parallel_migrations_policy enum ParallelMigrationsPolicy",
-    "policy policy struct MigrationPolicy link"
+  ["MigrationOptions", "migration", "migration_optionss", null, [
+    "autoConverge enum InheritableBoolean",
+    "bandwidth struct MigrationBandwidth",
+    "compressed enum InheritableBoolean",
+    "customParallelMigrations primitive Integer",
+    "encrypted enum InheritableBoolean",
+    "parallelMigrationsPolicy enum ParallelMigrationsPolicy",
+    "policy struct MigrationPolicy link"
   ]],
-  ["MigrationPolicy", "migration_policy", "migration_policies", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String"
+  ["MigrationPolicy", "migration_policy", "migration_policies", "Identified", []],
+  ["Network", "network", "networks", "Identified", [
+    "display primitive Boolean",
+    "dnsResolverConfiguration struct DnsResolverConfiguration",
+    "ip struct Ip",
+    "mtu primitive Integer",
+    "portIsolation primitive Boolean",
+    "profileRequired primitive Boolean",
+    "required primitive Boolean",
+    "status enum NetworkStatus",
+    "stp primitive Boolean",
+    "usages enum NetworkUsage list item=usage",
+    "vdsmName primitive String",
+    "vlan struct Vlan",
+    "cluster struct Cluster link",
+    "dataCenter struct DataCenter link",
+    "externalProvider struct OpenStackNetworkProvider link",
+    "externalProviderPhysicalNetwork struct Network link",
+    "networkLabels struct NetworkLabel list link item=network_label rel=networklabels",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "qos struct Qos link",
+    "vnicProfiles struct VnicProfile list link item=vnic_profile rel=vnicprofiles"
   ]],
-  ["Network", "network", "networks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "display display primitive Boolean",
-    "dnsResolverConfiguration dns_resolver_configuration struct DnsResolverConfiguration",
-    "ip ip struct Ip",
-    "mtu mtu primitive Integer",
-    "portIsolation port_isolation primitive Boolean",
-    "profileRequired profile_required primitive Boolean",
-    "required required primitive Boolean",
-    "status status enum NetworkStatus",
-    "stp stp primitive Boolean",
-    "usages usages enum NetworkUsage list item=usage",
-    "vdsmName vdsm_name primitive String",
-    "vlan vlan struct Vlan",
-    "cluster cluster struct Cluster link",
-    "dataCenter data_center struct DataCenter link",
-    "externalProvider external_provider struct OpenStackNetworkProvider link",
-    "externalProviderPhysicalNetwork external_provider_physical_network struct Network link",
-    "networkLabels network_labels struct NetworkLabel list link item=network_label rel=networklabels",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "qos qos struct Qos link",
-    "vnicProfiles vnic_profiles struct VnicProfile list link item=vnic_profile rel=vnicprofiles"
+  ["NetworkAttachment", "network_attachment", "network_attachments", "Identified", [
+    "dnsResolverConfiguration struct DnsResolverConfiguration",
+    "inSync primitive Boolean",
+    "ipAddressAssignments struct IpAddressAssignment list item=ip_address_assignment",
+    "properties struct Property list item=property",
+    "reportedConfigurations struct ReportedConfiguration list item=reported_configuration",
+    "host struct Host link",
+    "hostNic struct HostNic link",
+    "network struct Network link",
+    "qos struct Qos link"
   ]],
-  ["NetworkAttachment", "network_attachment", "network_attachments", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "dnsResolverConfiguration dns_resolver_configuration struct DnsResolverConfiguration",
-    "inSync in_sync primitive Boolean",
-    "ipAddressAssignments ip_address_assignments struct IpAddressAssignment list item=ip_address_assignment",
-    "properties properties struct Property list item=property",
-    "reportedConfigurations reported_configurations struct ReportedConfiguration list item=reported_configuration",
-    "host host struct Host link",
-    "hostNic host_nic struct HostNic link",
-    "network network struct Network link",
-    "qos qos struct Qos link"
+  ["NetworkConfiguration", "network_configuration", "network_configurations", null, [
+    "dns struct Dns",
+    "nics struct Nic list item=nic"
   ]],
-  ["NetworkConfiguration", "network_configuration", "network_configurations", [
-    "dns dns struct Dns",
-    "nics nics struct Nic list item=nic"
+  ["NetworkFilter", "network_filter", "network_filters", "Identified", [
+    "version struct Version"
   ]],
-  ["NetworkFilter", "network_filter", "network_filters", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "version version struct Version"
+  ["NetworkFilterParameter", "network_filter_parameter", "network_filter_parameters", "Identified", [
+    "value primitive String",
+    "nic struct Nic link"
   ]],
-  ["NetworkFilterParameter", "network_filter_parameter", "network_filter_parameters", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "value value primitive String",
-    "nic nic struct Nic link"
+  ["NetworkLabel", "network_label", "network_labels", "Identified", [
+    "hostNic struct HostNic link",
+    "network struct Network link"
   ]],
-  ["NetworkLabel", "network_label", "network_labels", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "hostNic host_nic struct HostNic link",
-    "network network struct Network link"
+  ["NfsProfileDetail", "nfs_profile_detail", "nfs_profile_details", "EntityProfileDetail", [
+    "nfsServerIp primitive String"
   ]],
-  ["NfsProfileDetail", "nfs_profile_detail", "nfs_profile_details", [
-    "profileDetails profile_details struct ProfileDetail list item=profile_detail",
-    "nfsServerIp nfs_server_ip primitive String"
+  ["Nic", "nic", "nics", "Device", [
+    "bootProtocol enum BootProtocol",
+    "interface enum NicInterface",
+    "linked primitive Boolean",
+    "mac struct Mac",
+    "onBoot primitive Boolean",
+    "plugged primitive Boolean",
+    "synced primitive Boolean",
+    "network struct Network link",
+    "networkAttachments struct NetworkAttachment list link item=network_attachment rel=networkattachments",
+    "networkFilterParameters struct NetworkFilterParameter list link item=network_filter_parameter rel=networkfilterparameters",
+    "networkLabels struct NetworkLabel list link item=network_label rel=networklabels",
+    "reportedDevices struct ReportedDevice list link item=reported_device rel=reporteddevices",
+    "statistics struct Statistic list link item=statistic rel=statistics",
+    "virtualFunctionAllowedLabels struct NetworkLabel list link item=network_label rel=virtualfunctionallowedlabels",
+    "virtualFunctionAllowedNetworks struct Network list link item=network rel=virtualfunctionallowednetworks",
+    "vnicProfile struct VnicProfile link"
   ]],
-  ["Nic", "nic", "nics", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "bootProtocol boot_protocol enum BootProtocol",
-    "interface interface enum NicInterface",
-    "linked linked primitive Boolean",
-    "mac mac struct Mac",
-    "onBoot on_boot primitive Boolean",
-    "plugged plugged primitive Boolean",
-    "synced synced primitive Boolean",
-    "network network struct Network link",
-    "networkAttachments network_attachments struct NetworkAttachment list link item=network_attachment rel=networkattachments",
-    "networkFilterParameters network_filter_parameters struct NetworkFilterParameter list link item=network_filter_parameter rel=networkfilterparameters",
-    "networkLabels network_labels struct NetworkLabel list link item=network_label rel=networklabels",
-    "reportedDevices reported_devices struct ReportedDevice list link item=reported_device rel=reporteddevices",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics",
-    "virtualFunctionAllowedLabels virtual_function_allowed_labels struct NetworkLabel list link item=network_label rel=virtualfunctionallowedlabels",
-    "virtualFunctionAllowedNetworks virtual_function_allowed_networks struct Network list link item=network rel=virtualfunctionallowednetworks",
-    "vnicProfile vnic_profile struct VnicProfile link"
+  ["NicConfiguration", "nic_configuration", "nic_configurations", null, [
+    "bootProtocol enum BootProtocol",
+    "ip struct Ip",
+    "ipv6 struct Ip",
+    "ipv6BootProtocol enum BootProtocol",
+    "name primitive String",
+    "onBoot primitive Boolean"
   ]],
-  ["NicConfiguration", "nic_configuration", "nic_configurations", [
-    "bootProtocol boot_protocol enum BootProtocol",
-    "ip ip struct Ip",
-    "ipv6 ipv6 struct Ip",
-    "ipv6BootProtocol ipv6_boot_protocol enum BootProtocol",
-    "name name primitive String",
-    "onBoot on_boot primitive Boolean"
+  ["NumaNode", "host_numa_node", "host_numa_nodes", "Identified", [
+    "cpu struct Cpu",
+    "index primitive Integer",
+    "memory primitive Integer schemaType=xs:long",
+    "nodeDistance primitive String",
+    "host struct Host link",
+    "statistics struct Statistic list link item=statistic rel=statistics"
   ]],
-  ["NumaNode", "host_numa_node", "host_numa_nodes", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "cpu cpu struct Cpu",
-    "index index primitive Integer",
-    "memory memory primitive Integer schemaType=xs:long",
-    "nodeDistance node_distance primitive String",
-    "host host struct Host link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics"
+  ["NumaNodePin", "numa_node_pin", "numa_node_pins", null, [
+    "hostNumaNode struct NumaNode",
+    "index primitive Integer",
+    "pinned primitive Boolean"
   ]],
-  ["NumaNodePin", "numa_node_pin", "numa_node_pins", [
-    "hostNumaNode host_numa_node struct NumaNode",
-    "index index primitive Integer",
-    "pinned pinned primitive Boolean"
+  ["OpenStackImage", "openstack_image", "openstack_images", "Identified", [
+    "openstackImageProvider struct OpenStackImageProvider link"
   ]],
-  ["OpenStackImage", "openstack_image", "openstack_images", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "openstackImageProvider openstack_image_provider struct OpenStackImageProvider link"
+  ["OpenStackImageProvider", "openstack_image_provider", "openstack_image_providers", "OpenStackProvider", [
+    "certificates struct Certificate list link item=certificate rel=certificates",
+    "images struct OpenStackImage list link item=openstack_image rel=images"
   ]],
-  ["OpenStackImageProvider", "openstack_image_provider", "openstack_image_providers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "authenticationUrl authentication_url primitive String",
-    "password password primitive String",
-    "properties properties struct Property list item=property",
-    "requiresAuthentication requires_authentication primitive Boolean",
-    "url url primitive String",
-    "username username primitive String",
-    "tenantName tenant_name primitive String",
-    "certificates certificates struct Certificate list link item=certificate rel=certificates",
-    "images images struct OpenStackImage list link item=openstack_image rel=images"
+  ["OpenStackNetwork", "openstack_network", "openstack_networks", "Identified", [
+    "openstackNetworkProvider struct OpenStackNetworkProvider link"
   ]],
-  ["OpenStackNetwork", "openstack_network", "openstack_networks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "openstackNetworkProvider openstack_network_provider struct OpenStackNetworkProvider link"
+  ["OpenStackNetworkProvider", "openstack_network_provider", "openstack_network_providers", "OpenStackProvider", [
+    "agentConfiguration struct AgentConfiguration",
+    "autoSync primitive Boolean",
+    "externalPluginType primitive String",
+    "pluginType enum NetworkPluginType",
+    "projectDomainName primitive String",
+    "projectName primitive String",
+    "readOnly primitive Boolean",
+    "type enum OpenStackNetworkProviderType",
+    "unmanaged primitive Boolean",
+    "userDomainName primitive String",
+    "certificates struct Certificate list link item=certificate rel=certificates",
+    "networks struct OpenStackNetwork list link item=openstack_network rel=networks",
+    "subnets struct OpenStackSubnet list link item=openstack_subnet rel=subnets"
   ]],
-  ["OpenStackNetworkProvider", "openstack_network_provider", "openstack_network_providers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "authenticationUrl authentication_url primitive String",
-    "password password primitive String",
-    "properties properties struct Property list item=property",
-    "requiresAuthentication requires_authentication primitive Boolean",
-    "url url primitive String",
-    "username username primitive String",
-    "tenantName tenant_name primitive String",
-    "agentConfiguration agent_configuration struct AgentConfiguration",
-    "autoSync auto_sync primitive Boolean",
-    "externalPluginType external_plugin_type primitive String",
-    "pluginType plugin_type enum NetworkPluginType",
-    "projectDomainName project_domain_name primitive String",
-    "projectName project_name primitive String",
-    "readOnly read_only primitive Boolean",
-    "type type enum OpenStackNetworkProviderType",
-    "unmanaged unmanaged primitive Boolean",
-    "userDomainName user_domain_name primitive String",
-    "certificates certificates struct Certificate list link item=certificate rel=certificates",
-    "networks networks struct OpenStackNetwork list link item=openstack_network rel=networks",
-    "subnets subnets struct OpenStackSubnet list link item=openstack_subnet rel=subnets"
+  ["OpenStackProvider", "open_stack_provider", "open_stack_providers", "ExternalProvider", [
+    "tenantName primitive String"
   ]],
-  ["OpenStackProvider", "open_stack_provider", "open_stack_providers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "authenticationUrl authentication_url primitive String",
-    "password password primitive String",
-    "properties properties struct Property list item=property",
-    "requiresAuthentication requires_authentication primitive Boolean",
-    "url url primitive String",
-    "username username primitive String",
-    "tenantName tenant_name primitive String"
+  ["OpenStackSubnet", "openstack_subnet", "openstack_subnets", "Identified", [
+    "cidr primitive String",
+    "dnsServers primitive String list item=dns_server",
+    "gateway primitive String",
+    "ipVersion primitive String",
+    "openstackNetwork struct OpenStackNetwork link"
   ]],
-  ["OpenStackSubnet", "openstack_subnet", "openstack_subnets", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "cidr cidr primitive String",
-    "dnsServers dns_servers primitive String list item=dns_server",
-    "gateway gateway primitive String",
-    "ipVersion ip_version primitive String",
-    "openstackNetwork openstack_network struct OpenStackNetwork link"
+  ["OpenStackVolumeProvider", "openstack_volume_provider", "openstack_volume_providers", "OpenStackProvider", [
+    "authenticationKeys struct OpenstackVolumeAuthenticationKey list link item=openstack_volume_authentication_key rel=authenticationkeys",
+    "certificates struct Certificate list link item=certificate rel=certificates",
+    "dataCenter struct DataCenter link",
+    "volumeTypes struct OpenStackVolumeType list link item=open_stack_volume_type rel=volumetypes"
   ]],
-  ["OpenStackVolumeProvider", "openstack_volume_provider", "openstack_volume_providers", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "authenticationUrl authentication_url primitive String",
-    "password password primitive String",
-    "properties properties struct Property list item=property",
-    "requiresAuthentication requires_authentication primitive Boolean",
-    "url url primitive String",
-    "username username primitive String",
-    "tenantName tenant_name primitive String",
-    "authenticationKeys authentication_keys struct OpenstackVolumeAuthenticationKey list link item=openstack_volume_authentication_key rel=authenticationkeys",
-    "certificates certificates struct Certificate list link item=certificate rel=certificates",
-    "dataCenter data_center struct DataCenter link",
-    "volumeTypes volume_types struct OpenStackVolumeType list link item=open_stack_volume_type rel=volumetypes"
+  ["OpenStackVolumeType", "open_stack_volume_type", "open_stack_volume_types", "Identified", [
+    "properties struct Property list item=property",
+    "openstackVolumeProvider struct OpenStackVolumeProvider link"
   ]],
-  ["OpenStackVolumeType", "open_stack_volume_type", "open_stack_volume_types", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "properties properties struct Property list item=property",
-    "openstackVolumeProvider openstack_volume_provider struct OpenStackVolumeProvider link"
+  ["OpenstackVolumeAuthenticationKey", "openstack_volume_authentication_key", "openstack_volume_authentication_keys", "Identified", [
+    "creationDate primitive Date",
+    "usageType enum OpenstackVolumeAuthenticationKeyUsageType",
+    "uuid primitive String",
+    "value primitive String",
+    "openstackVolumeProvider struct OpenStackVolumeProvider link"
   ]],
-  ["OpenstackVolumeAuthenticationKey", "openstack_volume_authentication_key", "openstack_volume_authentication_keys", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "creationDate creation_date primitive Date",
-    "usageType usage_type enum OpenstackVolumeAuthenticationKeyUsageType",
-    "uuid uuid primitive String",
-    "value value primitive String",
-    "openstackVolumeProvider openstack_volume_provider struct OpenStackVolumeProvider link"
+  ["OperatingSystem", "os", "oss", null, [
+    "boot struct Boot",
+    "cmdline primitive String",
+    "customKernelCmdline primitive String",
+    "description primitive String",
+    "initrd primitive String",
+    "kernel primitive String",
+    "reportedKernelCmdline primitive String",
+    "type primitive String",
+    "version struct Version"
   ]],
-  ["OperatingSystem", "os", "oss", [
-    "boot boot struct Boot",
-    "cmdline cmdline primitive String",
-    "customKernelCmdline custom_kernel_cmdline primitive String",
-    "description description primitive String",
-    "initrd initrd primitive String",
-    "kernel kernel primitive String",
-    "reportedKernelCmdline reported_kernel_cmdline primitive String",
-    "type type primitive String",
-    "version version struct Version"
+  ["OperatingSystemInfo", "operating_system", "operation_systems", "Identified", [
+    "architecture enum Architecture",
+    "largeIcon struct Icon",
+    "smallIcon struct Icon",
+    "tpmSupport enum TpmSupport"
   ]],
-  ["OperatingSystemInfo", "operating_system", "operation_systems", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "architecture architecture enum Architecture",
-    "largeIcon large_icon struct Icon",
-    "smallIcon small_icon struct Icon",
-    "tpmSupport tpm_support enum TpmSupport"
+  ["Option", "option", "options", null, [
+    "name primitive String",
+    "type primitive String",
+    "value primitive String"
   ]],
-  ["Option", "option", "options", [
-    "name name primitive String",
-    "type type primitive String",
-    "value value primitive String"
+  ["Package", "package", "packages", null, [
+    "name primitive String"
   ]],
-  ["Package", "package", "packages", [
-    "name name primitive String"
+  ["Payload", "payload", "payloads", null, [
+    "files struct File list item=file",
+    "type enum VmDeviceType",
+    "volumeId primitive String"
   ]],
-  ["Payload", "payload", "payloads", [
-    "files files struct File list item=file",
-    "type type enum VmDeviceType",
-    "volumeId volume_id primitive String"
+  ["Permission", "permission", "permissions", "Identified", [
+    "cluster struct Cluster link",
+    "dataCenter struct DataCenter link",
+    "disk struct Disk link",
+    "group struct Group link",
+    "host struct Host link",
+    "role struct Role link",
+    "storageDomain struct StorageDomain link",
+    "template struct Template link",
+    "user struct User link",
+    "vm struct Vm link",
+    "vmPool struct VmPool link"
   ]],
-  ["Permission", "permission", "permissions", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "cluster cluster struct Cluster link",
-    "dataCenter data_center struct DataCenter link",
-    "disk disk struct Disk link",
-    "group group struct Group link",
-    "host host struct Host link",
-    "role role struct Role link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "template template struct Template link",
-    "user user struct User link",
-    "vm vm struct Vm link",
-    "vmPool vm_pool struct VmPool link"
+  ["Permit", "permit", "permits", "Identified", [
+    "administrative primitive Boolean",
+    "role struct Role link"
   ]],
-  ["Permit", "permit", "permits", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "administrative administrative primitive Boolean",
-    "role role struct Role link"
+  ["PmProxy", "pm_proxy", "pm_proxies", null, [
+    "type enum PmProxyType"
   ]],
-  ["PmProxy", "pm_proxy", "pm_proxies", [
-    "type type enum PmProxyType"
+  ["PortMirroring", "port_mirroring", "port_mirrorings", null, []],
+  ["PowerManagement", "power_management", "power_managements", null, [
+    "address primitive String",
+    "agents struct Agent list item=agent",
+    "automaticPmEnabled primitive Boolean",
+    "enabled primitive Boolean",
+    "kdumpDetection primitive Boolean",
+    "options struct Option list item=option",
+    "password primitive String",
+    "pmProxies struct PmProxy list item=pm_proxy",
+    "status enum PowerManagementStatus",
+    "type primitive String",
+    "username primitive String"
   ]],
-  ["PortMirroring", "port_mirroring", "port_mirrorings", []],
-  ["PowerManagement", "power_management", "power_managements", [
-    "address address primitive String",
-    "agents agents struct Agent list item=agent",
-    "automaticPmEnabled automatic_pm_enabled primitive Boolean",
-    "enabled enabled primitive Boolean",
-    "kdumpDetection kdump_detection primitive Boolean",
-    "options options struct Option list item=option",
-    "password password primitive String",
-    "pmProxies pm_proxies struct PmProxy list item=pm_proxy",
-    "status status enum PowerManagementStatus",
-    "type type primitive String",
-    "username username primitive String"
+  ["Product", "product", "products", "Identified", []],
+  ["ProductInfo", "product_info", "product_infos", null, [
+    "instanceId primitive String",
+    "name primitive String",
+    "vendor primitive String",
+    "version struct Version"
   ]],
-  ["Product", "product", "products", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String"
+  ["ProfileDetail", "profile_detail", "profile_details", null, [
+    "blockStatistics struct BlockStatistic list item=block_statistic",
+    "duration primitive Integer",
+    "fopStatistics struct FopStatistic list item=fop_statistic",
+    "profileType primitive String",
+    "statistics struct Statistic list item=statistic"
   ]],
-  ["ProductInfo", "product_info", "product_infos", [
-    "instanceId instance_id primitive String",
-    "name name primitive String",
-    "vendor vendor primitive String",
-    "version version struct Version"
+  ["Property", "property", "properties", null, [
+    "name primitive String",
+    "value primitive String"
   ]],
-  ["ProfileDetail", "profile_detail", "profile_details", [
-    "blockStatistics block_statistics struct BlockStatistic list item=block_statistic",
-    "duration duration primitive Integer",
-    "fopStatistics fop_statistics struct FopStatistic list item=fop_statistic",
-    "profileType profile_type primitive String",
-    "statistics statistics struct Statistic list item=statistic"
+  ["ProxyTicket", "proxy_ticket", "proxy_tickets", null, [
+    "value primitive String"
   ]],
-  ["Property", "property", "properties", [
-    "name name primitive String",
-    "value value primitive String"
+  ["Qos", "qos", "qoss", "Identified", [
+    "cpuLimit primitive Integer",
+    "inboundAverage primitive Integer",
+    "inboundBurst primitive Integer",
+    "inboundPeak primitive Integer",
+    "maxIops primitive Integer",
+    "maxReadIops primitive Integer",
+    "maxReadThroughput primitive Integer",
+    "maxThroughput primitive Integer",
+    "maxWriteIops primitive Integer",
+    "maxWriteThroughput primitive Integer",
+    "outboundAverage primitive Integer",
+    "outboundAverageLinkshare primitive Integer",
+    "outboundAverageRealtime primitive Integer",
+    "outboundAverageUpperlimit primitive Integer",
+    "outboundBurst primitive Integer",
+    "outboundPeak primitive Integer",
+    "type enum QosType",
+    "dataCenter struct DataCenter link"
   ]],
-  ["ProxyTicket", "proxy_ticket", "proxy_tickets", [
-    "value value primitive String"
+  ["Quota", "quota", "quotas", "Identified", [
+    "clusterHardLimitPct primitive Integer",
+    "clusterSoftLimitPct primitive Integer",
+    "dataCenter struct DataCenter",
+    "disks struct Disk list item=disk",
+    "storageHardLimitPct primitive Integer",
+    "storageSoftLimitPct primitive Integer",
+    "users struct User list item=user",
+    "vms struct Vm list item=vm",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "quotaClusterLimits struct QuotaClusterLimit list link item=quota_cluster_limit rel=quotaclusterlimits",
+    "quotaStorageLimits struct QuotaStorageLimit list link item=quota_storage_limit rel=quotastoragelimits"
   ]],
-  ["Qos", "qos", "qoss", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "cpuLimit cpu_limit primitive Integer",
-    "inboundAverage inbound_average primitive Integer",
-    "inboundBurst inbound_burst primitive Integer",
-    "inboundPeak inbound_peak primitive Integer",
-    "maxIops max_iops primitive Integer",
-    "maxReadIops max_read_iops primitive Integer",
-    "maxReadThroughput max_read_throughput primitive Integer",
-    "maxThroughput max_throughput primitive Integer",
-    "maxWriteIops max_write_iops primitive Integer",
-    "maxWriteThroughput max_write_throughput primitive Integer",
-    "outboundAverage outbound_average primitive Integer",
-    "outboundAverageLinkshare outbound_average_linkshare primitive Integer",
-    "outboundAverageRealtime outbound_average_realtime primitive Integer",
-    "outboundAverageUpperlimit outbound_average_upperlimit primitive Integer",
-    "outboundBurst outbound_burst primitive Integer",
-    "outboundPeak outbound_peak primitive Integer",
-    "type type enum QosType",
-    "dataCenter data_center struct DataCenter link"
+  ["QuotaClusterLimit", "quota_cluster_limit", "quota_cluster_limits", "Identified", [
+    "memoryLimit primitive Decimal schemaType=xs:double",
+    "memoryUsage primitive Decimal schemaType=xs:double",
+    "vcpuLimit primitive Integer",
+    "vcpuUsage primitive Integer",
+    "cluster struct Cluster link",
+    "quota struct Quota link"
   ]],
-  ["Quota", "quota", "quotas", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "clusterHardLimitPct cluster_hard_limit_pct primitive Integer",
-    "clusterSoftLimitPct cluster_soft_limit_pct primitive Integer",
-    "dataCenter data_center struct DataCenter",
-    "disks disks struct Disk list item=disk",
-    "storageHardLimitPct storage_hard_limit_pct primitive Integer",
-    "storageSoftLimitPct storage_soft_limit_pct primitive Integer",
-    "users users struct User list item=user",
-    "vms vms struct Vm list item=vm",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "quotaClusterLimits quota_cluster_limits struct QuotaClusterLimit list link item=quota_cluster_limit rel=quotaclusterlimits",
-    "quotaStorageLimits quota_storage_limits struct QuotaStorageLimit list link item=quota_storage_limit rel=quotastoragelimits"
+  ["QuotaStorageLimit", "quota_storage_limit", "quota_storage_limits", "Identified", [
+    "limit primitive Integer schemaType=xs:long",
+    "usage primitive Decimal schemaType=xs:double",
+    "quota struct Quota link",
+    "storageDomain struct StorageDomain link"
   ]],
-  ["QuotaClusterLimit", "quota_cluster_limit", "quota_cluster_limits", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "memoryLimit memory_limit primitive Decimal schemaType=xs:double",
-    "memoryUsage memory_usage primitive Decimal schemaType=xs:double",
-    "vcpuLimit vcpu_limit primitive Integer",
-    "vcpuUsage vcpu_usage primitive Integer",
-    "cluster cluster struct Cluster link",
-    "quota quota struct Quota link"
+  ["Range", "range", "ranges", null, [
+    "from primitive String",
+    "to primitive String"
   ]],
-  ["QuotaStorageLimit", "quota_storage_limit", "quota_storage_limits", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "limit limit primitive Integer schemaType=xs:long",
-    "usage usage primitive Decimal schemaType=xs:double",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link"
+  ["Rate", "rate", "rates", null, [
+    "bytes primitive Integer",
+    "period primitive Integer"
   ]],
-  ["Range", "range", "ranges", [
-    "from from primitive String",
-    "to to primitive String"
+  ["RegistrationAffinityGroupMapping", "registration_affinity_group_mapping", "registration_affinity_group_mappings", null, [
+    "from struct AffinityGroup link",
+    "to struct AffinityGroup link"
   ]],
-  ["Rate", "rate", "rates", [
-    "bytes bytes primitive Integer",
-    "period period primitive Integer"
+  ["RegistrationAffinityLabelMapping", "registration_affinity_label_mapping", "registration_affinity_label_mappings", null, [
+    "from struct AffinityLabel link",
+    "to struct AffinityLabel link"
   ]],
-  ["RegistrationAffinityGroupMapping", "registration_affinity_group_mapping", "registration_affinity_group_mappings", [
-    "from from struct AffinityGroup link",
-    "to to struct AffinityGroup link"
+  ["RegistrationClusterMapping", "registration_cluster_mapping", "registration_cluster_mappings", null, [
+    "from struct Cluster link",
+    "to struct Cluster link"
   ]],
-  ["RegistrationAffinityLabelMapping", "registration_affinity_label_mapping", "registration_affinity_label_mappings", [
-    "from from struct AffinityLabel link",
-    "to to struct AffinityLabel link"
+  ["RegistrationConfiguration", "registration_configuration", "registration_configurations", null, [
+    "affinityGroupMappings struct RegistrationAffinityGroupMapping list item=registration_affinity_group_mapping",
+    "affinityLabelMappings struct RegistrationAffinityLabelMapping list item=registration_affinity_label_mapping",
+    "clusterMappings struct RegistrationClusterMapping list item=registration_cluster_mapping",
+    "domainMappings struct RegistrationDomainMapping list item=registration_domain_mapping",
+    "lunMappings struct RegistrationLunMapping list item=registration_lun_mapping",
+    "roleMappings struct RegistrationRoleMapping list item=registration_role_mapping",
+    "vnicProfileMappings struct RegistrationVnicProfileMapping list item=registration_vnic_profile_mapping"
   ]],
-  ["RegistrationClusterMapping", "registration_cluster_mapping", "registration_cluster_mappings", [
-    "from from struct Cluster link",
-    "to to struct Cluster link"
+  ["RegistrationDomainMapping", "registration_domain_mapping", "registration_domain_mappings", null, [
+    "from struct Domain link",
+    "to struct Domain link"
   ]],
-  ["RegistrationConfiguration", "registration_configuration", "registration_configurations", [
-    "affinityGroupMappings affinity_group_mappings struct RegistrationAffinityGroupMapping list item=registration_affinity_group_mapping",
-    "affinityLabelMappings affinity_label_mappings struct RegistrationAffinityLabelMapping list item=registration_affinity_label_mapping",
-    "clusterMappings cluster_mappings struct RegistrationClusterMapping list item=registration_cluster_mapping",
-    "domainMappings domain_mappings struct RegistrationDomainMapping list item=registration_domain_mapping",
-    "lunMappings lun_mappings struct RegistrationLunMapping list item=registration_lun_mapping",
-    "roleMappings role_mappings struct RegistrationRoleMapping list item=registration_role_mapping",
-    "vnicProfileMappings vnic_profile_mappings struct RegistrationVnicProfileMapping list item=registration_vnic_profile_mapping"
+  ["RegistrationLunMapping", "registration_lun_mapping", "registration_lun_mappings", null, [
+    "from struct Disk link",
+    "to struct Disk link"
   ]],
-  ["RegistrationDomainMapping", "registration_domain_mapping", "registration_domain_mappings", [
-    "from from struct Domain link",
-    "to to struct Domain link"
+  ["RegistrationRoleMapping", "registration_role_mapping", "registration_role_mappings", null, [
+    "from struct Role link",
+    "to struct Role link"
   ]],
-  ["RegistrationLunMapping", "registration_lun_mapping", "registration_lun_mappings", [
-    "from from struct Disk link",
-    "to to struct Disk link"
+  ["RegistrationVnicProfileMapping", "registration_vnic_profile_mapping", "registration_vnic_profile_mappings", null, [
+    "from struct VnicProfile link",
+    "to struct VnicProfile link"
   ]],
-  ["RegistrationRoleMapping", "registration_role_mapping", "registration_role_mappings", [
-    "from from struct Role link",
-    "to to struct Role link"
+  ["ReportedConfiguration", "reported_configuration", "reported_configurations", null, [
+    "actualValue primitive String",
+    "expectedValue primitive String",
+    "inSync primitive Boolean",
+    "name primitive String"
   ]],
-  ["RegistrationVnicProfileMapping", "registration_vnic_profile_mapping", "registration_vnic_profile_mappings", [
-    "from from struct VnicProfile link",
-    "to to struct VnicProfile link"
+  ["ReportedDevice", "reported_device", "reported_devices", "Identified", [
+    "ips struct Ip list item=ip",
+    "mac struct Mac",
+    "type enum ReportedDeviceType",
+    "vm struct Vm link"
   ]],
-  ["ReportedConfiguration", "reported_configuration", "reported_configurations", [
-    "actualValue actual_value primitive String",
-    "expectedValue expected_value primitive String",
-    "inSync in_sync primitive Boolean",
-    "name name primitive String"
+  ["RngDevice", "rng_device", "rng_devices", null, [
+    "rate struct Rate",
+    "source enum RngSource"
   ]],
-  ["ReportedDevice", "reported_device", "reported_devices", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "ips ips struct Ip list item=ip",
-    "mac mac struct Mac",
-    "type type enum ReportedDeviceType",
-    "vm vm struct Vm link"
+  ["Role", "role", "roles", "Identified", [
+    "administrative primitive Boolean",
+    "mutable primitive Boolean",
+    "permits struct Permit list link item=permit rel=permits",
+    "user struct User link"
   ]],
-  ["RngDevice", "rng_device", "rng_devices", [
-    "rate rate struct Rate",
-    "source source enum RngSource"
+  ["SchedulingPolicy", "scheduling_policy", "scheduling_policies", "Identified", [
+    "defaultPolicy primitive Boolean",
+    "locked primitive Boolean",
+    "properties struct Property list item=property",
+    "balances struct Balance list link item=balance rel=balances",
+    "filters struct Filter list link item=filter rel=filters",
+    "weight struct Weight list link item=weight rel=weight"
   ]],
-  ["Role", "role", "roles", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "administrative administrative primitive Boolean",
-    "mutable mutable primitive Boolean",
-    "permits permits struct Permit list link item=permit rel=permits",
-    "user user struct User link"
+  ["SchedulingPolicyUnit", "scheduling_policy_unit", "scheduling_policy_units", "Identified", [
+    "enabled primitive Boolean",
+    "internal primitive Boolean",
+    "properties struct Property list item=property",
+    "type enum PolicyUnitType"
   ]],
-  ["SchedulingPolicy", "scheduling_policy", "scheduling_policies", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "defaultPolicy default_policy primitive Boolean",
-    "locked locked primitive Boolean",
-    "properties properties struct Property list item=property",
-    "balances balances struct Balance list link item=balance rel=balances",
-    "filters filters struct Filter list link item=filter rel=filters",
-    "weight weight struct Weight list link item=weight rel=weight"
+  ["SeLinux", "se_linux", "se_linuxs", null, [
+    "mode enum SeLinuxMode"
   ]],
-  ["SchedulingPolicyUnit", "scheduling_policy_unit", "scheduling_policy_units", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "enabled enabled primitive Boolean",
-    "internal internal primitive Boolean",
-    "properties properties struct Property list item=property",
-    "type type enum PolicyUnitType"
+  ["SerialNumber", "serial_number", "serial_numbers", null, [
+    "policy enum SerialNumberPolicy",
+    "value primitive String"
   ]],
-  ["SeLinux", "se_linux", "se_linuxs", [
-    "mode mode enum SeLinuxMode"
+  ["Session", "session", "sessions", "Identified", [
+    "consoleUser primitive Boolean",
+    "ip struct Ip",
+    "protocol primitive String",
+    "user struct User link",
+    "vm struct Vm link"
   ]],
-  ["SerialNumber", "serial_number", "serial_numbers", [
-    "policy policy enum SerialNumberPolicy",
-    "value value primitive String"
+  ["SkipIfConnectivityBroken", "skip_if_connectivity_broken", "skip_if_connectivity_brokens", null, [
+    "enabled primitive Boolean",
+    "threshold primitive Integer"
   ]],
-  ["Session", "session", "sessions", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "consoleUser console_user primitive Boolean",
-    "ip ip struct Ip",
-    "protocol protocol primitive String",
-    "user user struct User link",
-    "vm vm struct Vm link"
+  ["SkipIfSdActive", "skip_if_sd_active", "skip_if_sd_actives", null, [
+    "enabled primitive Boolean"
   ]],
-  ["SkipIfConnectivityBroken", "skip_if_connectivity_broken", "skip_if_connectivity_brokens", [
-    "enabled enabled primitive Boolean",
-    "threshold threshold primitive Integer"
+  ["Snapshot", "snapshot", "snapshots", "Vm", [
+    "date primitive Date",
+    "persistMemorystate primitive Boolean",
+    "snapshotStatus enum SnapshotStatus",
+    "snapshotType enum SnapshotType",
+    "disks struct Disk list link item=disk rel=disks",
+    "vm struct Vm link"
   ]],
-  ["SkipIfSdActive", "skip_if_sd_active", "skip_if_sd_actives", [
-    "enabled enabled primitive Boolean"
+  ["SpecialObjects", "special_objects", "special_objectss", null, [
+    "blankTemplate struct Template link",
+    "rootTag struct Tag link"
   ]],
-  ["Snapshot", "snapshot", "snapshots", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "autoPinningPolicy auto_pinning_policy enum AutoPinningPolicy",
-    "bios bios struct Bios",
-    "console console struct Console",
-    "cpu cpu struct Cpu",
-    "cpuPinningPolicy cpu_pinning_policy enum CpuPinningPolicy",
-    "cpuShares cpu_shares primitive Integer",
-    "creationTime creation_time primitive Date",
-    "customCompatibilityVersion custom_compatibility_version struct Version",
-    "customCpuModel custom_cpu_model primitive String",
-    "customEmulatedMachine custom_emulated_machine primitive String",
-    "customProperties custom_properties struct CustomProperty list item=custom_property",
-    "deleteProtected delete_protected primitive Boolean",
-    "display display struct Display",
-    "domain domain struct Domain",
-    "highAvailability high_availability struct HighAvailability",
-    "initialization initialization struct Initialization",
-    "io io struct Io",
-    "largeIcon large_icon struct Icon",
-    "lease lease struct StorageDomainLease",
-    "memory memory primitive Integer schemaType=xs:long",
-    "memoryPolicy memory_policy struct MemoryPolicy",
-    "migration migration struct MigrationOptions",
-    "migrationDowntime migration_downtime primitive Integer",
-    "multiQueuesEnabled multi_queues_enabled primitive Boolean",
-    "origin origin primitive String",
-    "os os struct OperatingSystem",
-    "placementPolicy placement_policy struct VmPlacementPolicy",
-    "rngDevice rng_device struct RngDevice",
-    "serialNumber serial_number struct SerialNumber",
-    "smallIcon small_icon struct Icon",
-    "soundcardEnabled soundcard_enabled primitive Boolean",
-    "sso sso struct Sso",
-    "startPaused start_paused primitive Boolean",
-    "stateless stateless primitive Boolean",
-    "storageErrorResumeBehaviour storage_error_resume_behaviour enum VmStorageErrorResumeBehaviour",
-    "timeZone time_zone struct TimeZone",
-    "tpmEnabled tpm_enabled primitive Boolean",
-    "tunnelMigration tunnel_migration primitive Boolean",
-    "type type enum VmType",
-    "usb usb struct Usb",
-    "virtioScsi virtio_scsi struct VirtioScsi",
-    "virtioScsiMultiQueues virtio_scsi_multi_queues primitive Integer",
-    "virtioScsiMultiQueuesEnabled virtio_scsi_multi_queues_enabled primitive Boolean",
-    "cluster cluster struct Cluster link",
-    "cpuProfile cpu_profile struct CpuProfile link",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "fqdn fqdn primitive String",
-    "guestOperatingSystem guest_operating_system struct GuestOperatingSystem",
-    "guestTimeZone guest_time_zone struct TimeZone",
-    "hasIllegalImages has_illegal_images primitive Boolean",
-    "nextRunConfigurationExists next_run_configuration_exists primitive Boolean",
-    "numaTuneMode numa_tune_mode enum NumaTuneMode",
-    "payloads payloads struct Payload list item=payload",
-    "runOnce run_once primitive Boolean",
-    "startTime start_time primitive Date",
-    "status status enum VmStatus",
-    "statusDetail status_detail primitive String",
-    "stopReason stop_reason primitive String",
-    "stopTime stop_time primitive Date",
-    "useLatestTemplateVersion use_latest_template_version primitive Boolean",
-    "affinityLabels affinity_labels struct AffinityLabel list link item=affinity_label rel=affinitylabels",
-    "applications applications struct Application list link item=application rel=applications",
-    "cdroms cdroms struct Cdrom list link item=cdrom rel=cdroms",
-    "diskAttachments disk_attachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
-    "dynamicCpu dynamic_cpu struct DynamicCpu link",
-    "externalHostProvider external_host_provider struct ExternalHostProvider link",
-    "floppies floppies struct Floppy list link item=floppy rel=floppies",
-    "graphicsConsoles graphics_consoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
-    "host host struct Host link",
-    "hostDevices host_devices struct HostDevice list link item=host_device rel=hostdevices",
-    "instanceType instance_type struct InstanceType link",
-    "katelloErrata katello_errata struct KatelloErratum list link item=katello_erratum rel=katelloerrata",
-    "mediatedDevices mediated_devices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
-    "nics nics struct Nic list link item=nic rel=nics",
+  ["Spm", "spm", "spms", null, [
+    "priority primitive Integer",
+    "status enum SpmStatus"
+  ]],
+  ["Ssh", "ssh", "sshs", "Identified", [
+    "authenticationMethod enum SshAuthenticationMethod",
+    "fingerprint primitive String",
+    "port primitive Integer",
+    "publicKey primitive String",
+    "user struct User"
+  ]],
+  ["SshPublicKey", "ssh_public_key", "ssh_public_keys", "Identified", [
+    "content primitive String",
+    "user struct User link"
+  ]],
+  ["Sso", "sso", "ssos", null, [
+    "methods struct Method list item=method"
+  ]],
+  ["Statistic", "statistic", "statistics", "Identified", [
+    "kind enum StatisticKind",
+    "type enum ValueType",
+    "unit enum StatisticUnit",
+    "values struct Value list item=value",
+    "brick struct GlusterBrick link",
+    "disk struct Disk link",
+    "glusterVolume struct GlusterVolume link",
+    "host struct Host link",
+    "hostNic struct HostNic link",
+    "hostNumaNode struct NumaNode link",
+    "nic struct Nic link",
+    "step struct Step link",
+    "vm struct Vm link"
+  ]],
+  ["Step", "step", "steps", "Identified", [
+    "endTime primitive Date",
+    "external primitive Boolean",
+    "externalType enum ExternalSystemType",
+    "number primitive Integer",
+    "progress primitive Integer",
+    "startTime primitive Date",
+    "status enum StepStatus",
+    "type enum StepEnum",
+    "executionHost struct Host link",
+    "job struct Job link",
+    "parentStep struct Step link",
+    "statistics struct Statistic list link item=statistic rel=statistics"
+  ]],
+  ["StorageConnection", "storage_connection", "storage_connections", "Identified", [
+    "address primitive String",
+    "mountOptions primitive String",
+    "nfsRetrans primitive Integer",
+    "nfsTimeo primitive Integer",
+    "nfsVersion enum NfsVersion",
+    "password primitive String",
+    "path primitive String",
+    "port primitive Integer",
+    "portal primitive String",
+    "target primitive String",
+    "type enum StorageType",
+    "username primitive String",
+    "vfsType primitive String",
+    "glusterVolume struct GlusterVolume link",
+    "host struct Host link"
+  ]],
+  ["StorageConnectionExtension", "storage_connection_extension", "storage_connection_extensions", "Identified", [
+    "password primitive String",
+    "target primitive String",
+    "username primitive String",
+    "host struct Host link"
+  ]],
+  ["StorageDomain", "storage_domain", "storage_domains", "Identified", [
+    "available primitive Integer schemaType=xs:long",
+    "backup primitive Boolean",
+    "blockSize primitive Integer",
+    "committed primitive Integer schemaType=xs:long",
+    "criticalSpaceActionBlocker primitive Integer",
+    "discardAfterDelete primitive Boolean",
+    "externalStatus enum ExternalStatus",
+    "import primitive Boolean",
+    "master primitive Boolean",
+    "status enum StorageDomainStatus",
+    "storage struct HostStorage",
+    "storageFormat enum StorageFormat",
+    "supportsDiscard primitive Boolean",
+    "supportsDiscardZeroesData primitive Boolean",
+    "type enum StorageDomainType",
+    "used primitive Integer schemaType=xs:long",
+    "warningLowSpaceIndicator primitive Integer",
+    "wipeAfterDelete primitive Boolean",
+    "dataCenter struct DataCenter link",
+    "dataCenters struct DataCenter list link item=data_center rel=datacenters",
+    "diskProfiles struct DiskProfile list link item=disk_profile rel=diskprofiles",
+    "diskSnapshots struct DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
+    "disks struct Disk list link item=disk rel=disks",
+    "files struct File list link item=file rel=files",
+    "host struct Host link",
+    "images struct Image list link item=image rel=images",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "storageConnections struct StorageConnection list link item=storage_connection rel=storageconnections",
+    "templates struct Template list link item=template rel=templates",
+    "vms struct Vm list link item=vm rel=vms"
+  ]],
+  ["StorageDomainLease", "storage_domain_lease", "storage_domain_leases", null, [
+    "storageDomain struct StorageDomain link"
+  ]],
+  ["SystemOption", "system_option", "system_options", "Identified", [
+    "values struct SystemOptionValue list item=system_option_value"
+  ]],
+  ["SystemOptionValue", "system_option_value", "system_option_values", null, [
+    "value primitive String",
+    "version primitive String"
+  ]],
+  ["Tag", "tag", "tags", "Identified", [
+    "group struct Group link",
+    "host struct Host link",
+    "parent struct Tag link",
+    "template struct Template link",
+    "user struct User link",
+    "vm struct Vm link"
+  ]],
+  ["Template", "template", "templates", "VmBase", [
+    "status enum TemplateStatus",
+    "version struct TemplateVersion",
+    "vm struct Vm",
+    "cdroms struct Cdrom list link item=cdrom rel=cdroms",
+    "diskAttachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
+    "graphicsConsoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
+    "mediatedDevices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
+    "nics struct Nic list link item=nic rel=nics",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "tags struct Tag list link item=tag rel=tags",
+    "watchdogs struct Watchdog list link item=watchdog rel=watchdogs"
+  ]],
+  ["TemplateVersion", "template_version", "template_versions", null, [
+    "versionName primitive String",
+    "versionNumber primitive Integer",
+    "baseTemplate struct Template link"
+  ]],
+  ["Ticket", "ticket", "tickets", null, [
+    "expiry primitive Integer schemaType=xs:unsignedInt",
+    "value primitive String"
+  ]],
+  ["TimeZone", "time_zone", "time_zones", null, [
+    "name primitive String",
+    "utcOffset primitive String"
+  ]],
+  ["TransparentHugePages", "transparent_hugepages", "transparent_huge_pagess", null, [
+    "enabled primitive Boolean"
+  ]],
+  ["UnmanagedNetwork", "unmanaged_network", "unmanaged_networks", "Identified", [
+    "host struct Host link",
+    "hostNic struct HostNic link"
+  ]],
+  ["Usb", "usb", "usbs", null, [
+    "enabled primitive Boolean",
+    "type enum UsbType"
+  ]],
+  ["User", "user", "users", "Identified", [
+    "department primitive String",
+    "domainEntryId primitive String",
+    "email primitive String",
+    "lastName primitive String",
+    "loggedIn primitive Boolean",
+    "namespace primitive String",
+    "password primitive String",
+    "principal primitive String",
+    "userName primitive String",
+    "userOptions struct Property list item=property",
+    "domain struct Domain link",
+    "groups struct Group list link item=group rel=groups",
+    "options struct UserOption list link item=user_option rel=options",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "roles struct Role list link item=role rel=roles",
+    "sshPublicKeys struct SshPublicKey list link item=ssh_public_key rel=sshpublickeys",
+    "tags struct Tag list link item=tag rel=tags"
+  ]],
+  ["UserOption", "user_option", "user_options", "Identified", [
+    "content primitive String",
+    "user struct User link"
+  ]],
+  ["Value", "value", "values", null, [
+    "datum primitive Decimal",
+    "detail primitive String"
+  ]],
+  ["VcpuPin", "vcpu_pin", "vcpu_pins", null, [
+    "cpuSet primitive String",
+    "vcpu primitive Integer"
+  ]],
+  ["Vendor", "vendor", "vendors", "Identified", []],
+  ["Version", "version", "versions", "Identified", [
+    "build primitive Integer",
+    "fullVersion primitive String",
+    "major primitive Integer",
+    "minor primitive Integer",
+    "revision primitive Integer"
+  ]],
+  ["VirtioScsi", "virtio_scsi", "virtio_scsis", null, [
+    "enabled primitive Boolean"
+  ]],
+  ["VirtualNumaNode", "vm_numa_node", "vm_numa_nodes", "NumaNode", [
+    "numaNodePins struct NumaNodePin list item=numa_node_pin",
+    "numaTuneMode enum NumaTuneMode",
+    "vm struct Vm link"
+  ]],
+  ["Vlan", "vlan", "vlans", null, [
+    "id primitive Integer attribute"
+  ]],
+  ["Vm", "vm", "vms", "VmBase", [
+    "fqdn primitive String",
+    "guestOperatingSystem struct GuestOperatingSystem",
+    "guestTimeZone struct TimeZone",
+    "hasIllegalImages primitive Boolean",
+    "nextRunConfigurationExists primitive Boolean",
+    "numaTuneMode enum NumaTuneMode",
+    "payloads struct Payload list item=payload",
+    "runOnce primitive Boolean",
+    "startTime primitive Date",
+    "status enum VmStatus",
+    "statusDetail primitive String",
+    "stopReason primitive String",
+    "stopTime primitive Date",
+    "useLatestTemplateVersion primitive Boolean",
+    "affinityLabels struct AffinityLabel list link item=affinity_label rel=affinitylabels",
+    "applications struct Application list link item=application rel=applications",
+    "cdroms struct Cdrom list link item=cdrom rel=cdroms",
+    "diskAttachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
+    "dynamicCpu struct DynamicCpu link",
+    "externalHostProvider struct ExternalHostProvider link",
+    "floppies struct Floppy list link item=floppy rel=floppies",
+    "graphicsConsoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
+    "host struct Host link",
+    "hostDevices struct HostDevice list link item=host_device rel=hostdevices",
+    "instanceType struct InstanceType link",
+    "katelloErrata struct KatelloErratum list link item=katello_erratum rel=katelloerrata",
+    "mediatedDevices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
+    "nics struct Nic list link item=nic rel=nics",
     "numaNodes host_numa_nodes struct NumaNode list link item=host_numa_node rel=numanodes",
-    "originalTemplate original_template struct Template link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "reportedDevices reported_devices struct ReportedDevice list link item=reported_device rel=reporteddevices",
-    "sessions sessions struct Session list link item=session rel=sessions",
-    "snapshots snapshots struct Snapshot list link item=snapshot rel=snapshots",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics",
-    "tags tags struct Tag list link item=tag rel=tags",
-    "template template struct Template link",
-    "vmPool vm_pool struct VmPool link",
-    "watchdogs watchdogs struct Watchdog list link item=watchdog rel=watchdogs",
-    "date date primitive Date",
-    "persistMemorystate persist_memorystate primitive Boolean",
-    "snapshotStatus snapshot_status enum SnapshotStatus",
-    "snapshotType snapshot_type enum SnapshotType",
-    "disks disks struct Disk list link item=disk rel=disks",
-    "vm vm struct Vm link"
+    "originalTemplate struct Template link",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "reportedDevices struct ReportedDevice list link item=reported_device rel=reporteddevices",
+    "sessions struct Session list link item=session rel=sessions",
+    "snapshots struct Snapshot list link item=snapshot rel=snapshots",
+    "statistics struct Statistic list link item=statistic rel=statistics",
+    "tags struct Tag list link item=tag rel=tags",
+    "template struct Template link",
+    "vmPool struct VmPool link",
+    "watchdogs struct Watchdog list link item=watchdog rel=watchdogs"
   ]],
-  ["SpecialObjects", "special_objects", "special_objectss", [
-    "blankTemplate blank_template struct Template link",
-    "rootTag root_tag struct Tag link"
+  ["VmBase", "vm_base", "vm_bases", "Identified", [
+    "autoPinningPolicy enum AutoPinningPolicy",
+    "bios struct Bios",
+    "console struct Console",
+    "cpu struct Cpu",
+    "cpuPinningPolicy enum CpuPinningPolicy",
+    "cpuShares primitive Integer",
+    "creationTime primitive Date",
+    "customCompatibilityVersion struct Version",
+    "customCpuModel primitive String",
+    "customEmulatedMachine primitive String",
+    "customProperties struct CustomProperty list item=custom_property",
+    "deleteProtected primitive Boolean",
+    "display struct Display",
+    "domain struct Domain",
+    "highAvailability struct HighAvailability",
+    "initialization struct Initialization",
+    "io struct Io",
+    "largeIcon struct Icon",
+    "lease struct StorageDomainLease",
+    "memory primitive Integer schemaType=xs:long",
+    "memoryPolicy struct MemoryPolicy",
+    "migration struct MigrationOptions",
+    "migrationDowntime primitive Integer",
+    "multiQueuesEnabled primitive Boolean",
+    "origin primitive String",
+    "os struct OperatingSystem",
+    "placementPolicy struct VmPlacementPolicy",
+    "rngDevice struct RngDevice",
+    "serialNumber struct SerialNumber",
+    "smallIcon struct Icon",
+    "soundcardEnabled primitive Boolean",
+    "sso struct Sso",
+    "startPaused primitive Boolean",
+    "stateless primitive Boolean",
+    "storageErrorResumeBehaviour enum VmStorageErrorResumeBehaviour",
+    "timeZone struct TimeZone",
+    "tpmEnabled primitive Boolean",
+    "tunnelMigration primitive Boolean",
+    "type enum VmType",
+    "usb struct Usb",
+    "virtioScsi struct VirtioScsi",
+    "virtioScsiMultiQueues primitive Integer",
+    "virtioScsiMultiQueuesEnabled primitive Boolean",
+    "cluster struct Cluster link",
+    "cpuProfile struct CpuProfile link",
+    "quota struct Quota link",
+    "storageDomain struct StorageDomain link"
   ]],
-  ["Spm", "spm", "spms", [
-    "priority priority primitive Integer",
-    "status status enum SpmStatus"
+  ["VmMediatedDevice", "vm_mediated_device", "vm_mediated_devices", "Device", [
+    "specParams struct Property list item=property"
   ]],
-  ["Ssh", "ssh", "sshs", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "authenticationMethod authentication_method enum SshAuthenticationMethod",
-    "fingerprint fingerprint primitive String",
-    "port port primitive Integer",
-    "publicKey public_key primitive String",
-    "user user struct User"
+  ["VmPlacementPolicy", "vm_placement_policy", "vm_placement_policies", null, [
+    "affinity enum VmAffinity",
+    "hosts struct Host list link item=host rel=hosts"
   ]],
-  ["SshPublicKey", "ssh_public_key", "ssh_public_keys", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "content content primitive String",
-    "user user struct User link"
+  ["VmPool", "vm_pool", "vm_pools", "Identified", [
+    "autoStorageSelect primitive Boolean",
+    "display struct Display",
+    "maxUserVms primitive Integer",
+    "prestartedVms primitive Integer",
+    "rngDevice struct RngDevice",
+    "size primitive Integer",
+    "soundcardEnabled primitive Boolean",
+    "stateful primitive Boolean",
+    "tpmEnabled primitive Boolean",
+    "type enum VmPoolType",
+    "useLatestTemplateVersion primitive Boolean",
+    "cluster struct Cluster link",
+    "instanceType struct InstanceType link",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "template struct Template link",
+    "vm struct Vm link"
   ]],
-  ["Sso", "sso", "ssos", [
-    "methods methods struct Method list item=method"
+  ["VmSummary", "vm_summary", "vm_summaries", null, [
+    "active primitive Integer",
+    "migrating primitive Integer",
+    "total primitive Integer"
   ]],
-  ["Statistic", "statistic", "statistics", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "kind kind enum StatisticKind",
-    "type type enum ValueType",
-    "unit unit enum StatisticUnit",
-    "values values struct Value list item=value",
-    "brick brick struct GlusterBrick link",
-    "disk disk struct Disk link",
-    "glusterVolume gluster_volume struct GlusterVolume link",
-    "host host struct Host link",
-    "hostNic host_nic struct HostNic link",
-    "hostNumaNode host_numa_node struct NumaNode link",
-    "nic nic struct Nic link",
-    "step step struct Step link",
-    "vm vm struct Vm link"
+  ["VnicPassThrough", "vnic_pass_through", "vnic_pass_throughs", null, [
+    "mode enum VnicPassThroughMode"
   ]],
-  ["Step", "step", "steps", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "endTime end_time primitive Date",
-    "external external primitive Boolean",
-    "externalType external_type enum ExternalSystemType",
-    "number number primitive Integer",
-    "progress progress primitive Integer",
-    "startTime start_time primitive Date",
-    "status status enum StepStatus",
-    "type type enum StepEnum",
-    "executionHost execution_host struct Host link",
-    "job job struct Job link",
-    "parentStep parent_step struct Step link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics"
+  ["VnicProfile", "vnic_profile", "vnic_profiles", "Identified", [
+    "customProperties struct CustomProperty list item=custom_property",
+    "migratable primitive Boolean",
+    "passThrough struct VnicPassThrough",
+    "portMirroring primitive Boolean",
+    "failover struct VnicProfile link",
+    "network struct Network link",
+    "networkFilter struct NetworkFilter link",
+    "permissions struct Permission list link item=permission rel=permissions",
+    "qos struct Qos link"
   ]],
-  ["StorageConnection", "storage_connection", "storage_connections", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "address address primitive String",
-    "mountOptions mount_options primitive String",
-    "nfsRetrans nfs_retrans primitive Integer",
-    "nfsTimeo nfs_timeo primitive Integer",
-    "nfsVersion nfs_version enum NfsVersion",
-    "password password primitive String",
-    "path path primitive String",
-    "port port primitive Integer",
-    "portal portal primitive String",
-    "target target primitive String",
-    "type type enum StorageType",
-    "username username primitive String",
-    "vfsType vfs_type primitive String",
-    "glusterVolume gluster_volume struct GlusterVolume link",
-    "host host struct Host link"
+  ["VnicProfileMapping", "vnic_profile_mapping", "vnic_profile_mappings", null, [
+    "sourceNetworkName primitive String",
+    "sourceNetworkProfileName primitive String",
+    "targetVnicProfile struct VnicProfile link"
   ]],
-  ["StorageConnectionExtension", "storage_connection_extension", "storage_connection_extensions", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "password password primitive String",
-    "target target primitive String",
-    "username username primitive String",
-    "host host struct Host link"
+  ["VolumeGroup", "volume_group", "volume_groups", null, [
+    "id primitive String attribute",
+    "logicalUnits struct LogicalUnit list item=logical_unit",
+    "name primitive String"
   ]],
-  ["StorageDomain", "storage_domain", "storage_domains", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "available available primitive Integer schemaType=xs:long",
-    "backup backup primitive Boolean",
-    "blockSize block_size primitive Integer",
-    "committed committed primitive Integer schemaType=xs:long",
-    "criticalSpaceActionBlocker critical_space_action_blocker primitive Integer",
-    "discardAfterDelete discard_after_delete primitive Boolean",
-    "externalStatus external_status enum ExternalStatus",
-    "import import primitive Boolean",
-    "master master primitive Boolean",
-    "status status enum StorageDomainStatus",
-    "storage storage struct HostStorage",
-    "storageFormat storage_format enum StorageFormat",
-    "supportsDiscard supports_discard primitive Boolean",
-    "supportsDiscardZeroesData supports_discard_zeroes_data primitive Boolean",
-    "type type enum StorageDomainType",
-    "used used primitive Integer schemaType=xs:long",
-    "warningLowSpaceIndicator warning_low_space_indicator primitive Integer",
-    "wipeAfterDelete wipe_after_delete primitive Boolean",
-    "dataCenter data_center struct DataCenter link",
-    "dataCenters data_centers struct DataCenter list link item=data_center rel=datacenters",
-    "diskProfiles disk_profiles struct DiskProfile list link item=disk_profile rel=diskprofiles",
-    "diskSnapshots disk_snapshots struct DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
-    "disks disks struct Disk list link item=disk rel=disks",
-    "files files struct File list link item=file rel=files",
-    "host host struct Host link",
-    "images images struct Image list link item=image rel=images",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "storageConnections storage_connections struct StorageConnection list link item=storage_connection rel=storageconnections",
-    "templates templates struct Template list link item=template rel=templates",
-    "vms vms struct Vm list link item=vm rel=vms"
+  ["Watchdog", "watchdog", "watchdogs", "Device", [
+    "action enum WatchdogAction",
+    "model enum WatchdogModel"
   ]],
-  ["StorageDomainLease", "storage_domain_lease", "storage_domain_leases", [
-    "storageDomain storage_domain struct StorageDomain link"
-  ]],
-  ["SystemOption", "system_option", "system_options", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "values values struct SystemOptionValue list item=system_option_value"
-  ]],
-  ["SystemOptionValue", "system_option_value", "system_option_values", [
-    "value value primitive String",
-    "version version primitive String"
-  ]],
-  ["Tag", "tag", "tags", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "group group struct Group link",
-    "host host struct Host link",
-    "parent parent struct Tag link",
-    "template template struct Template link",
-    "user user struct User link",
-    "vm vm struct Vm link"
-  ]],
-  ["Template", "template", "templates", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "autoPinningPolicy auto_pinning_policy enum AutoPinningPolicy",
-    "bios bios struct Bios",
-    "console console struct Console",
-    "cpu cpu struct Cpu",
-    "cpuPinningPolicy cpu_pinning_policy enum CpuPinningPolicy",
-    "cpuShares cpu_shares primitive Integer",
-    "creationTime creation_time primitive Date",
-    "customCompatibilityVersion custom_compatibility_version struct Version",
-    "customCpuModel custom_cpu_model primitive String",
-    "customEmulatedMachine custom_emulated_machine primitive String",
-    "customProperties custom_properties struct CustomProperty list item=custom_property",
-    "deleteProtected delete_protected primitive Boolean",
-    "display display struct Display",
-    "domain domain struct Domain",
-    "highAvailability high_availability struct HighAvailability",
-    "initialization initialization struct Initialization",
-    "io io struct Io",
-    "largeIcon large_icon struct Icon",
-    "lease lease struct StorageDomainLease",
-    "memory memory primitive Integer schemaType=xs:long",
-    "memoryPolicy memory_policy struct MemoryPolicy",
-    "migration migration struct MigrationOptions",
-    "migrationDowntime migration_downtime primitive Integer",
-    "multiQueuesEnabled multi_queues_enabled primitive Boolean",
-    "origin origin primitive String",
-    "os os struct OperatingSystem",
-    "placementPolicy placement_policy struct VmPlacementPolicy",
-    "rngDevice rng_device struct RngDevice",
-    "serialNumber serial_number struct SerialNumber",
-    "smallIcon small_icon struct Icon",
-    "soundcardEnabled soundcard_enabled primitive Boolean",
-    "sso sso struct Sso",
-    "startPaused start_paused primitive Boolean",
-    "stateless stateless primitive Boolean",
-    "storageErrorResumeBehaviour storage_error_resume_behaviour enum VmStorageErrorResumeBehaviour",
-    "timeZone time_zone struct TimeZone",
-    "tpmEnabled tpm_enabled primitive Boolean",
-    "tunnelMigration tunnel_migration primitive Boolean",
-    "type type enum VmType",
-    "usb usb struct Usb",
-    "virtioScsi virtio_scsi struct VirtioScsi",
-    "virtioScsiMultiQueues virtio_scsi_multi_queues primitive Integer",
-    "virtioScsiMultiQueuesEnabled virtio_scsi_multi_queues_enabled primitive Boolean",
-    "cluster cluster struct Cluster link",
-    "cpuProfile cpu_profile struct CpuProfile link",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "status status enum TemplateStatus",
-    "version version struct TemplateVersion",
-    "vm vm struct Vm",
-    "cdroms cdroms struct Cdrom list link item=cdrom rel=cdroms",
-    "diskAttachments disk_attachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
-    "graphicsConsoles graphics_consoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
-    "mediatedDevices mediated_devices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
-    "nics nics struct Nic list link item=nic rel=nics",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "tags tags struct Tag list link item=tag rel=tags",
-    "watchdogs watchdogs struct Watchdog list link item=watchdog rel=watchdogs"
-  ]],
-  ["TemplateVersion", "template_version", "template_versions", [
-    "versionName version_name primitive String",
-    "versionNumber version_number primitive Integer",
-    "baseTemplate base_template struct Template link"
-  ]],
-  ["Ticket", "ticket", "tickets", [
-    "expiry expiry primitive Integer schemaType=xs:unsignedInt",
-    "value value primitive String"
-  ]],
-  ["TimeZone", "time_zone", "time_zones", [
-    "name name primitive String",
-    "utcOffset utc_offset primitive String"
-  ]],
-  ["TransparentHugePages", "transparent_hugepages", "transparent_huge_pagess", [
-    "enabled enabled primitive Boolean"
-  ]],
-  ["UnmanagedNetwork", "unmanaged_network", "unmanaged_networks", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "host host struct Host link",
-    "hostNic host_nic struct HostNic link"
-  ]],
-  ["Usb", "usb", "usbs", [
-    "enabled enabled primitive Boolean",
-    "type type enum UsbType"
-  ]],
-  ["User", "user", "users", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "department department primitive String",
-    "domainEntryId domain_entry_id primitive String",
-    "email email primitive String",
-    "lastName last_name primitive String",
-    "loggedIn logged_in primitive Boolean",
-    "namespace namespace primitive String",
-    "password password primitive String",
-    "principal principal primitive String",
-    "userName user_name primitive String",
-    "userOptions user_options struct Property list item=property",
-    "domain domain struct Domain link",
-    "groups groups struct Group list link item=group rel=groups",
-    "options options struct UserOption list link item=user_option rel=options",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "roles roles struct Role list link item=role rel=roles",
-    "sshPublicKeys ssh_public_keys struct SshPublicKey list link item=ssh_public_key rel=sshpublickeys",
-    "tags tags struct Tag list link item=tag rel=tags"
-  ]],
-  ["UserOption", "user_option", "user_options", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "content content primitive String",
-    "user user struct User link"
-  ]],
-  ["Value", "value", "values", [
-    "datum datum primitive Decimal",
-    "detail detail primitive String"
-  ]],
-  ["VcpuPin", "vcpu_pin", "vcpu_pins", [
-    "cpuSet cpu_set primitive String",
-    "vcpu vcpu primitive Integer"
-  ]],
-  ["Vendor", "vendor", "vendors", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String"
-  ]],
-  ["Version", "version", "versions", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "build build primitive Integer",
-    "fullVersion full_version primitive String",
-    "major major primitive Integer",
-    "minor minor primitive Integer",
-    "revision revision primitive Integer"
-  ]],
-  ["VirtioScsi", "virtio_scsi", "virtio_scsis", [
-    "enabled enabled primitive Boolean"
-  ]],
-  ["VirtualNumaNode", "vm_numa_node", "vm_numa_nodes", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "cpu cpu struct Cpu",
-    "index index primitive Integer",
-    "memory memory primitive Integer schemaType=xs:long",
-    "nodeDistance node_distance primitive String",
-    "host host struct Host link",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics",
-    "numaNodePins numa_node_pins struct NumaNodePin list item=numa_node_pin",
-    "numaTuneMode numa_tune_mode enum NumaTuneMode",
-    "vm vm struct Vm link"
-  ]],
-  ["Vlan", "vlan", "vlans", [
-    "id id primitive Integer attribute"
-  ]],
-  ["Vm", "vm", "vms", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "autoPinningPolicy auto_pinning_policy enum AutoPinningPolicy",
-    "bios bios struct Bios",
-    "console console struct Console",
-    "cpu cpu struct Cpu",
-    "cpuPinningPolicy cpu_pinning_policy enum CpuPinningPolicy",
-    "cpuShares cpu_shares primitive Integer",
-    "creationTime creation_time primitive Date",
-    "customCompatibilityVersion custom_compatibility_version struct Version",
-    "customCpuModel custom_cpu_model primitive String",
-    "customEmulatedMachine custom_emulated_machine primitive String",
-    "customProperties custom_properties struct CustomProperty list item=custom_property",
-    "deleteProtected delete_protected primitive Boolean",
-    "display display struct Display",
-    "domain domain struct Domain",
-    "highAvailability high_availability struct HighAvailability",
-    "initialization initialization struct Initialization",
-    "io io struct Io",
-    "largeIcon large_icon struct Icon",
-    "lease lease struct StorageDomainLease",
-    "memory memory primitive Integer schemaType=xs:long",
-    "memoryPolicy memory_policy struct MemoryPolicy",
-    "migration migration struct MigrationOptions",
-    "migrationDowntime migration_downtime primitive Integer",
-    "multiQueuesEnabled multi_queues_enabled primitive Boolean",
-    "origin origin primitive String",
-    "os os struct OperatingSystem",
-    "placementPolicy placement_policy struct VmPlacementPolicy",
-    "rngDevice rng_device struct RngDevice",
-    "serialNumber serial_number struct SerialNumber",
-    "smallIcon small_icon struct Icon",
-    "soundcardEnabled soundcard_enabled primitive Boolean",
-    "sso sso struct Sso",
-    "startPaused start_paused primitive Boolean",
-    "stateless stateless primitive Boolean",
-    "storageErrorResumeBehaviour storage_error_resume_behaviour enum VmStorageErrorResumeBehaviour",
-    "timeZone time_zone struct TimeZone",
-    "tpmEnabled tpm_enabled primitive Boolean",
-    "tunnelMigration tunnel_migration primitive Boolean",
-    "type type enum VmType",
-    "usb usb struct Usb",
-    "virtioScsi virtio_scsi struct VirtioScsi",
-    "virtioScsiMultiQueues virtio_scsi_multi_queues primitive Integer",
-    "virtioScsiMultiQueuesEnabled virtio_scsi_multi_queues_enabled primitive Boolean",
-    "cluster cluster struct Cluster link",
-    "cpuProfile cpu_profile struct CpuProfile link",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link",
-    "fqdn fqdn primitive String",
-    "guestOperatingSystem guest_operating_system struct GuestOperatingSystem",
-    "guestTimeZone guest_time_zone struct TimeZone",
-    "hasIllegalImages has_illegal_images primitive Boolean",
-    "nextRunConfigurationExists next_run_configuration_exists primitive Boolean",
-    "numaTuneMode numa_tune_mode enum NumaTuneMode",
-    "payloads payloads struct Payload list item=payload",
-    "runOnce run_once primitive Boolean",
-    "startTime start_time primitive Date",
-    "status status enum VmStatus",
-    "statusDetail status_detail primitive String",
-    "stopReason stop_reason primitive String",
-    "stopTime stop_time primitive Date",
-    "useLatestTemplateVersion use_latest_template_version primitive Boolean",
-    "affinityLabels affinity_labels struct AffinityLabel list link item=affinity_label rel=affinitylabels",
-    "applications applications struct Application list link item=application rel=applications",
-    "cdroms cdroms struct Cdrom list link item=cdrom rel=cdroms",
-    "diskAttachments disk_attachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
-    "dynamicCpu dynamic_cpu struct DynamicCpu link",
-    "externalHostProvider external_host_provider struct ExternalHostProvider link",
-    "floppies floppies struct Floppy list link item=floppy rel=floppies",
-    "graphicsConsoles graphics_consoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
-    "host host struct Host link",
-    "hostDevices host_devices struct HostDevice list link item=host_device rel=hostdevices",
-    "instanceType instance_type struct InstanceType link",
-    "katelloErrata katello_errata struct KatelloErratum list link item=katello_erratum rel=katelloerrata",
-    "mediatedDevices mediated_devices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
-    "nics nics struct Nic list link item=nic rel=nics",
-    "numaNodes host_numa_nodes struct NumaNode list link item=host_numa_node rel=numanodes",
-    "originalTemplate original_template struct Template link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "reportedDevices reported_devices struct ReportedDevice list link item=reported_device rel=reporteddevices",
-    "sessions sessions struct Session list link item=session rel=sessions",
-    "snapshots snapshots struct Snapshot list link item=snapshot rel=snapshots",
-    "statistics statistics struct Statistic list link item=statistic rel=statistics",
-    "tags tags struct Tag list link item=tag rel=tags",
-    "template template struct Template link",
-    "vmPool vm_pool struct VmPool link",
-    "watchdogs watchdogs struct Watchdog list link item=watchdog rel=watchdogs"
-  ]],
-  ["VmBase", "vm_base", "vm_bases", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "autoPinningPolicy auto_pinning_policy enum AutoPinningPolicy",
-    "bios bios struct Bios",
-    "console console struct Console",
-    "cpu cpu struct Cpu",
-    "cpuPinningPolicy cpu_pinning_policy enum CpuPinningPolicy",
-    "cpuShares cpu_shares primitive Integer",
-    "creationTime creation_time primitive Date",
-    "customCompatibilityVersion custom_compatibility_version struct Version",
-    "customCpuModel custom_cpu_model primitive String",
-    "customEmulatedMachine custom_emulated_machine primitive String",
-    "customProperties custom_properties struct CustomProperty list item=custom_property",
-    "deleteProtected delete_protected primitive Boolean",
-    "display display struct Display",
-    "domain domain struct Domain",
-    "highAvailability high_availability struct HighAvailability",
-    "initialization initialization struct Initialization",
-    "io io struct Io",
-    "largeIcon large_icon struct Icon",
-    "lease lease struct StorageDomainLease",
-    "memory memory primitive Integer schemaType=xs:long",
-    "memoryPolicy memory_policy struct MemoryPolicy",
-    "migration migration struct MigrationOptions",
-    "migrationDowntime migration_downtime primitive Integer",
-    "multiQueuesEnabled multi_queues_enabled primitive Boolean",
-    "origin origin primitive String",
-    "os os struct OperatingSystem",
-    "placementPolicy placement_policy struct VmPlacementPolicy",
-    "rngDevice rng_device struct RngDevice",
-    "serialNumber serial_number struct SerialNumber",
-    "smallIcon small_icon struct Icon",
-    "soundcardEnabled soundcard_enabled primitive Boolean",
-    "sso sso struct Sso",
-    "startPaused start_paused primitive Boolean",
-    "stateless stateless primitive Boolean",
-    "storageErrorResumeBehaviour storage_error_resume_behaviour enum VmStorageErrorResumeBehaviour",
-    "timeZone time_zone struct TimeZone",
-    "tpmEnabled tpm_enabled primitive Boolean",
-    "tunnelMigration tunnel_migration primitive Boolean",
-    "type type enum VmType",
-    "usb usb struct Usb",
-    "virtioScsi virtio_scsi struct VirtioScsi",
-    "virtioScsiMultiQueues virtio_scsi_multi_queues primitive Integer",
-    "virtioScsiMultiQueuesEnabled virtio_scsi_multi_queues_enabled primitive Boolean",
-    "cluster cluster struct Cluster link",
-    "cpuProfile cpu_profile struct CpuProfile link",
-    "quota quota struct Quota link",
-    "storageDomain storage_domain struct StorageDomain link"
-  ]],
-  ["VmMediatedDevice", "vm_mediated_device", "vm_mediated_devices", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "specParams spec_params struct Property list item=property"
-  ]],
-  ["VmPlacementPolicy", "vm_placement_policy", "vm_placement_policies", [
-    "affinity affinity enum VmAffinity",
-    "hosts hosts struct Host list link item=host rel=hosts"
-  ]],
-  ["VmPool", "vm_pool", "vm_pools", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "autoStorageSelect auto_storage_select primitive Boolean",
-    "display display struct Display",
-    "maxUserVms max_user_vms primitive Integer",
-    "prestartedVms prestarted_vms primitive Integer",
-    "rngDevice rng_device struct RngDevice",
-    "size size primitive Integer",
-    "soundcardEnabled soundcard_enabled primitive Boolean",
-    "stateful stateful primitive Boolean",
-    "tpmEnabled tpm_enabled primitive Boolean",
-    "type type enum VmPoolType",
-    "useLatestTemplateVersion use_latest_template_version primitive Boolean",
-    "cluster cluster struct Cluster link",
-    "instanceType instance_type struct InstanceType link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "template template struct Template link",
-    "vm vm struct Vm link"
-  ]],
-  ["VmSummary", "vm_summary", "vm_summaries", [
-    "active active primitive Integer",
-    "migrating migrating primitive Integer",
-    "total total primitive Integer"
-  ]],
-  ["VnicPassThrough", "vnic_pass_through", "vnic_pass_throughs", [
-    "mode mode enum VnicPassThroughMode"
-  ]],
-  ["VnicProfile", "vnic_profile", "vnic_profiles", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "customProperties custom_properties struct CustomProperty list item=custom_property",
-    "migratable migratable primitive Boolean",
-    "passThrough pass_through struct VnicPassThrough",
-    "portMirroring port_mirroring primitive Boolean",
-    "failover failover struct VnicProfile link",
-    "network network struct Network link",
-    "networkFilter network_filter struct NetworkFilter link",
-    "permissions permissions struct Permission list link item=permission rel=permissions",
-    "qos qos struct Qos link"
-  ]],
-  ["VnicProfileMapping", "vnic_profile_mapping", "vnic_profile_mappings", [
-    "sourceNetworkName source_network_name primitive String",
-    "sourceNetworkProfileName source_network_profile_name primitive String",
-    "targetVnicProfile target_vnic_profile struct VnicProfile link"
-  ]],
-  ["VolumeGroup", "volume_group", "volume_groups", [
-    "id id primitive String attribute",
-    "logicalUnits logical_units struct LogicalUnit list item=logical_unit",
-    "name name primitive String"
-  ]],
-  ["Watchdog", "watchdog", "watchdogs", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "instanceType instance_type struct InstanceType link",
-    "template template struct Template link",
-    "vm vm struct Vm link",
-    "vms vms struct Vm list link item=vm rel=vms",
-    "action action enum WatchdogAction",
-    "model model enum WatchdogModel"
-  ]],
-  ["Weight", "weight", "weights", [
-    "comment comment primitive String",
-    "description description primitive String",
-    "id id primitive String attribute",
-    "name name primitive String",
-    "factor factor primitive Integer",
-    "schedulingPolicy scheduling_policy struct SchedulingPolicy link",
-    "schedulingPolicyUnit scheduling_policy_unit struct SchedulingPolicyUnit link"
+  ["Weight", "weight", "weights", "Identified", [
+    "factor primitive Integer",
+    "schedulingPolicy struct SchedulingPolicy link",
+    "schedulingPolicyUnit struct SchedulingPolicyUnit link"
   ]]
 ])
 
