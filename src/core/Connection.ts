@@ -162,7 +162,7 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
 
     const http = yield* Http.make(settings.http, {
       tracePropagation: settings.tracePropagation,
-      scrub: (text) => scrubber.scrub(text),
+      scrub,
       ...(settings.transformClient === undefined ? {} : { transformClient: settings.transformClient })
     })
     // a call without headers of its own sends these and its token: made once, not per call
@@ -216,9 +216,11 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
       if (Either.isLeft(millis)) return Either.left(millis.left)
       const badHeader = checkHeaders("`headers` of the call", request.options?.headers)
       if (badHeader !== undefined) return Either.left(badHeader)
-      const correlationId = request.options?.correlationId ?? Option.getOrUndefined(inherited)
-      const checkedId: Either.Either<unknown, InvalidInputError> = correlationId === undefined ? Either.void : Correlation.check(correlationId)
+      // an inherited id was checked by withCorrelationId, the only way to set it
+      const own = request.options?.correlationId
+      const checkedId: Either.Either<unknown, InvalidInputError> = own === undefined ? Either.void : Correlation.check(own)
       if (Either.isLeft(checkedId)) return Either.left(checkedId.left)
+      const correlationId = own ?? Option.getOrUndefined(inherited)
       const pathWithQuery = request.query === undefined && request.options?.query === undefined ? request.path : Redact.pathAndQuery(request)
       // a caller may put the connection's token or password in any query parameter: scrubbed by value too
       const context: HttpContext = { method: request.method, path: scrubber.scrub(Redact.pathWithQuery(pathWithQuery)) }
@@ -233,9 +235,10 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
         }))
       }
       // a call without its own headers or body shares the connection's header map (never mutated)
-      const shared = request.options?.headers === undefined && request.body === undefined && !allContent(request)
+      const all = allContent(request)
+      const shared = request.options?.headers === undefined && request.body === undefined && !all
         ? baseHeaders
-        : apiHeaders(settings, userHeaders(settings.headers, request.options?.headers ?? {}), request.body, allContent(request))
+        : apiHeaders(settings, userHeaders(settings.headers, request.options?.headers ?? {}), request.body, all)
       const headers = correlationId === undefined ? shared : { ...shared, [Correlation.HEADER]: correlationId }
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,

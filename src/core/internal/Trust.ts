@@ -40,7 +40,7 @@ const normalizePin = (pin: string): string | undefined => {
 const colons = (hex: string): string => hex.toUpperCase().match(/../g)!.join(":")
 
 /** The URL of the CA download for an engine's API (or any) URL: same scheme, host and port. */
-export const caUrl = (url: string): string => `${new URL(url).origin}${PKI_PATH}`
+const caUrl = (url: string): string => `${new URL(url).origin}${PKI_PATH}`
 
 /**
  * Downloads the engine's CA certificate. With `pin`, fails with an `AuthError` naming the fingerprint
@@ -57,6 +57,7 @@ export const fetchCaCertificate = (
     } catch {
       return yield* Effect.fail(new InvalidInputError({ message: `fetchCaCertificate: ${JSON.stringify(url)} is not a URL.`, paths: ["url"] }))
     }
+    const host = new URL(target).host
     const pin = options.pin === undefined ? undefined : normalizePin(options.pin)
     if (options.pin !== undefined && pin === undefined) {
       return yield* Effect.fail(new InvalidInputError({ message: "`pin` is not a SHA-256 fingerprint: give 64 hex digits, with or without colons.", paths: ["pin"] }))
@@ -87,26 +88,26 @@ export const fetchCaCertificate = (
             ...context,
             phase: "request",
             timeoutMillis: Duration.toMillis(timeout),
-            message: `The engine's CA did not arrive from ${new URL(target).host} within ${Duration.format(timeout)}.`
+            message: `The engine's CA did not arrive from ${host} within ${Duration.format(timeout)}.`
           })
         })),
       (dispatcher) => Effect.promise(() => dispatcher.close())
     )
     const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(body.text)?.[0]
     if (body.status !== 200 || pem === undefined) {
-      return yield* Effect.fail(new DecodeError({ ...context, code: body.status, message: `${new URL(target).host} answered the CA download with ${body.status} and no PEM certificate.` }))
+      return yield* Effect.fail(new DecodeError({ ...context, code: body.status, message: `${host} answered the CA download with ${body.status} and no PEM certificate.` }))
     }
     let hex: string
     try {
       hex = new crypto.X509Certificate(pem).fingerprint256.replace(/:/g, "").toLowerCase()
     } catch {
-      return yield* Effect.fail(new DecodeError({ ...context, message: `${new URL(target).host} answered the CA download with a PEM block that is not a certificate.` }))
+      return yield* Effect.fail(new DecodeError({ ...context, message: `${host} answered the CA download with a PEM block that is not a certificate.` }))
     }
     const fingerprint = colons(hex)
     if (pin !== undefined && pin !== hex) {
       return yield* Effect.fail(new AuthError({
         ...context,
-        message: `The CA served by ${new URL(target).host} has the SHA-256 fingerprint ${fingerprint}, not the pinned ${colons(pin)}: not trusted, nothing was sent.`
+        message: `The CA served by ${host} has the SHA-256 fingerprint ${fingerprint}, not the pinned ${colons(pin)}: not trusted, nothing was sent.`
       }))
     }
     return { pem: `${pem}\n`, fingerprint }
