@@ -178,8 +178,7 @@ const wholeProcessPhase = (count: number, built: string | undefined): void => {
   }
 }
 
-const runStream = async (count: number): Promise<StreamResult> => {
-  const built = buildBenchScripts()
+const runStream = async (count: number, built: string | undefined): Promise<StreamResult> => {
   if (built === undefined) {
     line("  note: running the streaming measurement here, under tsx")
     return measureStream(count, `tsx, node ${process.version} (in-process)`)
@@ -188,8 +187,8 @@ const runStream = async (count: number): Promise<StreamResult> => {
   return JSON.parse(output.toString()) as StreamResult
 }
 
-const streamPhase = async (count: number): Promise<void> => {
-  const r = await runStream(count)
+const streamPhase = async (count: number, built: string | undefined): Promise<void> => {
+  const r = await runStream(count, built)
   const perVm = (t: number) => ((t * 1000) / count).toFixed(0)
   line(`streaming ${r.items} VMs (${(r.bytes / 1e6).toFixed(0)} MB in 64 KiB chunks made on the fly from 1,000 distinct VMs) through Xml.decodeStream:`)
   line(`  runtime ${r.runtime}`)
@@ -271,7 +270,8 @@ const main = async (): Promise<void> => {
   line(`effect-ovirt XML codec benchmark (node ${process.version}, ${process.arch}${quick ? ", quick" : ""})`)
   checkAgainstReference()
   line()
-  await streamPhase(streamCount)
+  const built = buildBenchScripts() // once: both child-process phases run its output
+  await streamPhase(streamCount, built)
   line()
   line("decoding a <vms> document (best of interleaved runs; µs per VM, MB/s of its own input):")
   line("  VMs     XML MB  fast-xml-parser        JSON.parse (JSON form)  SDK decode            SDK/fxp  SDK/JSON  peak RSS")
@@ -290,7 +290,7 @@ const main = async (): Promise<void> => {
     goals.push({ what: `${count} VMs: decode <= 1.5x JSON.parse`, ok: row.sdk / row.json <= 1.5, detail: `${(row.sdk / row.json).toFixed(2)}x` })
   }
   line()
-  wholeProcessPhase(10_000, buildBenchScripts())
+  wholeProcessPhase(10_000, built)
   line()
   encodePhase(Math.max(...sizes))
   line()

@@ -27,6 +27,8 @@ type MethodOptions = { readonly [K in keyof CallOptions]?: unknown }
 interface Prepared {
   readonly service: string
   readonly method: MethodMeta
+  /** `Service.method`, as messages name the call. */
+  readonly where: string
   readonly http: ApiRequest["method"]
   readonly success: ReadonlyArray<number>
   readonly actionPath: string | null
@@ -51,6 +53,7 @@ const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
   return {
     service: service.name,
     method,
+    where: `${service.name}.${method.name}`,
     http: method.http,
     success: successStatus[method.kind],
     actionPath: method.path,
@@ -143,7 +146,7 @@ const build = (p: Prepared, path: string, body: unknown, options: MethodOptions 
 
 /** The model's constraints, then the type of each option (struct members are checked by the writer). */
 const validate = (p: Prepared, body: unknown, input: Input): Either.Either<void, InvalidInputError> => {
-  const where = `${p.service}.${p.method.name}`
+  const where = p.where
   if (p.body !== undefined && (body === undefined || body === null)) {
     return invalid(`${where}: the ${p.body.name} to send is missing`, [p.body.name])
   }
@@ -208,7 +211,7 @@ const renamed = (where: string, error: InvalidInputError, from: string, to: stri
 const lowerFirst = (name: string): string => name.charAt(0).toLowerCase() + name.slice(1)
 
 const encodeBody = (p: Prepared, body: unknown, input: Input): Either.Either<string | undefined, InvalidInputError> => {
-  const where = `${p.service}.${p.method.name}`
+  const where = p.where
   if (p.body !== undefined) {
     const tag = p.method.requestTag ?? undefined
     const { list, type, name } = p.body
@@ -288,7 +291,7 @@ const actionResult = <A>(p: Prepared, request: Where, code: number, reply: Actio
     const reason = fault?.reason ?? "the action failed"
     return Effect.fail(
       new FaultError({
-        message: `${p.service}.${p.method.name}: ${reason}${fault?.detail === undefined ? "" : `: ${fault.detail}`}`,
+        message: `${p.where}: ${reason}${fault?.detail === undefined ? "" : `: ${fault.detail}`}`,
         ...context(request, code),
         ...(fault === undefined ? {} : { fault })
       })
@@ -305,7 +308,7 @@ const actionResult = <A>(p: Prepared, request: Where, code: number, reply: Actio
   if (value !== undefined) return Effect.succeed(value as A)
   if (out.list) return Effect.succeed([] as unknown as A)
   return Effect.fail(
-    new DecodeError({ message: `${p.service}.${p.method.name}: the <action> reply has no ${out.name}`, ...context(request, code) })
+    new DecodeError({ message: `${p.where}: the <action> reply has no ${out.name}`, ...context(request, code) })
   )
 }
 
