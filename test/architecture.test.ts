@@ -24,6 +24,9 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 /** What `src/core` must not import. */
 const aboveCore = /^src\/(services|simulator|types|workflows|promise|testing)\/|\/generated\//
 
+/** What `src/services` and `src/types` (generated code included) must not import: the layers above them. */
+const aboveServices = /^src\/(simulator|workflows|promise|testing)\//
+
 /** Imports from core upward that exist today (issue 12, "The layers"): none left. */
 const allowedUpwardImports: ReadonlyArray<Edge> = []
 
@@ -79,6 +82,11 @@ describe("the import graph of src/", () => {
     const found = upwardImports(graph)
     expect(show(found.filter((edge) => !has(allowedUpwardImports, edge))), "new upward imports").toEqual([])
     expect(show(allowedUpwardImports.filter((edge) => !has(found, edge))), "allowances to remove").toEqual([])
+  })
+
+  it("has no import from src/services or src/types to the workflows, the facade, the testing module or the simulator", () => {
+    const found = edges(graph).filter(([from, to]) => /^src\/(services|types)\//.test(from) && aboveServices.test(to))
+    expect(show(found)).toEqual([])
   })
 
   it("has no import cycle, besides the listed imports that close one today", () => {

@@ -237,7 +237,7 @@ const serviceModule = (model: Model, s: ModelService): GeneratedFile => {
     ...(hasMethods ? [`import type { Effect${hasList ? ", Stream" : ""} } from "effect"`] : []),
     ...(hasMethods ? [`import type { CallOptions, Connection } from "../../core/Connection.js"`, `import type { OvirtError } from "../../core/Errors.js"`] : []),
     ...(hasMethods ? [`import { operations } from "../runtime/Request.js"`] : []),
-    ...(s.methods.some(pages) ? [`import { pages, type PagedOptions } from "../../workflows/internal/pages.js"`] : []),
+    ...(s.methods.some(pages) ? [`import { pages, type PagedOptions } from "../runtime/pages.js"`] : []),
     ...typeNames.map((t) => `import type { ${t} } from "../../types/generated/${t}.js"`),
     `import { ${[...locatorHelpers, "type ServiceRef", "ServiceRefBase"].join(", ")} } from "../ServiceRef.js"`,
     ...(targets.size > 0 ? [`import { lazyRef } from "../runtime/lazy.js"`] : []),

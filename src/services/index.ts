@@ -11,6 +11,6 @@
  * One service alone: `effect-ovirt/services/VmsService`.
  */
 export * from "./generated/index.js"
-export { resolveSync, service } from "./runtime/resolve.js"
+export { service } from "./runtime/resolve.js"
 export { childPath, idPath, type ServiceRef, ServiceRefBase } from "./ServiceRef.js"
 export { system } from "./system.js"

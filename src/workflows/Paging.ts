@@ -11,7 +11,7 @@
 import type { Effect, Stream } from "effect"
 import type { Connection } from "../core/Connection.js"
 import type { OvirtError } from "../core/Errors.js"
-import { DEFAULT_PAGE_SIZE, pages, type PagedOptions } from "./internal/pages.js"
+import { DEFAULT_PAGE_SIZE, pages, type PagedOptions } from "../services/runtime/pages.js"
 
 export { DEFAULT_PAGE_SIZE, type PagedOptions }
 
