@@ -1,9 +1,9 @@
 /**
  * What an import loads, counted in a fresh node process (a module loader hook records every module):
  * the root never loads the simulator nor any service module; one service's module loads no other
- * service's; a call through `system` loads the module of the service it calls, and only that one; the
- * simulator loads none of the client's HTTP code; types load as one module whose struct Schemas are
- * built on first use.
+ * service's; a call through `system` loads the module of the service it calls, and only that one; a wait
+ * reads only the description of the service it polls; the simulator loads none of the client's HTTP
+ * code; types load as one module whose struct Schemas are built on first use.
  * (How long the imports take is measured by bench/startup.ts, not here.)
  */
 import { spawnSync } from "node:child_process"
@@ -54,7 +54,7 @@ describe("start-up", () => {
     expect(loaded).toContain("services/generated/tree.ts")
     expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
     expect(serviceModules(loaded)).toEqual([])
-    // nor the services' descriptions (Wait reads them on its first use)
+    // nor the services' descriptions (each service module brings its own)
     expect(loaded.filter((m) => m.startsWith("services/generated/meta/") || m === "services/generated/metadata.ts")).toEqual([])
     // the types' runtime side is one module (the per-type files are type-only), the wire metadata another
     expect(loaded.filter((m) => m.startsWith("types/generated/")).sort()).toEqual(["types/generated/index.ts", "types/generated/metadata.ts"])
@@ -88,6 +88,31 @@ describe("start-up", () => {
       if (out !== "not found") throw new Error("expected NotFoundError, got " + JSON.stringify(out))`)
     expect(loaded.some((m) => m.startsWith("simulator/"))).toBe(true)
     expect(serviceModules(loaded)).toEqual(["services/generated/DiskAttachmentsService.ts"])
+  })
+
+  it("a wait reads the description of the service it polls, and loads no other service's", () => {
+    // the simulator runs in its own process: in this one it would load every service's description
+    const loaded = loadedBy(`
+      const { spawn } = await import("node:child_process")
+      const { createInterface } = await import("node:readline")
+      const sim = spawn(process.execPath, ["bin/effect-ovirt-simulator.mjs", "--seed", "startup", "--vms", "3"], { stdio: ["ignore", "pipe", "inherit"] })
+      try {
+        const [line] = await createInterface({ input: sim.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value])
+        if (line === undefined) throw new Error("the simulator exited before it was ready")
+        const { url, caFile, username, password } = JSON.parse(line)
+        const { Effect, Redacted } = await import("effect")
+        const { Connection, system, Wait } = await import("./src/index.ts")
+        const vm = await Effect.runPromise(Effect.gen(function* () {
+          const [down] = yield* system.vms.list({ search: "status=down", max: 1 })
+          return yield* Wait.forStatus(system.vms.vm(down.id), "down", { timeout: "1 minute" })
+        }).pipe(Effect.provide(Connection.layer({ url, caFile, username, password: Redacted.make(password) }))))
+        if (vm.status !== "down") throw new Error("expected a down VM, got " + JSON.stringify(vm))
+      } finally {
+        sim.kill("SIGTERM")
+      }`)
+    expect(serviceModules(loaded).sort()).toEqual(["services/generated/VmService.ts", "services/generated/VmsService.ts"])
+    const descriptions = loaded.filter((m) => m.startsWith("services/generated/meta/") || m === "services/generated/metadata.ts")
+    expect(descriptions.sort()).toEqual(["services/generated/meta/VmService.ts", "services/generated/meta/VmsService.ts"])
   })
 
   it("the simulator, started and answering, loads the codec and metadata but none of the client's HTTP code", () => {
