@@ -16,7 +16,7 @@ import type { ServiceRef } from "../services/ServiceRef.js"
 import { system } from "../services/system.js"
 import type { Job } from "../types/generated/Job.js"
 import type { JobServiceRef } from "../services/generated/JobService.js"
-import { describe, jobBacked, ruleOf, type StateRule, stateText, typeOf } from "./internal/states.js"
+import { describe, jobBacked, ruleOf, stateOf, stateText, typeOf } from "./internal/states.js"
 
 /** Any ref whose object can be read: `system.vms.vm(id)`, `vm.snapshots.snapshot(id)`, ... */
 export interface Gettable<A> extends ServiceRef {
@@ -129,8 +129,6 @@ const pollUntil = <A, B, R>(
     return loop
   })
 }
-
-const stateOf = (rule: StateRule, value: unknown): string => String((value as Readonly<Record<string, unknown>> | undefined)?.[rule.member])
 
 /**
  * Gets the object behind `ref` until `predicate` holds for it, and gives that last value.

@@ -56,6 +56,15 @@ export const typeOf = (ref: ServiceRef): Effect.Effect<string | undefined> =>
 
 export const ruleOf = (type: string | undefined): StateRule => (type === undefined ? undefined : rules[type]) ?? defaultRule
 
+/** The state of `value` by the type's rule (`"undefined"` when it has none). */
+export const stateOf = (rule: StateRule, value: unknown): string => String((value as Readonly<Record<string, unknown>> | undefined)?.[rule.member])
+
+/** Whether `value`, of the struct `type`, is in one of the type's failing states (a disk `illegal`, a transfer `paused_system`). */
+export const isFailing = (type: string, value: unknown): boolean => {
+  const rule = ruleOf(type)
+  return rule.failing.includes(stateOf(rule, value))
+}
+
 /** Types whose `ok` comes a moment before the job that made them ends (the next call would meet a lock). */
 export const jobBacked = new Set(["Disk", "Snapshot", "Template"])
 
