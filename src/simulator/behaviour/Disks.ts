@@ -126,8 +126,7 @@ const addSnapshot = (kit: Kit, ctx: AddContext): Obj => {
     ...ctx.obj,
     vm: vm === undefined ? undefined : { id: vm.id },
     date: kit.now(),
-    snapshotType: "regular",
-    persistMemorystate: ctx.obj.persistMemorystate ?? false
+    snapshotType: "regular"
   }
   transition(snap, "snapshotStatus", "locked", [[timing().lock, "ok"]])
   const what = String(snap.description ?? "")
