@@ -220,6 +220,16 @@ describe("metadata text", () => {
     expect([derived.name, derived.xml, derived.plural]).toEqual(["Vm", "vm", "vms"])
   })
 
+  it("reads a struct's member lines on the first use of its members, once (loading the table reads none)", () => {
+    const [vm, bad] = structsFromText([
+      ["Vm", "vm", "vms", null, ["memory primitive Integer"]],
+      ["Bad", "bad", null, null, ["name primitive"]]
+    ])
+    expect(vm.members).toBe(vm.members)
+    expect(vm.members.map((m) => m.name)).toEqual(["memory"])
+    expect(() => bad.members).toThrow("malformed member metadata: name primitive")
+  })
+
   it("refuses an unknown base and a chain of bases that comes back to itself", () => {
     expect(() => structsFromText([["Vm", "vm", "vms", "Nothing", []]])).toThrow("malformed struct metadata: Vm has base Nothing")
     expect(() => structsFromText([["A", "a", null, "B", []], ["B", "b", null, "A", []]])).toThrow(/malformed struct metadata: \w has base/)
