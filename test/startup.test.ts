@@ -37,12 +37,15 @@ const urlsLoadedBy = (script: string): ReadonlyArray<string> => {
   return JSON.parse(r.stdout) as ReadonlyArray<string>
 }
 
-/** The project modules (paths below src/) a fresh process loads while running `script`. */
-const loadedBy = (script: string): ReadonlyArray<string> =>
-  urlsLoadedBy(script).flatMap((url) => {
+/** The project modules (paths below src/) among module URLs. */
+const projectModules = (urls: ReadonlyArray<string>): ReadonlyArray<string> =>
+  urls.flatMap((url) => {
     const at = url.indexOf("/src/")
     return url.startsWith("file:") && at >= 0 && !url.includes("/node_modules/") ? [url.slice(at + 5).replace(/\?.*$/, "")] : []
   })
+
+/** The project modules (paths below src/) a fresh process loads while running `script`. */
+const loadedBy = (script: string): ReadonlyArray<string> => projectModules(urlsLoadedBy(script))
 
 const serviceModules = (loaded: ReadonlyArray<string>) => loaded.filter((m) => /^services\/generated\/[A-Z]\w*\.ts$/.test(m))
 
@@ -74,6 +77,17 @@ describe("start-up", () => {
     const loaded = loadedBy(`await import("./src/services/generated/VmsService.ts")`)
     expect(serviceModules(loaded)).toEqual(["services/generated/VmsService.ts"])
     expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
+  })
+
+  it("one service's module loads the codec but not the connection's transport (HTTP client, SSO, options)", () => {
+    const urls = urlsLoadedBy(`await import("./src/services/generated/VmsService.ts")`)
+    const loaded = projectModules(urls)
+    // it asks the context for the Connection tag; what builds a connection loads where a layer is made
+    expect(loaded).toContain("core/Xml.ts")
+    expect(loaded).toContain("services/runtime/Request.ts")
+    const transport = ["core/Connection.ts", "core/Options.ts", "core/internal/Http.ts", "core/internal/Auth.ts", "core/internal/Trust.ts"]
+    expect(loaded.filter((m) => transport.includes(m))).toEqual([])
+    expect(urls.filter((url) => url.includes("/node_modules/@effect/platform/") || url === "node:tls")).toEqual([])
   })
 
   it("a call through system loads the module of the service called, and only that one", () => {
