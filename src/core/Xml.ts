@@ -13,6 +13,7 @@
  * name, for the services and the simulator; they return an `Either` of `DecodeError` / `InvalidInputError`
  * (an `Either` is also an Effect: `yield*` it, or `Effect.flatMap` to it).
  */
+import { isUtf8 } from "node:buffer"
 import { Chunk, Effect, Either, Stream } from "effect"
 import type { Schema } from "effect"
 import type * as AST from "effect/SchemaAST"
@@ -208,19 +209,35 @@ export class ListDecoder {
   }
 
   /**
-   * `chunk` with what the tokenizer left of the last one in front, joined as bytes and decoded (see
-   * `Tokenizer.takeRest`), handed to the tokenizer in pieces (see src/core/internal/xml/Utf8.ts); a
-   * UTF-8 sequence cut at the end waits for the next chunk. The tokenizer drops the one BOM allowed.
+   * `chunk` decoded and handed to the tokenizer in pieces (see src/core/internal/xml/Utf8.ts). What the
+   * tokenizer left of the last chunk (an unfinished tag, mostly) and a UTF-8 sequence cut at its end
+   * are joined as bytes with this chunk's start up to its first `>` only, so the chunk is not copied to
+   * be joined, and joined strings are never flattened (see `Tokenizer.takeRest`). A sequence cut at
+   * the end waits for the next chunk. Nothing is written unless all of it is valid UTF-8. The
+   * tokenizer drops the one BOM allowed.
    */
   private writeBytes(chunk: Uint8Array): void {
     const rest = this.tokenizer.takeRest()
     const carry = this.carry
-    const bytes = rest === "" && carry === undefined
-      ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-      : Buffer.concat(rest === "" ? [carry!, chunk] : carry === undefined ? [Buffer.from(rest), chunk] : [Buffer.from(rest), carry, chunk])
-    const end = completeUtf8End(bytes)
-    this.carry = end < bytes.length ? bytes.subarray(end).slice() : undefined
-    if (!writeUtf8(bytes.subarray(0, end), this.writeText)) throw invalidUtf8()
+    let body: Buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    let head: Buffer | undefined
+    if (rest !== "" || carry !== undefined) {
+      const gt = body.indexOf(GT)
+      const cut = gt === -1 ? body.length : gt + 1
+      const parts: Array<Uint8Array> = rest === "" ? [] : [Buffer.from(rest)]
+      if (carry !== undefined) parts.push(carry)
+      parts.push(body.subarray(0, cut))
+      head = Buffer.concat(parts)
+      body = body.subarray(cut)
+    }
+    const last = head === undefined || body.length > 0 ? body : head
+    const end = completeUtf8End(last)
+    this.carry = end < last.length ? last.subarray(end).slice() : undefined
+    if (last === body) body = body.subarray(0, end)
+    else head = last.subarray(0, end)
+    if ((head !== undefined && !isUtf8(head)) || !isUtf8(body)) throw invalidUtf8()
+    if (head !== undefined) writeUtf8(head, this.writeText)
+    writeUtf8(body, this.writeText)
   }
 
   private readonly writeText = (text: string): void => this.tokenizer.write(text)
@@ -249,6 +266,8 @@ export class ListDecoder {
     return Either.right(this.take())
   }
 }
+
+const GT = 62
 
 const invalidUtf8 = (): DecodeError => new DecodeError({ message: "the body is not valid UTF-8" })
 

@@ -9,21 +9,17 @@
  * left over (a piece that ends inside a token is still read right: the tokenizer keeps the rest for
  * the next piece, as it does between chunks).
  */
-import { isAscii, isUtf8 } from "node:buffer"
+import { isAscii } from "node:buffer"
 
 /** A run of bytes >= 0x80 in the Latin-1 copy: lead and continuation bytes, never an ASCII byte. */
 const NON_ASCII_RUN = /[\x80-\xff]+/g
 
-/**
- * Hands the text of `bytes` to `write` in order, in one or more pieces; false (and nothing written)
- * when the bytes are not valid UTF-8, a cut-off sequence at the end included.
- */
-export const writeUtf8 = (bytes: Buffer, write: (text: string) => void): boolean => {
+/** Hands the text of `bytes`, valid UTF-8 (checked by the caller), to `write` in order, in one or more pieces. */
+export const writeUtf8 = (bytes: Buffer, write: (text: string) => void): void => {
   if (isAscii(bytes)) {
     write(bytes.toString("latin1"))
-    return true
+    return
   }
-  if (!isUtf8(bytes)) return false
   const latin1 = bytes.toString("latin1")
   const runs = new RegExp(NON_ASCII_RUN)
   let from = 0
@@ -37,7 +33,6 @@ export const writeUtf8 = (bytes: Buffer, write: (text: string) => void): boolean
     from = runs.lastIndex = end
   }
   if (from < latin1.length) write(latin1.slice(from))
-  return true
 }
 
 /** Where the last complete UTF-8 sequence of `bytes` ends: before a lead byte whose sequence is cut off. */
