@@ -154,25 +154,41 @@ const buildBenchScripts = (): string | undefined => {
   }
 }
 
-/** A fresh node importing the root, reading `count` VMs from a file and decoding them: median of 3 runs. */
+/** The two ways bench/wholeProcess.ts reads the file (see there). */
+const WHOLE_PROCESS_MODES = [
+  { mode: "string", what: "readFileSync(file, \"utf8\") + Xml.decodeListAs" },
+  { mode: "chunks", what: "createReadStream(file) chunks through Xml.decodeStream, collected" }
+] as const
+
+/**
+ * A fresh node importing the root, reading `count` VMs from a file and decoding them, each way: the
+ * median of 3 runs, the ways alternating so that a busy machine slows both alike.
+ */
 const wholeProcessPhase = (count: number, built: string | undefined): void => {
   if (built === undefined) return
   const file = path.join(os.tmpdir(), `effect-ovirt-bench-vms-${process.pid}.xml`)
   fs.writeFileSync(file, vmsXml(count))
   try {
-    const times: Array<number> = []
+    const times = WHOLE_PROCESS_MODES.map(() => [] as Array<number>)
     for (let i = 0; i < 3; i++) {
-      const start = performance.now()
-      const out = execFileSync(process.execPath, [path.join(built, "wholeProcess.js"), file], { stdio: ["ignore", "pipe", "inherit"] })
-      times.push(performance.now() - start)
-      if (Number(out.toString().trim()) !== count) throw new Error(`the whole-process run decoded ${out.toString().trim()} VMs, expected ${count}`)
+      WHOLE_PROCESS_MODES.forEach(({ mode }, m) => {
+        const start = performance.now()
+        const out = execFileSync(process.execPath, [path.join(built, "wholeProcess.js"), mode, file], { stdio: ["ignore", "pipe", "inherit"] })
+        times[m].push(performance.now() - start)
+        if (Number(out.toString().trim()) !== count) throw new Error(`the whole-process run (${mode}) decoded ${out.toString().trim()} VMs, expected ${count}`)
+      })
     }
-    times.sort((a, b) => a - b)
-    const ms = times[1]
     const go = (count * GO_OVIRT_US_PER_VM) / 1000
-    line(`whole process: node starts, imports effect-ovirt, reads ${count} VMs from a file and decodes them (median of 3):`)
-    line(`  ${(ms / 1000).toFixed(2)} s; go-ovirt's decoder alone at the reference ${GO_OVIRT_US_PER_VM} µs per VM: ${(go / 1000).toFixed(2)} s (${(ms / go).toFixed(2)}x)`)
-    goals.push({ what: `${count} VMs, whole process <= 0.6x go-ovirt (reference figure, not run here)`, ok: ms <= 0.6 * go, detail: `${(ms / go).toFixed(2)}x` })
+    line(`whole process: node starts, imports effect-ovirt, reads ${count} VMs from a file and decodes them (median of 3, alternating):`)
+    const medians = times.map((t) => [...t].sort((a, b) => a - b)[1])
+    WHOLE_PROCESS_MODES.forEach(({ what }, m) => line(`  ${(medians[m] / 1000).toFixed(2)} s (${(medians[m] / go).toFixed(2)}x) ${what}`))
+    line(`  go-ovirt's decoder alone at the reference ${GO_OVIRT_US_PER_VM} µs per VM: ${(go / 1000).toFixed(2)} s`)
+    const best = medians.indexOf(Math.min(...medians))
+    goals.push({
+      what: `${count} VMs, whole process <= 0.6x go-ovirt (reference figure, not run here)`,
+      ok: medians[best] <= 0.6 * go,
+      detail: `${(medians[best] / go).toFixed(2)}x (${WHOLE_PROCESS_MODES[best].mode})`
+    })
   } finally {
     fs.rmSync(file, { force: true })
   }
