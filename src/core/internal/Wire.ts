@@ -30,6 +30,19 @@ export interface CallOptions {
   readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
 }
 
+/**
+ * The keys of `CallOptions`, listed once (a record, so that the compiler checks it names every key):
+ * the service runtime and the generator read them from here.
+ */
+const callOptionKeys: { readonly [K in keyof Required<CallOptions>]: true } = {
+  headers: true,
+  query: true,
+  timeout: true,
+  correlationId: true,
+  retryConflicts: true
+}
+export const CALL_OPTION_KEYS = Object.keys(callOptionKeys) as ReadonlyArray<keyof CallOptions>
+
 /** A request relative to the API root, as the services build it. */
 export interface ApiRequest {
   readonly method: Method

@@ -7,6 +7,7 @@
 import { Effect, Either, Stream } from "effect"
 import { type ApiRequest, type CallOptions, Connection, type ConnectionService } from "../../core/Connection.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "../../core/Errors.js"
+import { CALL_OPTION_KEYS } from "../../core/internal/Wire.js"
 import { faultFrom } from "../../core/internal/Answers.js"
 import { decodeListSync, decodeStreamOf, decodeStructSync, encodeListSync, encodeStructSync } from "../../types/Xml.js"
 import { actionTag, successStatus } from "../generated/wire.js"
@@ -45,8 +46,6 @@ interface Prepared {
   readonly outputs: ReadonlyArray<ParamMeta>
 }
 
-const callOptionKeys = ["headers", "query", "timeout", "correlationId", "retryConflicts"] as const
-
 const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
   const inputs = method.parameters.filter((p) => p.in && p.name !== method.body)
   const names = new Set(method.parameters.map((p) => p.name))
@@ -65,7 +64,7 @@ const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
         ? inputs.filter((p) => p.xml !== null)
         : inputs.filter((p) => p.query === null && p.kind === "struct"),
     body: method.body === null ? undefined : method.parameters.find((p) => p.name === method.body),
-    shadowed: new Set(callOptionKeys.filter((k) => names.has(k))),
+    shadowed: new Set(CALL_OPTION_KEYS.filter((k) => names.has(k))),
     outputs: method.kind === "action" ? method.parameters.filter((p) => p.out) : []
   }
 }
@@ -189,8 +188,8 @@ const callOptionsOf = (p: Prepared, methodOptions: MethodOptions | undefined): C
   // the keys a method does not take over are the caller's CallOptions (checked by the Connection)
   const options = methodOptions as CallOptions
   const kept: Record<string, unknown> = {}
-  for (const key of ["headers", "timeout", "correlationId", "retryConflicts"] as const) {
-    if (!p.shadowed.has(key) && options[key] !== undefined) kept[key] = options[key]
+  for (const key of CALL_OPTION_KEYS) {
+    if (key !== "query" && !p.shadowed.has(key) && options[key] !== undefined) kept[key] = options[key]
   }
   return Object.keys(kept).length === 0 ? undefined : kept as CallOptions
 }
