@@ -130,7 +130,7 @@ const methodCode = (s: ModelService, m: ModelMethod, refs: Set<string>): MethodC
 
   // options: the method's own inputs (not the body), plus CallOptions unless a parameter takes the key
   const inputs = m.parameters.filter((p) => p.in && p.name !== m.bodyParameter)
-  const shadowed = CALL_OPTION_KEYS.filter((k) => inputs.some((p) => p.name === k))
+  const shadowed: ReadonlyArray<string> = CALL_OPTION_KEYS.filter((k) => inputs.some((p) => p.name === k))
   const base = m.signatureOf === undefined ? undefined : s.methods.find((b) => b.name === m.signatureOf)
   const declarations: Array<string> = []
   if (base !== undefined && sameParameters(base, m)) {
