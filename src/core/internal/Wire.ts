@@ -5,7 +5,7 @@
  * from here, so none has to import the Connection that imports it.
  */
 import type { Duration, Effect, Schedule } from "effect"
-import type { DecodeError, FaultError, HttpContext } from "../Errors.js"
+import type { DecodeError, FaultError, HttpContext, TimeoutError } from "../Errors.js"
 
 /**
  * A duration with its unit: `"60 seconds"`, `"500 millis"`, `Duration.minutes(2)`, `Duration.infinity`.
@@ -89,4 +89,15 @@ export interface WireRequest {
   readonly context: HttpContext
   /** The caller reads the whole answer (`text`): it is read before `execute` completes, in the same wait as the headers. */
   readonly buffered?: boolean
+  /**
+   * When the call must have ended (a buffered call on the SDK's own client): the transport's timer aborts
+   * the request then and fails with `error()`, instead of a fiber racing a sleep on every call.
+   */
+  readonly deadline?: Deadline
+}
+
+/** The end of a call's `timeout`: `at` on `performance.now()`'s clock, and the error it fails with. */
+export interface Deadline {
+  readonly at: number
+  readonly error: () => TimeoutError
 }
