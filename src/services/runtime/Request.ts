@@ -92,13 +92,15 @@ export class Operations {
    * `A` is the method's result type, as the generated signature declares it.
    */
   call<A>(name: string, path: string, body: unknown, options: MethodOptions | undefined): Effect.Effect<A, OvirtError, Connection> {
-    return Effect.suspend(() => {
+    // the input is checked when the call runs (nothing is sent when it is wrong), in the same step that
+    // takes the Connection: a suspend and a step per Either would cost every call a few more
+    return Effect.flatMap(Connection, (connection) => {
       const p = this.method(name)
-      return Effect.flatMap(build(p, path, body, options), (built) =>
-        Effect.flatMap(Connection, (connection) =>
-          Effect.flatMap(connection.send(built), (response) =>
-            decodeResponse<A>(p, whereOf(connection, built), response.status, response.body))
-        ))
+      const built = build(p, path, body, options)
+      if (Either.isLeft(built)) return Effect.fail(built.left)
+      const request = built.right
+      return Effect.flatMap(connection.send(request), (response) =>
+        decodeResponse<A>(p, whereOf(connection, request), response.status, response.body))
     })
   }
 
