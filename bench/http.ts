@@ -65,6 +65,12 @@ try {
     line(`    time per request, SDK service call / raw undici + decode: ${call.toFixed(2)}x`)
     goals.push(`  goal: service call <= ${GOAL}x raw undici + decode at ${concurrency} in flight: ${call.toFixed(2)}x, ${call <= GOAL ? "met" : "MISSED"}`)
   }
+  const steps: Array<string> = []
+  for (const contender of contenders) {
+    const count = await bench.steps(contender)
+    if (count !== undefined) steps.push(`${contender.name} ${count}`)
+  }
+  line(`  Effect runtime steps per call (a count, the same on a busy machine): ${steps.join(", ")}`)
   for (const goal of goals) line(goal)
 } finally {
   await bench.close()

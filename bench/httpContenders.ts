@@ -11,7 +11,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
-import { Effect, ManagedRuntime } from "effect"
+import { Effect, ManagedRuntime, RuntimeFlags, RuntimeFlagsPatch, Supervisor } from "effect"
 import { Agent, request } from "undici"
 import * as Connection from "../src/services/Connection.js"
 import * as Xml from "../src/types/Xml.js"
@@ -31,13 +31,31 @@ export interface Contender {
   readonly id: "raw" | "decode" | "send" | "get"
   readonly name: string
   readonly run: Run
+  /** An SDK contender's call, for `steps`. */
+  readonly call?: Effect.Effect<unknown, unknown, Connection.Connection>
 }
 
 export interface HttpBench {
   /** Bytes of the answer. */
   readonly size: number
   readonly contenders: ReadonlyArray<Contender>
+  /**
+   * How many steps the Effect runtime takes for one call of an SDK contender (every operation a fiber
+   * evaluates, counted by a Supervisor): unlike time, the same on a busy machine as on a quiet one.
+   */
+  readonly steps: (contender: Contender) => Promise<number | undefined>
   readonly close: () => Promise<void>
+}
+
+/** Counts the operations the fibers it supervises evaluate (with the OpSupervision runtime flag on). */
+class StepCounter extends Supervisor.AbstractSupervisor<void> {
+  count = 0
+  get value(): Effect.Effect<void> {
+    return Effect.void
+  }
+  override onEffect(): void {
+    this.count++
+  }
 }
 
 export interface HttpBenchOptions {
@@ -114,6 +132,12 @@ export const start = async (options: HttpBenchOptions = {}): Promise<HttpBench> 
         .then(() => performance.now() - started)
     }
   }
+  const sdk = (id: Contender["id"], name: string, call: Effect.Effect<unknown, unknown, Connection.Connection>): Contender => ({
+    id,
+    name,
+    run: inEffect(call),
+    call
+  })
   const contenders: ReadonlyArray<Contender> = [
     { id: "raw", name: "undici request (raw)", run: (count, concurrency) => pool(count, concurrency, raw) },
     {
@@ -121,12 +145,22 @@ export const start = async (options: HttpBenchOptions = {}): Promise<HttpBench> 
       name: "undici + Xml.decodeAs(Vm)",
       run: (count, concurrency) => pool(count, concurrency, async () => Effect.runSync(decode(await raw())))
     },
-    { id: "send", name: "Connection.send", run: inEffect(Connection.Connection.pipe(Effect.flatMap((c) => c.send({ method: "GET", path: "vms/123" })))) },
-    { id: "get", name: "system.vms.vm(id).get()", run: inEffect(system.vms.vm("123").get()) }
+    sdk("send", "Connection.send", Connection.Connection.pipe(Effect.flatMap((c) => c.send({ method: "GET", path: "vms/123" })))),
+    sdk("get", "system.vms.vm(id).get()", system.vms.vm("123").get())
   ]
   return {
     size: Buffer.byteLength(body),
     contenders,
+    steps: async ({ call }) => {
+      if (call === undefined) return undefined
+      await runtime.runPromise(call) // the first call loads the service's module and logs in
+      const counter = new StepCounter()
+      await runtime.runPromise(call.pipe(
+        Effect.supervised(counter),
+        Effect.withRuntimeFlagsPatch(RuntimeFlagsPatch.enable(RuntimeFlags.OpSupervision))
+      ))
+      return counter.count
+    },
     close: async () => {
       await runtime.dispose()
       await agent.close()

@@ -6,7 +6,8 @@
  *   node --cpu-prof --import tsx bench/profile-http.ts --only get
  *   node --trace-gc --import tsx bench/profile-http.ts --only send
  * Usage: npx tsx bench/profile-http.ts [--requests N] [--in-flight N] [--only ID] [--timeout]
- * (`--timeout`: the SDK's connection with a 60 s `timeout`).
+ * (`--timeout`: the SDK's connection with a 60 s `timeout`). It first prints the Effect runtime's steps
+ * per call of the SDK's contenders: a count, not a time, so a busy machine does not change it.
  */
 import { start, withCpu } from "./httpContenders.js"
 
@@ -23,6 +24,10 @@ const bench = await start(args.includes("--timeout") ? { timeout: "60 seconds" }
 try {
   const chosen = only === undefined ? bench.contenders : bench.contenders.filter((c) => c.id === only)
   if (chosen.length === 0) throw new Error(`--only ${only}: no such contender (${bench.contenders.map((c) => c.id).join(", ")})`)
+  for (const contender of chosen) {
+    const steps = await bench.steps(contender)
+    if (steps !== undefined) process.stdout.write(`${contender.id.padEnd(6)} ${steps} Effect steps per call\n`)
+  }
   for (const { run } of chosen) await run(1000, inFlight)
   for (let round = 0; round < 2; round++) {
     for (const { id, run } of chosen) {
