@@ -99,6 +99,12 @@ export const start = async (options: HttpBenchOptions = {}): Promise<HttpBench> 
   fs.writeFileSync(path.join(dir, "cert.pem"), certificates.certPem)
   fs.writeFileSync(path.join(dir, "body.xml"), body)
   const server = await startServer(dir)
+  // a bench that ends early (an error, its output piped to `head`) leaves no server or files behind
+  const cleanUp = () => {
+    server.stop()
+    fs.rmSync(dir, { recursive: true, force: true })
+  }
+  process.once("exit", cleanUp)
   const apiUrl = `https://127.0.0.1:${server.port}/ovirt-engine/api`
   const agent = new Agent({ connections: SOCKETS, connect: { ca: certificates.caPem } })
   const runtime = ManagedRuntime.make(Connection.layer({
@@ -164,8 +170,8 @@ export const start = async (options: HttpBenchOptions = {}): Promise<HttpBench> 
     close: async () => {
       await runtime.dispose()
       await agent.close()
-      server.stop()
-      fs.rmSync(dir, { recursive: true, force: true })
+      process.off("exit", cleanUp)
+      cleanUp()
     }
   }
 }
