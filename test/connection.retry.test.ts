@@ -8,7 +8,7 @@ import { Effect, Redacted, Schedule } from "effect"
 import type * as http from "node:http"
 import * as Connection from "../src/services/Connection.js"
 import { API_ROOT_XML, PASSWORD, startEngine, USERNAME } from "./support/FakeEngine.js"
-import { sendHtml, sendXml } from "./support/TestServer.js"
+import { eventually, sendHtml, sendXml } from "./support/TestServer.js"
 
 const engine = Effect.acquireRelease(Effect.promise(() => startEngine()), (e) => Effect.promise(() => e.close()))
 
@@ -25,10 +25,11 @@ const failing = (...statuses: ReadonlyArray<number>) => {
 const call = (
   e: { readonly url: string; readonly caPem: string },
   retry: NonNullable<Connection.ConnectionOptions["retry"]>,
-  request: Parameters<Connection.ConnectionService["send"]>[0] = { method: "GET", path: "" }
+  request: Parameters<Connection.ConnectionService["send"]>[0] = { method: "GET", path: "" },
+  options: Partial<Connection.ConnectionOptions> = {}
 ) =>
   Effect.either(Effect.flatMap(Connection.Connection, (c) => c.send(request))).pipe(
-    Effect.provide(Connection.layer({ url: e.url, username: USERNAME, password: Redacted.make(PASSWORD), caCerts: e.caPem, retry }))
+    Effect.provide(Connection.layer({ url: e.url, username: USERNAME, password: Redacted.make(PASSWORD), caCerts: e.caPem, retry, ...options }))
   )
 
 describe("retry: a Schedule of the user's", () => {
@@ -91,5 +92,35 @@ describe("retry: a Schedule of the user's", () => {
         expect(get._tag === "Left" && get.left._tag !== "InvalidInputError" && get.left.code).toBe(status)
       }
       expect(e.apiRequests().map((r) => r.method)).toEqual(["POST", "GET", "GET"])
+    }))
+
+  // live clock: the timeout is real time. The transport's timer bounds each exchange; the pauses between
+  // them are bounded by what is left of the same deadline
+  it.scopedLive("the call's timeout bounds its retries: a pause past the deadline ends the call with the call's TimeoutError", () =>
+    Effect.gen(function* () {
+      const e = yield* engine
+      e.setApi(failing(503, 503, 503))
+      const result = yield* call(e, Schedule.spaced("1 minute"), { method: "GET", path: "vms" }, { timeout: "300 millis" })
+      expect(result._tag === "Left" && result.left._tag).toBe("TimeoutError")
+      if (result._tag !== "Left" || result.left._tag !== "TimeoutError") return
+      expect(result.left.phase).toBe("request")
+      expect(result.left.message).toBe("GET vms took longer than 300 ms (timeout); the request was aborted.")
+      expect(e.apiRequests()).toHaveLength(1)
+    }))
+
+  it.scopedLive("the call's timeout bounds a retried exchange that never answers: TimeoutError, the request aborted", () =>
+    Effect.gen(function* () {
+      const e = yield* engine
+      let first = true
+      e.setApi((_request, response) => {
+        if (!first) return // the second attempt is never answered
+        first = false
+        sendHtml(response, 503, "<html><body>503</body></html>")
+      })
+      const result = yield* call(e, Schedule.recurs(3), { method: "GET", path: "vms" }, { timeout: "400 millis" })
+      expect(result._tag === "Left" && result.left._tag).toBe("TimeoutError")
+      expect(result._tag === "Left" && result.left.message).toBe("GET vms took longer than 400 ms (timeout); the request was aborted.")
+      expect(e.apiRequests()).toHaveLength(2)
+      expect(yield* Effect.promise(() => eventually(() => e.server.inFlight() === 0))).toBe(true)
     }))
 })

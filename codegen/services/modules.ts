@@ -8,6 +8,7 @@
  */
 import { generatedFile, type GeneratedFile } from "../emit.js"
 import { camelCase, pascalCase, type Model, type ModelMethod, type ModelParameter, type ModelService } from "../model.js"
+import { CALL_OPTION_KEYS } from "../../src/core/internal/Wire.js"
 import { shapeToText } from "../../src/services/runtime/Metadata.js"
 import { identifier } from "../naming.js"
 import { dir, generator, methodName, responseParameter } from "./meta.js"
@@ -19,8 +20,6 @@ const moduleBindings = new Set([
 ])
 /** Members of every ref (from ServiceRefBase); no method or locator may take them. */
 const refMembers = new Set(["service", "path", "toJSON", "toString", "constructor"])
-/** `CallOptions` members; a parameter of the same name takes the key over for its method. */
-const callOptionKeys = ["headers", "query", "timeout", "correlationId", "retryConflicts"]
 
 const primitiveTypes: Readonly<Record<string, string>> = {
   String: "string",
@@ -131,7 +130,7 @@ const methodCode = (s: ModelService, m: ModelMethod, refs: Set<string>): MethodC
 
   // options: the method's own inputs (not the body), plus CallOptions unless a parameter takes the key
   const inputs = m.parameters.filter((p) => p.in && p.name !== m.bodyParameter)
-  const shadowed = callOptionKeys.filter((k) => inputs.some((p) => p.name === k))
+  const shadowed: ReadonlyArray<string> = CALL_OPTION_KEYS.filter((k) => inputs.some((p) => p.name === k))
   const base = m.signatureOf === undefined ? undefined : s.methods.find((b) => b.name === m.signatureOf)
   const declarations: Array<string> = []
   if (base !== undefined && sameParameters(base, m)) {

@@ -14,7 +14,7 @@
  * internal/Links.ts, the request and answer shapes in internal/Wire.ts.
  */
 import type { Scope } from "effect"
-import { Clock, Duration, Effect, Either, FiberRef, Option, Redacted, Schedule, Stream } from "effect"
+import { Clock, Duration, Effect, Either, FiberRef, Option, Redacted, Schedule, Stream, type Tracer } from "effect"
 import { classify, isHtmlOrJson, wrongContent } from "./internal/Answers.js"
 import * as Auth from "./internal/Auth.js"
 import { retryLockConflicts } from "./internal/Conflicts.js"
@@ -24,7 +24,7 @@ import { AuthError, type ConnectionError, type DecodeError, type HttpContext, In
 import * as Http from "./internal/Http.js"
 import * as Links from "./internal/Links.js"
 import { checkPath, isPlainPath } from "./internal/Paths.js"
-import type { ApiRequest, ApiResponse, CallOptions, DecodeDocument, DurationWithUnit, ServiceRef } from "./internal/Wire.js"
+import type { ApiRequest, ApiResponse, CallOptions, Deadline, DecodeDocument, DurationWithUnit, ServiceRef } from "./internal/Wire.js"
 import { checkHeaders, type ConnectionOptions, limitOf, type RetryInput, type RetryOptions, type Settings, type TransientAnswer, validate, fromEnv } from "./Options.js"
 import * as Redact from "./internal/Redact.js"
 import * as Trust from "./internal/Trust.js"
@@ -126,16 +126,20 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
 
     /** One HTTP exchange, body unread; logged, with retries for idempotent requests. */
     const exchange = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
-      withRetries(settings.retry, wire.method, Effect.zipRight(log.request(wire, kind), http.execute(wire)))
+      withRetries(settings.retry, wire, log.enabled ? Effect.zipRight(log.request(wire, kind), http.execute(wire)) : http.execute(wire))
 
+    /** One exchange read whole (`wire.buffered` set: the transport reads the body with the headers). */
     const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<ApiResponse, ConnectionError | TimeoutError | DecodeError> =>
-      Effect.flatMap(exchange({ ...wire, buffered: true }, kind), (response) =>
-        Effect.map(response.text, (body) => ({ status: response.status, headers: response.headers, body })).pipe(
-          Effect.tap((answer) => log.response(wire, answer, kind))
-        ))
+      Effect.flatMap(exchange(wire, kind), (response) => {
+        const whole = response.whole
+        const read = whole === undefined
+          ? Effect.map(response.text, (body): ApiResponse => ({ status: response.status, headers: response.headers, body }))
+          : Effect.succeed<ApiResponse>({ status: response.status, headers: response.headers, body: whole })
+        return log.enabled ? Effect.tap(read, (answer) => log.response(wire, answer, kind)) : read
+      })
 
     const roundTrip: Auth.RoundTrip = (request) =>
-      withTimeout(buffered({ ...request }, request.kind), settings.timeoutMillis, request.context)
+      withTimeout(buffered({ ...request, buffered: true }, request.kind), settings.timeoutMillis, request.context)
 
     const auth = yield* Auth.make({
       ...(settings.username === undefined ? {} : { username: settings.username }),
@@ -155,12 +159,17 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
 
     const apiPath = settings.apiUrl.pathname.replace(/\/+$/, "")
 
-    /** What a request needs before it is sent, or why it cannot be sent (then nothing is). */
-    const prepare = (request: ApiRequest, inherited: Option.Option<string>): Either.Either<{
+    /**
+     * What a request needs before it is sent, or why it cannot be sent (then nothing is). A buffered
+     * call's wire requests ask the transport to read the answer whole and, when the transport is the
+     * SDK's own client, to enforce the timeout (`deadline`, from now) with its own timer.
+     */
+    const prepare = (request: ApiRequest, inherited: Option.Option<string>, buffered: boolean): Either.Either<{
       readonly context: HttpContext
       readonly correlationId: string | undefined
       readonly wire: (token: string) => Http.WireRequest
       readonly millis: number | undefined
+      readonly deadline: Deadline | undefined
     }, InvalidInputError> => {
       const checkedPath = typeof request.path === "string"
         ? checkPath(request.path, callName(request))
@@ -195,60 +204,92 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
         ? baseHeaders
         : apiHeaders(settings, userHeaders(settings.headers, request.options?.headers ?? {}), request.body, all)
       const headers = correlationId === undefined ? shared : { ...shared, [Correlation.HEADER]: correlationId }
+      const limit = millis.right
+      // a middleware could hold the request before or after the SDK's client (where the timer is), and a
+      // conflict retry pauses between exchanges: those calls are bounded by Effect.timeout as a whole
+      const deadline: Deadline | undefined = buffered && limit !== undefined && settings.transformClient === undefined &&
+          (request.options?.retryConflicts ?? settings.retryConflicts) === undefined
+        ? { at: performance.now() + limit, error: () => timeoutError(context, limit) }
+        : undefined
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,
         url,
         headers: { ...headers, Authorization: `Bearer ${token}` },
         ...(request.body === undefined ? {} : { body: request.body }),
-        context
+        context,
+        ...(buffered ? { buffered } : {}),
+        ...(deadline === undefined ? {} : { deadline })
       })
-      return Either.right({ context, correlationId, wire, millis: millis.right })
+      return Either.right({ context, correlationId, wire, millis: limit, deadline })
     }
 
-    /** Sends with the current token; on 401, once more with a new one. `open` performs the exchange. */
-    const authorized = <A extends { readonly status: number }>(
+    /**
+     * Sends with the current token; on 401, once more with a new one (bounded by what is left of
+     * `deadline`). `open` performs the exchange, `then` takes the answer that is not a first 401.
+     */
+    const authorized = <A extends { readonly status: number }, B>(
       open: (wire: Http.WireRequest) => Effect.Effect<A, OvirtError>,
       release: (answer: A) => Effect.Effect<unknown>,
       wire: (token: string) => Http.WireRequest,
-      context: HttpContext
-    ): Effect.Effect<A, OvirtError> =>
-      // a chain, not a generator: this runs for every call
-      Effect.flatMap(auth.token, (token) =>
+      context: HttpContext,
+      deadline: Deadline | undefined,
+      then: (answer: A) => Effect.Effect<B, OvirtError>
+    ): Effect.Effect<B, OvirtError> => {
+      // a chain, not a generator: this runs for every call; a token in hand is read without an Effect
+      const withToken = (token: string) =>
         Effect.flatMap(open(wire(token)), (first) =>
-          first.status !== 401 ? Effect.succeed(first) : Effect.zipRight(
+          first.status !== 401 ? then(first) : Effect.zipRight(
             release(first),
-            Effect.flatMap(
-              Effect.mapError(auth.refresh(token), (error) =>
-                error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error),
-              (renewed) => open(wire(renewed))
+            within(
+              Effect.flatMap(
+                Effect.mapError(auth.refresh(token), (error) =>
+                  error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error),
+                (renewed) => Effect.flatMap(open(wire(renewed)), then)
+              ),
+              deadline
             )
-          )))
+          ))
+      const token = auth.current()
+      return token === undefined ? Effect.flatMap(within(auth.token, deadline), withToken) : withToken(token)
+    }
+
+    const bufferedXml = (wire: Http.WireRequest) => buffered(wire, "xml")
 
     const send = (request: ApiRequest): Effect.Effect<ApiResponse, OvirtError> => FiberRef.getWith(Correlation.current, (inherited) => {
-      const prepared = prepare(request, inherited)
+      const prepared = prepare(request, inherited, true)
       if (Either.isLeft(prepared)) return Effect.fail(prepared.left)
-      const { context, correlationId, wire, millis } = prepared.right
-      const program = authorized((w) => buffered(w, "xml"), () => Effect.void, wire, context).pipe(
-        Effect.tap((answer) => Effect.annotateCurrentSpan("http.response.status_code", answer.status)),
-        Effect.flatMap((answer) => classify(settings.apiUrl, request, context, answer, scrubber, upper.decode))
-      )
-      const retried = retryLockConflicts(program, request.options?.retryConflicts ?? settings.retryConflicts)
-      return withTimeout(retried, millis, context).pipe(inSpan(request, context, settings.apiUrl.host, correlationId))
+      const { context, correlationId, wire, millis, deadline } = prepared.right
+      return inSpan(request, context, settings.apiUrl.host, correlationId, (span) => {
+        const attempt = () =>
+          authorized(bufferedXml, () => Effect.void, wire, context, deadline, (answer) => {
+            span.attribute("http.response.status_code", answer.status)
+            return classify(settings.apiUrl, request, context, answer, scrubber, upper.decode)
+          })
+        const conflicts = request.options?.retryConflicts ?? settings.retryConflicts
+        // each attempt reads the token then current (authorized reads it when it is made)
+        const retried = conflicts === undefined ? attempt() : retryLockConflicts(Effect.suspend(attempt), conflicts)
+        // with a deadline the transport's timer bounds the call (and `within` its slower paths)
+        return deadline === undefined ? withTimeout(retried, millis, context) : retried
+      })
     })
 
     const sendStream = (request: ApiRequest): Stream.Stream<Uint8Array, OvirtError> => Stream.unwrap(FiberRef.getWith(Correlation.current, (inherited) => Effect.succeed(sendStreamWith(request, inherited))))
 
     const sendStreamWith = (request: ApiRequest, inherited: Option.Option<string>): Stream.Stream<Uint8Array, OvirtError> => {
-      const prepared = prepare(request, inherited)
+      const prepared = prepare(request, inherited, false)
       if (Either.isLeft(prepared)) return Stream.fail(prepared.left)
       const { context, correlationId, wire, millis } = prepared.right
       const opened = Effect.gen(function* () {
         const start = yield* Clock.currentTimeMillis
-        const response = yield* authorized((w) => exchange(w, "xml"), (r) => Effect.ignore(r.text), wire, context).pipe(
-          Effect.tap((r) => Effect.annotateCurrentSpan("http.response.status_code", r.status)),
-          (effect) => withTimeout(effect, millis, context),
-          inSpan(request, context, settings.apiUrl.host, correlationId)
-        )
+        const response = yield* inSpan(request, context, settings.apiUrl.host, correlationId, (span) =>
+          withTimeout(
+            authorized((w) => exchange(w, "xml"), (r) => Effect.ignore(r.text), wire, context, undefined, (r) => {
+              span.attribute("http.response.status_code", r.status)
+              return Effect.succeed(r)
+            }),
+            millis,
+            context
+          ))
         const success = request.success ?? []
         if (success.includes(response.status) || (success.length === 0 && response.status >= 200 && response.status < 300)) {
           const type = response.headers["content-type"] ?? ""
@@ -361,23 +402,42 @@ const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
 const withTimeout = <A, E, R>(effect: Effect.Effect<A, E, R>, millis: number | undefined, context: HttpContext): Effect.Effect<A, E | TimeoutError, R> =>
   millis === undefined ? effect : Effect.timeoutFail(effect, { duration: millis, onTimeout: () => timeoutError(context, millis) })
 
+/**
+ * `effect` bounded by what is left of a call's deadline: for the slower paths of a call whose exchanges
+ * the transport's timer bounds (a retry's pauses, a new login), which are rare enough for `Effect.timeout`.
+ */
+const within = <A, E, R>(effect: Effect.Effect<A, E, R>, deadline: Deadline | undefined): Effect.Effect<A, E | TimeoutError, R> =>
+  deadline === undefined ? effect : Effect.suspend(() => {
+    const left = deadline.at - performance.now()
+    return left <= 0 ? Effect.fail(deadline.error()) : Effect.timeoutFail(effect, { duration: left, onTimeout: deadline.error })
+  })
+
 /** `VmsService.list`, or the HTTP method for a request the services did not build. */
 const callName = (request: ApiRequest): string =>
   request.service !== undefined && request.operation !== undefined ? `${request.service}.${request.operation}` : request.method
 
-const inSpan = (request: ApiRequest, context: HttpContext, server: string, correlationId: string | undefined) =>
-  <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.withSpan(effect, `ovirt.${callName(request)}`, {
-      kind: "client",
-      // a stack trace per call costs more than the rest of the span; the span's name says where
-      captureStackTrace: false,
-      attributes: {
-        "http.request.method": request.method,
-        "url.path": context.path ?? "",
-        "server.address": server,
-        ...(correlationId === undefined ? {} : { "ovirt.correlation_id": correlationId })
-      }
-    })
+/**
+ * The call's span (`Effect.withSpan`'s, with the span in hand): `use` sets the answer's status on it
+ * directly, where `Effect.annotateCurrentSpan` would look the span up again in the fiber's context.
+ */
+const inSpan = <A, E, R>(
+  request: ApiRequest,
+  context: HttpContext,
+  server: string,
+  correlationId: string | undefined,
+  use: (span: Tracer.Span) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.useSpan(`ovirt.${callName(request)}`, {
+    kind: "client",
+    // a stack trace per call costs more than the rest of the span; the span's name says where
+    captureStackTrace: false,
+    attributes: {
+      "http.request.method": request.method,
+      "url.path": context.path ?? "",
+      "server.address": server,
+      ...(correlationId === undefined ? {} : { "ovirt.correlation_id": correlationId })
+    }
+  }, (span) => Effect.withParentSpan(use(span), span))
 
 /**
  * Idempotent requests (not POST) again after a reset or a 502/503/504 answer, on the retry Schedule,
@@ -386,10 +446,10 @@ const inSpan = (request: ApiRequest, context: HttpContext, server: string, corre
  */
 const withRetries = (
   schedule: Settings["retry"],
-  method: Http.Method,
+  wire: Http.WireRequest,
   run: Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError>
 ): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> => {
-  if (schedule === undefined || method === "POST") return run
+  if (schedule === undefined || wire.method === "POST") return run
   // the Schedule sees only what may be sent again; any other outcome leaves the loop as a value
   const attempt: Effect.Effect<Outcome, ConnectionError | Transient> = Effect.matchEffect(run, {
     onFailure: failed,
@@ -407,7 +467,15 @@ const withRetries = (
         })
       return again(first)
     })
-  return Effect.flatten(Effect.catchAll(attempt, afterFailure))
+  // the first attempt as it is (the common case, answered at once); the retries, rare, within the deadline
+  const retried = (first: ConnectionError | Transient) => Effect.flatten(within(afterFailure(first), wire.deadline))
+  return Effect.matchEffect(run, {
+    onFailure: (error) => (isReset(error) ? retried(error) : Effect.fail(error)),
+    onSuccess: (response) =>
+      RETRY_STATUSES.has(response.status)
+        ? Effect.catchAll(Effect.flatten(transient(response)), (error) => (error._tag === "TransientAnswer" || isReset(error) ? retried(error) : Effect.fail(error)))
+        : Effect.succeed(response)
+  })
 }
 
 /** An attempt's answer, or a failure that is not sent again. */
@@ -415,9 +483,13 @@ type Outcome = Either.Either<Http.WireResponse, ConnectionError | TimeoutError>
 
 const RETRY_STATUSES = new Set([502, 503, 504])
 
+/** A reset (the connection was reset or closed while talking) may be sent again. */
+const isReset = (error: ConnectionError | TimeoutError): error is ConnectionError =>
+  error._tag === "ConnectionError" && Http.RESET_CODES.has(error.reason ?? "")
+
 /** A reset is sent again (the Schedule decides); any other failure ends the attempts. */
 const failed = (error: ConnectionError | TimeoutError): Effect.Effect<Outcome, ConnectionError | Transient> =>
-  error._tag === "ConnectionError" && Http.RESET_CODES.has(error.reason ?? "") ? Effect.fail(error) : Effect.succeed(Either.left(error))
+  isReset(error) ? Effect.fail(error) : Effect.succeed(Either.left(error))
 
 /** A 502/503/504 answer, read whole (an error page) so that it can be dropped for the next attempt or returned after the last. */
 class Transient implements TransientAnswer {
@@ -434,8 +506,8 @@ class Transient implements TransientAnswer {
 const transient = (response: Http.WireResponse): Effect.Effect<Outcome, ConnectionError | Transient> =>
   Effect.matchEffect(response.text, {
     onFailure: (error) =>
-      error._tag === "DecodeError" ? Effect.fail(new Transient({ ...response, text: Effect.fail(error), stream: Stream.empty })) : failed(error),
-    onSuccess: (body) => Effect.fail(new Transient({ ...response, text: Effect.succeed(body), stream: Stream.succeed(encoder.encode(body)) }))
+      error._tag === "DecodeError" ? Effect.fail(new Transient({ ...response, whole: undefined, text: Effect.fail(error), stream: Stream.empty })) : failed(error),
+    onSuccess: (body) => Effect.fail(new Transient({ ...response, whole: body, text: Effect.succeed(body), stream: Stream.succeed(encoder.encode(body)) }))
   })
 
 const encoder = new TextEncoder()

@@ -39,6 +39,8 @@ export interface AuthSettings {
 export interface Auth {
   /** The current token, obtaining one if there is none yet. */
   readonly token: Effect.Effect<string, OvirtError>
+  /** The token in hand, if there is one (read on every call, without an Effect). */
+  readonly current: () => string | undefined
   /** After a 401 with `stale`: a new token (once per stale token, shared), or an AuthError when none can be had. */
   readonly refresh: (stale: string) => Effect.Effect<string, OvirtError>
 }
@@ -123,7 +125,8 @@ export const make = (settings: AuthSettings, roundTrip: RoundTrip): Effect.Effec
         return revoke(settings, roundTrip, current.token)
       })
     )
-    return { token, refresh }
+    const current = (): string | undefined => (state._tag === "Ready" ? state.token : undefined)
+    return { token, current, refresh }
   })
 
 // ---------------------------------------------------------------------------------------------

@@ -21,6 +21,8 @@ export const make = (settings: { readonly debug: boolean; readonly ssoTokenName:
   const line = (text: string) =>
     Effect.logDebug(scrubber.scrub(text)).pipe(Effect.annotateLogs("ovirt", "http"), Logger.withMinimumLogLevel(LogLevel.Debug))
   return {
+    /** `debug: true`: callers skip `request` and `response` otherwise (an Effect per call that does nothing costs). */
+    enabled: settings.debug,
     request: (wire: WireRequest, kind: BodyKind): Effect.Effect<void> =>
       settings.debug
         ? Effect.suspend(() => line(`> ${wire.method} ${Redact.pathWithQuery(wire.url)} ${JSON.stringify(Redact.headers(wire.headers))}${

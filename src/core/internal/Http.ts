@@ -18,8 +18,8 @@ import type { Fiber, Scope } from "effect"
 import type { Dispatcher } from "undici"
 import { ConnectionError, DecodeError, type HttpContext, TimeoutError } from "../Errors.js"
 import * as Redact from "./Redact.js"
-import type { Method, WireRequest } from "./Wire.js"
-import { AnswerTooLarge, fromUndici } from "./UndiciResponse.js"
+import type { Deadline, Method, WireRequest } from "./Wire.js"
+import { AnswerTooLarge, fromUndici, wholeText } from "./UndiciResponse.js"
 
 export interface HttpSettings {
   /** PEM CA certificates to trust instead of the default store. */
@@ -42,6 +42,8 @@ export interface WireResponse {
   readonly status: number
   /** Lower-case names. */
   readonly headers: Readonly<Record<string, string>>
+  /** The whole body when it was read with the headers (a buffered call on the SDK's own client): no Effect to run. */
+  readonly whole: string | undefined
   /** Reads the whole (decompressed) body; a DecodeError past `maxAnswerSize`. */
   readonly text: Effect.Effect<string, ConnectionError | TimeoutError | DecodeError>
   /** The body as it arrives; ending or interrupting the stream releases the request. */
@@ -163,8 +165,11 @@ export interface ClientOptions {
 
 const encoder = new TextEncoder()
 
-/** Requests of buffered calls (`WireRequest.buffered`): the base client reads their answer whole before it resumes. */
-const readWhole = new WeakSet<HttpClientRequest.HttpClientRequest>()
+/**
+ * Requests of buffered calls (`WireRequest.buffered`), with their deadline if any (`null`): the base client
+ * reads their answer whole before it resumes, and fails them when the deadline passes.
+ */
+const readWhole = new WeakMap<HttpClientRequest.HttpClientRequest, Deadline | null>()
 
 export const make = (settings: HttpSettings, options: ClientOptions = { tracePropagation: false }): Effect.Effect<Http, never, Scope.Scope> =>
   Effect.gen(function* () {
@@ -187,10 +192,32 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         const span = Context.getOption(fiber.currentContext, Tracer.ParentSpan)
         if (Option.isSome(span)) headers = { ...headers, traceparent: traceparent(span.value) }
       }
+      const buffered = readWhole.get(request)
+      const deadline = buffered ?? undefined
       // undici's callback form and an EventEmitter as its abort signal: an AbortController per request
       // (what `Effect.tryPromise` makes) cost more than the rest of this function
       return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
         const abort = new EventEmitter()
+        // the deadline's timer: one setTimeout, where `Effect.timeout` would race a forked fiber per call
+        let timer: ReturnType<typeof setTimeout> | undefined
+        let done = false
+        const finish = (outcome: Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>) => {
+          if (done) return
+          done = true
+          if (timer !== undefined) clearTimeout(timer)
+          resume(outcome)
+        }
+        if (deadline !== undefined) {
+          const timedOut = () => Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: deadline.error() }))
+          const left = deadline.at - performance.now()
+          // the time was spent before this request (a retry's pause): nothing is sent
+          if (left <= 0) return finish(timedOut())
+          timer = setTimeout(() => {
+            finish(timedOut())
+            // undici aborts the request (and the body being read) and frees its socket
+            abort.emit("abort")
+          }, left)
+        }
         dispatcher.request({
           origin,
           path,
@@ -202,15 +229,18 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
           ...(pipelined ? { blocking: false } : {})
         }, (cause, data) => {
           if (cause !== null && cause !== undefined) {
-            return resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
+            return finish(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
           }
           const response = fromUndici(request, data, settings.maxAnswerSize)
-          if (!readWhole.has(request)) return resume(Effect.succeed(response))
-          // interrupted meanwhile: the abort below destroys the body, which ends the read
-          void response.readWhole().then(() => resume(Effect.succeed(response)))
+          if (buffered === undefined) return finish(Effect.succeed(response))
+          // interrupted or timed out meanwhile: the abort destroys the body, which ends the read
+          void response.readWhole().then(() => finish(Effect.succeed(response)))
         })
         // the calling fiber was interrupted: undici aborts the request and frees its socket
-        return Effect.sync(() => abort.emit("abort"))
+        return Effect.sync(() => {
+          if (timer !== undefined) clearTimeout(timer)
+          abort.emit("abort")
+        })
       })
     }
 
@@ -232,18 +262,14 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
       }
       // a middleware that makes a new request drops the mark: its answer is then read by `text`, as a stream's
-      if (request.buffered === true) readWhole.add(clientRequest)
-      const failed = (error: HttpClientError.HttpClientError) => transportError(error.cause ?? error, request.context, request.url, proxyName, options.scrub)
-      return client.execute(clientRequest).pipe(
-        Effect.mapError(failed),
-        Effect.map((response): WireResponse =>
-          new Answer(
-            response,
-            Effect.mapError(response.text, (error) =>
-              error.cause instanceof AnswerTooLarge ? answerTooLarge(request.context, response.status, error.cause.limit) : failed(error)),
-            failed
-          ))
-      )
+      if (request.buffered === true) readWhole.set(clientRequest, request.deadline ?? null)
+      const failed = (error: HttpClientError.HttpClientError) =>
+        error.cause instanceof TimeoutError ? error.cause : transportError(error.cause ?? error, request.context, request.url, proxyName, options.scrub)
+      // one match, not mapError then map: each of those costs the fiber a few steps more per call
+      return Effect.matchEffect(client.execute(clientRequest), {
+        onFailure: (error) => Effect.fail(failed(error)),
+        onSuccess: (response) => Effect.succeed<WireResponse>(new Answer(response, request.context, failed))
+      })
     }
     return { execute }
   })
@@ -256,13 +282,21 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
 class Answer implements WireResponse {
   readonly status: number
   readonly headers: Readonly<Record<string, string>>
+  readonly whole: string | undefined
   constructor(
     private readonly response: HttpClientResponse.HttpClientResponse,
-    readonly text: WireResponse["text"],
+    private readonly context: HttpContext,
     private readonly failed: (error: HttpClientError.HttpClientError) => ConnectionError | TimeoutError
   ) {
     this.status = response.status
     this.headers = response.headers
+    this.whole = wholeText(response)
+  }
+
+  // made when asked for: a buffered call takes `whole`
+  get text(): WireResponse["text"] {
+    return Effect.mapError(this.response.text, (error) =>
+      error.cause instanceof AnswerTooLarge ? answerTooLarge(this.context, this.status, error.cause.limit) : this.failed(error))
   }
 
   get stream(): WireResponse["stream"] {

@@ -31,14 +31,6 @@ const decoded = (body: Readable, encoding: string | undefined): Readable => {
   }
 }
 
-const headerRecord = (input: Dispatcher.ResponseData["headers"]): Record<string, string> => {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(input)) {
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(", ") : value
-  }
-  return out
-}
-
 class UndiciResponse extends Inspectable.Class implements HttpClientResponse.HttpClientResponse {
   readonly [HttpClientResponse.TypeId]: HttpClientResponse.TypeId = HttpClientResponse.TypeId
   readonly [HttpIncomingMessage.TypeId]: HttpIncomingMessage.TypeId = HttpIncomingMessage.TypeId
@@ -59,8 +51,9 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
   ) {
     super()
     this.status = source.statusCode
-    const headers = headerRecord(source.headers)
-    this.headers = Headers.fromInput(headers)
+    // one copy: fromInput joins repeated headers and leaves out undefined values
+    const headers = Headers.fromInput(source.headers)
+    this.headers = headers
     const encoding = headers["content-encoding"]
     // no body to inflate: gunzip would fail on the empty input
     const empty = headers["content-length"] === "0" || this.status === 204 || this.status === 304
@@ -102,6 +95,12 @@ class UndiciResponse extends Inspectable.Class implements HttpClientResponse.Htt
         this.settled = { ok: false, cause }
       }
     )
+  }
+
+  /** The body, when `readWhole` read it all: a buffered call takes it without an Effect. */
+  get whole(): string | undefined {
+    const settled = this.settled
+    return settled !== undefined && settled.ok ? settled.text : undefined
   }
 
   get text(): Effect.Effect<string, HttpClientError.ResponseError> {
@@ -238,3 +237,7 @@ export const fromUndici = (
   source: Dispatcher.ResponseData,
   limit: number
 ): HttpClientResponse.HttpClientResponse & { readonly readWhole: () => Promise<void> } => new UndiciResponse(request, source, limit)
+
+/** The whole body of an answer of ours that was read whole; `undefined` for any other (a middleware's). */
+export const wholeText = (response: HttpClientResponse.HttpClientResponse): string | undefined =>
+  response instanceof UndiciResponse ? response.whole : undefined

@@ -5,7 +5,7 @@
  * from here, so none has to import the Connection that imports it.
  */
 import type { Duration, Effect, Schedule } from "effect"
-import type { DecodeError, FaultError, HttpContext } from "../Errors.js"
+import type { DecodeError, FaultError, HttpContext, TimeoutError } from "../Errors.js"
 
 /**
  * A duration with its unit: `"60 seconds"`, `"500 millis"`, `Duration.minutes(2)`, `Duration.infinity`.
@@ -29,6 +29,19 @@ export interface CallOptions {
   /** Retries a 409 "locked"/"busy" answer on this Schedule; replaces the connection's `retryConflicts`. */
   readonly retryConflicts?: Schedule.Schedule<unknown, FaultError>
 }
+
+/**
+ * The keys of `CallOptions`, listed once (a record, so that the compiler checks it names every key):
+ * the service runtime and the generator read them from here.
+ */
+const callOptionKeys: { readonly [K in keyof Required<CallOptions>]: true } = {
+  headers: true,
+  query: true,
+  timeout: true,
+  correlationId: true,
+  retryConflicts: true
+}
+export const CALL_OPTION_KEYS = Object.keys(callOptionKeys) as ReadonlyArray<keyof CallOptions>
 
 /** A request relative to the API root, as the services build it. */
 export interface ApiRequest {
@@ -76,4 +89,15 @@ export interface WireRequest {
   readonly context: HttpContext
   /** The caller reads the whole answer (`text`): it is read before `execute` completes, in the same wait as the headers. */
   readonly buffered?: boolean
+  /**
+   * When the call must have ended (a buffered call on the SDK's own client): the transport's timer aborts
+   * the request then and fails with `error()`, instead of a fiber racing a sleep on every call.
+   */
+  readonly deadline?: Deadline
+}
+
+/** The end of a call's `timeout`: `at` on `performance.now()`'s clock, and the error it fails with. */
+export interface Deadline {
+  readonly at: number
+  readonly error: () => TimeoutError
 }

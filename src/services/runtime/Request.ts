@@ -8,6 +8,7 @@ import { Effect, Either, Stream } from "effect"
 import type { ApiRequest, CallOptions, ConnectionService } from "../../core/Connection.js"
 import { Connection } from "../../core/internal/ConnectionTag.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "../../core/Errors.js"
+import { CALL_OPTION_KEYS } from "../../core/internal/Wire.js"
 import { faultFrom } from "../../core/internal/Answers.js"
 import { decodeListSync, decodeStreamOf, decodeStructSync, encodeListSync, encodeStructSync } from "../../types/Xml.js"
 import { actionTag, successStatus } from "../generated/wire.js"
@@ -46,8 +47,6 @@ interface Prepared {
   readonly outputs: ReadonlyArray<ParamMeta>
 }
 
-const callOptionKeys = ["headers", "query", "timeout", "correlationId", "retryConflicts"] as const
-
 const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
   const inputs = method.parameters.filter((p) => p.in && p.name !== method.body)
   const names = new Set(method.parameters.map((p) => p.name))
@@ -66,7 +65,7 @@ const prepare = (service: ServiceMeta, method: MethodMeta): Prepared => {
         ? inputs.filter((p) => p.xml !== null)
         : inputs.filter((p) => p.query === null && p.kind === "struct"),
     body: method.body === null ? undefined : method.parameters.find((p) => p.name === method.body),
-    shadowed: new Set(callOptionKeys.filter((k) => names.has(k))),
+    shadowed: new Set(CALL_OPTION_KEYS.filter((k) => names.has(k))),
     outputs: method.kind === "action" ? method.parameters.filter((p) => p.out) : []
   }
 }
@@ -94,13 +93,15 @@ export class Operations {
    * `A` is the method's result type, as the generated signature declares it.
    */
   call<A>(name: string, path: string, body: unknown, options: MethodOptions | undefined): Effect.Effect<A, OvirtError, Connection> {
-    return Effect.suspend(() => {
+    // the input is checked when the call runs (nothing is sent when it is wrong), in the same step that
+    // takes the Connection: a suspend and a step per Either would cost every call a few more
+    return Effect.flatMap(Connection, (connection) => {
       const p = this.method(name)
-      return Effect.flatMap(build(p, path, body, options), (built) =>
-        Effect.flatMap(Connection, (connection) =>
-          Effect.flatMap(connection.send(built), (response) =>
-            decodeResponse<A>(p, whereOf(connection, built), response.status, response.body))
-        ))
+      const built = build(p, path, body, options)
+      if (Either.isLeft(built)) return Effect.fail(built.left)
+      const request = built.right
+      return Effect.flatMap(connection.send(request), (response) =>
+        decodeResponse<A>(p, whereOf(connection, request), response.status, response.body))
     })
   }
 
@@ -190,8 +191,8 @@ const callOptionsOf = (p: Prepared, methodOptions: MethodOptions | undefined): C
   // the keys a method does not take over are the caller's CallOptions (checked by the Connection)
   const options = methodOptions as CallOptions
   const kept: Record<string, unknown> = {}
-  for (const key of ["headers", "timeout", "correlationId", "retryConflicts"] as const) {
-    if (!p.shadowed.has(key) && options[key] !== undefined) kept[key] = options[key]
+  for (const key of CALL_OPTION_KEYS) {
+    if (key !== "query" && !p.shadowed.has(key) && options[key] !== undefined) kept[key] = options[key]
   }
   return Object.keys(kept).length === 0 ? undefined : kept as CallOptions
 }

@@ -50,6 +50,9 @@ const classOf = (service: string): RefClass => {
   for (const name of shape.methods) {
     define(cls.prototype, name, {
       value(this: ServiceRefBase, ...args: Array<unknown>) {
+        // a call made once the module is loaded (every call after the first) is the module's own
+        const loaded = modules.get(service)
+        if (loaded !== undefined) return eagerMember(loaded, this.path, name)(...args)
         return Effect.flatMap(load(service, text), (m) => eagerMember(m, this.path, name)(...args) as Effect.Effect<unknown>)
       }
     })
