@@ -88,9 +88,10 @@ export interface ServiceMeta {
   readonly deprecated?: boolean
 }
 
-/** What a generated service module gives a lazy ref (src/services/runtime/lazy.ts): its eager ref. */
+/** What a generated service module gives a lazy ref (src/services/runtime/lazy.ts) and the workflows: its eager ref and its description. */
 export interface ServiceModule {
   readonly ref: (path: string) => ServiceRef
+  readonly meta: ServiceMeta
 }
 
 /**

@@ -6,7 +6,6 @@
  */
 import { Effect } from "effect"
 import { shapes } from "../../services/generated/tree.js"
-import type { ServiceMeta } from "../../services/runtime/Metadata.js"
 import type { ServiceRef } from "../../services/ServiceRef.js"
 
 export interface StateRule {
@@ -46,9 +45,7 @@ export const typeOf = (ref: ServiceRef): Effect.Effect<string | undefined> =>
     const entry = shapes[ref.service]
     if (entry === undefined) return Effect.succeed(undefined)
     return Effect.map(Effect.promise(entry[0]), (module) => {
-      // every generated service module exports its description as `meta`
-      const meta = (module as { readonly meta?: ServiceMeta }).meta
-      const type = meta?.methods.find((m) => m.name === "get")?.responseType ?? undefined
+      const type = module.meta.methods.find((m) => m.name === "get")?.responseType ?? undefined
       types.set(ref.service, type)
       return type
     })
