@@ -360,6 +360,10 @@ describe("writer", () => {
     expect(bad({ nics: { name: "x" } }).paths).toEqual(["vm.nics"])
     expect(bad({ cluster: "Default" }).paths).toEqual(["vm.cluster"])
     expect(bad({ nmae: "typo" }).paths).toEqual(["vm.nmae"])
+    // an unknown field is reported before a bad member, wherever either is, as if checked first
+    expect(bad({ memory: "big", nmae: "typo" }).paths).toEqual(["vm.nmae"])
+    expect(bad({ name: "ok", nics: [{ name: "a" }, { name: 1, nmae: "typo" }] }).paths).toEqual(["vm.nics[1].nmae"])
+    expect(bad({ cluster: { name: "Default", nmae: "typo" }, memory: 1 }).paths).toEqual(["vm.cluster.nmae"])
     expect(bad({ name: "bell\u0007" }).paths).toEqual(["vm.name"])
     expect(bad(null).paths).toEqual(["vm"])
   })
