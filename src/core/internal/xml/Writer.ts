@@ -132,7 +132,7 @@ export class Writer {
     const close = `</${struct.xml}>`
     // each item's pieces joined on their own, then the items once: one array of every piece of a big
     // list measured slower (it grows old while it holds young pieces), as did copying each item out
-    // to a byte buffer
+    // to a byte buffer and joining the items in chunks first (a second copy of the whole text)
     const items: Array<string> = [`<${tag}>`]
     for (let i = 0; i < values.length; i++) {
       this.out = []
@@ -259,6 +259,20 @@ const refuseUnknown = (struct: CompiledStruct, record: Readonly<Record<string, u
   }
 }
 
+/**
+ * Whether `text` may need escaping or checking (see MAYBE_SPECIAL). Most wire strings are short
+ * names, ids and enum values: a loop over their characters costs less than a regular expression call.
+ */
+const maybeSpecial = (text: string): boolean => {
+  const n = text.length
+  if (n > 64) return MAYBE_SPECIAL.test(text)
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i)
+    if (c < 0x3f ? c < 0x20 || c === 0x22 || c === 0x26 || c === 0x3c || c === 0x3e : c >= 0xd800 && (c <= 0xdfff || c >= 0xfffe)) return true
+  }
+  return false
+}
+
 /** `text` checked for characters XML cannot carry. */
 const checked = (text: string): string => {
   if (MAYBE_SPECIAL.test(text)) checkChars(text)
@@ -277,7 +291,7 @@ const scalar = (m: CompiledMember, v: unknown, attribute: boolean): string => {
     case ValueKind.String:
     case ValueKind.Enum:
       if (typeof v !== "string") break
-      return MAYBE_SPECIAL.test(v) ? escaped(checked(v), attribute) : v
+      return maybeSpecial(v) ? escaped(checked(v), attribute) : v
     case ValueKind.Boolean:
       if (typeof v !== "boolean") break
       return v ? "true" : "false"
