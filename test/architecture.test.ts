@@ -14,7 +14,7 @@ import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "@effect/vitest"
-import { cycles, importGraph, specifiersOf } from "./support/imports.js"
+import { cycles, graphOf, importsOf, readImports } from "./support/imports.js"
 
 type Edge = readonly [from: string, to: string]
 type Graph = ReadonlyMap<string, ReadonlyArray<string>>
@@ -75,8 +75,10 @@ const reaches = (graph: Graph, from: string, to: string): boolean => {
 const show = (list: ReadonlyArray<Edge>): ReadonlyArray<string> => list.map(([from, to]) => `${from} -> ${to}`)
 
 describe("the import graph of src/", () => {
-  const graph = importGraph(root, "src")
-  const staticGraph = importGraph(root, "src", { calls: false })
+  // src is read and parsed once; both graphs are views of it
+  const imports = readImports(root, "src")
+  const graph = graphOf(imports)
+  const staticGraph = graphOf(imports, { calls: false })
 
   it("has no import from src/core to a layer above it, besides the listed ones", () => {
     const found = upwardImports(graph)
@@ -110,8 +112,9 @@ describe("the import reader", () => {
       "const text = `import { y } from \"./template.js\"`",
       `const dynamic = (name: string) => import(name)`
     ].join("\n")
-    expect(specifiersOf("x.ts", text)).toEqual(["./a.js", "./b.js", "./c.js", "./d.js", "./e.js", "./f.js", "./g.js"])
-    expect(specifiersOf("x.ts", text, { calls: false })).toEqual(["./a.js", "./b.js", "./c.js", "./d.js", "./f.js", "./g.js"])
+    expect(importsOf("x.ts", text)).toEqual(
+      ["./a.js", "./b.js", "./c.js", "./d.js", "./e.js", "./f.js", "./g.js"].map((specifier) => ({ specifier, call: specifier === "./e.js" }))
+    )
   })
 
   it("finds each cycle once, and only cycles", () => {
@@ -136,16 +139,21 @@ describe("the import reader", () => {
       write("src/core/A.ts", `export const a = () => import("../services/generated/S.js")`)
       write("src/services/generated/S.ts", `import { a } from "../../core/A.js"\nexport const s = a`)
       write("src/core/B.ts", `export { a } from "./A.js"`)
-      const graph = importGraph(dir, "src")
+      const graph = graphOf(readImports(dir, "src"))
       expect(upwardImports(graph)).toEqual([["src/core/A.ts", "src/services/generated/S.ts"]])
       expect(forbiddenCycles(graph)).toEqual([["src/core/A.ts", "src/services/generated/S.ts"]])
       // through a run-time import() call only: no cycle of static imports; a type-only import closes one
-      expect(forbiddenCycles(importGraph(dir, "src", { calls: false }))).toEqual([])
+      expect(forbiddenCycles(graphOf(readImports(dir, "src"), { calls: false }))).toEqual([])
       write("src/services/T.ts", `import type { U } from "./U.js"\nexport type T = U`)
       write("src/services/U.ts", `import type { T } from "./T.js"\nexport type U = T | 1`)
-      expect(forbiddenCycles(importGraph(dir, "src", { calls: false }))).toEqual([["src/services/T.ts", "src/services/U.ts"]])
+      expect(forbiddenCycles(graphOf(readImports(dir, "src"), { calls: false }))).toEqual([["src/services/T.ts", "src/services/U.ts"]])
+      write("src/services/V.ts", `import { w } from "./W.js"\nexport const v = () => import("./W.js")\nexport const x = () => import("./X.js")`)
+      write("src/services/W.ts", `export const w = 1`)
+      write("src/services/X.ts", `export const x = 1`)
+      // imported both ways, W is a static import; X only by a call
+      expect(readImports(dir, "src").get("src/services/V.ts")).toEqual([{ target: "src/services/W.ts", call: false }, { target: "src/services/X.ts", call: true }])
       write("src/core/C.ts", `import "./missing.js"`)
-      expect(() => importGraph(dir, "src")).toThrow("src/core/C.ts imports ./missing.js, which names no file")
+      expect(() => readImports(dir, "src")).toThrow("src/core/C.ts imports ./missing.js, which names no file")
     } finally {
       fs.rmSync(dir, { recursive: true, force: true })
     }

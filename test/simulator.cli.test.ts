@@ -193,9 +193,13 @@ describe("effect-ovirt-simulator CLI", { timeout: 180_000 }, () => {
       [["--fail-rate", "2"], "--fail-rate is a share between 0 and 1"],
       [["--cert", "/nonexistent.pem"], "--cert and --key are given together"],
       [["--cert", "/nonexistent.pem", "--key", "/nonexistent.key"], "--cert: cannot read /nonexistent.pem"],
-      [["--max-request-bytes", "0"], "--max-request-bytes is a whole number of bytes from 1"]
+      [["--max-request-bytes", "0"], "--max-request-bytes is a whole number of bytes from 1"],
+      [["--drop-rate", "1.5"], "--drop-rate is a share between 0 and 1"],
+      [["--vms=-3"], "--vms needs a non-negative number"],
+      [["--sso-error-shape", "xml"], "--sso-error-shape is sso or oauth"],
+      [["--no-such-flag"], "Usage: effect-ovirt-simulator"]
     ]
-    // One after another: seven node processes starting at once on a busy 2-core machine take
+    // One after another: a dozen node processes starting at once on a busy 2-core machine take
     // several seconds each, and nothing here is about concurrency.
     for (const [args, message] of cases) {
       const r = await runCli(args)

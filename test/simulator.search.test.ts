@@ -153,6 +153,26 @@ describe("Simulator search: the engine's fields and operators", () => {
     })
   )
 
+  it.scoped("search and sortby see an object as it is answered: a member the engine fills by default matches, though not stored", () =>
+    Effect.gen(function* () {
+      const sim = yield* Simulator.make({ seed: "search" })
+      const { call, search } = api(sim)
+      // stored without a severity: answered (and so searched and sorted) as the engine's `normal`
+      const plain = sim.insert("events", { description: "plain", code: 1, correlationId: "defaults-1", time: new Date() })
+      const alert = sim.insert("events", { description: "alert", code: 2, severity: "alert", correlationId: "defaults-1", time: new Date() })
+      expect(sim.objects("events").find((e) => e.id === plain.id)?.severity).toBeUndefined()
+      expect(yield* search("events", "correlation_id=defaults-1 and severity=normal")).toEqual([String(plain.id)])
+      expect(yield* search("events", "correlation_id=defaults-1 sortby severity")).toEqual([String(alert.id), String(plain.id)])
+      expect(yield* search("events", "correlation_id=defaults-1 sortby severity desc")).toEqual([String(plain.id), String(alert.id)])
+      // the journal's own jobs store no defaults either, and are found by them
+      const vm = sim.objects("vms").find((v) => v.status === "down")!
+      const started = yield* call(`vms/${String(vm.id)}/start`, { method: "POST", body: "<action/>" })
+      const job = sim.objects("jobs").find((j) => j.id === /<job id="([^"]+)"/.exec(started.body)?.[1])!
+      expect(job.autoCleared).toBeUndefined()
+      expect(yield* search("jobs", `id=${String(job.id)} and auto_cleared=true and external=false`)).toEqual([String(job.id)])
+    })
+  )
+
   it.scoped("jobs by correlation_id, free text, the Vms: prefix, sortby desc and page", () =>
     Effect.gen(function* () {
       const sim = yield* Simulator.make({ seed: "search" })

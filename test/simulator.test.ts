@@ -271,6 +271,60 @@ describe("Simulator: update, actions, remove", () => {
     }))
 })
 
+describe("Simulator: detach_only, read as the engine reads a boolean parameter", () => {
+  let sim: Sim
+  sharedSimulator({ seed: "detach-only", vms: 80, timing: FAST }, (started) => (sim = started))
+
+  /** DELETE `path` with `query` as sent; the status. */
+  const remove = (path: string, query: string) =>
+    Effect.gen(function* () {
+      const t = JSON.parse((yield* token(sim)).body) as { access_token: string }
+      const answer = yield* raw(sim, `/ovirt-engine/api/${path}${query}`, { method: "DELETE", headers: { Authorization: `Bearer ${t.access_token}` } })
+      return answer.status
+    })
+
+  /** Whether each disk of a down VM outlives removing the VM, per query. */
+  const vmDisksKept = (queries: ReadonlyArray<string>) =>
+    Effect.forEach(queries, (query) =>
+      Effect.gen(function* () {
+        const vm = sim.objects("vms").find((v) => v.status === "down" && sim.objects(`vms/${String(v.id)}/diskattachments`).length > 0)
+        if (vm === undefined) throw new Error("the seed has no down VM with disks left")
+        const disks = sim.objects(`vms/${String(vm.id)}/diskattachments`).map((a) => String((a.disk as { id: string }).id))
+        expect(yield* remove(`vms/${String(vm.id)}`, query)).toBe(200)
+        const left = new Set(sim.objects("disks").map((d) => String(d.id)))
+        return [query, disks.every((id) => left.has(id))] as const
+      }))
+
+  /** Whether the disk outlives removing its attachment, per query. */
+  const attachedDiskKept = (queries: ReadonlyArray<string>) =>
+    Effect.forEach(queries, (query) =>
+      Effect.gen(function* () {
+        const vm = sim.objects("vms").find((v) => v.status === "down" && sim.objects(`vms/${String(v.id)}/diskattachments`).length > 0)
+        if (vm === undefined) throw new Error("the seed has no down VM with disks left")
+        const [attachment] = sim.objects(`vms/${String(vm.id)}/diskattachments`)
+        expect(yield* remove(`vms/${String(vm.id)}/diskattachments/${String(attachment.id)}`, query)).toBe(200)
+        return [query, sim.objects("disks").some((d) => d.id === (attachment.disk as { id: string }).id)] as const
+      }))
+
+  it.live("removing a VM removes its disks unless detach_only is true (empty, true, TRUE, yes, 1); a bad value counts as absent", () =>
+    Effect.gen(function* () {
+      const kept = yield* vmDisksKept(["", "?detach_only=false", "?detach_only=FALSE", "?detach_only=bogus", "?detach_only", "?detach_only=true", "?detach_only=TRUE", "?detach_only=yes", "?detach_only=1"])
+      expect(kept).toEqual([
+        ["", false], ["?detach_only=false", false], ["?detach_only=FALSE", false], ["?detach_only=bogus", false],
+        ["?detach_only", true], ["?detach_only=true", true], ["?detach_only=TRUE", true], ["?detach_only=yes", true], ["?detach_only=1", true]
+      ])
+    }))
+
+  it.live("removing a disk attachment keeps the disk unless detach_only is false (false, FALSE, no, 0); a bad value counts as absent", () =>
+    Effect.gen(function* () {
+      const kept = yield* attachedDiskKept(["", "?detach_only", "?detach_only=TRUE", "?detach_only=bogus", "?detach_only=false", "?detach_only=FALSE", "?detach_only=no", "?detach_only=0"])
+      expect(kept).toEqual([
+        ["", true], ["?detach_only", true], ["?detach_only=TRUE", true], ["?detach_only=bogus", true],
+        ["?detach_only=false", false], ["?detach_only=FALSE", false], ["?detach_only=no", false], ["?detach_only=0", false]
+      ])
+    }))
+})
+
 describe("Simulator: lifecycle", () => {
   let sim: Sim
   sharedSimulator({ seed: "lifecycle", timing: FAST }, (started) => (sim = started))

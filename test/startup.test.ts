@@ -1,9 +1,9 @@
 /**
  * What an import loads, counted in a fresh node process (a module loader hook records every module):
  * the root never loads the simulator nor any service module; one service's module loads no other
- * service's; a call through `system` loads the module of the service it calls, and only that one; the
- * simulator loads none of the client's HTTP code; types load as one module whose struct Schemas are
- * built on first use.
+ * service's; a call through `system` loads the module of the service it calls, and only that one; a wait
+ * reads only the description of the service it polls; the simulator loads none of the client's HTTP
+ * code; types load as one module whose struct Schemas are built on first use.
  * (How long the imports take is measured by bench/startup.ts, not here.)
  */
 import { spawnSync } from "node:child_process"
@@ -37,12 +37,15 @@ const urlsLoadedBy = (script: string): ReadonlyArray<string> => {
   return JSON.parse(r.stdout) as ReadonlyArray<string>
 }
 
-/** The project modules (paths below src/) a fresh process loads while running `script`. */
-const loadedBy = (script: string): ReadonlyArray<string> =>
-  urlsLoadedBy(script).flatMap((url) => {
+/** The project modules (paths below src/) among module URLs. */
+const projectModules = (urls: ReadonlyArray<string>): ReadonlyArray<string> =>
+  urls.flatMap((url) => {
     const at = url.indexOf("/src/")
     return url.startsWith("file:") && at >= 0 && !url.includes("/node_modules/") ? [url.slice(at + 5).replace(/\?.*$/, "")] : []
   })
+
+/** The project modules (paths below src/) a fresh process loads while running `script`. */
+const loadedBy = (script: string): ReadonlyArray<string> => projectModules(urlsLoadedBy(script))
 
 const serviceModules = (loaded: ReadonlyArray<string>) => loaded.filter((m) => /^services\/generated\/[A-Z]\w*\.ts$/.test(m))
 
@@ -54,7 +57,7 @@ describe("start-up", () => {
     expect(loaded).toContain("services/generated/tree.ts")
     expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
     expect(serviceModules(loaded)).toEqual([])
-    // nor the services' descriptions (Wait reads them on its first use)
+    // nor the services' descriptions (each service module brings its own)
     expect(loaded.filter((m) => m.startsWith("services/generated/meta/") || m === "services/generated/metadata.ts")).toEqual([])
     // the types' runtime side is one module (the per-type files are type-only), the wire metadata another
     expect(loaded.filter((m) => m.startsWith("types/generated/")).sort()).toEqual(["types/generated/index.ts", "types/generated/metadata.ts"])
@@ -76,6 +79,17 @@ describe("start-up", () => {
     expect(loaded.filter((m) => m.startsWith("simulator/"))).toEqual([])
   })
 
+  it("one service's module loads the codec but not the connection's transport (HTTP client, SSO, options)", () => {
+    const urls = urlsLoadedBy(`await import("./src/services/generated/VmsService.ts")`)
+    const loaded = projectModules(urls)
+    // it asks the context for the Connection tag; what builds a connection loads where a layer is made
+    expect(loaded).toContain("core/Xml.ts")
+    expect(loaded).toContain("services/runtime/Request.ts")
+    const transport = ["core/Connection.ts", "core/Options.ts", "core/internal/Http.ts", "core/internal/Auth.ts", "core/internal/Trust.ts"]
+    expect(loaded.filter((m) => transport.includes(m))).toEqual([])
+    expect(urls.filter((url) => url.includes("/node_modules/@effect/platform/") || url === "node:tls")).toEqual([])
+  })
+
   it("a call through system loads the module of the service called, and only that one", () => {
     const loaded = loadedBy(`
       const { Effect } = await import("effect")
@@ -88,6 +102,31 @@ describe("start-up", () => {
       if (out !== "not found") throw new Error("expected NotFoundError, got " + JSON.stringify(out))`)
     expect(loaded.some((m) => m.startsWith("simulator/"))).toBe(true)
     expect(serviceModules(loaded)).toEqual(["services/generated/DiskAttachmentsService.ts"])
+  })
+
+  it("a wait reads the description of the service it polls, and loads no other service's", () => {
+    // the simulator runs in its own process: in this one it would load every service's description
+    const loaded = loadedBy(`
+      const { spawn } = await import("node:child_process")
+      const { createInterface } = await import("node:readline")
+      const sim = spawn(process.execPath, ["bin/effect-ovirt-simulator.mjs", "--seed", "startup", "--vms", "3"], { stdio: ["ignore", "pipe", "inherit"] })
+      try {
+        const [line] = await createInterface({ input: sim.stdout })[Symbol.asyncIterator]().next().then((r) => [r.value])
+        if (line === undefined) throw new Error("the simulator exited before it was ready")
+        const { url, caFile, username, password } = JSON.parse(line)
+        const { Effect, Redacted } = await import("effect")
+        const { Connection, system, Wait } = await import("./src/index.ts")
+        const vm = await Effect.runPromise(Effect.gen(function* () {
+          const [down] = yield* system.vms.list({ search: "status=down", max: 1 })
+          return yield* Wait.forStatus(system.vms.vm(down.id), "down", { timeout: "1 minute" })
+        }).pipe(Effect.provide(Connection.layer({ url, caFile, username, password: Redacted.make(password) }))))
+        if (vm.status !== "down") throw new Error("expected a down VM, got " + JSON.stringify(vm))
+      } finally {
+        sim.kill("SIGTERM")
+      }`)
+    expect(serviceModules(loaded).sort()).toEqual(["services/generated/VmService.ts", "services/generated/VmsService.ts"])
+    const descriptions = loaded.filter((m) => m.startsWith("services/generated/meta/") || m === "services/generated/metadata.ts")
+    expect(descriptions.sort()).toEqual(["services/generated/meta/VmService.ts", "services/generated/meta/VmsService.ts"])
   })
 
   it("the simulator, started and answering, loads the codec and metadata but none of the client's HTTP code", () => {

@@ -191,15 +191,30 @@ describe("metadata text", () => {
     expect(memberFromText("cpuProfile profile struct CpuProfile")).toMatchObject({ name: "cpuProfile", xml: "profile" })
   })
 
+  it("reads the kind from the type when the line leaves it out: a primitive's name, else a struct (an enum says so)", () => {
+    expect(memberFromText("id String attribute")).toEqual({ name: "id", xml: "id", kind: "primitive", type: "String", list: false, attribute: true })
+    expect(memberFromText("cpuProfile profile CpuProfile")).toEqual({ name: "cpuProfile", xml: "profile", kind: "struct", type: "CpuProfile", list: false })
+    expect(memberFromText("diskAttachments DiskAttachment list")).toMatchObject({ xml: "disk_attachments", kind: "struct", list: true })
+    expect(memberFromText("status enum VmStatus")).toEqual({ name: "status", xml: "status", kind: "enum", type: "VmStatus", list: false })
+    expect(memberFromText("state vm_state enum VmStatus")).toMatchObject({ xml: "vm_state", kind: "enum" })
+    for (const primitive of ["String", "Boolean", "Integer", "Decimal", "Date"]) expect(memberFromText(`x ${primitive}`).kind).toBe("primitive")
+  })
+
   it("writes a member as the line it reads back, flags in a fixed order, the wire name only when it is not the name in snake case", () => {
-    const line = "diskAttachments struct DiskAttachment list attribute link item=disk_attachment rel=diskattachments schemaType=xs:long"
+    const line = "diskAttachments DiskAttachment list attribute link item=disk_attachment rel=diskattachments schemaType=xs:long"
     expect(memberToText(memberFromText(line))).toBe(line)
-    expect(memberToText({ name: "id", xml: "id", kind: "primitive", type: "String", list: false, attribute: true })).toBe("id primitive String attribute")
-    expect(memberToText({ name: "cpuProfile", xml: "profile", kind: "struct", type: "CpuProfile", list: false })).toBe("cpuProfile profile struct CpuProfile")
+    expect(memberToText({ name: "id", xml: "id", kind: "primitive", type: "String", list: false, attribute: true })).toBe("id String attribute")
+    expect(memberToText({ name: "cpuProfile", xml: "profile", kind: "struct", type: "CpuProfile", list: false })).toBe("cpuProfile profile CpuProfile")
+    expect(memberToText({ name: "status", xml: "status", kind: "enum", type: "VmStatus", list: false })).toBe("status enum VmStatus")
     for (const struct of Metadata.structs) for (const member of struct.members) expect(memberFromText(memberToText(member))).toEqual(member)
     expect(() => memberToText({ name: "a b", xml: "a", kind: "primitive", type: "String", list: false })).toThrow(/"a b"/)
     // a wire name that reads as a kind could not be told from a left-out one
     expect(() => memberToText({ name: "shape", xml: "struct", kind: "primitive", type: "String", list: false })).toThrow(/"struct" of shape/)
+    // a kind the type would not say: a struct named like a primitive, a primitive that is not one, a type in lower case
+    expect(() => memberToText({ name: "when", xml: "when", kind: "struct", type: "Date", list: false })).toThrow(/struct Date of when/)
+    expect(() => memberToText({ name: "size", xml: "size", kind: "primitive", type: "Long", list: false })).toThrow(/primitive Long of size/)
+    expect(() => memberToText({ name: "a", xml: "a", kind: "struct", type: "vm", list: false })).toThrow(/type "vm" of a/)
+    expect(() => memberToText({ name: "a", xml: "Big", kind: "struct", type: "Vm", list: false })).toThrow(/wire name "Big" of a/)
   })
 
   it("refuses a line the generator could not have written, naming it", () => {
@@ -218,6 +233,16 @@ describe("metadata text", () => {
     expect(derived.members.map((m) => m.name)).toEqual(["id", "name", "memory"])
     expect(base.members.map((m) => m.name)).toEqual(["id", "name"])
     expect([derived.name, derived.xml, derived.plural]).toEqual(["Vm", "vm", "vms"])
+  })
+
+  it("reads a struct's member lines on the first use of its members, once (loading the table reads none)", () => {
+    const [vm, bad] = structsFromText([
+      ["Vm", "vm", "vms", null, ["memory primitive Integer"]],
+      ["Bad", "bad", null, null, ["name primitive"]]
+    ])
+    expect(vm.members).toBe(vm.members)
+    expect(vm.members.map((m) => m.name)).toEqual(["memory"])
+    expect(() => bad.members).toThrow("malformed member metadata: name primitive")
   })
 
   it("refuses an unknown base and a chain of bases that comes back to itself", () => {

@@ -156,6 +156,43 @@ describe("decodeStream", () => {
     expect(collected([bytes("<vms><vm><name>a&am"), bytes("p;b\r"), bytes("\nc</name></vm></vms>")])).toEqual([{ name: "a&b\nc" }])
   })
 
+  // non-ASCII in attribute values, in text, next to a raw '>' in text and in an attribute value, and
+  // in a VM with no '>' for a long way: the chunk is handed over in pieces cut at '>' around it
+  const mixedVm = (i: number) =>
+    `<vm id="${i}" href="/vms/\u00e9${i}"><name>caf\u00e9-${i} > \u20ac</name><description>${"x".repeat(i * 37)}\u{1F600}${"y".repeat(i * 11)}</description>` +
+    `<comment>a > b \u4e2d</comment><os><type>rhel</type></os><memory>${i}</memory></vm>`
+  const mixedDocument = `\ufeff<vms>${Array.from({ length: 40 }, (_, i) => mixedVm(i)).join("")}<vm id="last"><name>plain</name></vm></vms>`
+
+  it("gives the same items for a mostly ASCII document with non-ASCII here and there, in chunks of any size", () => {
+    const whole = Effect.runSync(Xml.decodeListAs(Types.Vm, { strict: true })(mixedDocument.slice(1)))
+    expect(whole.length).toBe(41)
+    expect(whole[3]).toEqual({
+      id: "3",
+      href: "/vms/\u00e93",
+      name: "caf\u00e9-3 > \u20ac",
+      description: `${"x".repeat(111)}\u{1F600}${"y".repeat(33)}`,
+      comment: "a > b \u4e2d",
+      os: { type: "rhel" },
+      memory: 3
+    })
+    const data = bytes(mixedDocument)
+    for (const size of [1, 2, 3, 5, 64, 333, 4096, data.length]) {
+      expect(collected(chunksOf(data, size), { strict: true }), `chunks of ${size} bytes`).toEqual(whole)
+    }
+  })
+
+  it("fails on invalid UTF-8 inside a mostly ASCII chunk, with nothing from that chunk decoded", () => {
+    const ascii = bytes(`<vms><vm id="1"/>${"<vm><name>plain</name></vm>".repeat(100)}`)
+    // a lone continuation byte, an overlong '/', a UTF-16 surrogate, and a code point past U+10FFFF
+    for (const bad of [[0x80], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xf4, 0x90, 0x80, 0x80]]) {
+      const chunk = new Uint8Array([...ascii, ...bytes("<vm><name>"), ...bad, ...bytes("</name></vm></vms>")])
+      const decoder = Either.getOrThrow(Xml.ListDecoder.make("Vm"))
+      const result = decoder.write(chunk)
+      expect(Either.isLeft(result) && result.left.message, `bytes ${bad.join(",")}`).toBe("the body is not valid UTF-8")
+      expect(decoder.take()).toEqual([])
+    }
+  })
+
   it("allows one byte order mark, as decode does", () => {
     const bom = [0xef, 0xbb, 0xbf]
     expect(collected([new Uint8Array([...bom, ...bytes("<vms/>")])])).toEqual([])

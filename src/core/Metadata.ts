@@ -50,31 +50,52 @@ export interface EnumMeta {
  * A struct as src/types/generated/metadata.ts spells it, one text line per member to keep the table (and
  * a bundle) small: `[name, xml, plural, base, members]`, where `base` names the struct whose members come
  * first (its own base's first, and so on; null for none) and `members` are the struct's own. Each member is
- * `name xml kind type` then its flags (`list`, `attribute`, `link`, `item=tag`, `rel=rel`,
- * `schemaType=xs:long`), `xml` left out when it is the name in snake case, e.g.
- * `"diskAttachments struct DiskAttachment list item=disk_attachment link rel=diskattachments"`.
+ * `name xml kind Type` then its flags (`list`, `attribute`, `link`, `item=tag`, `rel=rel`,
+ * `schemaType=xs:long`), `xml` left out when it is the name in snake case and `kind` when the type says it
+ * (a primitive's name is a primitive, any other type a struct: only `enum` is written), e.g.
+ * `"diskAttachments DiskAttachment list item=disk_attachment link rel=diskattachments"`, `"status enum VmStatus"`.
+ * A type is the line's first word in PascalCase (wire names, kinds and flags are lower case).
  */
 export type StructText = readonly [name: string, xml: string, plural: string | null, base: string | null, members: ReadonlyArray<string>]
 
 const kinds: ReadonlySet<string> = new Set<MemberMeta["kind"]>(["primitive", "enum", "struct"])
+const primitives: ReadonlySet<string> = new Set<PrimitiveName>(["String", "Boolean", "Integer", "Decimal", "Date"])
 
 /** The wire name a member has unless its text says otherwise: `diskAttachments` -> `disk_attachments`. */
 const snakeCase = (name: string): string => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
 
+const isTypeName = (word: string): boolean => /^[A-Z]/.test(word)
+
+/** The kind a line without one gives `type`. */
+const kindOf = (type: string): MemberMeta["kind"] => primitives.has(type) ? "primitive" : "struct"
+
+/**
+ * The wire name and the kind (undefined when left out) from the words between a member's name and its type:
+ * none, a wire name, a kind, or both (a wire name is never a kind: see memberToText); undefined for others.
+ */
+const wireAndKind = (name: string, between: ReadonlyArray<string>): readonly [xml: string, kind: string | undefined] | undefined => {
+  if (between.length === 0) return [snakeCase(name), undefined]
+  if (between.length === 1) return kinds.has(between[0]) ? [snakeCase(name), between[0]] : [between[0], undefined]
+  if (between.length === 2 && kinds.has(between[1])) return [between[0], between[1]]
+  return undefined
+}
+
 /** A member from its text line (see `StructText`); a line the generator could not have written throws. */
 export const memberFromText = (line: string): MemberMeta => {
   const words = line.split(" ")
-  // the second word is a kind when the wire name was left out (a wire name is never a kind: see memberToText)
-  if (kinds.has(words[1])) words.splice(1, 0, snakeCase(words[0]))
-  const [name, xml, kind, type, ...flags] = words
-  if (type === undefined || !kinds.has(kind)) throw new Error(`malformed member metadata: ${line}`)
+  const at = words.findIndex(isTypeName)
+  const given = at < 1 ? undefined : wireAndKind(words[0], words.slice(1, at))
+  if (given === undefined) throw new Error(`malformed member metadata: ${line}`)
+  const name = words[0]
+  const type = words[at]
+  const [xml, kind = kindOf(type)] = given
   const member: { -readonly [K in keyof MemberMeta]: MemberMeta[K] } = { name, xml, kind: kind as MemberMeta["kind"], type, list: false }
-  for (const flag of flags) {
-    const at = flag.indexOf("=")
-    const key = at < 0 ? flag : flag.slice(0, at)
-    const value = flag.slice(at + 1)
+  for (const flag of words.slice(at + 1)) {
+    const eq = flag.indexOf("=")
+    const key = eq < 0 ? flag : flag.slice(0, eq)
+    const value = flag.slice(eq + 1)
     if (key === "list" || key === "attribute" || key === "link") member[key] = true
-    else if (at > 0 && (key === "item" || key === "rel" || key === "schemaType")) member[key] = value
+    else if (eq > 0 && (key === "item" || key === "rel" || key === "schemaType")) member[key] = value
     else throw new Error(`malformed member metadata: ${line}`)
   }
   return member
@@ -82,10 +103,20 @@ export const memberFromText = (line: string): MemberMeta => {
 
 /** A member as its text line (see `StructText`): what the generator writes, `memberFromText` reads back. */
 export const memberToText = (member: MemberMeta): string => {
+  const of = `of ${member.name}`
   if (kinds.has(member.xml) && member.xml !== snakeCase(member.name)) {
-    throw new Error(`member metadata: the wire name ${JSON.stringify(member.xml)} of ${member.name} reads as a kind`)
+    throw new Error(`member metadata: the wire name ${JSON.stringify(member.xml)} ${of} reads as a kind`)
   }
-  const words = member.xml === snakeCase(member.name) ? [member.name, member.kind, member.type] : [member.name, member.xml, member.kind, member.type]
+  if (isTypeName(member.name)) throw new Error(`member metadata: the name ${JSON.stringify(member.name)} reads as a type`)
+  if (isTypeName(member.xml)) throw new Error(`member metadata: the wire name ${JSON.stringify(member.xml)} ${of} reads as a type`)
+  if (!isTypeName(member.type)) throw new Error(`member metadata: the type ${JSON.stringify(member.type)} ${of} does not read as a type`)
+  if (member.kind !== "enum" && kindOf(member.type) !== member.kind) {
+    throw new Error(`member metadata: ${member.kind} ${member.type} ${of} would read as ${kindOf(member.type)}`)
+  }
+  const words = [member.name]
+  if (member.xml !== snakeCase(member.name)) words.push(member.xml)
+  if (member.kind === "enum") words.push("enum")
+  words.push(member.type)
   if (member.list) words.push("list")
   if (member.attribute === true) words.push("attribute")
   if (member.link === true) words.push("link")
@@ -98,7 +129,11 @@ export const memberToText = (member: MemberMeta): string => {
   return words.join(" ")
 }
 
-/** The struct table from its text form: each struct's members are its base's (shared, read once), then its own. */
+/**
+ * The struct table from its text form: each struct's members are its base's (shared), then its own. The
+ * bases are checked here; a struct's member lines are read on the first use of its `members`, so that
+ * loading the table (every service module and the root do) reads none of its 1,338 lines.
+ */
 export const structsFromText = (table: ReadonlyArray<StructText>): ReadonlyArray<StructMeta> => {
   const byName = new Map(table.map((entry) => [entry[0], entry]))
   const read = new Map<string, StructMeta>()
@@ -106,13 +141,21 @@ export const structsFromText = (table: ReadonlyArray<StructText>): ReadonlyArray
     const [name, xml, plural, base, own] = entry
     const done = read.get(name)
     if (done !== undefined) return done
-    let inherited: ReadonlyArray<MemberMeta> = []
+    let baseStruct: StructMeta | undefined
     if (base !== null) {
       const baseEntry = byName.get(base)
       if (baseEntry === undefined || seen.includes(base)) throw new Error(`malformed struct metadata: ${name} has base ${base}`)
-      inherited = structOf(baseEntry, [...seen, name]).members
+      baseStruct = structOf(baseEntry, [...seen, name])
     }
-    const struct: StructMeta = { name, xml, plural, members: [...inherited, ...own.map(memberFromText)] }
+    let members: ReadonlyArray<MemberMeta> | undefined
+    const struct: StructMeta = {
+      name,
+      xml,
+      plural,
+      get members() {
+        return members ??= [...(baseStruct?.members ?? []), ...own.map(memberFromText)]
+      }
+    }
     read.set(name, struct)
     return struct
   }

@@ -23,6 +23,7 @@ import type { Catalog, CompiledStruct } from "./internal/xml/Catalog.js"
 import { XmlInputFailure, XmlSyntaxFailure, XmlValueFailure } from "./internal/xml/Failure.js"
 import { Reader, type RootMode } from "./internal/xml/Reader.js"
 import { Tokenizer } from "./internal/xml/Tokenizer.js"
+import { completeUtf8End, writeUtf8 } from "./internal/xml/Utf8.js"
 import { Writer, type WriterMode } from "./internal/xml/Writer.js"
 
 export type { Catalog, WriterMode }
@@ -204,26 +205,42 @@ export class ListDecoder {
 
   /** The items `chunk` completes; on a failure, `take()` gives those completed before it. */
   write(chunk: Uint8Array | string): Either.Either<Array<unknown>, DecodeError> {
-    return this.reading(() => this.tokenizer.write(typeof chunk === "string" ? chunk : this.textOf(chunk)))
+    return this.reading(() => (typeof chunk === "string" ? this.tokenizer.write(chunk) : this.writeBytes(chunk)))
   }
 
   /**
-   * The text of `chunk`, with what the tokenizer left of the last one in front, as one string decoded
-   * from the joined bytes (a flat string: see `Tokenizer.takeRest`); a UTF-8 sequence cut at the end
-   * waits for the next chunk. The tokenizer drops the one BOM allowed.
+   * `chunk` decoded and handed to the tokenizer in pieces (see src/core/internal/xml/Utf8.ts). What the
+   * tokenizer left of the last chunk (an unfinished tag, mostly) and a UTF-8 sequence cut at its end
+   * are joined as bytes with this chunk's start up to its first `>` only, so the chunk is not copied to
+   * be joined, and joined strings are never flattened (see `Tokenizer.takeRest`). A sequence cut at
+   * the end waits for the next chunk. Nothing is written unless all of it is valid UTF-8. The
+   * tokenizer drops the one BOM allowed.
    */
-  private textOf(chunk: Uint8Array): string {
+  private writeBytes(chunk: Uint8Array): void {
     const rest = this.tokenizer.takeRest()
     const carry = this.carry
-    const bytes = rest === "" && carry === undefined
-      ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
-      : Buffer.concat(rest === "" ? [carry!, chunk] : carry === undefined ? [Buffer.from(rest), chunk] : [Buffer.from(rest), carry, chunk])
-    const end = completeUtf8End(bytes)
-    this.carry = end < bytes.length ? bytes.subarray(end).slice() : undefined
-    const text = bytes.subarray(0, end)
-    if (!isUtf8(text)) throw invalidUtf8()
-    return text.toString("utf8")
+    let body: Buffer = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength)
+    let head: Buffer | undefined
+    if (rest !== "" || carry !== undefined) {
+      const gt = body.indexOf(GT)
+      const cut = gt === -1 ? body.length : gt + 1
+      const parts: Array<Uint8Array> = rest === "" ? [] : [Buffer.from(rest)]
+      if (carry !== undefined) parts.push(carry)
+      parts.push(body.subarray(0, cut))
+      head = Buffer.concat(parts)
+      body = body.subarray(cut)
+    }
+    const last = head === undefined || body.length > 0 ? body : head
+    const end = completeUtf8End(last)
+    this.carry = end < last.length ? last.subarray(end).slice() : undefined
+    if (last === body) body = body.subarray(0, end)
+    else head = last.subarray(0, end)
+    if ((head !== undefined && !isUtf8(head)) || !isUtf8(body)) throw invalidUtf8()
+    if (head !== undefined) writeUtf8(head, this.writeText)
+    writeUtf8(body, this.writeText)
   }
+
+  private readonly writeText = (text: string): void => this.tokenizer.write(text)
 
   /** The last items, once the document is checked complete. */
   end(): Either.Either<Array<unknown>, DecodeError> {
@@ -250,18 +267,9 @@ export class ListDecoder {
   }
 }
 
-const invalidUtf8 = (): DecodeError => new DecodeError({ message: "the body is not valid UTF-8" })
+const GT = 62
 
-/** Where the last complete UTF-8 sequence of `bytes` ends: before a lead byte whose sequence is cut off. */
-const completeUtf8End = (bytes: Uint8Array): number => {
-  const n = bytes.length
-  for (let i = n - 1; i >= 0 && i >= n - 4; i--) {
-    const c = bytes[i]
-    if (c < 0x80) return n
-    if (c >= 0xc0) return n - i >= (c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2) ? n : i
-  }
-  return n // no lead byte in the last four: not UTF-8, which isUtf8 says
-}
+const invalidUtf8 = (): DecodeError => new DecodeError({ message: "the body is not valid UTF-8" })
 
 /** `f`'s value, or its InvalidInputError with paths from the document's root `root`; anything else is a defect. */
 const encoding = (root: string, f: () => string): Either.Either<string, InvalidInputError> =>

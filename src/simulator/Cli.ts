@@ -47,37 +47,6 @@ Fault knobs:
 Signals: SIGINT/SIGTERM stop the simulator (exit 0); SIGUSR1 expires every SSO token now.
 `
 
-const usage = (message: string): never => {
-  process.stderr.write(`effect-ovirt-simulator: ${message}\n`)
-  process.exit(2)
-}
-
-/** A share between 0 and 1. */
-const rate = (name: string, text: string | undefined): number => {
-  const n = number(name, text, 0)!
-  if (n > 1) usage(`--${name} is a share between 0 and 1, got "${text}"`)
-  return n
-}
-
-const readPem = (name: string, file: string | undefined): string | undefined => {
-  if (file === undefined) return undefined
-  try {
-    return fs.readFileSync(file, "utf8")
-  } catch (e) {
-    return usage(`--${name}: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
-  }
-}
-
-const number = (name: string, text: string | undefined, fallback?: number): number | undefined => {
-  if (text === undefined) return fallback
-  const n = Number(text)
-  if (!Number.isFinite(n) || n < 0) {
-    process.stderr.write(`effect-ovirt-simulator: --${name} needs a non-negative number, got "${text}"\n`)
-    process.exit(2)
-  }
-  return n
-}
-
 const OPTIONS = {
   port: { type: "string" },
   host: { type: "string" },
@@ -105,31 +74,76 @@ const OPTIONS = {
 
 const parse = (argv: ReadonlyArray<string>) => parseArgs({ args: [...argv], options: OPTIONS, strict: true })
 
-/** The simulator's options from the command line's, or exit 2 saying what is wrong. */
-const simulatorOptions = (v: ReturnType<typeof parse>["values"], shape: "sso" | "oauth" | undefined): SimulatorOptions => {
-  const transition = number("transition-ms", v["transition-ms"])
-  const vmStart = number("vm-start-ms", v["vm-start-ms"])
-  const failRate = rate("fail-rate", v["fail-rate"])
+type Values = ReturnType<typeof parse>["values"]
+type TextOption = { [K in keyof typeof OPTIONS]: (typeof OPTIONS)[K]["type"] extends "string" ? K : never }[keyof typeof OPTIONS]
+
+/** Every refusal of the command line: the message on stderr (and the help, when asked), exit 2. */
+const usage = (message: string, help = false): never => {
+  process.stderr.write(`effect-ovirt-simulator: ${message}\n${help ? `\n${HELP}` : ""}`)
+  process.exit(2)
+}
+
+/** What a numeric option may be, as its message says it. */
+interface NumberKind {
+  readonly is: string
+  readonly accepts: (n: number) => boolean
+}
+
+const NON_NEGATIVE: NumberKind = { is: "needs a non-negative number", accepts: (n) => n >= 0 }
+const SHARE: NumberKind = { is: "is a share between 0 and 1", accepts: (n) => n >= 0 && n <= 1 }
+const STATUS_5XX: NumberKind = { is: "is a 5xx status (500..599)", accepts: (n) => Number.isInteger(n) && n >= 500 && n <= 599 }
+const BYTES: NumberKind = { is: "is a whole number of bytes from 1", accepts: (n) => Number.isInteger(n) && n >= 1 }
+
+/** The number option `name` gives (undefined when not given), or exit 2 saying what it must be. */
+function numberOption(v: Values, name: TextOption, kind: NumberKind): number | undefined
+function numberOption(v: Values, name: TextOption, kind: NumberKind, fallback: number): number
+function numberOption(v: Values, name: TextOption, kind: NumberKind, fallback?: number): number | undefined {
+  const text = v[name]
+  if (text === undefined) return fallback
+  const n = Number(text)
+  return text.trim() !== "" && Number.isFinite(n) && kind.accepts(n) ? n : usage(`--${name} ${kind.is}, got "${text}"`)
+}
+
+/** The option `name` when it is one of `choices` (undefined when not given), or exit 2. */
+const choiceOption = <C extends string>(v: Values, name: TextOption, choices: ReadonlyArray<C>): C | undefined => {
+  const text = v[name]
+  if (text === undefined) return undefined
+  return (choices as ReadonlyArray<string>).includes(text) ? (text as C) : usage(`--${name} is ${choices.join(" or ")}, got "${text}"`)
+}
+
+/** The contents of the PEM file option `name` gives, or exit 2 saying why it cannot be read. */
+const pemOption = (v: Values, name: TextOption): string | undefined => {
+  const file = v[name]
+  if (file === undefined) return undefined
+  try {
+    return fs.readFileSync(file, "utf8")
+  } catch (e) {
+    return usage(`--${name}: cannot read ${file}: ${e instanceof Error ? e.message : String(e)}`)
+  }
+}
+
+/** The simulator's options from the command line's, or exit 2 saying what is wrong: every check is here. */
+const simulatorOptions = (v: Values): SimulatorOptions => {
+  const transition = numberOption(v, "transition-ms", NON_NEGATIVE)
+  const vmStart = numberOption(v, "vm-start-ms", NON_NEGATIVE)
+  const shape = choiceOption(v, "sso-error-shape", ["sso", "oauth"])
+  const failRate = numberOption(v, "fail-rate", SHARE, 0)
   // A path or status without a rate would silently do nothing: say so instead.
   if (v["fail-rate"] === undefined && (v["fail-path"] !== undefined || v["fail-status"] !== undefined)) {
     usage(`--${v["fail-path"] !== undefined ? "fail-path" : "fail-status"} needs --fail-rate (e.g. --fail-rate 1 to fail every matching request)`)
   }
-  const failStatus = number("fail-status", v["fail-status"], 503)!
-  if (!Number.isInteger(failStatus) || failStatus < 500 || failStatus > 599) usage(`--fail-status is a 5xx status (500..599), got "${v["fail-status"]}"`)
+  const failStatus = numberOption(v, "fail-status", STATUS_5XX, 503)
   if ((v.cert === undefined) !== (v.key === undefined)) usage("--cert and --key are given together")
   if (v.ca !== undefined && v.cert === undefined) usage("--ca needs --cert and --key (without them the CA is made at start)")
-  const certPem = readPem("cert", v.cert)
-  const keyPem = readPem("key", v.key)
-  const caPem = readPem("ca", v.ca)
-  const vms = number("vms", v.vms)
-  const tokenLifetime = number("token-lifetime", v["token-lifetime"])
-  const maxRequestBytes = number("max-request-bytes", v["max-request-bytes"])
-  if (maxRequestBytes !== undefined && (!Number.isInteger(maxRequestBytes) || maxRequestBytes < 1)) {
-    usage(`--max-request-bytes is a whole number of bytes from 1, got "${v["max-request-bytes"]}"`)
-  }
+  const certPem = pemOption(v, "cert")
+  const keyPem = pemOption(v, "key")
+  const caPem = pemOption(v, "ca")
+  const vms = numberOption(v, "vms", NON_NEGATIVE)
+  const tokenLifetime = numberOption(v, "token-lifetime", NON_NEGATIVE)
+  const maxRequestBytes = numberOption(v, "max-request-bytes", BYTES)
   return {
     host: v.host ?? "127.0.0.1",
-    port: number("port", v.port, 0)!,
+    port: numberOption(v, "port", NON_NEGATIVE, 0),
     seed: v.seed ?? "demo",
     ...(vms === undefined ? {} : { vms: Math.floor(vms) }),
     ...(v.username === undefined ? {} : { username: v.username }),
@@ -144,9 +158,9 @@ const simulatorOptions = (v: ReturnType<typeof parse>["values"], shape: "sso" | 
       ...(transition === undefined ? {} : { vmStop: transition, lock: transition, host: transition })
     },
     knobs: {
-      latencyMs: number("latency", v.latency, 0)!,
-      dropRate: rate("drop-rate", v["drop-rate"]),
-      slowBodyMs: number("slow-body", v["slow-body"], 0)!,
+      latencyMs: numberOption(v, "latency", NON_NEGATIVE, 0),
+      dropRate: numberOption(v, "drop-rate", SHARE, 0),
+      slowBodyMs: numberOption(v, "slow-body", NON_NEGATIVE, 0),
       failures:
         failRate > 0 ? [{ path: v["fail-path"] ?? "*", rate: failRate, status: failStatus }] : []
     },
@@ -155,22 +169,15 @@ const simulatorOptions = (v: ReturnType<typeof parse>["values"], shape: "sso" | 
 }
 
 export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
-  let parsed
+  let v: Values
   try {
-    parsed = parse(argv)
+    v = parse(argv).values
   } catch (e) {
-    process.stderr.write(`effect-ovirt-simulator: ${e instanceof Error ? e.message : String(e)}\n\n${HELP}`)
-    process.exit(2)
+    return usage(e instanceof Error ? e.message : String(e), true)
   }
-  const v = parsed.values
   if (v.help) {
     process.stderr.write(HELP)
     return
-  }
-  const shape = v["sso-error-shape"]
-  if (shape !== undefined && shape !== "sso" && shape !== "oauth") {
-    process.stderr.write(`effect-ovirt-simulator: --sso-error-shape is sso or oauth\n`)
-    process.exit(2)
   }
   // Signals are handled from the start, so that one arriving while the simulator starts still
   // ends in a clean exit 0.
@@ -181,7 +188,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<void> => {
   let expireTokens = () => {}
   process.on("SIGUSR1", () => expireTokens())
 
-  const options = simulatorOptions(v, shape)
+  const options = simulatorOptions(v)
   const started = Date.now()
   const sim = await start(options).catch((e: unknown) => {
     process.stderr.write(`effect-ovirt-simulator: cannot start: ${e instanceof Error ? e.message : String(e)}\n`)

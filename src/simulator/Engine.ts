@@ -9,6 +9,7 @@
 import { Either } from "effect"
 import type { MethodMeta } from "../services/runtime/Metadata.js"
 import { decodeListSync, encodeStructSync } from "../types/Xml.js"
+import { withDefaults } from "./Defaults.js"
 import { badRequest, HttpFault, notAllowed, notFound } from "./Faults.js"
 import { bodyParameter, checkConstraints, decodeBody, decodeSegment, expectsNonBlocking, intParam, maxParam, mergeInto } from "./Input.js"
 import { type Journal, makeJournal } from "./Journal.js"
@@ -125,7 +126,10 @@ export class Engine {
         throw e
       }
       const ctx = this.matchContext(target, req.query.get("case_sensitive") !== "false")
-      items = sortItems(ctx, query, items.filter((o) => matches(ctx, query, o)))
+      // searched and sorted as answered: with the defaults the engine shows, which are not stored
+      const struct = target.struct
+      const stored = new Map(items.map((o) => [withDefaults(struct, o), o]))
+      items = sortItems(ctx, query, [...stored.keys()].filter((o) => matches(ctx, query, o))).map((o) => stored.get(o)!)
       if (query.page !== undefined) {
         const size = max ?? 100
         items = items.slice((query.page - 1) * size, query.page * size)

@@ -78,8 +78,6 @@ class StoreJournal implements Journal {
       status: "started",
       startTime: this.now(),
       lastUpdated: this.now(),
-      autoCleared: true,
-      external: false,
       ...(user ? { owner: { id: user.id } } : {})
     }
     store.put("jobs", job)
@@ -116,11 +114,7 @@ class StoreJournal implements Journal {
       index,
       code,
       description,
-      severity: "normal",
       time: this.now(),
-      origin: "oVirt",
-      customId: -1,
-      floodRate: 30,
       ...(this.correlationId !== undefined ? { correlationId: this.correlationId } : {}),
       ...(user ? { user: { id: user.id } } : {}),
       ...refs
@@ -153,7 +147,6 @@ class StoreJournal implements Journal {
       status,
       startTime: this.now(),
       ...(status === "finished" ? { endTime: this.now() } : {}),
-      external: false,
       job: { id: job.id }
     })
   }

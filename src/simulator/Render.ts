@@ -11,6 +11,7 @@ import { makeListLink } from "../types/ListLink.js"
 import { isPlainObject, withDefaults } from "./Defaults.js"
 import { notAllowed } from "./Faults.js"
 import type { Model } from "./Model.js"
+import { isTrue } from "./Requests.js"
 import type { Obj, Store } from "./Store.js"
 import { API_PREFIX, type EngineRequest, type EntityTarget, type Resolver } from "./Targets.js"
 
@@ -61,9 +62,6 @@ const light = (obj: Obj, omit: ReadonlyArray<ReadonlyArray<string>>): Obj => {
   for (const path of omit) out = without(out, path)
   return out
 }
-
-/** A boolean query parameter or header as the engine reads it: present and empty is true. */
-export const isTrue = (v: string | null | undefined): boolean => v === "" || v?.toLowerCase() === "true"
 
 /** The members to leave out of answers of `method` (get or list) on `struct`, per `all_content`. */
 export const omitted = (method: MethodMeta, struct: StructMeta, req: EngineRequest): ReadonlyArray<ReadonlyArray<string>> => {

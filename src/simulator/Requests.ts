@@ -1,6 +1,7 @@
 /**
- * The bits of HTTP the simulator's front reads by hand: a request target taken apart as sent, and
- * request bodies read with a bound (what is over it is discarded, never held).
+ * The bits of HTTP the simulator's front reads by hand: a request target taken apart as sent, boolean
+ * parameters read as the engine reads them, and request bodies read with a bound (what is over it is
+ * discarded, never held).
  */
 import type * as http from "node:http"
 
@@ -13,6 +14,22 @@ export const splitTarget = (target: string): { readonly path: string; readonly s
   const path = (q < 0 ? rest : rest.slice(0, q)).replace(/#.*$/, "")
   return { path, search: q < 0 ? "" : rest.slice(q).replace(/#.*$/, "") }
 }
+
+/**
+ * A boolean query parameter as the engine reads one (its ParametersHelper): `whenEmpty` when present
+ * without a value (`?all_content`), `whenMissing` when absent or not a boolean (the engine logs and
+ * ignores it); else t, true, y, yes, 1 or f, false, n, no, 0 in any case.
+ */
+export const booleanParameter = (text: string | null | undefined, whenEmpty: boolean, whenMissing: boolean): boolean => {
+  if (text === null || text === undefined) return whenMissing
+  if (text === "") return whenEmpty
+  if (/^(t(rue)?|y(es)?|1)$/i.test(text)) return true
+  if (/^(f(alse)?|n(o)?|0)$/i.test(text)) return false
+  return whenMissing
+}
+
+/** The most common boolean parameter: true when present and empty or true, false when absent. */
+export const isTrue = (text: string | null | undefined): boolean => booleanParameter(text, true, false)
 
 /**
  * The whole body, "too large" as soon as more than `limit` bytes arrived (the rest is discarded), or

@@ -36,7 +36,7 @@ export const seed = (store: Store, options: SeedOptions = {}): void => {
   seedUsers(put)
   seedFreshEngine(store, { dc, clusters, dataDomains, tag: store.list("tags")[0], macPool: store.list("macpools")[0] })
   // The engine's event ids are their indexes (1, 2, ...), not UUIDs.
-  store.put("events", { id: "1", index: 1, code: 9602, severity: "normal", description: "Simulator started.", time: new Date(CREATED), origin: "oVirt" })
+  store.put("events", { id: "1", index: 1, code: 9602, description: "Simulator started.", time: new Date(CREATED) })
 }
 
 /** The data center and its two clusters. */

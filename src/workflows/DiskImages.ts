@@ -26,6 +26,7 @@ import type { Disk, DiskFormat, ImageTransfer, ImageTransferTimeoutPolicy, Stora
 import * as Imageio from "./internal/Imageio.js"
 import { HEADER_BYTES, isQcow2, readHeader } from "./internal/Qcow2.js"
 import * as Source from "./internal/Source.js"
+import { isFailing } from "./internal/states.js"
 import * as Wait from "./Wait.js"
 import { isAllZero } from "./internal/Zero.js"
 
@@ -348,7 +349,7 @@ const openTransfer = (
     )
     const ref = system.imageTransfers.imageTransfer(started.id!)
     yield* Effect.annotateCurrentSpan({ "ovirt.disk.id": diskId, "ovirt.image_transfer.id": started.id! })
-    const ready = yield* waitFor(ref, (t) => t.phase !== "initializing" && t.phase !== "resuming", `image transfer ${started.id} to start`, options)
+    const ready = yield* waitFor(ref, "ImageTransfer", (t) => t.phase !== "initializing" && t.phase !== "resuming", `image transfer ${started.id} to start`, options)
     if (ready.phase !== "transferring") return yield* Effect.fail(phaseError(ready, "while starting"))
     const wanted = options.via === "proxy" ? { proxyUrl: ready.proxyUrl } : { transferUrl: ready.transferUrl, proxyUrl: ready.proxyUrl }
     const client = yield* Imageio.open(connection.transport, stripUndefined(wanted), options.connections ?? DEFAULTS.connections)
@@ -357,9 +358,11 @@ const openTransfer = (
       finalized = true
       // a transfer the engine already cleaned up is gone: it finished
       const gone = { service: ref.service, path: ref.path, get: () => Effect.catchTag(ref.get(), "NotFoundError", () => Effect.succeed<ImageTransfer>({ phase: "finished_success" })) }
+      // the failing phases (cancelled, paused, failed) end the wait too: see waitFor
       const end = yield* waitFor(
         gone,
-        (t) => isFinal(t.phase),
+        "ImageTransfer",
+        (t) => t.phase === "finished_success" || t.phase === "finished_cleanup",
         `image transfer ${started.id} to finish`,
         options
       )
@@ -368,49 +371,39 @@ const openTransfer = (
     return { client, finish }
   })
 
-const isFinal = (phase: string | undefined): boolean =>
-  phase === "finished_success" || phase === "finished_failure" || phase === "finished_cleanup" || phase === "paused_system" ||
-  phase === "cancelled" || phase === "cancelled_system" || phase === "cancelled_user"
-
 const phaseError = (transfer: ImageTransfer, when: string): FaultError => {
   const phase = transfer.phase ?? "unknown"
   const why = phase === "paused_system"
     ? "the engine paused it (inactivity_timeout passed, or the host failed); it was cancelled"
     : phase.startsWith("cancelled")
       ? "it was cancelled"
-      : phase === "finished_failure"
+      : phase.endsWith("_failure")
         ? "the engine reports failure (see its events for the reason: an invalid image, a storage error)"
         : `unexpected phase`
   return new FaultError({ message: `Image transfer ${transfer.id ?? ""} is ${phase} ${when}: ${why}.`.replace("  ", " ") })
 }
 
 /**
- * Polls `ref` (spaced by `pollInterval`) until `done`, or until it pauses or fails, which the caller
- * then names; bounded by `timeout` (a `TimeoutError` with the last state seen).
+ * Polls `ref`, whose `get` answers a `type`, (spaced by `pollInterval`) until `done`, or until it is in
+ * one of the type's failing states (Wait's rules: a transfer paused or failed, a disk `illegal`), which
+ * the caller then names; bounded by `timeout` (a `TimeoutError` with the last state seen).
  */
 const waitFor = <A extends object>(
   ref: Wait.Gettable<A>,
+  type: "ImageTransfer" | "Disk",
   done: (a: A) => boolean,
   what: string,
   options: TransferOptions
 ): Effect.Effect<A, OvirtError, Connection> =>
-  Wait.until(ref, (a) => done(a) || isFailed(a), {
+  Wait.until(ref, (a) => done(a) || isFailing(type, a), {
     what,
     schedule: Schedule.spaced(options.pollInterval ?? DEFAULTS.pollInterval),
     timeout: options.timeout ?? DEFAULTS.timeout
   })
 
-const phaseOf = (value: object): string | undefined => (value as { readonly phase?: string }).phase
-
-/** A state no wait should sit through: a transfer that paused or failed, a disk that is `illegal`. */
-const isFailed = (value: object): boolean => {
-  const phase = phaseOf(value)
-  return phase === "paused_system" || phase === "finished_failure" || (value as { readonly status?: string }).status === "illegal"
-}
-
 /** The disk once `ok`; an `illegal` disk (its image is broken) fails. */
 const diskOk = (id: string, what: string, options: TransferOptions): Effect.Effect<Disk, OvirtError, Connection> =>
-  Effect.flatMap(waitFor(system.disks.disk(id), (d) => d.status === "ok", what, options), (disk) =>
+  Effect.flatMap(waitFor(system.disks.disk(id), "Disk", (d) => d.status === "ok", what, options), (disk) =>
     disk.status === "ok" ? Effect.succeed(disk) : Effect.fail(new FaultError({ message: `Disk ${id} is ${disk.status}: the engine could not use its image.` })))
 
 const stripUndefined = <T extends Record<string, string | undefined>>(o: T): { [K in keyof T]?: string } =>

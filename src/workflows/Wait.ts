@@ -16,7 +16,7 @@ import type { ServiceRef } from "../services/ServiceRef.js"
 import { system } from "../services/system.js"
 import type { Job } from "../types/generated/Job.js"
 import type { JobServiceRef } from "../services/generated/JobService.js"
-import { describe, jobBacked, loadTypes, ruleOf, type StateRule, stateText, typeOf } from "./internal/states.js"
+import { describe, jobBacked, ruleOf, stateOf, stateText, typeOf } from "./internal/states.js"
 
 /** Any ref whose object can be read: `system.vms.vm(id)`, `vm.snapshots.snapshot(id)`, ... */
 export interface Gettable<A> extends ServiceRef {
@@ -130,8 +130,6 @@ const pollUntil = <A, B, R>(
   })
 }
 
-const stateOf = (rule: StateRule, value: unknown): string => String((value as Readonly<Record<string, unknown>> | undefined)?.[rule.member])
-
 /**
  * Gets the object behind `ref` until `predicate` holds for it, and gives that last value.
  *
@@ -142,14 +140,14 @@ export const until = <A>(
   predicate: (value: A) => boolean,
   options: WaitOptions<A> & { readonly what?: string } = {}
 ): Effect.Effect<A, OvirtError, Connection> =>
-  Effect.zipRight(loadTypes, Effect.suspend(() => {
-    const rule = ruleOf(typeOf(ref))
-    const what = options.what ?? `${describe(ref)} to match the condition`
+  Effect.flatMap(typeOf(ref), (type) => {
+    const rule = ruleOf(type)
+    const what = options.what ?? `${describe(ref, type)} to match the condition`
     const state = seen()
     const loop = pollUntil(what, ref.get(), (value) => Effect.succeed(predicate(value) ? Option.some(value) : Option.none()),
-      (value) => `${describe(ref, value)} ${stateText(rule, value)}`, state, options)
+      (value) => `${describe(ref, type, value)} ${stateText(rule, value)}`, state, options)
     return withTimeout(loop, options.timeout, what, state)
-  }))
+  })
 
 /**
  * Gets the object behind `ref` until its state (`status`; a snapshot's `snapshotStatus`; an image
@@ -164,13 +162,12 @@ export const forStatus = <A>(
   status: StatusOf<A> | ReadonlyArray<StatusOf<A>>,
   options: StatusOptions<A> = {}
 ): Effect.Effect<A, OvirtError, Connection> =>
-  Effect.zipRight(loadTypes, Effect.suspend(() => {
-    const type = typeOf(ref)
+  Effect.flatMap(typeOf(ref), (type) => {
     const rule = ruleOf(type)
     const wanted: ReadonlyArray<string> = typeof status === "string" ? [status] : (status as unknown as ReadonlyArray<string>)
     const failing = ((options.failOn as unknown as ReadonlyArray<string> | undefined) ?? rule.failing).filter((s) => !wanted.includes(s))
-    const what = `${describe(ref)} to be ${wanted.join(" or ")}`
-    const show = (value: A) => `${describe(ref, value)} ${stateText(rule, value)}`
+    const what = `${describe(ref, type)} to be ${wanted.join(" or ")}`
+    const show = (value: A) => `${describe(ref, type, value)} ${stateText(rule, value)}`
     const check = (value: A): Effect.Effect<Option.Option<A>, OvirtError> => {
       const current = stateOf(rule, value)
       if (wanted.includes(current)) return Effect.succeed(Option.some(value))
@@ -190,16 +187,16 @@ export const forStatus = <A>(
             : Effect.as(jobsDone(id, state, options.schedule === undefined ? {} : { schedule: options.schedule }), value)
         }))
     return withTimeout(all, options.timeout, what, state)
-  }))
+  })
 
 /**
  * Gets the object behind `ref` until the engine answers 404 (it is gone), e.g. after a `remove`.
  * Any other failure ends the wait as it is.
  */
 export const forRemoval = <A>(ref: Gettable<A>, options: WaitOptions<A> = {}): Effect.Effect<void, OvirtError, Connection> =>
-  Effect.zipRight(loadTypes, Effect.suspend(() => {
-    const rule = ruleOf(typeOf(ref))
-    const what = `${describe(ref)} to be removed`
+  Effect.flatMap(typeOf(ref), (type) => {
+    const rule = ruleOf(type)
+    const what = `${describe(ref, type)} to be removed`
     const state = seen()
     const gone = Symbol("gone")
     const poll = Effect.catchTag(ref.get() as Effect.Effect<A | typeof gone, OvirtError, Connection>, "NotFoundError", () => Effect.succeed(gone))
@@ -207,12 +204,12 @@ export const forRemoval = <A>(ref: Gettable<A>, options: WaitOptions<A> = {}): E
       what,
       poll,
       (value) => Effect.succeed(value === gone ? Option.some(undefined) : Option.none()),
-      (value) => (value === gone ? "removed" : `${describe(ref, value)} ${stateText(rule, value)}`),
+      (value) => (value === gone ? "removed" : `${describe(ref, type, value)} ${stateText(rule, value)}`),
       state,
       { ...options, failWhen: (value) => value !== gone && options.failWhen?.(value) === true, onPoll: (value) => value === gone || options.onPoll === undefined ? Effect.void : options.onPoll(value) }
     )
     return withTimeout(loop, options.timeout, what, state)
-  }))
+  })
 
 // ---------------------------------------------------------------------------------------------
 // Jobs

@@ -16,27 +16,33 @@ export const sourceFiles = (root: string, dir: string): ReadonlyArray<string> =>
     .map((file) => path.posix.join(dir, file.split(path.sep).join("/")))
     .sort()
 
-/** Which import forms to read: `calls: false` leaves out `import("...")` calls (default: every form). */
+/** Which import forms a graph keeps: `calls: false` leaves out `import("...")` calls (default: every form). */
 export interface ImportForms {
   readonly calls?: boolean
 }
 
-/** The module specifiers a file names, in every import form (string literals only). */
-export const specifiersOf = (fileName: string, text: string, options: ImportForms = {}): ReadonlyArray<string> => {
+/** One import a file makes: its specifier, and whether it is an `import("...")` call. */
+export interface Import {
+  readonly specifier: string
+  readonly call: boolean
+}
+
+/** The imports a file makes, in every form (string literals only), in the order they appear. */
+export const importsOf = (fileName: string, text: string): ReadonlyArray<Import> => {
   const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, true, ts.ScriptKind.TS)
-  const found: Array<string> = []
+  const found: Array<Import> = []
   const visit = (node: ts.Node): void => {
     if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier) {
-      if (ts.isStringLiteral(node.moduleSpecifier)) found.push(node.moduleSpecifier.text)
+      if (ts.isStringLiteral(node.moduleSpecifier)) found.push({ specifier: node.moduleSpecifier.text, call: false })
     } else if (
       ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword &&
       node.arguments[0] !== undefined && ts.isStringLiteralLike(node.arguments[0])
     ) {
-      if (options.calls !== false) found.push(node.arguments[0].text)
+      found.push({ specifier: node.arguments[0].text, call: true })
     } else if (
       ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)
     ) {
-      found.push(node.argument.literal.text)
+      found.push({ specifier: node.argument.literal.text, call: false })
     }
     ts.forEachChild(node, visit)
   }
@@ -52,22 +58,28 @@ const resolve = (root: string, from: string, specifier: string): string | undefi
   return candidates.find((candidate) => fs.existsSync(path.join(root, candidate)))
 }
 
-/** For each file below `dir`: the files below `root` it imports (sorted, each once). */
-export const importGraph = (root: string, dir: string, options: ImportForms = {}): ReadonlyMap<string, ReadonlyArray<string>> => {
-  const graph = new Map<string, ReadonlyArray<string>>()
+/** For each file below a folder: the files below the root it imports, each once (`call`: only by `import()` calls). */
+export type ImportTable = ReadonlyMap<string, ReadonlyArray<{ readonly target: string; readonly call: boolean }>>
+
+/** Reads and parses every file below `dir` once: what each imports below `root`. */
+export const readImports = (root: string, dir: string): ImportTable => {
+  const table = new Map<string, ReadonlyArray<{ readonly target: string; readonly call: boolean }>>()
   for (const file of sourceFiles(root, dir)) {
-    const text = fs.readFileSync(path.join(root, file), "utf8")
-    const targets = specifiersOf(file, text, options).flatMap((specifier) => {
+    const byTarget = new Map<string, boolean>()
+    for (const { specifier, call } of importsOf(file, fs.readFileSync(path.join(root, file), "utf8"))) {
       const target = resolve(root, file, specifier)
-      if (target === undefined && specifier.startsWith(".")) {
-        throw new Error(`${file} imports ${specifier}, which names no file`)
-      }
-      return target === undefined ? [] : [target]
-    })
-    graph.set(file, [...new Set(targets)].sort())
+      if (target === undefined && specifier.startsWith(".")) throw new Error(`${file} imports ${specifier}, which names no file`)
+      // a target imported both ways is a static import
+      if (target !== undefined) byTarget.set(target, (byTarget.get(target) ?? true) && call)
+    }
+    table.set(file, [...byTarget].map(([target, call]) => ({ target, call })).sort((a, b) => a.target.localeCompare(b.target)))
   }
-  return graph
+  return table
 }
+
+/** The import graph of a table: for each file, the files it imports (sorted), in the forms asked for. */
+export const graphOf = (table: ImportTable, options: ImportForms = {}): ReadonlyMap<string, ReadonlyArray<string>> =>
+  new Map([...table].map(([file, imports]) => [file, imports.filter((i) => options.calls !== false || !i.call).map((i) => i.target)]))
 
 /**
  * The strongly connected components with a cycle (two or more files, or a file importing itself), each as a

@@ -5,7 +5,8 @@
  * prepared once, on the method's first call.
  */
 import { Effect, Either, Stream } from "effect"
-import { type ApiRequest, type CallOptions, Connection, type ConnectionService } from "../../core/Connection.js"
+import type { ApiRequest, CallOptions, ConnectionService } from "../../core/Connection.js"
+import { Connection } from "../../core/internal/ConnectionTag.js"
 import { DecodeError, FaultError, InvalidInputError, type OvirtError } from "../../core/Errors.js"
 import { faultFrom } from "../../core/internal/Answers.js"
 import { decodeListSync, decodeStreamOf, decodeStructSync, encodeListSync, encodeStructSync } from "../../types/Xml.js"

@@ -4,6 +4,7 @@
  */
 import type { ActionContext, AddContext, EntityTarget } from "../Targets.js"
 import { conflict } from "../Faults.js"
+import { booleanParameter } from "../Requests.js"
 import type { Obj } from "../Store.js"
 import { type Behaviours, GiB, type Kit, ref, refId } from "./Kit.js"
 
@@ -113,7 +114,8 @@ const removeDiskAttachment = (kit: Kit, target: EntityTarget, query: URLSearchPa
   if (vm !== undefined && o.active === true && !["down", "suspended"].includes(vm.status as string)) {
     throw conflict("Cannot detach Virtual Disk. Disk is active. Please deactivate the disk first.")
   }
-  if (vm !== undefined && query.get("detach_only") === "false") store.remove("disks", refId(o.disk) ?? "")
+  // detach only unless asked otherwise: absent (or not a boolean) is true here, as on the engine
+  if (vm !== undefined && !booleanParameter(query.get("detach_only"), true, true)) store.remove("disks", refId(o.disk) ?? "")
 }
 
 const addSnapshot = (kit: Kit, ctx: AddContext): Obj => {
@@ -124,8 +126,7 @@ const addSnapshot = (kit: Kit, ctx: AddContext): Obj => {
     ...ctx.obj,
     vm: vm === undefined ? undefined : { id: vm.id },
     date: kit.now(),
-    snapshotType: "regular",
-    persistMemorystate: ctx.obj.persistMemorystate ?? false
+    snapshotType: "regular"
   }
   transition(snap, "snapshotStatus", "locked", [[timing().lock, "ok"]])
   const what = String(snap.description ?? "")

@@ -15,8 +15,7 @@ export const makeJobs = (kit: Kit): Behaviours => {
     status: "started",
     startTime: now(),
     lastUpdated: now(),
-    external: true,
-    autoCleared: ctx.obj.autoCleared ?? true
+    external: true
   })
 
   const jobAction = (ctx: ActionContext): Obj => {

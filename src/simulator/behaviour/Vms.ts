@@ -5,6 +5,7 @@
  */
 import type { ActionContext, AddContext, EntityTarget } from "../Targets.js"
 import { conflict, incomplete } from "../Faults.js"
+import { isTrue } from "../Requests.js"
 import type { Obj } from "../Store.js"
 import type { Disks } from "./Disks.js"
 import { type Behaviours, GiB, type Kit, ref, refId } from "./Kit.js"
@@ -110,7 +111,7 @@ const removeVm = (kit: Kit, target: EntityTarget, query: URLSearchParams): void 
   if (o.status === "image_locked") throw conflict("Cannot remove VM. VM is locked. Please try again in a few minutes.")
   if (o.status !== "down" && o.status !== "suspended") throw conflict("Cannot remove VM. VM is running.")
   if (o.deleteProtected === true) throw conflict("Cannot remove VM. VM is delete protected.")
-  if (query.get("detach_only") !== "true") {
+  if (!isTrue(query.get("detach_only"))) {
     for (const att of store.list(`vms/${o.id as string}/diskattachments`)) store.remove("disks", refId(att.disk) ?? "")
   }
   const name = String(o.name)

@@ -8,6 +8,8 @@
 import type * as http from "node:http"
 import type { Socket } from "node:net"
 import { Listener } from "../Listener.js"
+import { sleep } from "../Reply.js"
+import { readBounded } from "../Requests.js"
 import type { ImageioKnobs, ImageioStats } from "./Knobs.js"
 import type { Ticket, Tickets } from "./Tickets.js"
 
@@ -31,8 +33,6 @@ class ImageioFailure extends Error {
     super(message)
   }
 }
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms))
 
 export class Daemon {
   private readonly listener: Listener
@@ -182,7 +182,11 @@ export class Daemon {
 
   private async patch(ticket: Ticket, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     if (ticket.access !== "write") throw new ImageioFailure(403, "You are not allowed to access this resource: the ticket does not allow writing")
-    const text = await readSmall(req)
+    const read = await readBounded(req, MAX_PATCH_BYTES)
+    if (read === "too large") throw new ImageioFailure(413, "PATCH body too large")
+    // the client went away before sending all of it: there is no one to answer
+    if (read === "aborted") return
+    const text = read.toString("utf8")
     let body: { op?: unknown; offset?: unknown; size?: unknown; flush?: unknown }
     try {
       body = JSON.parse(text) as typeof body
@@ -244,16 +248,3 @@ const parseContentRange = (header: string | undefined, length: number): number =
   if (Number(m[2]) - start + 1 !== length) throw new ImageioFailure(400, `Content-Range ${header} does not match Content-Length ${length}`)
   return start
 }
-
-const readSmall = (req: http.IncomingMessage): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const chunks: Array<Buffer> = []
-    let size = 0
-    req.on("data", (c: Buffer) => {
-      size += c.length
-      if (size > MAX_PATCH_BYTES) reject(new ImageioFailure(413, "PATCH body too large"))
-      else chunks.push(c)
-    })
-    req.once("end", () => resolve(Buffer.concat(chunks).toString("utf8")))
-    req.once("error", reject)
-  })

@@ -5,1387 +5,1388 @@ import { type EnumMeta, type StructMeta, structsFromText } from "../../core/Meta
 
 /**
  * Every struct of the model, members flattened base-first: `[name, xml, plural, base, own members]`, each
- * member `name xml kind type` and its flags (the form is `StructText` in src/core/Metadata.ts; text keeps it small).
+ * member `name xml kind Type` and its flags, the wire name and kind when implied left out (the form is `StructText` in
+ * src/core/Metadata.ts; text keeps it small).
  */
 export const structs: ReadonlyArray<StructMeta> = /*#__PURE__*/ structsFromText([
   ["Action", "action", null, "Identified", [
-    "activate primitive Boolean",
-    "allowPartialImport primitive Boolean",
-    "async primitive Boolean",
-    "attachWgt primitive Boolean",
-    "attachment struct DiskAttachment",
-    "authorizedKey struct AuthorizedKey",
+    "activate Boolean",
+    "allowPartialImport Boolean",
+    "async Boolean",
+    "attachWgt Boolean",
+    "attachment DiskAttachment",
+    "authorizedKey AuthorizedKey",
     "autoPinningPolicy enum AutoPinningPolicy",
-    "bricks struct GlusterBrick list item=brick",
-    "certificates struct Certificate list item=certificate",
-    "checkConnectivity primitive Boolean",
-    "clone primitive Boolean",
-    "clonePermissions primitive Boolean",
-    "cluster struct Cluster",
-    "collapseSnapshots primitive Boolean",
-    "commitOnSuccess primitive Boolean",
-    "connection struct StorageConnection",
-    "connectivityTimeout primitive Integer",
-    "correlationId primitive String",
-    "dataCenter struct DataCenter",
-    "deployHostedEngine primitive Boolean",
-    "details struct GlusterVolumeProfileDetails",
-    "directory primitive String",
-    "discardSnapshots primitive Boolean",
-    "discoveredTargets struct IscsiDetails list item=iscsi_details",
-    "disk struct Disk",
-    "diskProfile struct DiskProfile",
-    "disks struct Disk list item=disk",
-    "exclusive primitive Boolean",
-    "fault struct Fault",
-    "fenceType primitive String",
-    "filename primitive String",
-    "filter primitive Boolean",
-    "fixLayout primitive Boolean",
-    "follow primitive String",
-    "force primitive Boolean",
-    "gracePeriod struct GracePeriod",
-    "host struct Host",
-    "image primitive String",
-    "imageTransfer struct ImageTransfer",
-    "importAsTemplate primitive Boolean",
-    "isAttached primitive Boolean",
-    "iscsi struct IscsiDetails",
-    "iscsiTargets primitive String list item=iscsi_target",
-    "job struct Job",
-    "lease struct StorageDomainLease",
-    "logicalUnits struct LogicalUnit list item=logical_unit",
-    "maintenanceAfterRestart primitive Boolean",
-    "maintenanceEnabled primitive Boolean",
-    "migrateVmsInAffinityClosure primitive Boolean",
-    "modifiedBonds struct HostNic list item=host_nic",
-    "modifiedLabels struct NetworkLabel list item=network_label",
-    "modifiedNetworkAttachments struct NetworkAttachment list item=network_attachment",
-    "optimizeCpuSettings primitive Boolean",
-    "option struct Option",
-    "pause primitive Boolean",
-    "permission struct Permission",
-    "powerManagement struct PowerManagement",
-    "proxyTicket struct ProxyTicket",
-    "quota struct Quota",
-    "reason primitive String",
-    "reassignBadMacs primitive Boolean",
-    "reboot primitive Boolean",
-    "registrationConfiguration struct RegistrationConfiguration",
-    "remoteViewerConnectionFile primitive String",
-    "removedBonds struct HostNic list item=host_nic",
-    "removedLabels struct NetworkLabel list item=network_label",
-    "removedNetworkAttachments struct NetworkAttachment list item=network_attachment",
-    "resolutionType primitive String",
-    "restoreMemory primitive Boolean",
-    "rootPassword primitive String",
-    "seal primitive Boolean",
-    "snapshot struct Snapshot",
-    "sourceHost struct Host",
-    "ssh struct Ssh",
-    "status primitive String",
-    "stopGlusterService primitive Boolean",
-    "storageDomain struct StorageDomain",
-    "storageDomains struct StorageDomain list item=storage_domain",
-    "succeeded primitive Boolean",
-    "synchronizedNetworkAttachments struct NetworkAttachment list item=network_attachment",
-    "template struct Template",
-    "ticket struct Ticket",
-    "timeout primitive Integer",
-    "undeployHostedEngine primitive Boolean",
+    "bricks GlusterBrick list item=brick",
+    "certificates Certificate list item=certificate",
+    "checkConnectivity Boolean",
+    "clone Boolean",
+    "clonePermissions Boolean",
+    "cluster Cluster",
+    "collapseSnapshots Boolean",
+    "commitOnSuccess Boolean",
+    "connection StorageConnection",
+    "connectivityTimeout Integer",
+    "correlationId String",
+    "dataCenter DataCenter",
+    "deployHostedEngine Boolean",
+    "details GlusterVolumeProfileDetails",
+    "directory String",
+    "discardSnapshots Boolean",
+    "discoveredTargets IscsiDetails list item=iscsi_details",
+    "disk Disk",
+    "diskProfile DiskProfile",
+    "disks Disk list item=disk",
+    "exclusive Boolean",
+    "fault Fault",
+    "fenceType String",
+    "filename String",
+    "filter Boolean",
+    "fixLayout Boolean",
+    "follow String",
+    "force Boolean",
+    "gracePeriod GracePeriod",
+    "host Host",
+    "image String",
+    "imageTransfer ImageTransfer",
+    "importAsTemplate Boolean",
+    "isAttached Boolean",
+    "iscsi IscsiDetails",
+    "iscsiTargets String list item=iscsi_target",
+    "job Job",
+    "lease StorageDomainLease",
+    "logicalUnits LogicalUnit list item=logical_unit",
+    "maintenanceAfterRestart Boolean",
+    "maintenanceEnabled Boolean",
+    "migrateVmsInAffinityClosure Boolean",
+    "modifiedBonds HostNic list item=host_nic",
+    "modifiedLabels NetworkLabel list item=network_label",
+    "modifiedNetworkAttachments NetworkAttachment list item=network_attachment",
+    "optimizeCpuSettings Boolean",
+    "option Option",
+    "pause Boolean",
+    "permission Permission",
+    "powerManagement PowerManagement",
+    "proxyTicket ProxyTicket",
+    "quota Quota",
+    "reason String",
+    "reassignBadMacs Boolean",
+    "reboot Boolean",
+    "registrationConfiguration RegistrationConfiguration",
+    "remoteViewerConnectionFile String",
+    "removedBonds HostNic list item=host_nic",
+    "removedLabels NetworkLabel list item=network_label",
+    "removedNetworkAttachments NetworkAttachment list item=network_attachment",
+    "resolutionType String",
+    "restoreMemory Boolean",
+    "rootPassword String",
+    "seal Boolean",
+    "snapshot Snapshot",
+    "sourceHost Host",
+    "ssh Ssh",
+    "status String",
+    "stopGlusterService Boolean",
+    "storageDomain StorageDomain",
+    "storageDomains StorageDomain list item=storage_domain",
+    "succeeded Boolean",
+    "synchronizedNetworkAttachments NetworkAttachment list item=network_attachment",
+    "template Template",
+    "ticket Ticket",
+    "timeout Integer",
+    "undeployHostedEngine Boolean",
     "upgradeAction enum ClusterUpgradeAction",
-    "upgradePercentComplete primitive Integer",
-    "useCloudInit primitive Boolean",
-    "useIgnition primitive Boolean",
-    "useInitialization primitive Boolean",
-    "useSysprep primitive Boolean",
-    "virtualFunctionsConfiguration struct HostNicVirtualFunctionsConfiguration",
-    "vm struct Vm",
-    "vnicProfileMappings struct VnicProfileMapping list item=vnic_profile_mapping",
-    "volatile primitive Boolean"
+    "upgradePercentComplete Integer",
+    "useCloudInit Boolean",
+    "useIgnition Boolean",
+    "useInitialization Boolean",
+    "useSysprep Boolean",
+    "virtualFunctionsConfiguration HostNicVirtualFunctionsConfiguration",
+    "vm Vm",
+    "vnicProfileMappings VnicProfileMapping list item=vnic_profile_mapping",
+    "volatile Boolean"
   ]],
   ["AffinityGroup", "affinity_group", "affinity_groups", "Identified", [
-    "broken primitive Boolean",
-    "enforcing primitive Boolean",
-    "hostsRule struct AffinityRule",
-    "positive primitive Boolean",
-    "priority primitive Decimal",
-    "vmsRule struct AffinityRule",
-    "cluster struct Cluster link",
-    "hostLabels struct AffinityLabel list link item=affinity_label rel=hostlabels",
-    "hosts struct Host list link item=host rel=hosts",
-    "vmLabels struct AffinityLabel list link item=affinity_label rel=vmlabels",
-    "vms struct Vm list link item=vm rel=vms"
+    "broken Boolean",
+    "enforcing Boolean",
+    "hostsRule AffinityRule",
+    "positive Boolean",
+    "priority Decimal",
+    "vmsRule AffinityRule",
+    "cluster Cluster link",
+    "hostLabels AffinityLabel list link item=affinity_label rel=hostlabels",
+    "hosts Host list link item=host rel=hosts",
+    "vmLabels AffinityLabel list link item=affinity_label rel=vmlabels",
+    "vms Vm list link item=vm rel=vms"
   ]],
   ["AffinityLabel", "affinity_label", "affinity_labels", "Identified", [
-    "hasImplicitAffinityGroup primitive Boolean",
-    "readOnly primitive Boolean",
-    "hosts struct Host list link item=host rel=hosts",
-    "vms struct Vm list link item=vm rel=vms"
+    "hasImplicitAffinityGroup Boolean",
+    "readOnly Boolean",
+    "hosts Host list link item=host rel=hosts",
+    "vms Vm list link item=vm rel=vms"
   ]],
   ["AffinityRule", "affinity_rule", "affinity_rules", null, [
-    "enabled primitive Boolean",
-    "enforcing primitive Boolean",
-    "positive primitive Boolean"
+    "enabled Boolean",
+    "enforcing Boolean",
+    "positive Boolean"
   ]],
   ["Agent", "agent", "agents", "Identified", [
-    "address primitive String",
-    "concurrent primitive Boolean",
-    "encryptOptions primitive Boolean",
-    "options struct Option list item=option",
-    "order primitive Integer",
-    "password primitive String",
-    "port primitive Integer",
-    "type primitive String",
-    "username primitive String",
-    "host struct Host link"
+    "address String",
+    "concurrent Boolean",
+    "encryptOptions Boolean",
+    "options Option list item=option",
+    "order Integer",
+    "password String",
+    "port Integer",
+    "type String",
+    "username String",
+    "host Host link"
   ]],
   ["AgentConfiguration", "agent_configuration", "agent_configurations", null, [
-    "address primitive String",
+    "address String",
     "brokerType enum MessageBrokerType",
-    "networkMappings primitive String",
-    "password primitive String",
-    "port primitive Integer",
-    "username primitive String"
+    "networkMappings String",
+    "password String",
+    "port Integer",
+    "username String"
   ]],
   ["Api", "api", "apis", null, [
-    "engineBackup struct EngineBackupInfo",
-    "productInfo struct ProductInfo",
-    "specialObjects struct SpecialObjects",
-    "summary struct ApiSummary",
-    "time primitive Date",
-    "authenticatedUser struct User link",
-    "effectiveUser struct User link"
+    "engineBackup EngineBackupInfo",
+    "productInfo ProductInfo",
+    "specialObjects SpecialObjects",
+    "summary ApiSummary",
+    "time Date",
+    "authenticatedUser User link",
+    "effectiveUser User link"
   ]],
   ["ApiSummary", "api_summary", "api_summaries", null, [
-    "hosts struct ApiSummaryItem",
-    "storageDomains struct ApiSummaryItem",
-    "users struct ApiSummaryItem",
-    "vms struct ApiSummaryItem"
+    "hosts ApiSummaryItem",
+    "storageDomains ApiSummaryItem",
+    "users ApiSummaryItem",
+    "vms ApiSummaryItem"
   ]],
   ["ApiSummaryItem", "api_summary_item", "api_summary_items", null, [
-    "active primitive Integer",
-    "total primitive Integer"
+    "active Integer",
+    "total Integer"
   ]],
   ["Application", "application", "applications", "Identified", [
-    "vm struct Vm link"
+    "vm Vm link"
   ]],
   ["AuthorizedKey", "authorized_key", "authorized_keys", "Identified", [
-    "key primitive String",
-    "user struct User link"
+    "key String",
+    "user User link"
   ]],
   ["Backup", "backup", "backups", "Identified", [
-    "creationDate primitive Date",
-    "fromCheckpointId primitive String",
-    "modificationDate primitive Date",
+    "creationDate Date",
+    "fromCheckpointId String",
+    "modificationDate Date",
     "phase enum BackupPhase",
-    "toCheckpointId primitive String",
-    "disks struct Disk list link item=disk rel=disks",
-    "host struct Host link",
-    "snapshot struct Snapshot link",
-    "vm struct Vm link"
+    "toCheckpointId String",
+    "disks Disk list link item=disk rel=disks",
+    "host Host link",
+    "snapshot Snapshot link",
+    "vm Vm link"
   ]],
   ["Balance", "balance", "balances", "Identified", [
-    "schedulingPolicy struct SchedulingPolicy link",
-    "schedulingPolicyUnit struct SchedulingPolicyUnit link"
+    "schedulingPolicy SchedulingPolicy link",
+    "schedulingPolicyUnit SchedulingPolicyUnit link"
   ]],
   ["Bios", "bios", "bioss", null, [
-    "bootMenu struct BootMenu",
+    "bootMenu BootMenu",
     "type enum BiosType"
   ]],
   ["BlockStatistic", "block_statistic", "block_statistics", null, [
-    "statistics struct Statistic list item=statistic"
+    "statistics Statistic list item=statistic"
   ]],
   ["Bonding", "bonding", "bondings", null, [
-    "adPartnerMac struct Mac",
-    "options struct Option list item=option",
-    "slaves struct HostNic list item=host_nic",
-    "activeSlave struct HostNic link"
+    "adPartnerMac Mac",
+    "options Option list item=option",
+    "slaves HostNic list item=host_nic",
+    "activeSlave HostNic link"
   ]],
   ["Bookmark", "bookmark", "bookmarks", "Identified", [
-    "value primitive String"
+    "value String"
   ]],
   ["Boot", "boot", "boots", null, [
     "devices enum BootDevice list item=device"
   ]],
   ["BootMenu", "boot_menu", "boot_menus", null, [
-    "enabled primitive Boolean"
+    "enabled Boolean"
   ]],
   ["BrickProfileDetail", "brick_profile_detail", "brick_profile_details", "EntityProfileDetail", [
-    "brick struct GlusterBrick link"
+    "brick GlusterBrick link"
   ]],
   ["Cdrom", "cdrom", "cdroms", "Device", [
-    "file struct File"
+    "file File"
   ]],
   ["Certificate", "certificate", "certificates", "Identified", [
-    "content primitive String",
-    "organization primitive String",
-    "subject primitive String"
+    "content String",
+    "organization String",
+    "subject String"
   ]],
   ["Checkpoint", "checkpoint", "checkpoints", "Identified", [
-    "creationDate primitive Date",
-    "parentId primitive String",
+    "creationDate Date",
+    "parentId String",
     "state enum CheckpointState",
-    "disks struct Disk list link item=disk rel=disks",
-    "vm struct Vm link"
+    "disks Disk list link item=disk rel=disks",
+    "vm Vm link"
   ]],
   ["CloudInit", "cloud_init", "cloud_inits", null, [
-    "authorizedKeys struct AuthorizedKey list item=authorized_key",
-    "files struct File list item=file",
-    "host struct Host",
-    "networkConfiguration struct NetworkConfiguration",
-    "regenerateSshKeys primitive Boolean",
-    "timezone primitive String",
-    "users struct User list item=user"
+    "authorizedKeys AuthorizedKey list item=authorized_key",
+    "files File list item=file",
+    "host Host",
+    "networkConfiguration NetworkConfiguration",
+    "regenerateSshKeys Boolean",
+    "timezone String",
+    "users User list item=user"
   ]],
   ["Cluster", "cluster", "clusters", "Identified", [
-    "ballooningEnabled primitive Boolean",
+    "ballooningEnabled Boolean",
     "biosType enum BiosType",
-    "cpu struct Cpu",
-    "customSchedulingPolicyProperties struct Property list item=property",
-    "display struct Display",
-    "errorHandling struct ErrorHandling",
-    "fencingPolicy struct FencingPolicy",
+    "cpu Cpu",
+    "customSchedulingPolicyProperties Property list item=property",
+    "display Display",
+    "errorHandling ErrorHandling",
+    "fencingPolicy FencingPolicy",
     "fipsMode enum FipsMode",
     "firewallType enum FirewallType",
-    "glusterService primitive Boolean",
-    "glusterTunedProfile primitive String",
-    "haReservation primitive Boolean",
-    "ksm struct Ksm",
-    "logMaxMemoryUsedThreshold primitive Integer",
+    "glusterService Boolean",
+    "glusterTunedProfile String",
+    "haReservation Boolean",
+    "ksm Ksm",
+    "logMaxMemoryUsedThreshold Integer",
     "logMaxMemoryUsedThresholdType enum LogMaxMemoryUsedThresholdType",
-    "maintenanceReasonRequired primitive Boolean",
-    "memoryPolicy struct MemoryPolicy",
-    "migration struct MigrationOptions",
-    "optionalReason primitive Boolean",
+    "maintenanceReasonRequired Boolean",
+    "memoryPolicy MemoryPolicy",
+    "migration MigrationOptions",
+    "optionalReason Boolean",
     "requiredRngSources enum RngSource list item=required_rng_source",
-    "serialNumber struct SerialNumber",
-    "supportedVersions struct Version list item=version",
+    "serialNumber SerialNumber",
+    "supportedVersions Version list item=version",
     "switchType enum SwitchType",
-    "threadsAsCores primitive Boolean",
-    "trustedService primitive Boolean",
-    "tunnelMigration primitive Boolean",
-    "upgradeCorrelationId primitive String",
-    "upgradeInProgress primitive Boolean",
-    "upgradePercentComplete primitive Integer",
-    "version struct Version",
-    "virtService primitive Boolean",
-    "vncEncryption primitive Boolean",
-    "affinityGroups struct AffinityGroup list link item=affinity_group rel=affinitygroups",
-    "cpuProfiles struct CpuProfile list link item=cpu_profile rel=cpuprofiles",
-    "dataCenter struct DataCenter link",
-    "enabledFeatures struct ClusterFeature list link item=cluster_feature rel=enabledfeatures",
-    "externalNetworkProviders struct ExternalProvider list link item=external_provider rel=externalnetworkproviders",
-    "glusterHooks struct GlusterHook list link item=gluster_hook rel=glusterhooks",
-    "glusterVolumes struct GlusterVolume list link item=gluster_volume rel=glustervolumes",
-    "macPool struct MacPool link",
-    "managementNetwork struct Network link",
-    "networkFilters struct NetworkFilter list link item=network_filter rel=networkfilters",
-    "networks struct Network list link item=network rel=networks",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "schedulingPolicy struct SchedulingPolicy link"
+    "threadsAsCores Boolean",
+    "trustedService Boolean",
+    "tunnelMigration Boolean",
+    "upgradeCorrelationId String",
+    "upgradeInProgress Boolean",
+    "upgradePercentComplete Integer",
+    "version Version",
+    "virtService Boolean",
+    "vncEncryption Boolean",
+    "affinityGroups AffinityGroup list link item=affinity_group rel=affinitygroups",
+    "cpuProfiles CpuProfile list link item=cpu_profile rel=cpuprofiles",
+    "dataCenter DataCenter link",
+    "enabledFeatures ClusterFeature list link item=cluster_feature rel=enabledfeatures",
+    "externalNetworkProviders ExternalProvider list link item=external_provider rel=externalnetworkproviders",
+    "glusterHooks GlusterHook list link item=gluster_hook rel=glusterhooks",
+    "glusterVolumes GlusterVolume list link item=gluster_volume rel=glustervolumes",
+    "macPool MacPool link",
+    "managementNetwork Network link",
+    "networkFilters NetworkFilter list link item=network_filter rel=networkfilters",
+    "networks Network list link item=network rel=networks",
+    "permissions Permission list link item=permission rel=permissions",
+    "schedulingPolicy SchedulingPolicy link"
   ]],
   ["ClusterFeature", "cluster_feature", "cluster_features", "Identified", [
-    "clusterLevel struct ClusterLevel link"
+    "clusterLevel ClusterLevel link"
   ]],
   ["ClusterLevel", "cluster_level", "cluster_levels", "Identified", [
-    "cpuTypes struct CpuType list item=cpu_type",
-    "permits struct Permit list item=permit",
-    "clusterFeatures struct ClusterFeature list link item=cluster_feature rel=clusterfeatures"
+    "cpuTypes CpuType list item=cpu_type",
+    "permits Permit list item=permit",
+    "clusterFeatures ClusterFeature list link item=cluster_feature rel=clusterfeatures"
   ]],
   ["Configuration", "configuration", "configurations", null, [
-    "data primitive String",
+    "data String",
     "type enum ConfigurationType"
   ]],
   ["Console", "console", "consoles", null, [
-    "enabled primitive Boolean"
+    "enabled Boolean"
   ]],
   ["Core", "core", "cores", null, [
-    "index primitive Integer",
-    "socket primitive Integer"
+    "index Integer",
+    "socket Integer"
   ]],
   ["Cpu", "cpu", "cpus", null, [
     "architecture enum Architecture",
-    "cores struct Core list item=core",
-    "cpuTune struct CpuTune",
-    "level primitive Integer",
+    "cores Core list item=core",
+    "cpuTune CpuTune",
+    "level Integer",
     "mode enum CpuMode",
-    "name primitive String",
-    "speed primitive Decimal",
-    "topology struct CpuTopology",
-    "type primitive String"
+    "name String",
+    "speed Decimal",
+    "topology CpuTopology",
+    "type String"
   ]],
   ["CpuProfile", "cpu_profile", "cpu_profiles", "Identified", [
-    "cluster struct Cluster link",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "qos struct Qos link"
+    "cluster Cluster link",
+    "permissions Permission list link item=permission rel=permissions",
+    "qos Qos link"
   ]],
   ["CpuTopology", "cpu_topology", "cpu_topologies", null, [
-    "cores primitive Integer",
-    "sockets primitive Integer",
-    "threads primitive Integer"
+    "cores Integer",
+    "sockets Integer",
+    "threads Integer"
   ]],
   ["CpuTune", "cpu_tune", "cpu_tunes", null, [
-    "vcpuPins struct VcpuPin list item=vcpu_pin"
+    "vcpuPins VcpuPin list item=vcpu_pin"
   ]],
   ["CpuType", "cpu_type", "cpu_types", null, [
     "architecture enum Architecture",
-    "level primitive Integer",
-    "name primitive String"
+    "level Integer",
+    "name String"
   ]],
   ["CustomProperty", "custom_property", "custom_properties", null, [
-    "name primitive String",
-    "regexp primitive String",
-    "value primitive String"
+    "name String",
+    "regexp String",
+    "value String"
   ]],
   ["DataCenter", "data_center", "data_centers", "Identified", [
-    "local primitive Boolean",
+    "local Boolean",
     "quotaMode enum QuotaModeType",
     "status enum DataCenterStatus",
     "storageFormat enum StorageFormat",
-    "supportedVersions struct Version list item=version",
-    "version struct Version",
-    "clusters struct Cluster list link item=cluster rel=clusters",
-    "iscsiBonds struct IscsiBond list link item=iscsi_bond rel=iscsibonds",
-    "macPool struct MacPool link",
-    "networks struct Network list link item=network rel=networks",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "qoss struct Qos list link item=qos rel=qoss",
-    "quotas struct Quota list link item=quota rel=quotas",
-    "storageDomains struct StorageDomain list link item=storage_domain rel=storagedomains"
+    "supportedVersions Version list item=version",
+    "version Version",
+    "clusters Cluster list link item=cluster rel=clusters",
+    "iscsiBonds IscsiBond list link item=iscsi_bond rel=iscsibonds",
+    "macPool MacPool link",
+    "networks Network list link item=network rel=networks",
+    "permissions Permission list link item=permission rel=permissions",
+    "qoss Qos list link item=qos rel=qoss",
+    "quotas Quota list link item=quota rel=quotas",
+    "storageDomains StorageDomain list link item=storage_domain rel=storagedomains"
   ]],
   ["Device", "device", "devices", "Identified", [
-    "instanceType struct InstanceType link",
-    "template struct Template link",
-    "vm struct Vm link",
-    "vms struct Vm list link item=vm rel=vms"
+    "instanceType InstanceType link",
+    "template Template link",
+    "vm Vm link",
+    "vms Vm list link item=vm rel=vms"
   ]],
   ["Disk", "disk", "disks", "Device", [
-    "active primitive Boolean",
-    "actualSize primitive Integer schemaType=xs:long",
-    "alias primitive String",
+    "active Boolean",
+    "actualSize Integer schemaType=xs:long",
+    "alias String",
     "backup enum DiskBackup",
     "backupMode enum DiskBackupMode",
-    "bootable primitive Boolean",
+    "bootable Boolean",
     "contentType enum DiskContentType",
-    "externalDisk primitive String",
+    "externalDisk String",
     "format enum DiskFormat",
-    "imageId primitive String",
-    "initialSize primitive Integer schemaType=xs:long",
+    "imageId String",
+    "initialSize Integer schemaType=xs:long",
     "interface enum DiskInterface",
-    "logicalName primitive String",
-    "lunStorage struct HostStorage",
-    "propagateErrors primitive Boolean",
-    "provisionedSize primitive Integer schemaType=xs:long",
+    "logicalName String",
+    "lunStorage HostStorage",
+    "propagateErrors Boolean",
+    "provisionedSize Integer schemaType=xs:long",
     "qcowVersion enum QcowVersion",
-    "readOnly primitive Boolean",
+    "readOnly Boolean",
     "sgio enum ScsiGenericIO",
-    "shareable primitive Boolean",
-    "sparse primitive Boolean",
+    "shareable Boolean",
+    "sparse Boolean",
     "status enum DiskStatus",
     "storageType enum DiskStorageType",
-    "totalSize primitive Integer schemaType=xs:long",
-    "usesScsiReservation primitive Boolean",
-    "wipeAfterDelete primitive Boolean",
-    "diskProfile struct DiskProfile link",
-    "diskSnapshots struct DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
-    "openstackVolumeType struct OpenStackVolumeType link",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "quota struct Quota link",
-    "snapshot struct Snapshot link",
-    "statistics struct Statistic list link item=statistic rel=statistics",
-    "storageDomain struct StorageDomain link",
-    "storageDomains struct StorageDomain list link item=storage_domain rel=storagedomains"
+    "totalSize Integer schemaType=xs:long",
+    "usesScsiReservation Boolean",
+    "wipeAfterDelete Boolean",
+    "diskProfile DiskProfile link",
+    "diskSnapshots DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
+    "openstackVolumeType OpenStackVolumeType link",
+    "permissions Permission list link item=permission rel=permissions",
+    "quota Quota link",
+    "snapshot Snapshot link",
+    "statistics Statistic list link item=statistic rel=statistics",
+    "storageDomain StorageDomain link",
+    "storageDomains StorageDomain list link item=storage_domain rel=storagedomains"
   ]],
   ["DiskAttachment", "disk_attachment", "disk_attachments", "Identified", [
-    "active primitive Boolean",
-    "bootable primitive Boolean",
+    "active Boolean",
+    "bootable Boolean",
     "interface enum DiskInterface",
-    "logicalName primitive String",
-    "passDiscard primitive Boolean",
-    "readOnly primitive Boolean",
-    "usesScsiReservation primitive Boolean",
-    "disk struct Disk link",
-    "template struct Template link",
-    "vm struct Vm link"
+    "logicalName String",
+    "passDiscard Boolean",
+    "readOnly Boolean",
+    "usesScsiReservation Boolean",
+    "disk Disk link",
+    "template Template link",
+    "vm Vm link"
   ]],
   ["DiskProfile", "disk_profile", "disk_profiles", "Identified", [
-    "permissions struct Permission list link item=permission rel=permissions",
-    "qos struct Qos link",
-    "storageDomain struct StorageDomain link"
+    "permissions Permission list link item=permission rel=permissions",
+    "qos Qos link",
+    "storageDomain StorageDomain link"
   ]],
   ["DiskSnapshot", "disk_snapshot", "disk_snapshots", "Disk", [
-    "disk struct Disk link",
-    "parent struct DiskSnapshot link"
+    "disk Disk link",
+    "parent DiskSnapshot link"
   ]],
   ["Display", "display", "displays", null, [
-    "address primitive String",
-    "allowOverride primitive Boolean",
-    "certificate struct Certificate",
-    "copyPasteEnabled primitive Boolean",
-    "disconnectAction primitive String",
-    "disconnectActionDelay primitive Integer",
-    "fileTransferEnabled primitive Boolean",
-    "keyboardLayout primitive String",
-    "monitors primitive Integer",
-    "port primitive Integer",
-    "proxy primitive String",
-    "securePort primitive Integer",
-    "singleQxlPci primitive Boolean",
-    "smartcardEnabled primitive Boolean",
+    "address String",
+    "allowOverride Boolean",
+    "certificate Certificate",
+    "copyPasteEnabled Boolean",
+    "disconnectAction String",
+    "disconnectActionDelay Integer",
+    "fileTransferEnabled Boolean",
+    "keyboardLayout String",
+    "monitors Integer",
+    "port Integer",
+    "proxy String",
+    "securePort Integer",
+    "singleQxlPci Boolean",
+    "smartcardEnabled Boolean",
     "type enum DisplayType",
     "videoType enum VideoType"
   ]],
   ["Dns", "dns", "dnss", null, [
-    "searchDomains struct Host list item=host",
-    "servers struct Host list item=host"
+    "searchDomains Host list item=host",
+    "servers Host list item=host"
   ]],
   ["DnsResolverConfiguration", "dns_resolver_configuration", "dns_resolver_configurations", null, [
-    "nameServers primitive String list item=name_server"
+    "nameServers String list item=name_server"
   ]],
   ["Domain", "domain", "domains", "Identified", [
-    "user struct User",
-    "groups struct Group list link item=group rel=groups",
-    "users struct User list link item=user rel=users"
+    "user User",
+    "groups Group list link item=group rel=groups",
+    "users User list link item=user rel=users"
   ]],
   ["DynamicCpu", "dynamic_cpu", "dynamic_cpus", null, [
-    "cpuTune struct CpuTune",
-    "topology struct CpuTopology"
+    "cpuTune CpuTune",
+    "topology CpuTopology"
   ]],
   ["EngineBackupInfo", "engine_backup_info", "engine_backup_infos", null, [
-    "lastCinderBackup primitive Date",
-    "lastDbBackup primitive Date",
-    "lastDwhBackup primitive Date",
-    "lastEngineBackup primitive Date",
-    "lastGrafanaBackup primitive Date",
-    "lastKeycloakBackup primitive Date"
+    "lastCinderBackup Date",
+    "lastDbBackup Date",
+    "lastDwhBackup Date",
+    "lastEngineBackup Date",
+    "lastGrafanaBackup Date",
+    "lastKeycloakBackup Date"
   ]],
   ["EntityProfileDetail", "entity_profile_detail", "entity_profile_details", null, [
-    "profileDetails struct ProfileDetail list item=profile_detail"
+    "profileDetails ProfileDetail list item=profile_detail"
   ]],
   ["ErrorHandling", "error_handling", "error_handlings", null, [
     "onError enum MigrateOnError"
   ]],
   ["Event", "event", "events", "Identified", [
-    "code primitive Integer",
-    "correlationId primitive String",
-    "customData primitive String",
-    "customId primitive Integer",
-    "floodRate primitive Integer",
-    "index primitive Integer",
-    "logOnHost primitive Boolean",
-    "origin primitive String",
+    "code Integer",
+    "correlationId String",
+    "customData String",
+    "customId Integer",
+    "floodRate Integer",
+    "index Integer",
+    "logOnHost Boolean",
+    "origin String",
     "severity enum LogSeverity",
-    "time primitive Date",
-    "cluster struct Cluster link",
-    "dataCenter struct DataCenter link",
-    "host struct Host link",
-    "storageDomain struct StorageDomain link",
-    "template struct Template link",
-    "user struct User link",
-    "vm struct Vm link"
+    "time Date",
+    "cluster Cluster link",
+    "dataCenter DataCenter link",
+    "host Host link",
+    "storageDomain StorageDomain link",
+    "template Template link",
+    "user User link",
+    "vm Vm link"
   ]],
   ["EventSubscription", "event_subscription", "event_subscriptions", "Identified", [
-    "address primitive String",
+    "address String",
     "event enum NotifiableEvent",
     "notificationMethod enum NotificationMethod",
-    "user struct User"
+    "user User"
   ]],
   ["ExternalComputeResource", "external_compute_resource", "external_compute_resources", "Identified", [
-    "provider primitive String",
-    "url primitive String",
-    "user primitive String",
-    "externalHostProvider struct ExternalHostProvider link"
+    "provider String",
+    "url String",
+    "user String",
+    "externalHostProvider ExternalHostProvider link"
   ]],
   ["ExternalDiscoveredHost", "external_discovered_host", "external_discovered_hosts", "Identified", [
-    "ip primitive String",
-    "lastReport primitive String",
-    "mac primitive String",
-    "subnetName primitive String",
-    "externalHostProvider struct ExternalHostProvider link"
+    "ip String",
+    "lastReport String",
+    "mac String",
+    "subnetName String",
+    "externalHostProvider ExternalHostProvider link"
   ]],
   ["ExternalHost", "external_host", "external_hosts", "Identified", [
-    "address primitive String",
-    "externalHostProvider struct ExternalHostProvider link"
+    "address String",
+    "externalHostProvider ExternalHostProvider link"
   ]],
   ["ExternalHostGroup", "external_host_group", "external_host_groups", "Identified", [
-    "architectureName primitive String",
-    "domainName primitive String",
-    "operatingSystemName primitive String",
-    "subnetName primitive String",
-    "externalHostProvider struct ExternalHostProvider link"
+    "architectureName String",
+    "domainName String",
+    "operatingSystemName String",
+    "subnetName String",
+    "externalHostProvider ExternalHostProvider link"
   ]],
   ["ExternalHostProvider", "external_host_provider", "external_host_providers", "ExternalProvider", [
-    "certificates struct Certificate list link item=certificate rel=certificates",
-    "computeResources struct ExternalComputeResource list link item=external_compute_resource rel=computeresources",
-    "discoveredHosts struct ExternalDiscoveredHost list link item=external_discovered_host rel=discoveredhosts",
-    "hostGroups struct ExternalHostGroup list link item=external_host_group rel=hostgroups",
-    "hosts struct Host list link item=host rel=hosts"
+    "certificates Certificate list link item=certificate rel=certificates",
+    "computeResources ExternalComputeResource list link item=external_compute_resource rel=computeresources",
+    "discoveredHosts ExternalDiscoveredHost list link item=external_discovered_host rel=discoveredhosts",
+    "hostGroups ExternalHostGroup list link item=external_host_group rel=hostgroups",
+    "hosts Host list link item=host rel=hosts"
   ]],
   ["ExternalNetworkProviderConfiguration", "external_network_provider_configuration", "external_network_provider_configurations", "Identified", [
-    "externalNetworkProvider struct ExternalProvider link",
-    "host struct Host link"
+    "externalNetworkProvider ExternalProvider link",
+    "host Host link"
   ]],
   ["ExternalProvider", "external_provider", "external_providers", "Identified", [
-    "authenticationUrl primitive String",
-    "password primitive String",
-    "properties struct Property list item=property",
-    "requiresAuthentication primitive Boolean",
-    "url primitive String",
-    "username primitive String"
+    "authenticationUrl String",
+    "password String",
+    "properties Property list item=property",
+    "requiresAuthentication Boolean",
+    "url String",
+    "username String"
   ]],
   ["ExternalTemplateImport", "external_template_import", "external_template_imports", null, [
-    "clone primitive Boolean",
-    "url primitive String",
-    "cluster struct Cluster link",
-    "cpuProfile struct CpuProfile link",
-    "host struct Host link",
-    "quota struct Quota link",
-    "storageDomain struct StorageDomain link",
-    "template struct Template link"
+    "clone Boolean",
+    "url String",
+    "cluster Cluster link",
+    "cpuProfile CpuProfile link",
+    "host Host link",
+    "quota Quota link",
+    "storageDomain StorageDomain link",
+    "template Template link"
   ]],
   ["ExternalVmImport", "external_vm_import", "external_vm_imports", null, [
-    "name primitive String",
-    "password primitive String",
+    "name String",
+    "password String",
     "provider enum ExternalVmProviderType",
-    "sparse primitive Boolean",
-    "url primitive String",
-    "username primitive String",
-    "cluster struct Cluster link",
-    "cpuProfile struct CpuProfile link",
-    "driversIso struct File link",
-    "host struct Host link",
-    "quota struct Quota link",
-    "storageDomain struct StorageDomain link",
-    "vm struct Vm link"
+    "sparse Boolean",
+    "url String",
+    "username String",
+    "cluster Cluster link",
+    "cpuProfile CpuProfile link",
+    "driversIso File link",
+    "host Host link",
+    "quota Quota link",
+    "storageDomain StorageDomain link",
+    "vm Vm link"
   ]],
   ["Fault", "fault", "faults", null, [
-    "detail primitive String",
-    "reason primitive String"
+    "detail String",
+    "reason String"
   ]],
   ["FencingPolicy", "fencing_policy", "fencing_policies", null, [
-    "enabled primitive Boolean",
-    "skipIfConnectivityBroken struct SkipIfConnectivityBroken",
-    "skipIfGlusterBricksUp primitive Boolean",
-    "skipIfGlusterQuorumNotMet primitive Boolean",
-    "skipIfSdActive struct SkipIfSdActive"
+    "enabled Boolean",
+    "skipIfConnectivityBroken SkipIfConnectivityBroken",
+    "skipIfGlusterBricksUp Boolean",
+    "skipIfGlusterQuorumNotMet Boolean",
+    "skipIfSdActive SkipIfSdActive"
   ]],
   ["File", "file", "files", "Identified", [
-    "content primitive String",
-    "type primitive String",
-    "storageDomain struct StorageDomain link"
+    "content String",
+    "type String",
+    "storageDomain StorageDomain link"
   ]],
   ["Filter", "filter", "filters", "Identified", [
-    "position primitive Integer",
-    "schedulingPolicyUnit struct SchedulingPolicyUnit link"
+    "position Integer",
+    "schedulingPolicyUnit SchedulingPolicyUnit link"
   ]],
   ["Floppy", "floppy", "floppies", "Device", [
-    "file struct File"
+    "file File"
   ]],
   ["FopStatistic", "fop_statistic", "fop_statistics", null, [
-    "name primitive String",
-    "statistics struct Statistic list item=statistic"
+    "name String",
+    "statistics Statistic list item=statistic"
   ]],
   ["GlusterBrick", "brick", "bricks", "GlusterBrickAdvancedDetails", [
-    "brickDir primitive String",
-    "serverId primitive String",
+    "brickDir String",
+    "serverId String",
     "status enum GlusterBrickStatus",
-    "glusterVolume struct GlusterVolume link",
-    "statistics struct Statistic list link item=statistic rel=statistics"
+    "glusterVolume GlusterVolume link",
+    "statistics Statistic list link item=statistic rel=statistics"
   ]],
   ["GlusterBrickAdvancedDetails", "gluster_brick_advanced_details", "gluster_brick_advanced_detailss", "Device", [
-    "device primitive String",
-    "fsName primitive String",
-    "glusterClients struct GlusterClient list item=gluster_client",
-    "memoryPools struct GlusterMemoryPool list item=memory_pool",
-    "mntOptions primitive String",
-    "pid primitive Integer",
-    "port primitive Integer"
+    "device String",
+    "fsName String",
+    "glusterClients GlusterClient list item=gluster_client",
+    "memoryPools GlusterMemoryPool list item=memory_pool",
+    "mntOptions String",
+    "pid Integer",
+    "port Integer"
   ]],
   ["GlusterBrickMemoryInfo", "brick_memoryinfo", "gluster_brick_memory_infos", null, [
-    "memoryPools struct GlusterMemoryPool list item=memory_pool"
+    "memoryPools GlusterMemoryPool list item=memory_pool"
   ]],
   ["GlusterClient", "gluster_client", "gluster_clients", null, [
-    "bytesRead primitive Integer schemaType=xs:long",
-    "bytesWritten primitive Integer schemaType=xs:long",
-    "clientPort primitive Integer",
-    "hostName primitive String"
+    "bytesRead Integer schemaType=xs:long",
+    "bytesWritten Integer schemaType=xs:long",
+    "clientPort Integer",
+    "hostName String"
   ]],
   ["GlusterHook", "gluster_hook", "gluster_hooks", "Identified", [
-    "checksum primitive String",
-    "conflictStatus primitive Integer",
-    "conflicts primitive String",
-    "content primitive String",
+    "checksum String",
+    "conflictStatus Integer",
+    "conflicts String",
+    "content String",
     "contentType enum HookContentType",
-    "glusterCommand primitive String",
+    "glusterCommand String",
     "stage enum HookStage",
     "status enum GlusterHookStatus",
-    "cluster struct Cluster link",
-    "serverHooks struct GlusterServerHook list link item=server_hook rel=serverhooks"
+    "cluster Cluster link",
+    "serverHooks GlusterServerHook list link item=server_hook rel=serverhooks"
   ]],
   ["GlusterMemoryPool", "memory_pool", "memory_pools", "Identified", [
-    "allocCount primitive Integer",
-    "coldCount primitive Integer",
-    "hotCount primitive Integer",
-    "maxAlloc primitive Integer",
-    "maxStdalloc primitive Integer",
-    "paddedSize primitive Integer",
-    "poolMisses primitive Integer",
-    "type primitive String"
+    "allocCount Integer",
+    "coldCount Integer",
+    "hotCount Integer",
+    "maxAlloc Integer",
+    "maxStdalloc Integer",
+    "paddedSize Integer",
+    "poolMisses Integer",
+    "type String"
   ]],
   ["GlusterServerHook", "server_hook", "server_hooks", "Identified", [
-    "checksum primitive String",
+    "checksum String",
     "contentType enum HookContentType",
     "status enum GlusterHookStatus",
-    "host struct Host link"
+    "host Host link"
   ]],
   ["GlusterVolume", "gluster_volume", "gluster_volumes", "Identified", [
-    "disperseCount primitive Integer",
-    "options struct Option list item=option",
-    "redundancyCount primitive Integer",
-    "replicaCount primitive Integer",
+    "disperseCount Integer",
+    "options Option list item=option",
+    "redundancyCount Integer",
+    "replicaCount Integer",
     "status enum GlusterVolumeStatus",
-    "stripeCount primitive Integer",
+    "stripeCount Integer",
     "transportTypes enum TransportType list item=transport_type",
     "volumeType enum GlusterVolumeType",
-    "bricks struct GlusterBrick list link item=brick rel=bricks",
-    "cluster struct Cluster link",
-    "statistics struct Statistic list link item=statistic rel=statistics"
+    "bricks GlusterBrick list link item=brick rel=bricks",
+    "cluster Cluster link",
+    "statistics Statistic list link item=statistic rel=statistics"
   ]],
   ["GlusterVolumeProfileDetails", "gluster_volume_profile_details", "gluster_volume_profile_detailss", "Identified", [
-    "brickProfileDetails struct BrickProfileDetail list item=brick_profile_detail",
-    "nfsProfileDetails struct NfsProfileDetail list item=nfs_profile_detail"
+    "brickProfileDetails BrickProfileDetail list item=brick_profile_detail",
+    "nfsProfileDetails NfsProfileDetail list item=nfs_profile_detail"
   ]],
   ["GracePeriod", "grace_period", "grace_periods", null, [
-    "expiry primitive Integer"
+    "expiry Integer"
   ]],
   ["GraphicsConsole", "graphics_console", "graphics_consoles", "Identified", [
-    "address primitive String",
-    "port primitive Integer",
+    "address String",
+    "port Integer",
     "protocol enum GraphicsType",
-    "tlsPort primitive Integer",
-    "instanceType struct InstanceType link",
-    "template struct Template link",
-    "vm struct Vm link"
+    "tlsPort Integer",
+    "instanceType InstanceType link",
+    "template Template link",
+    "vm Vm link"
   ]],
   ["Group", "group", "groups", "Identified", [
-    "domainEntryId primitive String",
-    "namespace primitive String",
-    "domain struct Domain link",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "roles struct Role list link item=role rel=roles",
-    "tags struct Tag list link item=tag rel=tags"
+    "domainEntryId String",
+    "namespace String",
+    "domain Domain link",
+    "permissions Permission list link item=permission rel=permissions",
+    "roles Role list link item=role rel=roles",
+    "tags Tag list link item=tag rel=tags"
   ]],
   ["GuestOperatingSystem", "guest_operating_system", "guest_operating_systems", null, [
-    "architecture primitive String",
-    "codename primitive String",
-    "distribution primitive String",
-    "family primitive String",
-    "kernel struct Kernel",
-    "version struct Version"
+    "architecture String",
+    "codename String",
+    "distribution String",
+    "family String",
+    "kernel Kernel",
+    "version Version"
   ]],
   ["HardwareInformation", "hardware_information", "hardware_informations", null, [
-    "family primitive String",
-    "manufacturer primitive String",
-    "productName primitive String",
-    "serialNumber primitive String",
+    "family String",
+    "manufacturer String",
+    "productName String",
+    "serialNumber String",
     "supportedRngSources enum RngSource list item=supported_rng_source",
-    "uuid primitive String",
-    "version primitive String"
+    "uuid String",
+    "version String"
   ]],
   ["HighAvailability", "high_availability", "high_availabilities", null, [
-    "enabled primitive Boolean",
-    "priority primitive Integer"
+    "enabled Boolean",
+    "priority Integer"
   ]],
   ["Hook", "hook", "hooks", "Identified", [
-    "eventName primitive String",
-    "md5 primitive String",
-    "host struct Host link"
+    "eventName String",
+    "md5 String",
+    "host Host link"
   ]],
   ["Host", "host", "hosts", "Identified", [
-    "address primitive String",
+    "address String",
     "autoNumaStatus enum AutoNumaStatus",
-    "certificate struct Certificate",
-    "cpu struct Cpu",
-    "devicePassthrough struct HostDevicePassthrough",
-    "display struct Display",
+    "certificate Certificate",
+    "cpu Cpu",
+    "devicePassthrough HostDevicePassthrough",
+    "display Display",
     "externalStatus enum ExternalStatus",
-    "hardwareInformation struct HardwareInformation",
-    "hostedEngine struct HostedEngine",
-    "iscsi struct IscsiDetails",
+    "hardwareInformation HardwareInformation",
+    "hostedEngine HostedEngine",
+    "iscsi IscsiDetails",
     "kdumpStatus enum KdumpStatus",
-    "ksm struct Ksm",
-    "libvirtVersion struct Version",
-    "maxSchedulingMemory primitive Integer schemaType=xs:long",
-    "memory primitive Integer schemaType=xs:long",
-    "networkOperationInProgress primitive Boolean",
-    "numaSupported primitive Boolean",
-    "os struct OperatingSystem",
-    "overrideIptables primitive Boolean",
-    "ovnConfigured primitive Boolean",
-    "port primitive Integer",
-    "powerManagement struct PowerManagement",
+    "ksm Ksm",
+    "libvirtVersion Version",
+    "maxSchedulingMemory Integer schemaType=xs:long",
+    "memory Integer schemaType=xs:long",
+    "networkOperationInProgress Boolean",
+    "numaSupported Boolean",
+    "os OperatingSystem",
+    "overrideIptables Boolean",
+    "ovnConfigured Boolean",
+    "port Integer",
+    "powerManagement PowerManagement",
     "protocol enum HostProtocol",
-    "reinstallationRequired primitive Boolean",
-    "rootPassword primitive String",
-    "seLinux struct SeLinux",
-    "spm struct Spm",
-    "ssh struct Ssh",
+    "reinstallationRequired Boolean",
+    "rootPassword String",
+    "seLinux SeLinux",
+    "spm Spm",
+    "ssh Ssh",
     "status enum HostStatus",
-    "statusDetail primitive String",
-    "summary struct VmSummary",
-    "transparentHugePages transparent_hugepages struct TransparentHugePages",
+    "statusDetail String",
+    "summary VmSummary",
+    "transparentHugePages transparent_hugepages TransparentHugePages",
     "type enum HostType",
-    "updateAvailable primitive Boolean",
-    "version struct Version",
+    "updateAvailable Boolean",
+    "version Version",
     "vgpuPlacement enum VgpuPlacement",
-    "affinityLabels struct AffinityLabel list link item=affinity_label rel=affinitylabels",
-    "agents struct Agent list link item=agent rel=agents",
-    "cluster struct Cluster link",
-    "cpuUnits struct HostCpuUnit list link item=host_cpu_unit rel=cpuunits",
-    "devices struct HostDevice list link item=host_device rel=devices",
-    "externalHostProvider struct ExternalHostProvider link",
-    "externalNetworkProviderConfigurations struct ExternalNetworkProviderConfiguration list link item=external_network_provider_configuration rel=externalnetworkproviderconfigurations",
-    "hooks struct Hook list link item=hook rel=hooks",
-    "katelloErrata struct KatelloErratum list link item=katello_erratum rel=katelloerrata",
-    "networkAttachments struct NetworkAttachment list link item=network_attachment rel=networkattachments",
-    "nics struct HostNic list link item=host_nic rel=nics",
-    "numaNodes host_numa_nodes struct NumaNode list link item=host_numa_node rel=numanodes",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "statistics struct Statistic list link item=statistic rel=statistics",
-    "storageConnectionExtensions struct StorageConnectionExtension list link item=storage_connection_extension rel=storageconnectionextensions",
-    "storages struct HostStorage list link item=host_storage rel=storages",
-    "tags struct Tag list link item=tag rel=tags",
-    "unmanagedNetworks struct UnmanagedNetwork list link item=unmanaged_network rel=unmanagednetworks"
+    "affinityLabels AffinityLabel list link item=affinity_label rel=affinitylabels",
+    "agents Agent list link item=agent rel=agents",
+    "cluster Cluster link",
+    "cpuUnits HostCpuUnit list link item=host_cpu_unit rel=cpuunits",
+    "devices HostDevice list link item=host_device rel=devices",
+    "externalHostProvider ExternalHostProvider link",
+    "externalNetworkProviderConfigurations ExternalNetworkProviderConfiguration list link item=external_network_provider_configuration rel=externalnetworkproviderconfigurations",
+    "hooks Hook list link item=hook rel=hooks",
+    "katelloErrata KatelloErratum list link item=katello_erratum rel=katelloerrata",
+    "networkAttachments NetworkAttachment list link item=network_attachment rel=networkattachments",
+    "nics HostNic list link item=host_nic rel=nics",
+    "numaNodes host_numa_nodes NumaNode list link item=host_numa_node rel=numanodes",
+    "permissions Permission list link item=permission rel=permissions",
+    "statistics Statistic list link item=statistic rel=statistics",
+    "storageConnectionExtensions StorageConnectionExtension list link item=storage_connection_extension rel=storageconnectionextensions",
+    "storages HostStorage list link item=host_storage rel=storages",
+    "tags Tag list link item=tag rel=tags",
+    "unmanagedNetworks UnmanagedNetwork list link item=unmanaged_network rel=unmanagednetworks"
   ]],
   ["HostCpuUnit", "host_cpu_unit", "host_cpu_units", "Identified", [
-    "coreId primitive Integer",
-    "cpuId primitive Integer",
-    "runsVdsm primitive Boolean",
-    "socketId primitive Integer",
-    "vms struct Vm list link item=vm rel=vms"
+    "coreId Integer",
+    "cpuId Integer",
+    "runsVdsm Boolean",
+    "socketId Integer",
+    "vms Vm list link item=vm rel=vms"
   ]],
   ["HostDevice", "host_device", "host_devices", "Identified", [
-    "capability primitive String",
-    "driver primitive String",
-    "iommuGroup primitive Integer",
-    "mDevTypes struct MDevType list item=m_dev_type",
-    "physicalFunction struct HostDevice",
-    "placeholder primitive Boolean",
-    "product struct Product",
-    "vendor struct Vendor",
-    "virtualFunctions primitive Integer",
-    "host struct Host link",
-    "parentDevice struct HostDevice link",
-    "vm struct Vm link"
+    "capability String",
+    "driver String",
+    "iommuGroup Integer",
+    "mDevTypes MDevType list item=m_dev_type",
+    "physicalFunction HostDevice",
+    "placeholder Boolean",
+    "product Product",
+    "vendor Vendor",
+    "virtualFunctions Integer",
+    "host Host link",
+    "parentDevice HostDevice link",
+    "vm Vm link"
   ]],
   ["HostDevicePassthrough", "host_device_passthrough", "host_device_passthroughs", null, [
-    "enabled primitive Boolean"
+    "enabled Boolean"
   ]],
   ["HostNic", "host_nic", "host_nics", "Identified", [
-    "adAggregatorId primitive Integer",
-    "baseInterface primitive String",
-    "bonding struct Bonding",
+    "adAggregatorId Integer",
+    "baseInterface String",
+    "bonding Bonding",
     "bootProtocol enum BootProtocol",
-    "bridged primitive Boolean",
-    "checkConnectivity primitive Boolean",
-    "customConfiguration primitive Boolean",
-    "ip struct Ip",
-    "ipv6 struct Ip",
+    "bridged Boolean",
+    "checkConnectivity Boolean",
+    "customConfiguration Boolean",
+    "ip Ip",
+    "ipv6 Ip",
     "ipv6BootProtocol enum BootProtocol",
-    "mac struct Mac",
-    "mtu primitive Integer",
-    "overrideConfiguration primitive Boolean",
-    "properties struct Property list item=property",
-    "speed primitive Integer schemaType=xs:long",
+    "mac Mac",
+    "mtu Integer",
+    "overrideConfiguration Boolean",
+    "properties Property list item=property",
+    "speed Integer schemaType=xs:long",
     "status enum NicStatus",
-    "virtualFunctionsConfiguration struct HostNicVirtualFunctionsConfiguration",
-    "vlan struct Vlan",
-    "host struct Host link",
-    "network struct Network link",
-    "networkLabels struct NetworkLabel list link item=network_label rel=networklabels",
-    "physicalFunction struct HostNic link",
-    "qos struct Qos link",
-    "statistics struct Statistic list link item=statistic rel=statistics"
+    "virtualFunctionsConfiguration HostNicVirtualFunctionsConfiguration",
+    "vlan Vlan",
+    "host Host link",
+    "network Network link",
+    "networkLabels NetworkLabel list link item=network_label rel=networklabels",
+    "physicalFunction HostNic link",
+    "qos Qos link",
+    "statistics Statistic list link item=statistic rel=statistics"
   ]],
   ["HostNicVirtualFunctionsConfiguration", "host_nic_virtual_functions_configuration", "host_nic_virtual_functions_configurations", null, [
-    "allNetworksAllowed primitive Boolean",
-    "maxNumberOfVirtualFunctions primitive Integer",
-    "numberOfVirtualFunctions primitive Integer"
+    "allNetworksAllowed Boolean",
+    "maxNumberOfVirtualFunctions Integer",
+    "numberOfVirtualFunctions Integer"
   ]],
   ["HostStorage", "host_storage", "host_storages", "Identified", [
-    "address primitive String",
-    "driverOptions struct Property list item=property",
-    "driverSensitiveOptions struct Property list item=property",
-    "logicalUnits struct LogicalUnit list item=logical_unit",
-    "mountOptions primitive String",
-    "nfsRetrans primitive Integer",
-    "nfsTimeo primitive Integer",
+    "address String",
+    "driverOptions Property list item=property",
+    "driverSensitiveOptions Property list item=property",
+    "logicalUnits LogicalUnit list item=logical_unit",
+    "mountOptions String",
+    "nfsRetrans Integer",
+    "nfsTimeo Integer",
     "nfsVersion enum NfsVersion",
-    "overrideLuns primitive Boolean",
-    "password primitive String",
-    "path primitive String",
-    "port primitive Integer",
-    "portal primitive String",
-    "target primitive String",
+    "overrideLuns Boolean",
+    "password String",
+    "path String",
+    "port Integer",
+    "portal String",
+    "target String",
     "type enum StorageType",
-    "username primitive String",
-    "vfsType primitive String",
-    "volumeGroup struct VolumeGroup",
-    "host struct Host link"
+    "username String",
+    "vfsType String",
+    "volumeGroup VolumeGroup",
+    "host Host link"
   ]],
   ["HostedEngine", "hosted_engine", "hosted_engines", null, [
-    "active primitive Boolean",
-    "configured primitive Boolean",
-    "globalMaintenance primitive Boolean",
-    "localMaintenance primitive Boolean",
-    "score primitive Integer"
+    "active Boolean",
+    "configured Boolean",
+    "globalMaintenance Boolean",
+    "localMaintenance Boolean",
+    "score Integer"
   ]],
   ["Icon", "icon", "icons", "Identified", [
-    "data primitive String",
-    "mediaType primitive String"
+    "data String",
+    "mediaType String"
   ]],
   ["Identified", "identified", "identifieds", null, [
-    "comment primitive String",
-    "description primitive String",
-    "id primitive String attribute",
-    "name primitive String"
+    "comment String",
+    "description String",
+    "id String attribute",
+    "name String"
   ]],
   ["Image", "image", "images", "Identified", [
-    "size primitive Integer schemaType=xs:long",
+    "size Integer schemaType=xs:long",
     "type enum ImageFileType",
-    "storageDomain struct StorageDomain link"
+    "storageDomain StorageDomain link"
   ]],
   ["ImageTransfer", "image_transfer", "image_transfers", "Identified", [
-    "active primitive Boolean",
+    "active Boolean",
     "direction enum ImageTransferDirection",
     "format enum DiskFormat",
-    "inactivityTimeout primitive Integer",
+    "inactivityTimeout Integer",
     "phase enum ImageTransferPhase",
-    "proxyUrl primitive String",
-    "shallow primitive Boolean",
+    "proxyUrl String",
+    "shallow Boolean",
     "timeoutPolicy enum ImageTransferTimeoutPolicy",
-    "transferUrl primitive String",
-    "transferred primitive Integer schemaType=xs:long",
-    "backup struct Backup link",
-    "disk struct Disk link",
-    "host struct Host link",
-    "image struct Image link",
-    "snapshot struct DiskSnapshot link"
+    "transferUrl String",
+    "transferred Integer schemaType=xs:long",
+    "backup Backup link",
+    "disk Disk link",
+    "host Host link",
+    "image Image link",
+    "snapshot DiskSnapshot link"
   ]],
   ["Initialization", "initialization", "initializations", null, [
-    "activeDirectoryOu primitive String",
-    "authorizedSshKeys primitive String",
-    "cloudInit struct CloudInit",
+    "activeDirectoryOu String",
+    "authorizedSshKeys String",
+    "cloudInit CloudInit",
     "cloudInitNetworkProtocol enum CloudInitNetworkProtocol",
-    "configuration struct Configuration",
-    "customScript primitive String",
-    "dnsSearch primitive String",
-    "dnsServers primitive String",
-    "domain primitive String",
-    "hostName primitive String",
-    "inputLocale primitive String",
-    "nicConfigurations struct NicConfiguration list item=nic_configuration",
-    "orgName primitive String",
-    "regenerateIds primitive Boolean",
-    "regenerateSshKeys primitive Boolean",
-    "rootPassword primitive String",
-    "systemLocale primitive String",
-    "timezone primitive String",
-    "uiLanguage primitive String",
-    "userLocale primitive String",
-    "userName primitive String",
-    "windowsLicenseKey primitive String"
+    "configuration Configuration",
+    "customScript String",
+    "dnsSearch String",
+    "dnsServers String",
+    "domain String",
+    "hostName String",
+    "inputLocale String",
+    "nicConfigurations NicConfiguration list item=nic_configuration",
+    "orgName String",
+    "regenerateIds Boolean",
+    "regenerateSshKeys Boolean",
+    "rootPassword String",
+    "systemLocale String",
+    "timezone String",
+    "uiLanguage String",
+    "userLocale String",
+    "userName String",
+    "windowsLicenseKey String"
   ]],
   ["InstanceType", "instance_type", "instance_types", "Template", []],
   ["Io", "io", "ios", null, [
-    "threads primitive Integer"
+    "threads Integer"
   ]],
   ["Ip", "ip", "ips", null, [
-    "address primitive String",
-    "gateway primitive String",
-    "netmask primitive String",
+    "address String",
+    "gateway String",
+    "netmask String",
     "version enum IpVersion"
   ]],
   ["IpAddressAssignment", "ip_address_assignment", "ip_address_assignments", null, [
     "assignmentMethod enum BootProtocol",
-    "ip struct Ip"
+    "ip Ip"
   ]],
   ["IscsiBond", "iscsi_bond", "iscsi_bonds", "Identified", [
-    "dataCenter struct DataCenter link",
-    "networks struct Network list link item=network rel=networks",
-    "storageConnections struct StorageConnection list link item=storage_connection rel=storageconnections"
+    "dataCenter DataCenter link",
+    "networks Network list link item=network rel=networks",
+    "storageConnections StorageConnection list link item=storage_connection rel=storageconnections"
   ]],
   ["IscsiDetails", "iscsi_details", "iscsi_detailss", null, [
-    "address primitive String",
-    "diskId primitive String",
-    "initiator primitive String",
-    "lunMapping primitive Integer",
-    "password primitive String",
-    "paths primitive Integer",
-    "port primitive Integer",
-    "portal primitive String",
-    "productId primitive String",
-    "serial primitive String",
-    "size primitive Integer",
-    "status primitive String",
-    "storageDomainId primitive String",
-    "target primitive String",
-    "username primitive String",
-    "vendorId primitive String",
-    "volumeGroupId primitive String"
+    "address String",
+    "diskId String",
+    "initiator String",
+    "lunMapping Integer",
+    "password String",
+    "paths Integer",
+    "port Integer",
+    "portal String",
+    "productId String",
+    "serial String",
+    "size Integer",
+    "status String",
+    "storageDomainId String",
+    "target String",
+    "username String",
+    "vendorId String",
+    "volumeGroupId String"
   ]],
   ["Job", "job", "jobs", "Identified", [
-    "autoCleared primitive Boolean",
-    "endTime primitive Date",
-    "external primitive Boolean",
-    "lastUpdated primitive Date",
-    "startTime primitive Date",
+    "autoCleared Boolean",
+    "endTime Date",
+    "external Boolean",
+    "lastUpdated Date",
+    "startTime Date",
     "status enum JobStatus",
-    "owner struct User link",
-    "steps struct Step list link item=step rel=steps"
+    "owner User link",
+    "steps Step list link item=step rel=steps"
   ]],
   ["KatelloErratum", "katello_erratum", "katello_errata", "Identified", [
-    "issued primitive Date",
-    "packages struct Package list item=package",
-    "severity primitive String",
-    "solution primitive String",
-    "summary primitive String",
-    "title primitive String",
-    "type primitive String",
-    "host struct Host link",
-    "vm struct Vm link"
+    "issued Date",
+    "packages Package list item=package",
+    "severity String",
+    "solution String",
+    "summary String",
+    "title String",
+    "type String",
+    "host Host link",
+    "vm Vm link"
   ]],
   ["Kernel", "kernel", "kernels", null, [
-    "version struct Version"
+    "version Version"
   ]],
   ["Ksm", "ksm", "ksms", null, [
-    "enabled primitive Boolean",
-    "mergeAcrossNodes primitive Boolean"
+    "enabled Boolean",
+    "mergeAcrossNodes Boolean"
   ]],
   ["LinkLayerDiscoveryProtocolElement", "link_layer_discovery_protocol_element", "link_layer_discovery_protocol_elements", "Identified", [
-    "oui primitive Integer",
-    "properties struct Property list item=property",
-    "subtype primitive Integer",
-    "type primitive Integer"
+    "oui Integer",
+    "properties Property list item=property",
+    "subtype Integer",
+    "type Integer"
   ]],
   ["LogicalUnit", "logical_unit", "logical_units", null, [
-    "activePaths primitive Integer",
-    "address primitive String",
-    "discardMaxSize primitive Integer schemaType=xs:long",
-    "discardZeroesData primitive Boolean",
-    "diskId primitive String",
-    "id primitive String attribute",
-    "lunMapping primitive Integer",
-    "password primitive String",
-    "paths primitive Integer",
-    "port primitive Integer",
-    "portal primitive String",
-    "productId primitive String",
-    "serial primitive String",
-    "size primitive Integer schemaType=xs:long",
+    "activePaths Integer",
+    "address String",
+    "discardMaxSize Integer schemaType=xs:long",
+    "discardZeroesData Boolean",
+    "diskId String",
+    "id String attribute",
+    "lunMapping Integer",
+    "password String",
+    "paths Integer",
+    "port Integer",
+    "portal String",
+    "productId String",
+    "serial String",
+    "size Integer schemaType=xs:long",
     "status enum LunStatus",
-    "storageDomainId primitive String",
-    "target primitive String",
-    "username primitive String",
-    "vendorId primitive String",
-    "volumeGroupId primitive String"
+    "storageDomainId String",
+    "target String",
+    "username String",
+    "vendorId String",
+    "volumeGroupId String"
   ]],
   ["MDevType", "m_dev_type", "m_dev_types", null, [
-    "availableInstances primitive Integer",
-    "description primitive String",
-    "humanReadableName primitive String",
-    "name primitive String"
+    "availableInstances Integer",
+    "description String",
+    "humanReadableName String",
+    "name String"
   ]],
   ["Mac", "mac", "macs", null, [
-    "address primitive String"
+    "address String"
   ]],
   ["MacPool", "mac_pool", "mac_pools", "Identified", [
-    "allowDuplicates primitive Boolean",
-    "defaultPool primitive Boolean",
-    "ranges struct Range list item=range",
-    "permissions struct Permission list link item=permission rel=permissions"
+    "allowDuplicates Boolean",
+    "defaultPool Boolean",
+    "ranges Range list item=range",
+    "permissions Permission list link item=permission rel=permissions"
   ]],
   ["MemoryOverCommit", "memory_over_commit", "memory_over_commits", null, [
-    "percent primitive Integer"
+    "percent Integer"
   ]],
   ["MemoryPolicy", "memory_policy", "memory_policies", null, [
-    "ballooning primitive Boolean",
-    "guaranteed primitive Integer schemaType=xs:long",
-    "max primitive Integer schemaType=xs:long",
-    "overCommit struct MemoryOverCommit",
-    "transparentHugePages transparent_hugepages struct TransparentHugePages"
+    "ballooning Boolean",
+    "guaranteed Integer schemaType=xs:long",
+    "max Integer schemaType=xs:long",
+    "overCommit MemoryOverCommit",
+    "transparentHugePages transparent_hugepages TransparentHugePages"
   ]],
   ["Method", "method", "methods", null, [
     "id enum SsoMethod attribute"
   ]],
   ["MigrationBandwidth", "migration_bandwidth", "migration_bandwidths", null, [
     "assignmentMethod enum MigrationBandwidthAssignmentMethod",
-    "customValue primitive Integer"
+    "customValue Integer"
   ]],
   ["MigrationOptions", "migration", "migration_optionss", null, [
     "autoConverge enum InheritableBoolean",
-    "bandwidth struct MigrationBandwidth",
+    "bandwidth MigrationBandwidth",
     "compressed enum InheritableBoolean",
-    "customParallelMigrations primitive Integer",
+    "customParallelMigrations Integer",
     "encrypted enum InheritableBoolean",
     "parallelMigrationsPolicy enum ParallelMigrationsPolicy",
-    "policy struct MigrationPolicy link"
+    "policy MigrationPolicy link"
   ]],
   ["MigrationPolicy", "migration_policy", "migration_policies", "Identified", []],
   ["Network", "network", "networks", "Identified", [
-    "display primitive Boolean",
-    "dnsResolverConfiguration struct DnsResolverConfiguration",
-    "ip struct Ip",
-    "mtu primitive Integer",
-    "portIsolation primitive Boolean",
-    "profileRequired primitive Boolean",
-    "required primitive Boolean",
+    "display Boolean",
+    "dnsResolverConfiguration DnsResolverConfiguration",
+    "ip Ip",
+    "mtu Integer",
+    "portIsolation Boolean",
+    "profileRequired Boolean",
+    "required Boolean",
     "status enum NetworkStatus",
-    "stp primitive Boolean",
+    "stp Boolean",
     "usages enum NetworkUsage list item=usage",
-    "vdsmName primitive String",
-    "vlan struct Vlan",
-    "cluster struct Cluster link",
-    "dataCenter struct DataCenter link",
-    "externalProvider struct OpenStackNetworkProvider link",
-    "externalProviderPhysicalNetwork struct Network link",
-    "networkLabels struct NetworkLabel list link item=network_label rel=networklabels",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "qos struct Qos link",
-    "vnicProfiles struct VnicProfile list link item=vnic_profile rel=vnicprofiles"
+    "vdsmName String",
+    "vlan Vlan",
+    "cluster Cluster link",
+    "dataCenter DataCenter link",
+    "externalProvider OpenStackNetworkProvider link",
+    "externalProviderPhysicalNetwork Network link",
+    "networkLabels NetworkLabel list link item=network_label rel=networklabels",
+    "permissions Permission list link item=permission rel=permissions",
+    "qos Qos link",
+    "vnicProfiles VnicProfile list link item=vnic_profile rel=vnicprofiles"
   ]],
   ["NetworkAttachment", "network_attachment", "network_attachments", "Identified", [
-    "dnsResolverConfiguration struct DnsResolverConfiguration",
-    "inSync primitive Boolean",
-    "ipAddressAssignments struct IpAddressAssignment list item=ip_address_assignment",
-    "properties struct Property list item=property",
-    "reportedConfigurations struct ReportedConfiguration list item=reported_configuration",
-    "host struct Host link",
-    "hostNic struct HostNic link",
-    "network struct Network link",
-    "qos struct Qos link"
+    "dnsResolverConfiguration DnsResolverConfiguration",
+    "inSync Boolean",
+    "ipAddressAssignments IpAddressAssignment list item=ip_address_assignment",
+    "properties Property list item=property",
+    "reportedConfigurations ReportedConfiguration list item=reported_configuration",
+    "host Host link",
+    "hostNic HostNic link",
+    "network Network link",
+    "qos Qos link"
   ]],
   ["NetworkConfiguration", "network_configuration", "network_configurations", null, [
-    "dns struct Dns",
-    "nics struct Nic list item=nic"
+    "dns Dns",
+    "nics Nic list item=nic"
   ]],
   ["NetworkFilter", "network_filter", "network_filters", "Identified", [
-    "version struct Version"
+    "version Version"
   ]],
   ["NetworkFilterParameter", "network_filter_parameter", "network_filter_parameters", "Identified", [
-    "value primitive String",
-    "nic struct Nic link"
+    "value String",
+    "nic Nic link"
   ]],
   ["NetworkLabel", "network_label", "network_labels", "Identified", [
-    "hostNic struct HostNic link",
-    "network struct Network link"
+    "hostNic HostNic link",
+    "network Network link"
   ]],
   ["NfsProfileDetail", "nfs_profile_detail", "nfs_profile_details", "EntityProfileDetail", [
-    "nfsServerIp primitive String"
+    "nfsServerIp String"
   ]],
   ["Nic", "nic", "nics", "Device", [
     "bootProtocol enum BootProtocol",
     "interface enum NicInterface",
-    "linked primitive Boolean",
-    "mac struct Mac",
-    "onBoot primitive Boolean",
-    "plugged primitive Boolean",
-    "synced primitive Boolean",
-    "network struct Network link",
-    "networkAttachments struct NetworkAttachment list link item=network_attachment rel=networkattachments",
-    "networkFilterParameters struct NetworkFilterParameter list link item=network_filter_parameter rel=networkfilterparameters",
-    "networkLabels struct NetworkLabel list link item=network_label rel=networklabels",
-    "reportedDevices struct ReportedDevice list link item=reported_device rel=reporteddevices",
-    "statistics struct Statistic list link item=statistic rel=statistics",
-    "virtualFunctionAllowedLabels struct NetworkLabel list link item=network_label rel=virtualfunctionallowedlabels",
-    "virtualFunctionAllowedNetworks struct Network list link item=network rel=virtualfunctionallowednetworks",
-    "vnicProfile struct VnicProfile link"
+    "linked Boolean",
+    "mac Mac",
+    "onBoot Boolean",
+    "plugged Boolean",
+    "synced Boolean",
+    "network Network link",
+    "networkAttachments NetworkAttachment list link item=network_attachment rel=networkattachments",
+    "networkFilterParameters NetworkFilterParameter list link item=network_filter_parameter rel=networkfilterparameters",
+    "networkLabels NetworkLabel list link item=network_label rel=networklabels",
+    "reportedDevices ReportedDevice list link item=reported_device rel=reporteddevices",
+    "statistics Statistic list link item=statistic rel=statistics",
+    "virtualFunctionAllowedLabels NetworkLabel list link item=network_label rel=virtualfunctionallowedlabels",
+    "virtualFunctionAllowedNetworks Network list link item=network rel=virtualfunctionallowednetworks",
+    "vnicProfile VnicProfile link"
   ]],
   ["NicConfiguration", "nic_configuration", "nic_configurations", null, [
     "bootProtocol enum BootProtocol",
-    "ip struct Ip",
-    "ipv6 struct Ip",
+    "ip Ip",
+    "ipv6 Ip",
     "ipv6BootProtocol enum BootProtocol",
-    "name primitive String",
-    "onBoot primitive Boolean"
+    "name String",
+    "onBoot Boolean"
   ]],
   ["NumaNode", "host_numa_node", "host_numa_nodes", "Identified", [
-    "cpu struct Cpu",
-    "index primitive Integer",
-    "memory primitive Integer schemaType=xs:long",
-    "nodeDistance primitive String",
-    "host struct Host link",
-    "statistics struct Statistic list link item=statistic rel=statistics"
+    "cpu Cpu",
+    "index Integer",
+    "memory Integer schemaType=xs:long",
+    "nodeDistance String",
+    "host Host link",
+    "statistics Statistic list link item=statistic rel=statistics"
   ]],
   ["NumaNodePin", "numa_node_pin", "numa_node_pins", null, [
-    "hostNumaNode struct NumaNode",
-    "index primitive Integer",
-    "pinned primitive Boolean"
+    "hostNumaNode NumaNode",
+    "index Integer",
+    "pinned Boolean"
   ]],
   ["OpenStackImage", "openstack_image", "openstack_images", "Identified", [
-    "openstackImageProvider struct OpenStackImageProvider link"
+    "openstackImageProvider OpenStackImageProvider link"
   ]],
   ["OpenStackImageProvider", "openstack_image_provider", "openstack_image_providers", "OpenStackProvider", [
-    "certificates struct Certificate list link item=certificate rel=certificates",
-    "images struct OpenStackImage list link item=openstack_image rel=images"
+    "certificates Certificate list link item=certificate rel=certificates",
+    "images OpenStackImage list link item=openstack_image rel=images"
   ]],
   ["OpenStackNetwork", "openstack_network", "openstack_networks", "Identified", [
-    "openstackNetworkProvider struct OpenStackNetworkProvider link"
+    "openstackNetworkProvider OpenStackNetworkProvider link"
   ]],
   ["OpenStackNetworkProvider", "openstack_network_provider", "openstack_network_providers", "OpenStackProvider", [
-    "agentConfiguration struct AgentConfiguration",
-    "autoSync primitive Boolean",
-    "externalPluginType primitive String",
+    "agentConfiguration AgentConfiguration",
+    "autoSync Boolean",
+    "externalPluginType String",
     "pluginType enum NetworkPluginType",
-    "projectDomainName primitive String",
-    "projectName primitive String",
-    "readOnly primitive Boolean",
+    "projectDomainName String",
+    "projectName String",
+    "readOnly Boolean",
     "type enum OpenStackNetworkProviderType",
-    "unmanaged primitive Boolean",
-    "userDomainName primitive String",
-    "certificates struct Certificate list link item=certificate rel=certificates",
-    "networks struct OpenStackNetwork list link item=openstack_network rel=networks",
-    "subnets struct OpenStackSubnet list link item=openstack_subnet rel=subnets"
+    "unmanaged Boolean",
+    "userDomainName String",
+    "certificates Certificate list link item=certificate rel=certificates",
+    "networks OpenStackNetwork list link item=openstack_network rel=networks",
+    "subnets OpenStackSubnet list link item=openstack_subnet rel=subnets"
   ]],
   ["OpenStackProvider", "open_stack_provider", "open_stack_providers", "ExternalProvider", [
-    "tenantName primitive String"
+    "tenantName String"
   ]],
   ["OpenStackSubnet", "openstack_subnet", "openstack_subnets", "Identified", [
-    "cidr primitive String",
-    "dnsServers primitive String list item=dns_server",
-    "gateway primitive String",
-    "ipVersion primitive String",
-    "openstackNetwork struct OpenStackNetwork link"
+    "cidr String",
+    "dnsServers String list item=dns_server",
+    "gateway String",
+    "ipVersion String",
+    "openstackNetwork OpenStackNetwork link"
   ]],
   ["OpenStackVolumeProvider", "openstack_volume_provider", "openstack_volume_providers", "OpenStackProvider", [
-    "authenticationKeys struct OpenstackVolumeAuthenticationKey list link item=openstack_volume_authentication_key rel=authenticationkeys",
-    "certificates struct Certificate list link item=certificate rel=certificates",
-    "dataCenter struct DataCenter link",
-    "volumeTypes struct OpenStackVolumeType list link item=open_stack_volume_type rel=volumetypes"
+    "authenticationKeys OpenstackVolumeAuthenticationKey list link item=openstack_volume_authentication_key rel=authenticationkeys",
+    "certificates Certificate list link item=certificate rel=certificates",
+    "dataCenter DataCenter link",
+    "volumeTypes OpenStackVolumeType list link item=open_stack_volume_type rel=volumetypes"
   ]],
   ["OpenStackVolumeType", "open_stack_volume_type", "open_stack_volume_types", "Identified", [
-    "properties struct Property list item=property",
-    "openstackVolumeProvider struct OpenStackVolumeProvider link"
+    "properties Property list item=property",
+    "openstackVolumeProvider OpenStackVolumeProvider link"
   ]],
   ["OpenstackVolumeAuthenticationKey", "openstack_volume_authentication_key", "openstack_volume_authentication_keys", "Identified", [
-    "creationDate primitive Date",
+    "creationDate Date",
     "usageType enum OpenstackVolumeAuthenticationKeyUsageType",
-    "uuid primitive String",
-    "value primitive String",
-    "openstackVolumeProvider struct OpenStackVolumeProvider link"
+    "uuid String",
+    "value String",
+    "openstackVolumeProvider OpenStackVolumeProvider link"
   ]],
   ["OperatingSystem", "os", "oss", null, [
-    "boot struct Boot",
-    "cmdline primitive String",
-    "customKernelCmdline primitive String",
-    "description primitive String",
-    "initrd primitive String",
-    "kernel primitive String",
-    "reportedKernelCmdline primitive String",
-    "type primitive String",
-    "version struct Version"
+    "boot Boot",
+    "cmdline String",
+    "customKernelCmdline String",
+    "description String",
+    "initrd String",
+    "kernel String",
+    "reportedKernelCmdline String",
+    "type String",
+    "version Version"
   ]],
   ["OperatingSystemInfo", "operating_system", "operation_systems", "Identified", [
     "architecture enum Architecture",
-    "largeIcon struct Icon",
-    "smallIcon struct Icon",
+    "largeIcon Icon",
+    "smallIcon Icon",
     "tpmSupport enum TpmSupport"
   ]],
   ["Option", "option", "options", null, [
-    "name primitive String",
-    "type primitive String",
-    "value primitive String"
+    "name String",
+    "type String",
+    "value String"
   ]],
   ["Package", "package", "packages", null, [
-    "name primitive String"
+    "name String"
   ]],
   ["Payload", "payload", "payloads", null, [
-    "files struct File list item=file",
+    "files File list item=file",
     "type enum VmDeviceType",
-    "volumeId primitive String"
+    "volumeId String"
   ]],
   ["Permission", "permission", "permissions", "Identified", [
-    "cluster struct Cluster link",
-    "dataCenter struct DataCenter link",
-    "disk struct Disk link",
-    "group struct Group link",
-    "host struct Host link",
-    "role struct Role link",
-    "storageDomain struct StorageDomain link",
-    "template struct Template link",
-    "user struct User link",
-    "vm struct Vm link",
-    "vmPool struct VmPool link"
+    "cluster Cluster link",
+    "dataCenter DataCenter link",
+    "disk Disk link",
+    "group Group link",
+    "host Host link",
+    "role Role link",
+    "storageDomain StorageDomain link",
+    "template Template link",
+    "user User link",
+    "vm Vm link",
+    "vmPool VmPool link"
   ]],
   ["Permit", "permit", "permits", "Identified", [
-    "administrative primitive Boolean",
-    "role struct Role link"
+    "administrative Boolean",
+    "role Role link"
   ]],
   ["PmProxy", "pm_proxy", "pm_proxies", null, [
     "type enum PmProxyType"
   ]],
   ["PortMirroring", "port_mirroring", "port_mirrorings", null, []],
   ["PowerManagement", "power_management", "power_managements", null, [
-    "address primitive String",
-    "agents struct Agent list item=agent",
-    "automaticPmEnabled primitive Boolean",
-    "enabled primitive Boolean",
-    "kdumpDetection primitive Boolean",
-    "options struct Option list item=option",
-    "password primitive String",
-    "pmProxies struct PmProxy list item=pm_proxy",
+    "address String",
+    "agents Agent list item=agent",
+    "automaticPmEnabled Boolean",
+    "enabled Boolean",
+    "kdumpDetection Boolean",
+    "options Option list item=option",
+    "password String",
+    "pmProxies PmProxy list item=pm_proxy",
     "status enum PowerManagementStatus",
-    "type primitive String",
-    "username primitive String"
+    "type String",
+    "username String"
   ]],
   ["Product", "product", "products", "Identified", []],
   ["ProductInfo", "product_info", "product_infos", null, [
-    "instanceId primitive String",
-    "name primitive String",
-    "vendor primitive String",
-    "version struct Version"
+    "instanceId String",
+    "name String",
+    "vendor String",
+    "version Version"
   ]],
   ["ProfileDetail", "profile_detail", "profile_details", null, [
-    "blockStatistics struct BlockStatistic list item=block_statistic",
-    "duration primitive Integer",
-    "fopStatistics struct FopStatistic list item=fop_statistic",
-    "profileType primitive String",
-    "statistics struct Statistic list item=statistic"
+    "blockStatistics BlockStatistic list item=block_statistic",
+    "duration Integer",
+    "fopStatistics FopStatistic list item=fop_statistic",
+    "profileType String",
+    "statistics Statistic list item=statistic"
   ]],
   ["Property", "property", "properties", null, [
-    "name primitive String",
-    "value primitive String"
+    "name String",
+    "value String"
   ]],
   ["ProxyTicket", "proxy_ticket", "proxy_tickets", null, [
-    "value primitive String"
+    "value String"
   ]],
   ["Qos", "qos", "qoss", "Identified", [
-    "cpuLimit primitive Integer",
-    "inboundAverage primitive Integer",
-    "inboundBurst primitive Integer",
-    "inboundPeak primitive Integer",
-    "maxIops primitive Integer",
-    "maxReadIops primitive Integer",
-    "maxReadThroughput primitive Integer",
-    "maxThroughput primitive Integer",
-    "maxWriteIops primitive Integer",
-    "maxWriteThroughput primitive Integer",
-    "outboundAverage primitive Integer",
-    "outboundAverageLinkshare primitive Integer",
-    "outboundAverageRealtime primitive Integer",
-    "outboundAverageUpperlimit primitive Integer",
-    "outboundBurst primitive Integer",
-    "outboundPeak primitive Integer",
+    "cpuLimit Integer",
+    "inboundAverage Integer",
+    "inboundBurst Integer",
+    "inboundPeak Integer",
+    "maxIops Integer",
+    "maxReadIops Integer",
+    "maxReadThroughput Integer",
+    "maxThroughput Integer",
+    "maxWriteIops Integer",
+    "maxWriteThroughput Integer",
+    "outboundAverage Integer",
+    "outboundAverageLinkshare Integer",
+    "outboundAverageRealtime Integer",
+    "outboundAverageUpperlimit Integer",
+    "outboundBurst Integer",
+    "outboundPeak Integer",
     "type enum QosType",
-    "dataCenter struct DataCenter link"
+    "dataCenter DataCenter link"
   ]],
   ["Quota", "quota", "quotas", "Identified", [
-    "clusterHardLimitPct primitive Integer",
-    "clusterSoftLimitPct primitive Integer",
-    "dataCenter struct DataCenter",
-    "disks struct Disk list item=disk",
-    "storageHardLimitPct primitive Integer",
-    "storageSoftLimitPct primitive Integer",
-    "users struct User list item=user",
-    "vms struct Vm list item=vm",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "quotaClusterLimits struct QuotaClusterLimit list link item=quota_cluster_limit rel=quotaclusterlimits",
-    "quotaStorageLimits struct QuotaStorageLimit list link item=quota_storage_limit rel=quotastoragelimits"
+    "clusterHardLimitPct Integer",
+    "clusterSoftLimitPct Integer",
+    "dataCenter DataCenter",
+    "disks Disk list item=disk",
+    "storageHardLimitPct Integer",
+    "storageSoftLimitPct Integer",
+    "users User list item=user",
+    "vms Vm list item=vm",
+    "permissions Permission list link item=permission rel=permissions",
+    "quotaClusterLimits QuotaClusterLimit list link item=quota_cluster_limit rel=quotaclusterlimits",
+    "quotaStorageLimits QuotaStorageLimit list link item=quota_storage_limit rel=quotastoragelimits"
   ]],
   ["QuotaClusterLimit", "quota_cluster_limit", "quota_cluster_limits", "Identified", [
-    "memoryLimit primitive Decimal schemaType=xs:double",
-    "memoryUsage primitive Decimal schemaType=xs:double",
-    "vcpuLimit primitive Integer",
-    "vcpuUsage primitive Integer",
-    "cluster struct Cluster link",
-    "quota struct Quota link"
+    "memoryLimit Decimal schemaType=xs:double",
+    "memoryUsage Decimal schemaType=xs:double",
+    "vcpuLimit Integer",
+    "vcpuUsage Integer",
+    "cluster Cluster link",
+    "quota Quota link"
   ]],
   ["QuotaStorageLimit", "quota_storage_limit", "quota_storage_limits", "Identified", [
-    "limit primitive Integer schemaType=xs:long",
-    "usage primitive Decimal schemaType=xs:double",
-    "quota struct Quota link",
-    "storageDomain struct StorageDomain link"
+    "limit Integer schemaType=xs:long",
+    "usage Decimal schemaType=xs:double",
+    "quota Quota link",
+    "storageDomain StorageDomain link"
   ]],
   ["Range", "range", "ranges", null, [
-    "from primitive String",
-    "to primitive String"
+    "from String",
+    "to String"
   ]],
   ["Rate", "rate", "rates", null, [
-    "bytes primitive Integer",
-    "period primitive Integer"
+    "bytes Integer",
+    "period Integer"
   ]],
   ["RegistrationAffinityGroupMapping", "registration_affinity_group_mapping", "registration_affinity_group_mappings", null, [
-    "from struct AffinityGroup link",
-    "to struct AffinityGroup link"
+    "from AffinityGroup link",
+    "to AffinityGroup link"
   ]],
   ["RegistrationAffinityLabelMapping", "registration_affinity_label_mapping", "registration_affinity_label_mappings", null, [
-    "from struct AffinityLabel link",
-    "to struct AffinityLabel link"
+    "from AffinityLabel link",
+    "to AffinityLabel link"
   ]],
   ["RegistrationClusterMapping", "registration_cluster_mapping", "registration_cluster_mappings", null, [
-    "from struct Cluster link",
-    "to struct Cluster link"
+    "from Cluster link",
+    "to Cluster link"
   ]],
   ["RegistrationConfiguration", "registration_configuration", "registration_configurations", null, [
-    "affinityGroupMappings struct RegistrationAffinityGroupMapping list item=registration_affinity_group_mapping",
-    "affinityLabelMappings struct RegistrationAffinityLabelMapping list item=registration_affinity_label_mapping",
-    "clusterMappings struct RegistrationClusterMapping list item=registration_cluster_mapping",
-    "domainMappings struct RegistrationDomainMapping list item=registration_domain_mapping",
-    "lunMappings struct RegistrationLunMapping list item=registration_lun_mapping",
-    "roleMappings struct RegistrationRoleMapping list item=registration_role_mapping",
-    "vnicProfileMappings struct RegistrationVnicProfileMapping list item=registration_vnic_profile_mapping"
+    "affinityGroupMappings RegistrationAffinityGroupMapping list item=registration_affinity_group_mapping",
+    "affinityLabelMappings RegistrationAffinityLabelMapping list item=registration_affinity_label_mapping",
+    "clusterMappings RegistrationClusterMapping list item=registration_cluster_mapping",
+    "domainMappings RegistrationDomainMapping list item=registration_domain_mapping",
+    "lunMappings RegistrationLunMapping list item=registration_lun_mapping",
+    "roleMappings RegistrationRoleMapping list item=registration_role_mapping",
+    "vnicProfileMappings RegistrationVnicProfileMapping list item=registration_vnic_profile_mapping"
   ]],
   ["RegistrationDomainMapping", "registration_domain_mapping", "registration_domain_mappings", null, [
-    "from struct Domain link",
-    "to struct Domain link"
+    "from Domain link",
+    "to Domain link"
   ]],
   ["RegistrationLunMapping", "registration_lun_mapping", "registration_lun_mappings", null, [
-    "from struct Disk link",
-    "to struct Disk link"
+    "from Disk link",
+    "to Disk link"
   ]],
   ["RegistrationRoleMapping", "registration_role_mapping", "registration_role_mappings", null, [
-    "from struct Role link",
-    "to struct Role link"
+    "from Role link",
+    "to Role link"
   ]],
   ["RegistrationVnicProfileMapping", "registration_vnic_profile_mapping", "registration_vnic_profile_mappings", null, [
-    "from struct VnicProfile link",
-    "to struct VnicProfile link"
+    "from VnicProfile link",
+    "to VnicProfile link"
   ]],
   ["ReportedConfiguration", "reported_configuration", "reported_configurations", null, [
-    "actualValue primitive String",
-    "expectedValue primitive String",
-    "inSync primitive Boolean",
-    "name primitive String"
+    "actualValue String",
+    "expectedValue String",
+    "inSync Boolean",
+    "name String"
   ]],
   ["ReportedDevice", "reported_device", "reported_devices", "Identified", [
-    "ips struct Ip list item=ip",
-    "mac struct Mac",
+    "ips Ip list item=ip",
+    "mac Mac",
     "type enum ReportedDeviceType",
-    "vm struct Vm link"
+    "vm Vm link"
   ]],
   ["RngDevice", "rng_device", "rng_devices", null, [
-    "rate struct Rate",
+    "rate Rate",
     "source enum RngSource"
   ]],
   ["Role", "role", "roles", "Identified", [
-    "administrative primitive Boolean",
-    "mutable primitive Boolean",
-    "permits struct Permit list link item=permit rel=permits",
-    "user struct User link"
+    "administrative Boolean",
+    "mutable Boolean",
+    "permits Permit list link item=permit rel=permits",
+    "user User link"
   ]],
   ["SchedulingPolicy", "scheduling_policy", "scheduling_policies", "Identified", [
-    "defaultPolicy primitive Boolean",
-    "locked primitive Boolean",
-    "properties struct Property list item=property",
-    "balances struct Balance list link item=balance rel=balances",
-    "filters struct Filter list link item=filter rel=filters",
-    "weight struct Weight list link item=weight rel=weight"
+    "defaultPolicy Boolean",
+    "locked Boolean",
+    "properties Property list item=property",
+    "balances Balance list link item=balance rel=balances",
+    "filters Filter list link item=filter rel=filters",
+    "weight Weight list link item=weight rel=weight"
   ]],
   ["SchedulingPolicyUnit", "scheduling_policy_unit", "scheduling_policy_units", "Identified", [
-    "enabled primitive Boolean",
-    "internal primitive Boolean",
-    "properties struct Property list item=property",
+    "enabled Boolean",
+    "internal Boolean",
+    "properties Property list item=property",
     "type enum PolicyUnitType"
   ]],
   ["SeLinux", "se_linux", "se_linuxs", null, [
@@ -1393,393 +1394,393 @@ export const structs: ReadonlyArray<StructMeta> = /*#__PURE__*/ structsFromText(
   ]],
   ["SerialNumber", "serial_number", "serial_numbers", null, [
     "policy enum SerialNumberPolicy",
-    "value primitive String"
+    "value String"
   ]],
   ["Session", "session", "sessions", "Identified", [
-    "consoleUser primitive Boolean",
-    "ip struct Ip",
-    "protocol primitive String",
-    "user struct User link",
-    "vm struct Vm link"
+    "consoleUser Boolean",
+    "ip Ip",
+    "protocol String",
+    "user User link",
+    "vm Vm link"
   ]],
   ["SkipIfConnectivityBroken", "skip_if_connectivity_broken", "skip_if_connectivity_brokens", null, [
-    "enabled primitive Boolean",
-    "threshold primitive Integer"
+    "enabled Boolean",
+    "threshold Integer"
   ]],
   ["SkipIfSdActive", "skip_if_sd_active", "skip_if_sd_actives", null, [
-    "enabled primitive Boolean"
+    "enabled Boolean"
   ]],
   ["Snapshot", "snapshot", "snapshots", "Vm", [
-    "date primitive Date",
-    "persistMemorystate primitive Boolean",
+    "date Date",
+    "persistMemorystate Boolean",
     "snapshotStatus enum SnapshotStatus",
     "snapshotType enum SnapshotType",
-    "disks struct Disk list link item=disk rel=disks",
-    "vm struct Vm link"
+    "disks Disk list link item=disk rel=disks",
+    "vm Vm link"
   ]],
   ["SpecialObjects", "special_objects", "special_objectss", null, [
-    "blankTemplate struct Template link",
-    "rootTag struct Tag link"
+    "blankTemplate Template link",
+    "rootTag Tag link"
   ]],
   ["Spm", "spm", "spms", null, [
-    "priority primitive Integer",
+    "priority Integer",
     "status enum SpmStatus"
   ]],
   ["Ssh", "ssh", "sshs", "Identified", [
     "authenticationMethod enum SshAuthenticationMethod",
-    "fingerprint primitive String",
-    "port primitive Integer",
-    "publicKey primitive String",
-    "user struct User"
+    "fingerprint String",
+    "port Integer",
+    "publicKey String",
+    "user User"
   ]],
   ["SshPublicKey", "ssh_public_key", "ssh_public_keys", "Identified", [
-    "content primitive String",
-    "user struct User link"
+    "content String",
+    "user User link"
   ]],
   ["Sso", "sso", "ssos", null, [
-    "methods struct Method list item=method"
+    "methods Method list item=method"
   ]],
   ["Statistic", "statistic", "statistics", "Identified", [
     "kind enum StatisticKind",
     "type enum ValueType",
     "unit enum StatisticUnit",
-    "values struct Value list item=value",
-    "brick struct GlusterBrick link",
-    "disk struct Disk link",
-    "glusterVolume struct GlusterVolume link",
-    "host struct Host link",
-    "hostNic struct HostNic link",
-    "hostNumaNode struct NumaNode link",
-    "nic struct Nic link",
-    "step struct Step link",
-    "vm struct Vm link"
+    "values Value list item=value",
+    "brick GlusterBrick link",
+    "disk Disk link",
+    "glusterVolume GlusterVolume link",
+    "host Host link",
+    "hostNic HostNic link",
+    "hostNumaNode NumaNode link",
+    "nic Nic link",
+    "step Step link",
+    "vm Vm link"
   ]],
   ["Step", "step", "steps", "Identified", [
-    "endTime primitive Date",
-    "external primitive Boolean",
+    "endTime Date",
+    "external Boolean",
     "externalType enum ExternalSystemType",
-    "number primitive Integer",
-    "progress primitive Integer",
-    "startTime primitive Date",
+    "number Integer",
+    "progress Integer",
+    "startTime Date",
     "status enum StepStatus",
     "type enum StepEnum",
-    "executionHost struct Host link",
-    "job struct Job link",
-    "parentStep struct Step link",
-    "statistics struct Statistic list link item=statistic rel=statistics"
+    "executionHost Host link",
+    "job Job link",
+    "parentStep Step link",
+    "statistics Statistic list link item=statistic rel=statistics"
   ]],
   ["StorageConnection", "storage_connection", "storage_connections", "Identified", [
-    "address primitive String",
-    "mountOptions primitive String",
-    "nfsRetrans primitive Integer",
-    "nfsTimeo primitive Integer",
+    "address String",
+    "mountOptions String",
+    "nfsRetrans Integer",
+    "nfsTimeo Integer",
     "nfsVersion enum NfsVersion",
-    "password primitive String",
-    "path primitive String",
-    "port primitive Integer",
-    "portal primitive String",
-    "target primitive String",
+    "password String",
+    "path String",
+    "port Integer",
+    "portal String",
+    "target String",
     "type enum StorageType",
-    "username primitive String",
-    "vfsType primitive String",
-    "glusterVolume struct GlusterVolume link",
-    "host struct Host link"
+    "username String",
+    "vfsType String",
+    "glusterVolume GlusterVolume link",
+    "host Host link"
   ]],
   ["StorageConnectionExtension", "storage_connection_extension", "storage_connection_extensions", "Identified", [
-    "password primitive String",
-    "target primitive String",
-    "username primitive String",
-    "host struct Host link"
+    "password String",
+    "target String",
+    "username String",
+    "host Host link"
   ]],
   ["StorageDomain", "storage_domain", "storage_domains", "Identified", [
-    "available primitive Integer schemaType=xs:long",
-    "backup primitive Boolean",
-    "blockSize primitive Integer",
-    "committed primitive Integer schemaType=xs:long",
-    "criticalSpaceActionBlocker primitive Integer",
-    "discardAfterDelete primitive Boolean",
+    "available Integer schemaType=xs:long",
+    "backup Boolean",
+    "blockSize Integer",
+    "committed Integer schemaType=xs:long",
+    "criticalSpaceActionBlocker Integer",
+    "discardAfterDelete Boolean",
     "externalStatus enum ExternalStatus",
-    "import primitive Boolean",
-    "master primitive Boolean",
+    "import Boolean",
+    "master Boolean",
     "status enum StorageDomainStatus",
-    "storage struct HostStorage",
+    "storage HostStorage",
     "storageFormat enum StorageFormat",
-    "supportsDiscard primitive Boolean",
-    "supportsDiscardZeroesData primitive Boolean",
+    "supportsDiscard Boolean",
+    "supportsDiscardZeroesData Boolean",
     "type enum StorageDomainType",
-    "used primitive Integer schemaType=xs:long",
-    "warningLowSpaceIndicator primitive Integer",
-    "wipeAfterDelete primitive Boolean",
-    "dataCenter struct DataCenter link",
-    "dataCenters struct DataCenter list link item=data_center rel=datacenters",
-    "diskProfiles struct DiskProfile list link item=disk_profile rel=diskprofiles",
-    "diskSnapshots struct DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
-    "disks struct Disk list link item=disk rel=disks",
-    "files struct File list link item=file rel=files",
-    "host struct Host link",
-    "images struct Image list link item=image rel=images",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "storageConnections struct StorageConnection list link item=storage_connection rel=storageconnections",
-    "templates struct Template list link item=template rel=templates",
-    "vms struct Vm list link item=vm rel=vms"
+    "used Integer schemaType=xs:long",
+    "warningLowSpaceIndicator Integer",
+    "wipeAfterDelete Boolean",
+    "dataCenter DataCenter link",
+    "dataCenters DataCenter list link item=data_center rel=datacenters",
+    "diskProfiles DiskProfile list link item=disk_profile rel=diskprofiles",
+    "diskSnapshots DiskSnapshot list link item=disk_snapshot rel=disksnapshots",
+    "disks Disk list link item=disk rel=disks",
+    "files File list link item=file rel=files",
+    "host Host link",
+    "images Image list link item=image rel=images",
+    "permissions Permission list link item=permission rel=permissions",
+    "storageConnections StorageConnection list link item=storage_connection rel=storageconnections",
+    "templates Template list link item=template rel=templates",
+    "vms Vm list link item=vm rel=vms"
   ]],
   ["StorageDomainLease", "storage_domain_lease", "storage_domain_leases", null, [
-    "storageDomain struct StorageDomain link"
+    "storageDomain StorageDomain link"
   ]],
   ["SystemOption", "system_option", "system_options", "Identified", [
-    "values struct SystemOptionValue list item=system_option_value"
+    "values SystemOptionValue list item=system_option_value"
   ]],
   ["SystemOptionValue", "system_option_value", "system_option_values", null, [
-    "value primitive String",
-    "version primitive String"
+    "value String",
+    "version String"
   ]],
   ["Tag", "tag", "tags", "Identified", [
-    "group struct Group link",
-    "host struct Host link",
-    "parent struct Tag link",
-    "template struct Template link",
-    "user struct User link",
-    "vm struct Vm link"
+    "group Group link",
+    "host Host link",
+    "parent Tag link",
+    "template Template link",
+    "user User link",
+    "vm Vm link"
   ]],
   ["Template", "template", "templates", "VmBase", [
     "status enum TemplateStatus",
-    "version struct TemplateVersion",
-    "vm struct Vm",
-    "cdroms struct Cdrom list link item=cdrom rel=cdroms",
-    "diskAttachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
-    "graphicsConsoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
-    "mediatedDevices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
-    "nics struct Nic list link item=nic rel=nics",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "tags struct Tag list link item=tag rel=tags",
-    "watchdogs struct Watchdog list link item=watchdog rel=watchdogs"
+    "version TemplateVersion",
+    "vm Vm",
+    "cdroms Cdrom list link item=cdrom rel=cdroms",
+    "diskAttachments DiskAttachment list link item=disk_attachment rel=diskattachments",
+    "graphicsConsoles GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
+    "mediatedDevices VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
+    "nics Nic list link item=nic rel=nics",
+    "permissions Permission list link item=permission rel=permissions",
+    "tags Tag list link item=tag rel=tags",
+    "watchdogs Watchdog list link item=watchdog rel=watchdogs"
   ]],
   ["TemplateVersion", "template_version", "template_versions", null, [
-    "versionName primitive String",
-    "versionNumber primitive Integer",
-    "baseTemplate struct Template link"
+    "versionName String",
+    "versionNumber Integer",
+    "baseTemplate Template link"
   ]],
   ["Ticket", "ticket", "tickets", null, [
-    "expiry primitive Integer schemaType=xs:unsignedInt",
-    "value primitive String"
+    "expiry Integer schemaType=xs:unsignedInt",
+    "value String"
   ]],
   ["TimeZone", "time_zone", "time_zones", null, [
-    "name primitive String",
-    "utcOffset primitive String"
+    "name String",
+    "utcOffset String"
   ]],
   ["TransparentHugePages", "transparent_hugepages", "transparent_huge_pagess", null, [
-    "enabled primitive Boolean"
+    "enabled Boolean"
   ]],
   ["UnmanagedNetwork", "unmanaged_network", "unmanaged_networks", "Identified", [
-    "host struct Host link",
-    "hostNic struct HostNic link"
+    "host Host link",
+    "hostNic HostNic link"
   ]],
   ["Usb", "usb", "usbs", null, [
-    "enabled primitive Boolean",
+    "enabled Boolean",
     "type enum UsbType"
   ]],
   ["User", "user", "users", "Identified", [
-    "department primitive String",
-    "domainEntryId primitive String",
-    "email primitive String",
-    "lastName primitive String",
-    "loggedIn primitive Boolean",
-    "namespace primitive String",
-    "password primitive String",
-    "principal primitive String",
-    "userName primitive String",
-    "userOptions struct Property list item=property",
-    "domain struct Domain link",
-    "groups struct Group list link item=group rel=groups",
-    "options struct UserOption list link item=user_option rel=options",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "roles struct Role list link item=role rel=roles",
-    "sshPublicKeys struct SshPublicKey list link item=ssh_public_key rel=sshpublickeys",
-    "tags struct Tag list link item=tag rel=tags"
+    "department String",
+    "domainEntryId String",
+    "email String",
+    "lastName String",
+    "loggedIn Boolean",
+    "namespace String",
+    "password String",
+    "principal String",
+    "userName String",
+    "userOptions Property list item=property",
+    "domain Domain link",
+    "groups Group list link item=group rel=groups",
+    "options UserOption list link item=user_option rel=options",
+    "permissions Permission list link item=permission rel=permissions",
+    "roles Role list link item=role rel=roles",
+    "sshPublicKeys SshPublicKey list link item=ssh_public_key rel=sshpublickeys",
+    "tags Tag list link item=tag rel=tags"
   ]],
   ["UserOption", "user_option", "user_options", "Identified", [
-    "content primitive String",
-    "user struct User link"
+    "content String",
+    "user User link"
   ]],
   ["Value", "value", "values", null, [
-    "datum primitive Decimal",
-    "detail primitive String"
+    "datum Decimal",
+    "detail String"
   ]],
   ["VcpuPin", "vcpu_pin", "vcpu_pins", null, [
-    "cpuSet primitive String",
-    "vcpu primitive Integer"
+    "cpuSet String",
+    "vcpu Integer"
   ]],
   ["Vendor", "vendor", "vendors", "Identified", []],
   ["Version", "version", "versions", "Identified", [
-    "build primitive Integer",
-    "fullVersion primitive String",
-    "major primitive Integer",
-    "minor primitive Integer",
-    "revision primitive Integer"
+    "build Integer",
+    "fullVersion String",
+    "major Integer",
+    "minor Integer",
+    "revision Integer"
   ]],
   ["VirtioScsi", "virtio_scsi", "virtio_scsis", null, [
-    "enabled primitive Boolean"
+    "enabled Boolean"
   ]],
   ["VirtualNumaNode", "vm_numa_node", "vm_numa_nodes", "NumaNode", [
-    "numaNodePins struct NumaNodePin list item=numa_node_pin",
+    "numaNodePins NumaNodePin list item=numa_node_pin",
     "numaTuneMode enum NumaTuneMode",
-    "vm struct Vm link"
+    "vm Vm link"
   ]],
   ["Vlan", "vlan", "vlans", null, [
-    "id primitive Integer attribute"
+    "id Integer attribute"
   ]],
   ["Vm", "vm", "vms", "VmBase", [
-    "fqdn primitive String",
-    "guestOperatingSystem struct GuestOperatingSystem",
-    "guestTimeZone struct TimeZone",
-    "hasIllegalImages primitive Boolean",
-    "nextRunConfigurationExists primitive Boolean",
+    "fqdn String",
+    "guestOperatingSystem GuestOperatingSystem",
+    "guestTimeZone TimeZone",
+    "hasIllegalImages Boolean",
+    "nextRunConfigurationExists Boolean",
     "numaTuneMode enum NumaTuneMode",
-    "payloads struct Payload list item=payload",
-    "runOnce primitive Boolean",
-    "startTime primitive Date",
+    "payloads Payload list item=payload",
+    "runOnce Boolean",
+    "startTime Date",
     "status enum VmStatus",
-    "statusDetail primitive String",
-    "stopReason primitive String",
-    "stopTime primitive Date",
-    "useLatestTemplateVersion primitive Boolean",
-    "affinityLabels struct AffinityLabel list link item=affinity_label rel=affinitylabels",
-    "applications struct Application list link item=application rel=applications",
-    "cdroms struct Cdrom list link item=cdrom rel=cdroms",
-    "diskAttachments struct DiskAttachment list link item=disk_attachment rel=diskattachments",
-    "dynamicCpu struct DynamicCpu link",
-    "externalHostProvider struct ExternalHostProvider link",
-    "floppies struct Floppy list link item=floppy rel=floppies",
-    "graphicsConsoles struct GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
-    "host struct Host link",
-    "hostDevices struct HostDevice list link item=host_device rel=hostdevices",
-    "instanceType struct InstanceType link",
-    "katelloErrata struct KatelloErratum list link item=katello_erratum rel=katelloerrata",
-    "mediatedDevices struct VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
-    "nics struct Nic list link item=nic rel=nics",
-    "numaNodes host_numa_nodes struct NumaNode list link item=host_numa_node rel=numanodes",
-    "originalTemplate struct Template link",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "reportedDevices struct ReportedDevice list link item=reported_device rel=reporteddevices",
-    "sessions struct Session list link item=session rel=sessions",
-    "snapshots struct Snapshot list link item=snapshot rel=snapshots",
-    "statistics struct Statistic list link item=statistic rel=statistics",
-    "tags struct Tag list link item=tag rel=tags",
-    "template struct Template link",
-    "vmPool struct VmPool link",
-    "watchdogs struct Watchdog list link item=watchdog rel=watchdogs"
+    "statusDetail String",
+    "stopReason String",
+    "stopTime Date",
+    "useLatestTemplateVersion Boolean",
+    "affinityLabels AffinityLabel list link item=affinity_label rel=affinitylabels",
+    "applications Application list link item=application rel=applications",
+    "cdroms Cdrom list link item=cdrom rel=cdroms",
+    "diskAttachments DiskAttachment list link item=disk_attachment rel=diskattachments",
+    "dynamicCpu DynamicCpu link",
+    "externalHostProvider ExternalHostProvider link",
+    "floppies Floppy list link item=floppy rel=floppies",
+    "graphicsConsoles GraphicsConsole list link item=graphics_console rel=graphicsconsoles",
+    "host Host link",
+    "hostDevices HostDevice list link item=host_device rel=hostdevices",
+    "instanceType InstanceType link",
+    "katelloErrata KatelloErratum list link item=katello_erratum rel=katelloerrata",
+    "mediatedDevices VmMediatedDevice list link item=vm_mediated_device rel=mediateddevices",
+    "nics Nic list link item=nic rel=nics",
+    "numaNodes host_numa_nodes NumaNode list link item=host_numa_node rel=numanodes",
+    "originalTemplate Template link",
+    "permissions Permission list link item=permission rel=permissions",
+    "reportedDevices ReportedDevice list link item=reported_device rel=reporteddevices",
+    "sessions Session list link item=session rel=sessions",
+    "snapshots Snapshot list link item=snapshot rel=snapshots",
+    "statistics Statistic list link item=statistic rel=statistics",
+    "tags Tag list link item=tag rel=tags",
+    "template Template link",
+    "vmPool VmPool link",
+    "watchdogs Watchdog list link item=watchdog rel=watchdogs"
   ]],
   ["VmBase", "vm_base", "vm_bases", "Identified", [
     "autoPinningPolicy enum AutoPinningPolicy",
-    "bios struct Bios",
-    "console struct Console",
-    "cpu struct Cpu",
+    "bios Bios",
+    "console Console",
+    "cpu Cpu",
     "cpuPinningPolicy enum CpuPinningPolicy",
-    "cpuShares primitive Integer",
-    "creationTime primitive Date",
-    "customCompatibilityVersion struct Version",
-    "customCpuModel primitive String",
-    "customEmulatedMachine primitive String",
-    "customProperties struct CustomProperty list item=custom_property",
-    "deleteProtected primitive Boolean",
-    "display struct Display",
-    "domain struct Domain",
-    "highAvailability struct HighAvailability",
-    "initialization struct Initialization",
-    "io struct Io",
-    "largeIcon struct Icon",
-    "lease struct StorageDomainLease",
-    "memory primitive Integer schemaType=xs:long",
-    "memoryPolicy struct MemoryPolicy",
-    "migration struct MigrationOptions",
-    "migrationDowntime primitive Integer",
-    "multiQueuesEnabled primitive Boolean",
-    "origin primitive String",
-    "os struct OperatingSystem",
-    "placementPolicy struct VmPlacementPolicy",
-    "rngDevice struct RngDevice",
-    "serialNumber struct SerialNumber",
-    "smallIcon struct Icon",
-    "soundcardEnabled primitive Boolean",
-    "sso struct Sso",
-    "startPaused primitive Boolean",
-    "stateless primitive Boolean",
+    "cpuShares Integer",
+    "creationTime Date",
+    "customCompatibilityVersion Version",
+    "customCpuModel String",
+    "customEmulatedMachine String",
+    "customProperties CustomProperty list item=custom_property",
+    "deleteProtected Boolean",
+    "display Display",
+    "domain Domain",
+    "highAvailability HighAvailability",
+    "initialization Initialization",
+    "io Io",
+    "largeIcon Icon",
+    "lease StorageDomainLease",
+    "memory Integer schemaType=xs:long",
+    "memoryPolicy MemoryPolicy",
+    "migration MigrationOptions",
+    "migrationDowntime Integer",
+    "multiQueuesEnabled Boolean",
+    "origin String",
+    "os OperatingSystem",
+    "placementPolicy VmPlacementPolicy",
+    "rngDevice RngDevice",
+    "serialNumber SerialNumber",
+    "smallIcon Icon",
+    "soundcardEnabled Boolean",
+    "sso Sso",
+    "startPaused Boolean",
+    "stateless Boolean",
     "storageErrorResumeBehaviour enum VmStorageErrorResumeBehaviour",
-    "timeZone struct TimeZone",
-    "tpmEnabled primitive Boolean",
-    "tunnelMigration primitive Boolean",
+    "timeZone TimeZone",
+    "tpmEnabled Boolean",
+    "tunnelMigration Boolean",
     "type enum VmType",
-    "usb struct Usb",
-    "virtioScsi struct VirtioScsi",
-    "virtioScsiMultiQueues primitive Integer",
-    "virtioScsiMultiQueuesEnabled primitive Boolean",
-    "cluster struct Cluster link",
-    "cpuProfile struct CpuProfile link",
-    "quota struct Quota link",
-    "storageDomain struct StorageDomain link"
+    "usb Usb",
+    "virtioScsi VirtioScsi",
+    "virtioScsiMultiQueues Integer",
+    "virtioScsiMultiQueuesEnabled Boolean",
+    "cluster Cluster link",
+    "cpuProfile CpuProfile link",
+    "quota Quota link",
+    "storageDomain StorageDomain link"
   ]],
   ["VmMediatedDevice", "vm_mediated_device", "vm_mediated_devices", "Device", [
-    "specParams struct Property list item=property"
+    "specParams Property list item=property"
   ]],
   ["VmPlacementPolicy", "vm_placement_policy", "vm_placement_policies", null, [
     "affinity enum VmAffinity",
-    "hosts struct Host list link item=host rel=hosts"
+    "hosts Host list link item=host rel=hosts"
   ]],
   ["VmPool", "vm_pool", "vm_pools", "Identified", [
-    "autoStorageSelect primitive Boolean",
-    "display struct Display",
-    "maxUserVms primitive Integer",
-    "prestartedVms primitive Integer",
-    "rngDevice struct RngDevice",
-    "size primitive Integer",
-    "soundcardEnabled primitive Boolean",
-    "stateful primitive Boolean",
-    "tpmEnabled primitive Boolean",
+    "autoStorageSelect Boolean",
+    "display Display",
+    "maxUserVms Integer",
+    "prestartedVms Integer",
+    "rngDevice RngDevice",
+    "size Integer",
+    "soundcardEnabled Boolean",
+    "stateful Boolean",
+    "tpmEnabled Boolean",
     "type enum VmPoolType",
-    "useLatestTemplateVersion primitive Boolean",
-    "cluster struct Cluster link",
-    "instanceType struct InstanceType link",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "template struct Template link",
-    "vm struct Vm link"
+    "useLatestTemplateVersion Boolean",
+    "cluster Cluster link",
+    "instanceType InstanceType link",
+    "permissions Permission list link item=permission rel=permissions",
+    "template Template link",
+    "vm Vm link"
   ]],
   ["VmSummary", "vm_summary", "vm_summaries", null, [
-    "active primitive Integer",
-    "migrating primitive Integer",
-    "total primitive Integer"
+    "active Integer",
+    "migrating Integer",
+    "total Integer"
   ]],
   ["VnicPassThrough", "vnic_pass_through", "vnic_pass_throughs", null, [
     "mode enum VnicPassThroughMode"
   ]],
   ["VnicProfile", "vnic_profile", "vnic_profiles", "Identified", [
-    "customProperties struct CustomProperty list item=custom_property",
-    "migratable primitive Boolean",
-    "passThrough struct VnicPassThrough",
-    "portMirroring primitive Boolean",
-    "failover struct VnicProfile link",
-    "network struct Network link",
-    "networkFilter struct NetworkFilter link",
-    "permissions struct Permission list link item=permission rel=permissions",
-    "qos struct Qos link"
+    "customProperties CustomProperty list item=custom_property",
+    "migratable Boolean",
+    "passThrough VnicPassThrough",
+    "portMirroring Boolean",
+    "failover VnicProfile link",
+    "network Network link",
+    "networkFilter NetworkFilter link",
+    "permissions Permission list link item=permission rel=permissions",
+    "qos Qos link"
   ]],
   ["VnicProfileMapping", "vnic_profile_mapping", "vnic_profile_mappings", null, [
-    "sourceNetworkName primitive String",
-    "sourceNetworkProfileName primitive String",
-    "targetVnicProfile struct VnicProfile link"
+    "sourceNetworkName String",
+    "sourceNetworkProfileName String",
+    "targetVnicProfile VnicProfile link"
   ]],
   ["VolumeGroup", "volume_group", "volume_groups", null, [
-    "id primitive String attribute",
-    "logicalUnits struct LogicalUnit list item=logical_unit",
-    "name primitive String"
+    "id String attribute",
+    "logicalUnits LogicalUnit list item=logical_unit",
+    "name String"
   ]],
   ["Watchdog", "watchdog", "watchdogs", "Device", [
     "action enum WatchdogAction",
     "model enum WatchdogModel"
   ]],
   ["Weight", "weight", "weights", "Identified", [
-    "factor primitive Integer",
-    "schedulingPolicy struct SchedulingPolicy link",
-    "schedulingPolicyUnit struct SchedulingPolicyUnit link"
+    "factor Integer",
+    "schedulingPolicy SchedulingPolicy link",
+    "schedulingPolicyUnit SchedulingPolicyUnit link"
   ]]
 ])
 

@@ -4,8 +4,10 @@
  * object will not reach the awaited one by itself (a VM that went `down`, a disk `illegal`, a job
  * `failed`). A state that is awaited never fails the wait.
  */
-import type { ServiceRef } from "../../services/ServiceRef.js"
 import { Effect } from "effect"
+import { shapes } from "../../services/generated/tree.js"
+import type { ServiceMeta } from "../../services/runtime/Metadata.js"
+import type { ServiceRef } from "../../services/ServiceRef.js"
 
 export interface StateRule {
   /** The member holding the state. */
@@ -32,33 +34,43 @@ const rules: Readonly<Record<string, StateRule>> = {
 
 const defaultRule: StateRule = { member: "status", failing: [] }
 
-let getTypes: ReadonlyMap<string, string> | undefined
+const types = new Map<string, string | undefined>()
 
 /**
- * Reads the services' metadata once, on the first wait: it is every service's description, which the
- * root import (lazy refs) must not load.
+ * The struct a ref's `get` answers with (`VmService` → `Vm`), read from the description its service's
+ * module exports: the module the wait's polls load anyway, so a wait loads no other service's.
  */
-export const loadTypes: Effect.Effect<void> = Effect.suspend(() =>
-  getTypes !== undefined
-    ? Effect.void
-    : Effect.map(Effect.promise(() => import("../../services/generated/metadata.js")), ({ services }) => {
-      getTypes ??= new Map(services.flatMap((s) => {
-        const get = s.methods.find((m) => m.name === "get")
-        return get?.responseType == null ? [] : [[s.name, get.responseType] as const]
-      }))
-    }))
-
-/** The struct a ref's `get` answers with (`VmService` → `Vm`), once `loadTypes` has run. */
-export const typeOf = (ref: ServiceRef): string | undefined => getTypes?.get(ref.service)
+export const typeOf = (ref: ServiceRef): Effect.Effect<string | undefined> =>
+  Effect.suspend(() => {
+    if (types.has(ref.service)) return Effect.succeed(types.get(ref.service))
+    const entry = shapes[ref.service]
+    if (entry === undefined) return Effect.succeed(undefined)
+    return Effect.map(Effect.promise(entry[0]), (module) => {
+      // every generated service module exports its description as `meta`
+      const meta = (module as { readonly meta?: ServiceMeta }).meta
+      const type = meta?.methods.find((m) => m.name === "get")?.responseType ?? undefined
+      types.set(ref.service, type)
+      return type
+    })
+  })
 
 export const ruleOf = (type: string | undefined): StateRule => (type === undefined ? undefined : rules[type]) ?? defaultRule
+
+/** The state of `value` by the type's rule (`"undefined"` when it has none). */
+export const stateOf = (rule: StateRule, value: unknown): string => String((value as Readonly<Record<string, unknown>> | undefined)?.[rule.member])
+
+/** Whether `value`, of the struct `type`, is in one of the type's failing states (a disk `illegal`, a transfer `paused_system`). */
+export const isFailing = (type: string, value: unknown): boolean => {
+  const rule = ruleOf(type)
+  return rule.failing.includes(stateOf(rule, value))
+}
 
 /** Types whose `ok` comes a moment before the job that made them ends (the next call would meet a lock). */
 export const jobBacked = new Set(["Disk", "Snapshot", "Template"])
 
-/** `Vm 123 (web1)`: how messages name the object behind a ref. */
-export const describe = (ref: ServiceRef, value?: unknown): string => {
-  const type = typeOf(ref) ?? ref.service.replace(/Service$/, "")
+/** `Vm 123 (web1)`: how messages name the object behind a ref (of `type`, from `typeOf`). */
+export const describe = (ref: ServiceRef, type: string | undefined, value?: unknown): string => {
+  type ??= ref.service.replace(/Service$/, "")
   const id = decodeURIComponent(ref.path.split("/").pop() ?? "")
   const name = (value as { readonly name?: unknown } | undefined)?.name
   return `${type} ${id}${typeof name === "string" && name !== "" ? ` (${name})` : ""}`
