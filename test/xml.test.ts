@@ -344,6 +344,29 @@ describe("writer", () => {
     expect(decode(text)).toEqual({ id: 'a"<&\n', description: "line1\r\nline2" })
   })
 
+  it("treats every character alike in short and long strings (short ones are scanned by a loop, long ones by a regular expression)", () => {
+    const body = (text: string): string => {
+      const written = Effect.runSync(Effect.either(Xml.encode(Types.Vm)({ id: text, name: text })))
+      return Either.isLeft(written) ? `refused: ${written.left.message}` : written.right
+    }
+    const pad = "x".repeat(70)
+    const shown = new Set<string>()
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c)
+      const short = body(`a${ch}b`)
+      const long = body(`${pad}a${ch}b`)
+      expect(long.replaceAll(pad, "")).toBe(short)
+      if (c < 0x40 || (c >= 0xd7ff && c <= 0xe000) || c >= 0xfffd) shown.add(short)
+    }
+    // the characters that matter: escaped in text and in attributes, or refused
+    expect(body("a<b>&\"c")).toBe('<vm id="a&lt;b&gt;&amp;&quot;c"><name>a&lt;b&gt;&amp;"c</name></vm>')
+    expect(body("a\ud800b")).toMatch(/^refused: vm\.id holds a character XML cannot carry/)
+    expect(body("a\ud83d\ude00b")).toBe('<vm id="a\ud83d\ude00b"><name>a\ud83d\ude00b</name></vm>')
+    expect(body("a\ufffeb")).toMatch(/^refused/)
+    expect(body("a\tb")).toBe('<vm id="a&#9;b"><name>a\tb</name></vm>')
+    expect(shown.size).toBeGreaterThan(5)
+  })
+
   it("writes numbers without exponents", () => {
     expect(Effect.runSync(Xml.encode(Types.Value)({ datum: 1e21 }))).toBe("<value><datum>1000000000000000000000</datum></value>")
     expect(Effect.runSync(Xml.encode(Types.Value)({ datum: 1e-7 }))).toBe("<value><datum>0.0000001</datum></value>")
@@ -360,6 +383,10 @@ describe("writer", () => {
     expect(bad({ nics: { name: "x" } }).paths).toEqual(["vm.nics"])
     expect(bad({ cluster: "Default" }).paths).toEqual(["vm.cluster"])
     expect(bad({ nmae: "typo" }).paths).toEqual(["vm.nmae"])
+    // an unknown field is reported before a bad member, wherever either is, as if checked first
+    expect(bad({ memory: "big", nmae: "typo" }).paths).toEqual(["vm.nmae"])
+    expect(bad({ name: "ok", nics: [{ name: "a" }, { name: 1, nmae: "typo" }] }).paths).toEqual(["vm.nics[1].nmae"])
+    expect(bad({ cluster: { name: "Default", nmae: "typo" }, memory: 1 }).paths).toEqual(["vm.cluster.nmae"])
     expect(bad({ name: "bell\u0007" }).paths).toEqual(["vm.name"])
     expect(bad(null).paths).toEqual(["vm"])
   })
