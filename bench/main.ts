@@ -236,6 +236,9 @@ const streamPhase = async (count: number, built: string | undefined): Promise<vo
   line(`  runtime ${r.runtime}`)
   line(`  time ${(r.ms / 1000).toFixed(1)} s = ${perVm(r.ms)} µs per VM, CPU ${perVm(r.cpuMs)} µs per VM (making the chunks alone: ${perVm(r.generationMs)} µs per VM)`)
   line(`  peak RSS while streaming ${mib(r.maxRss)} (sampled every 250 VMs; process peak ${mib(r.processPeakRss)})`)
+  line(
+    `  collector while streaming: ${r.scavenges} scavenges, ${r.scavengeMs.toFixed(0)} ms; ${r.markCompacts} mark-compacts, ${r.markCompactMs.toFixed(0)} ms`
+  )
   goals.push({ what: `${count} VMs streamed < 400 MiB peak RSS`, ok: r.maxRss < 400 * MiB && r.items === count, detail: mib(r.maxRss) })
   const go = (count * GO_OVIRT_US_PER_VM) / 1000
   line(`  go-ovirt's decoder alone at the reference ${GO_OVIRT_US_PER_VM} µs per VM: ${(go / 1000).toFixed(1)} s (${(r.ms / go).toFixed(2)}x)`)

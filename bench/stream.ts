@@ -7,6 +7,7 @@
  * worker and transpiled sources are a large share of the RSS. It falls back to running it in its own
  * process when the build fails. Run as a script, it prints its result as one line of JSON.
  */
+import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks"
 import { fileURLToPath } from "node:url"
 import { Effect, Stream } from "effect"
 import * as Xml from "../src/types/Xml.js"
@@ -27,6 +28,40 @@ export interface StreamResult {
   readonly maxRss: number
   /** The process's peak RSS so far (getrusage). */
   readonly processPeakRss: number
+  /** Young-generation collections (scavenges) while streaming: how many, and their total pause. */
+  readonly scavenges: number
+  readonly scavengeMs: number
+  /** Old-generation collections (mark-compact) while streaming: how many, and their total pause. */
+  readonly markCompacts: number
+  readonly markCompactMs: number
+}
+
+/** Counts the collector's pauses (perf_hooks `gc` entries) until `stop()`. */
+const watchCollector = (): { stop: () => Promise<Pick<StreamResult, "scavenges" | "scavengeMs" | "markCompacts" | "markCompactMs">> } => {
+  const totals = { scavenges: 0, scavengeMs: 0, markCompacts: 0, markCompactMs: 0 }
+  const count = (entries: ReadonlyArray<PerformanceEntry>): void => {
+    for (const entry of entries) {
+      const kind = (entry as PerformanceEntry & { readonly detail?: { readonly kind?: number } }).detail?.kind
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR) {
+        totals.scavenges++
+        totals.scavengeMs += entry.duration
+      } else if (kind === constants.NODE_PERFORMANCE_GC_MAJOR) {
+        totals.markCompacts++
+        totals.markCompactMs += entry.duration
+      }
+    }
+  }
+  const observer = new PerformanceObserver((list) => count(list.getEntries()))
+  observer.observe({ entryTypes: ["gc"] })
+  return {
+    stop: async () => {
+      // node reports a collection from the event loop: let it turn once (the stream may never have)
+      await new Promise((resolve) => setImmediate(resolve))
+      count(observer.takeRecords())
+      observer.disconnect()
+      return totals
+    }
+  }
 }
 
 export const measureStream = async (count: number, runtime: string): Promise<StreamResult> => {
@@ -45,6 +80,7 @@ export const measureStream = async (count: number, runtime: string): Promise<Str
   let maxRss = process.memoryUsage.rss()
   const start = performance.now()
   const cpuStart = process.cpuUsage()
+  const collector = watchCollector()
   const source = Stream.fromAsyncIterable(body(), (e) => e).pipe(Stream.tap((chunk) => Effect.sync(() => (bytes += chunk.length))))
   await Effect.runPromise(
     Stream.runForEach(Xml.decodeStream(Types.Vm)(source), (vm) =>
@@ -56,8 +92,9 @@ export const measureStream = async (count: number, runtime: string): Promise<Str
   )
   const ms = performance.now() - start
   const cpu = process.cpuUsage(cpuStart)
+  const gc = await collector.stop()
   maxRss = Math.max(maxRss, process.memoryUsage.rss())
-  return { runtime, items, bytes, ms, cpuMs: (cpu.user + cpu.system) / 1000, generationMs, maxRss, processPeakRss: process.resourceUsage().maxRSS * 1024 }
+  return { runtime, items, bytes, ms, cpuMs: (cpu.user + cpu.system) / 1000, generationMs, maxRss, processPeakRss: process.resourceUsage().maxRSS * 1024, ...gc }
 }
 
 if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
