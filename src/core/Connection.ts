@@ -126,7 +126,7 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
 
     /** One HTTP exchange, body unread; logged, with retries for idempotent requests. */
     const exchange = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
-      withRetries(settings.retry, wire, log.enabled ? Effect.zipRight(log.request(wire, kind), http.execute(wire)) : http.execute(wire))
+      withRetries(settings.retry, wire, log.enabled ? Effect.zipRight(log.request(withAuthorization(wire), kind), http.execute(wire)) : http.execute(wire))
 
     /** One exchange read whole (`wire.buffered` set: the transport reads the body with the headers). */
     const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<ApiResponse, ConnectionError | TimeoutError | DecodeError> =>
@@ -214,7 +214,8 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,
         url,
-        headers: { ...headers, Authorization: `Bearer ${token}` },
+        headers,
+        authorization: `Bearer ${token}`,
         ...(request.body === undefined ? {} : { body: request.body }),
         context,
         ...(buffered ? { buffered } : {}),
@@ -377,6 +378,10 @@ const apiHeaders = (settings: Settings, user: Readonly<Record<string, string>>, 
   if (all) headers["All-Content"] = "true"
   return headers
 }
+
+/** The request with its `Authorization` among its headers, as the debug log shows it (redacted). */
+const withAuthorization = (wire: Http.WireRequest): Http.WireRequest =>
+  wire.authorization === undefined ? wire : { ...wire, headers: { ...wire.headers, Authorization: wire.authorization } }
 
 /** Whether the request asks for `all_content=true` (which the engine also wants as a header). */
 const allContent = (request: ApiRequest): boolean => {

@@ -253,10 +253,24 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
     )
     const client = options.transformClient === undefined ? base : options.transformClient(base)
 
+    /**
+     * A request carrying `headers` and the accept-encoding, made once per header record: the platform copies
+     * the headers three times when it is given a record, once when one header is set on a request.
+     * A connection's calls share one record (without their token), so this is made once per connection.
+     */
+    const templates = new WeakMap<Readonly<Record<string, string>>, HttpClientRequest.HttpClientRequest>()
+    const templateFor = (headers: Readonly<Record<string, string>>): HttpClientRequest.HttpClientRequest => {
+      let template = templates.get(headers)
+      if (template === undefined) {
+        template = HttpClientRequest.get("", { headers: { ...headers, "accept-encoding": encoding } })
+        templates.set(headers, template)
+      }
+      return template
+    }
+
     const execute = (request: WireRequest): Effect.Effect<WireResponse, ConnectionError | TimeoutError> => {
-      let clientRequest = HttpClientRequest.make(request.method)(request.url, {
-        headers: { ...request.headers, "accept-encoding": encoding }
-      })
+      let clientRequest = HttpClientRequest.setUrl(HttpClientRequest.setMethod(templateFor(request.headers), request.method), request.url)
+      if (request.authorization !== undefined) clientRequest = HttpClientRequest.setHeader(clientRequest, "authorization", request.authorization)
       if (request.body !== undefined) {
         const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
         clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
