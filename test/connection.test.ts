@@ -1013,6 +1013,8 @@ describe("secrets", () => {
         Effect.provide(Logger.replace(Logger.defaultLogger, Logger.make(({ message }) => void quiet.push(String(message)))))
       )
       expect(quiet.some((line) => line.includes("> GET"))).toBe(true)
+      // an API call's line shows that it carried a token (the transport adds it apart from the shared headers)
+      expect(quiet.some((line) => line.includes("> GET") && line.includes(`"Authorization":"<redacted>"`))).toBe(true)
       logs.lines.push(...quiet)
       const tokens = [...Array(engine.issued).keys()].map((i) => `token-${i + 1}`)
       expect(tokens.length).toBeGreaterThanOrEqual(2)

@@ -126,7 +126,7 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
 
     /** One HTTP exchange, body unread; logged, with retries for idempotent requests. */
     const exchange = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> =>
-      withRetries(settings.retry, wire, log.enabled ? Effect.zipRight(log.request(wire, kind), http.execute(wire)) : http.execute(wire))
+      withRetries(settings.retry, wire, log.enabled ? Effect.zipRight(log.request(withAuthorization(wire), kind), http.execute(wire)) : http.execute(wire))
 
     /** One exchange read whole (`wire.buffered` set: the transport reads the body with the headers). */
     const buffered = (wire: Http.WireRequest, kind: DebugLog.BodyKind): Effect.Effect<ApiResponse, ConnectionError | TimeoutError | DecodeError> =>
@@ -214,7 +214,8 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
       const wire = (token: string): Http.WireRequest => ({
         method: request.method,
         url,
-        headers: { ...headers, Authorization: `Bearer ${token}` },
+        headers,
+        authorization: `Bearer ${token}`,
         ...(request.body === undefined ? {} : { body: request.body }),
         context,
         ...(buffered ? { buffered } : {}),
@@ -378,6 +379,10 @@ const apiHeaders = (settings: Settings, user: Readonly<Record<string, string>>, 
   return headers
 }
 
+/** The request with its `Authorization` among its headers, as the debug log shows it (redacted). */
+const withAuthorization = (wire: Http.WireRequest): Http.WireRequest =>
+  wire.authorization === undefined ? wire : { ...wire, headers: { ...wire.headers, Authorization: wire.authorization } }
+
 /** Whether the request asks for `all_content=true` (which the engine also wants as a header). */
 const allContent = (request: ApiRequest): boolean => {
   const value = request.query?.find(([name]) => name === "all_content")?.[1] ?? request.options?.query?.all_content
@@ -450,6 +455,26 @@ const withRetries = (
   run: Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError>
 ): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> => {
   if (schedule === undefined || wire.method === "POST") return run
+  // the first attempt as it is (the common case, answered at once); the retries, rare, are made when needed
+  return Effect.matchEffect(run, {
+    onFailure: (error) => (isReset(error) ? retriesAfter(schedule, wire, run, error) : Effect.fail(error)),
+    onSuccess: (response) =>
+      RETRY_STATUSES.has(response.status)
+        ? Effect.catchAll(
+          Effect.flatten(transient(response)),
+          (error) => (error._tag === "TransientAnswer" || isReset(error) ? retriesAfter(schedule, wire, run, error) : Effect.fail(error))
+        )
+        : Effect.succeed(response)
+  })
+}
+
+/** The attempts after a first one that may be sent again, on the retry Schedule, within the call's deadline. */
+const retriesAfter = (
+  schedule: NonNullable<Settings["retry"]>,
+  wire: Http.WireRequest,
+  run: Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError>,
+  first: ConnectionError | Transient
+): Effect.Effect<Http.WireResponse, ConnectionError | TimeoutError> => {
   // the Schedule sees only what may be sent again; any other outcome leaves the loop as a value
   const attempt: Effect.Effect<Outcome, ConnectionError | Transient> = Effect.matchEffect(run, {
     onFailure: failed,
@@ -457,25 +482,16 @@ const withRetries = (
   })
   // Effect.retry's semantics, but its Schedule driver is made only once an attempt failed: a driver
   // per call cost more than the rest of a call's retry handling (measured: ~8 µs against ~1.5 µs)
-  const afterFailure = (first: ConnectionError | Transient) =>
-    Effect.flatMap(Schedule.driver(schedule), (driver) => {
-      const again = (last: ConnectionError | Transient): Effect.Effect<Outcome> =>
-        Effect.matchEffect(driver.next(last), {
-          // the Schedule ended: the last answer is returned as it came, the last reset fails the call
-          onFailure: () => Effect.succeed(last._tag === "TransientAnswer" ? Either.right(last.response) : Either.left(last)),
-          onSuccess: () => Effect.catchAll(attempt, again)
-        })
-      return again(first)
-    })
-  // the first attempt as it is (the common case, answered at once); the retries, rare, within the deadline
-  const retried = (first: ConnectionError | Transient) => Effect.flatten(within(afterFailure(first), wire.deadline))
-  return Effect.matchEffect(run, {
-    onFailure: (error) => (isReset(error) ? retried(error) : Effect.fail(error)),
-    onSuccess: (response) =>
-      RETRY_STATUSES.has(response.status)
-        ? Effect.catchAll(Effect.flatten(transient(response)), (error) => (error._tag === "TransientAnswer" || isReset(error) ? retried(error) : Effect.fail(error)))
-        : Effect.succeed(response)
+  const afterFailure = Effect.flatMap(Schedule.driver(schedule), (driver) => {
+    const again = (last: ConnectionError | Transient): Effect.Effect<Outcome> =>
+      Effect.matchEffect(driver.next(last), {
+        // the Schedule ended: the last answer is returned as it came, the last reset fails the call
+        onFailure: () => Effect.succeed(last._tag === "TransientAnswer" ? Either.right(last.response) : Either.left(last)),
+        onSuccess: () => Effect.catchAll(attempt, again)
+      })
+    return again(first)
   })
+  return Effect.flatten(within(afterFailure, wire.deadline))
 }
 
 /** An attempt's answer, or a failure that is not sent again. */

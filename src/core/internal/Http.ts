@@ -10,7 +10,6 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as UrlParams from "@effect/platform/UrlParams"
-import { EventEmitter } from "node:events"
 import * as fs from "node:fs"
 import * as nodeTls from "node:tls"
 import { Context, Effect, Either, Option, Stream, Tracer } from "effect"
@@ -194,10 +193,10 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
       }
       const buffered = readWhole.get(request)
       const deadline = buffered ?? undefined
-      // undici's callback form and an EventEmitter as its abort signal: an AbortController per request
-      // (what `Effect.tryPromise` makes) cost more than the rest of this function
+      // undici's callback form and a one-listener abort signal: an AbortController per request (what
+      // `Effect.tryPromise` makes) cost more than the rest of this function, an EventEmitter several objects
       return Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
-        const abort = new EventEmitter()
+        const abort = new Abort()
         // the deadline's timer: one setTimeout, where `Effect.timeout` would race a forked fiber per call
         let timer: ReturnType<typeof setTimeout> | undefined
         let done = false
@@ -215,7 +214,7 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
           timer = setTimeout(() => {
             finish(timedOut())
             // undici aborts the request (and the body being read) and frees its socket
-            abort.emit("abort")
+            abort.abort()
           }, left)
         }
         dispatcher.request({
@@ -225,8 +224,8 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
           headers,
           body: request.body._tag === "Uint8Array" ? request.body.body : null,
           signal: abort,
-          // undici holds the pipeline until a request's headers arrive unless told otherwise
-          ...(pipelined ? { blocking: false } : {})
+          // undici holds the pipeline until a request's headers arrive unless told otherwise; its default otherwise
+          blocking: pipelined ? false : request.method !== "HEAD"
         }, (cause, data) => {
           if (cause !== null && cause !== undefined) {
             return finish(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause })))
@@ -239,7 +238,7 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
         // the calling fiber was interrupted: undici aborts the request and frees its socket
         return Effect.sync(() => {
           if (timer !== undefined) clearTimeout(timer)
-          abort.emit("abort")
+          abort.abort()
         })
       })
     }
@@ -253,10 +252,24 @@ export const make = (settings: HttpSettings, options: ClientOptions = { tracePro
     )
     const client = options.transformClient === undefined ? base : options.transformClient(base)
 
+    /**
+     * A request carrying `headers` and the accept-encoding, made once per header record: the platform copies
+     * the headers three times when it is given a record, once when one header is set on a request.
+     * A connection's calls share one record (without their token), so this is made once per connection.
+     */
+    const templates = new WeakMap<Readonly<Record<string, string>>, HttpClientRequest.HttpClientRequest>()
+    const templateFor = (headers: Readonly<Record<string, string>>): HttpClientRequest.HttpClientRequest => {
+      let template = templates.get(headers)
+      if (template === undefined) {
+        template = HttpClientRequest.get("", { headers: { ...headers, "accept-encoding": encoding } })
+        templates.set(headers, template)
+      }
+      return template
+    }
+
     const execute = (request: WireRequest): Effect.Effect<WireResponse, ConnectionError | TimeoutError> => {
-      let clientRequest = HttpClientRequest.make(request.method)(request.url, {
-        headers: { ...request.headers, "accept-encoding": encoding }
-      })
+      let clientRequest = HttpClientRequest.setUrl(HttpClientRequest.setMethod(templateFor(request.headers), request.method), request.url)
+      if (request.authorization !== undefined) clientRequest = HttpClientRequest.setHeader(clientRequest, "authorization", request.authorization)
       if (request.body !== undefined) {
         const contentType = request.headers["Content-Type"] ?? request.headers["content-type"] ?? "application/xml"
         clientRequest = HttpClientRequest.bodyUint8Array(clientRequest, encoder.encode(request.body), contentType)
@@ -301,6 +314,44 @@ class Answer implements WireResponse {
 
   get stream(): WireResponse["stream"] {
     return Stream.mapError(this.response.stream, this.failed)
+  }
+}
+
+/**
+ * The abort signal of one request, in the EventEmitter form undici accepts (`on`/`once`, `removeListener`,
+ * `aborted`): undici registers one listener per request, where an EventEmitter and its `once` wrapper would
+ * be several objects per call. More listeners are kept too, in registration order.
+ */
+class Abort {
+  aborted = false
+  private first: (() => void) | undefined
+  private more: Array<() => void> | undefined
+
+  on(_event: "abort", listener: () => void): this {
+    if (this.first === undefined && this.more === undefined) this.first = listener
+    else (this.more ??= []).push(listener)
+    return this
+  }
+
+  once(event: "abort", listener: () => void): this {
+    // every listener runs at most once: `abort` drops them all before it calls them
+    return this.on(event, listener)
+  }
+
+  removeListener(_event: "abort", listener: () => void): this {
+    if (this.first === listener) this.first = undefined
+    else if (this.more !== undefined) this.more = this.more.filter((l) => l !== listener)
+    return this
+  }
+
+  abort(): void {
+    if (this.aborted) return
+    this.aborted = true
+    const { first, more } = this
+    this.first = undefined
+    this.more = undefined
+    first?.()
+    if (more !== undefined) for (const listener of more) listener()
   }
 }
 

@@ -84,6 +84,11 @@ export interface WireRequest {
   readonly method: Method
   readonly url: string
   readonly headers: Readonly<Record<string, string>>
+  /**
+   * The `Authorization` value, apart from `headers`: those are shared by a connection's calls, and the
+   * transport builds its request from them once per connection, adding this per call.
+   */
+  readonly authorization?: string
   readonly body?: string
   /** Redacted request line for errors: `GET vms?search=...`. */
   readonly context: HttpContext
