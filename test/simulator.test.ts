@@ -87,8 +87,10 @@ describe("Simulator: inventory, search and links", () => {
       expect(webUp.every((v) => v.name!.startsWith("web") && v.status === "up")).toBe(true)
       const webOrDb = yield* run(sim, system.vms.list({ search: "name=web01 or name=db01" }))
       expect(webOrDb.map((v) => v.name).sort()).toEqual(["db01", "web01"])
-      expect(yield* run(sim, system.vms.list({ search: "name=WEB01" }))).toEqual([])
+      // as the engine: case ignored unless case_sensitive=true (absent is false, empty is true)
+      expect((yield* run(sim, system.vms.list({ search: "name=WEB01" }))).map((v) => v.name)).toEqual(["web01"])
       expect((yield* run(sim, system.vms.list({ search: "name=WEB01", caseSensitive: false }))).map((v) => v.name)).toEqual(["web01"])
+      expect(yield* run(sim, system.vms.list({ search: "name=WEB01", caseSensitive: true }))).toEqual([])
       expect((yield* run(sim, system.vms.list({ max: 5 }))).length).toBe(5)
       const pages = yield* run(
         sim,

@@ -17,6 +17,7 @@ import type { Model } from "./Model.js"
 import { omitted, parseFollow, Renderer } from "./Render.js"
 import { checkFields, type MatchContext, matches, sortItems } from "./Search.js"
 import { parseQuery, SearchSyntaxError, syntaxErrorDetail } from "./SearchQuery.js"
+import { isTrue } from "./Requests.js"
 import type { Obj, Store } from "./Store.js"
 import {
   API_PREFIX,
@@ -125,7 +126,10 @@ export class Engine {
         if (e instanceof SearchSyntaxError) throw badRequest(syntaxErrorDetail(search, plural, e))
         throw e
       }
-      const ctx = this.matchContext(target, req.query.get("case_sensitive") !== "false")
+      // the engine's REST layer reads `case_sensitive` as a boolean parameter, empty true and absent
+      // false (AbstractBackendCollectionResource): a search ignores case unless asked not to, whatever
+      // the model's documentation says
+      const ctx = this.matchContext(target, isTrue(req.query.get("case_sensitive")))
       // searched and sorted as answered: with the defaults the engine shows, which are not stored
       const struct = target.struct
       const stored = new Map(items.map((o) => [withDefaults(struct, o), o]))
