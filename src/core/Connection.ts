@@ -207,8 +207,10 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
       const limit = millis.right
       // a middleware could hold the request before or after the SDK's client (where the timer is), and a
       // conflict retry pauses between exchanges: those calls are bounded by Effect.timeout as a whole
-      const deadline: Deadline | undefined = buffered && limit !== undefined && settings.transformClient === undefined &&
-          (request.options?.retryConflicts ?? settings.retryConflicts) === undefined
+      // (and so is a limit past what a timer can hold: Node fires a longer setTimeout after 1 ms, where
+      // Effect's clock never fires one)
+      const deadline: Deadline | undefined = buffered && limit !== undefined && limit <= MAX_TIMER_MILLIS &&
+          settings.transformClient === undefined && (request.options?.retryConflicts ?? settings.retryConflicts) === undefined
         ? { at: performance.now() + limit, error: () => timeoutError(context, limit) }
         : undefined
       const wire = (token: string): Http.WireRequest => ({
@@ -241,13 +243,17 @@ const build = (settings: Settings, upper: UpperLayers): Effect.Effect<Connection
         Effect.flatMap(open(wire(token)), (first) =>
           first.status !== 401 ? then(first) : Effect.zipRight(
             release(first),
-            within(
-              Effect.flatMap(
-                Effect.mapError(auth.refresh(token), (error) =>
-                  error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error),
-                (renewed) => Effect.flatMap(open(wire(renewed)), then)
+            // the new login and the second exchange within what is left; the answer read as on the first
+            Effect.flatMap(
+              within(
+                Effect.flatMap(
+                  Effect.mapError(auth.refresh(token), (error) =>
+                    error._tag === "AuthError" && error.path === undefined ? new AuthError({ ...error, ...context, code: 401 }) : error),
+                  (renewed) => open(wire(renewed))
+                ),
+                deadline
               ),
-              deadline
+              then
             )
           ))
       const token = auth.current()
@@ -395,6 +401,9 @@ const allContent = (request: ApiRequest): boolean => {
  */
 const timeoutOf = (settings: Settings, request: ApiRequest): Either.Either<number | undefined, InvalidInputError> =>
   request.options?.timeout === undefined ? Either.right(settings.timeoutMillis) : limitOf("timeout", request.options.timeout, "of the call")
+
+/** The longest delay a Node timer holds (2^31 - 1 ms, about 24.8 days); past it `setTimeout` fires at once. */
+const MAX_TIMER_MILLIS = 2 ** 31 - 1
 
 const timeoutError = (context: HttpContext, millis: number): TimeoutError =>
   new TimeoutError({

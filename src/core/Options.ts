@@ -60,7 +60,10 @@ export interface ConnectionOptions {
   readonly debug?: boolean
   /** Log in with Kerberos (needs the optional `kerberos` package and a ticket). */
   readonly kerberos?: boolean
-  /** Bounds each call end to end, like `"60 seconds"` (absent: no limit). */
+  /**
+   * Bounds each call end to end, like `"60 seconds"` (absent: no limit). Measured in real time by a
+   * timer of the transport, not by Effect's `Clock` (a `TestClock` does not move it).
+   */
   readonly timeout?: DurationWithUnit
   /** Bounds the TCP and TLS connect. Default "10 seconds" (undici's). */
   readonly connectTimeout?: DurationWithUnit
