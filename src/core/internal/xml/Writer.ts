@@ -26,8 +26,9 @@ const ATTR_SPECIAL = /[&<>"\t\n\r]/
 /** Anything that may need escaping or checking; most strings have none and skip the rest. */
 const MAYBE_SPECIAL = /[\u0000-\u001F&<>"\uD800-\uDFFF\uFFFE\uFFFF]/
 
+/** Refuses characters XML cannot carry; callers run it only on text that `MAYBE_SPECIAL` flagged. */
 const checkChars = (text: string): void => {
-  if (MAYBE_SPECIAL.test(text) && INVALID_CHARS.test(text)) throw new XmlInputFailure("holds a character XML cannot carry")
+  if (INVALID_CHARS.test(text)) throw new XmlInputFailure("holds a character XML cannot carry")
 }
 
 const rethrowWithin = (failure: unknown, step: string): never => {
@@ -274,7 +275,9 @@ const scalar = (m: CompiledMember, v: unknown, attribute: boolean): string => {
     case ValueKind.String:
     case ValueKind.Enum:
       if (typeof v !== "string") break
-      return maybeSpecial(v) ? escaped(checked(v), attribute) : v
+      if (!maybeSpecial(v)) return v
+      checkChars(v)
+      return escaped(v, attribute)
     case ValueKind.Boolean:
       if (typeof v !== "boolean") break
       return v ? "true" : "false"
