@@ -19,6 +19,7 @@ import {
 import type { InvalidInputError } from "../core/Errors.js"
 import * as Xml from "../types/Xml.js"
 import type { ServiceAt } from "./ServicePath.js"
+import type * as Resolve from "./runtime/resolve.js"
 
 export {
   type ApiRequest,
@@ -44,13 +45,23 @@ export {
 } from "../core/Connection.js"
 export type { ServiceAt }
 
+/** The path resolver, once loaded (a followed link resolves its path on every call). */
+let resolver: typeof Resolve | undefined
+
 /**
  * The service ref at a path below the API root: `service("vms/123/diskattachments")` is the same ref
  * as `system.vms.vm("123").diskAttachments`, typed as such for a literal path (`ServiceAt`); a path
  * known only at run time gives a `ServiceRef`. The service tree is loaded on first use.
  */
 export const service = <const P extends string>(path: P): Effect.Effect<ServiceAt<P>, InvalidInputError> =>
-  Effect.flatMap(Effect.promise(() => import("./runtime/resolve.js")), (m) => m.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>)
+  Effect.suspend(() =>
+    resolver === undefined
+      ? Effect.flatMap(Effect.promise(() => import("./runtime/resolve.js")), (m) => {
+        resolver = m
+        return m.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>
+      })
+      : resolver.service(path) as Effect.Effect<ServiceAt<P>, InvalidInputError>
+  )
 
 const upper: UpperLayers = { decode: (text) => Xml.decode(text), service }
 

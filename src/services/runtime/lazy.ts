@@ -26,6 +26,12 @@ const load = (service: string, entry: ServiceShapeText): Effect.Effect<ServiceMo
     })
   })
 
+/** The generated module of `service` (loaded once, shared with the lazy refs), or undefined for a name not in the tree. */
+export const moduleOf = (service: string): Effect.Effect<ServiceModule | undefined> => {
+  const entry = shapes[service]
+  return entry === undefined ? Effect.succeed(undefined) : load(service, entry)
+}
+
 /** The member `name` of the eager ref at `path`, from the loaded module. */
 const eagerMember = (m: ServiceModule, path: string, name: string): Member => {
   const ref = m.ref(path) as unknown as Readonly<Record<string, Member>>

@@ -5,7 +5,7 @@
  * `failed`). A state that is awaited never fails the wait.
  */
 import { Effect } from "effect"
-import { shapes } from "../../services/generated/tree.js"
+import { moduleOf } from "../../services/runtime/lazy.js"
 import type { ServiceRef } from "../../services/ServiceRef.js"
 
 export interface StateRule {
@@ -33,23 +33,13 @@ const rules: Readonly<Record<string, StateRule>> = {
 
 const defaultRule: StateRule = { member: "status", failing: [] }
 
-const types = new Map<string, string | undefined>()
-
 /**
  * The struct a ref's `get` answers with (`VmService` → `Vm`), read from the description its service's
- * module exports: the module the wait's polls load anyway, so a wait loads no other service's.
+ * module exports: the module the wait's polls load anyway (the lazy refs' loader), so a wait loads no
+ * other service's.
  */
 export const typeOf = (ref: ServiceRef): Effect.Effect<string | undefined> =>
-  Effect.suspend(() => {
-    if (types.has(ref.service)) return Effect.succeed(types.get(ref.service))
-    const entry = shapes[ref.service]
-    if (entry === undefined) return Effect.succeed(undefined)
-    return Effect.map(Effect.promise(entry[0]), (module) => {
-      const type = module.meta.methods.find((m) => m.name === "get")?.responseType ?? undefined
-      types.set(ref.service, type)
-      return type
-    })
-  })
+  Effect.map(moduleOf(ref.service), (module) => module?.meta.methods.find((m) => m.name === "get")?.responseType ?? undefined)
 
 export const ruleOf = (type: string | undefined): StateRule => (type === undefined ? undefined : rules[type]) ?? defaultRule
 
