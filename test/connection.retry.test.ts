@@ -7,10 +7,10 @@ import { describe, expect, it } from "@effect/vitest"
 import { Effect, Redacted, Schedule } from "effect"
 import type * as http from "node:http"
 import * as Connection from "../src/services/Connection.js"
-import { API_ROOT_XML, PASSWORD, startEngine, USERNAME } from "./support/FakeEngine.js"
+import { API_ROOT_XML, fakeEngine, PASSWORD, USERNAME } from "./support/FakeEngine.js"
 import { eventually, sendHtml, sendXml } from "./support/TestServer.js"
 
-const engine = Effect.acquireRelease(Effect.promise(() => startEngine()), (e) => Effect.promise(() => e.close()))
+const engine = fakeEngine()
 
 /** An API that answers `statuses` in turn (an error page each), then the API root. */
 const failing = (...statuses: ReadonlyArray<number>) => {

@@ -21,10 +21,9 @@ import { makeListLink } from "../src/types/ListLink.js"
 import {
   API_ROOT_XML,
   bearerOf,
+  fakeEngine,
   type FakeEngine,
-  type FakeEngineOptions,
   PASSWORD,
-  startEngine,
   unauthorizedHtml,
   USERNAME
 } from "./support/FakeEngine.js"
@@ -33,8 +32,7 @@ import { type RecordedSpan, recordingTracer } from "./support/tracing.js"
 
 const VERSION = (JSON.parse(fs.readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version
 
-const engineFor = (options: FakeEngineOptions = {}): Effect.Effect<FakeEngine, never, Scope.Scope> =>
-  Effect.acquireRelease(Effect.promise(() => startEngine(options)), (engine) => Effect.promise(() => engine.close()))
+const engineFor = fakeEngine
 
 const optionsFor = (engine: FakeEngine, extra: Partial<Connection.ConnectionOptions> = {}): Connection.ConnectionOptions => ({
   url: engine.url,

@@ -19,11 +19,10 @@ import type { SystemServiceRef } from "../src/services/generated/SystemService.j
 import type { VmsServiceRef } from "../src/services/generated/VmsService.js"
 import { system } from "../src/services/index.js"
 import type { ServiceRef } from "../src/services/ServiceRef.js"
-import { API_ROOT_XML, bearerOf, PASSWORD, startEngine, unauthorizedHtml, USERNAME } from "./support/FakeEngine.js"
+import { API_ROOT_XML, bearerOf, fakeEngine, PASSWORD, unauthorizedHtml, USERNAME } from "./support/FakeEngine.js"
 import { sendXml } from "./support/TestServer.js"
 
-const engine = (options: Parameters<typeof startEngine>[0] = {}) =>
-  Effect.acquireRelease(Effect.promise(() => startEngine(options)), (e) => Effect.promise(() => e.close()))
+const engine = fakeEngine
 
 const optionsFor = (e: { readonly url: string; readonly caPem: string }, extra: Partial<Connection.ConnectionOptions> = {}): Connection.ConnectionOptions => ({
   url: e.url,

@@ -12,10 +12,10 @@ import { Cause, Effect, Exit, Redacted } from "effect"
 import * as util from "node:util"
 import * as Connection from "../src/services/Connection.js"
 import { ConnectionError } from "../src/core/Errors.js"
-import { PASSWORD, startEngine, USERNAME } from "./support/FakeEngine.js"
+import { fakeEngine, PASSWORD, USERNAME } from "./support/FakeEngine.js"
 import { recordingTracer, type RecordedSpan } from "./support/tracing.js"
 
-const engine = Effect.acquireRelease(Effect.promise(() => startEngine()), (e) => Effect.promise(() => e.close()))
+const engine = fakeEngine()
 
 const root = Effect.flatMap(Connection.Connection, (c) => c.send({ method: "GET", path: "" }))
 

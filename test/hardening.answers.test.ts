@@ -16,7 +16,7 @@ import { DEFAULT_MAX_ANSWER_SIZE } from "../src/core/Options.js"
 import * as Xml from "../src/types/Xml.js"
 import { system } from "../src/services/index.js"
 import * as Types from "../src/types/index.js"
-import { type FakeEngineOptions, PASSWORD, startEngine, USERNAME } from "./support/FakeEngine.js"
+import { fakeEngine, PASSWORD, USERNAME } from "./support/FakeEngine.js"
 import { eventually, sendXml } from "./support/TestServer.js"
 
 const MiB = 1024 * 1024
@@ -52,8 +52,7 @@ const gzipBomb = (members: number, served: Served, status = 200, type = "applica
     pump()
   }
 
-const engine = (options: FakeEngineOptions = {}) =>
-  Effect.acquireRelease(Effect.promise(() => startEngine(options)), (e) => Effect.promise(() => e.close()))
+const engine = fakeEngine
 
 const connect = (url: string, caPem: string, extra: Partial<Connection.ConnectionOptions> = {}) =>
   Connection.layer({ url, username: USERNAME, password: Redacted.make(PASSWORD), caCerts: caPem, ...extra })

@@ -10,25 +10,21 @@ import * as Connection from "../src/services/Connection.js"
 import type { OvirtError } from "../src/core/Errors.js"
 import { system } from "../src/services/index.js"
 import { makeListLink } from "../src/types/ListLink.js"
-import { type FakeEngine, PASSWORD, startEngine, USERNAME } from "./support/FakeEngine.js"
+import { fakeEngine, type FakeEngine, PASSWORD, USERNAME } from "./support/FakeEngine.js"
 import { sendXml } from "./support/TestServer.js"
 
 const VM = "123"
 
 /** An engine that answers any API request with a plausible document and records the paths. */
-const engine = Effect.acquireRelease(
-  Effect.promise(() =>
-    startEngine({
-      api: (request, response) => {
-        const path = request.url.split("?")[0]!
-        if (request.method === "DELETE") return sendXml(response, 200, "")
-        if (path.endsWith("/start")) return sendXml(response, 200, "<action><status>complete</status></action>")
-        if (path.endsWith("/nics")) return sendXml(response, request.method === "POST" ? 201 : 200, request.method === "POST" ? "<nic id=\"n\"/>" : "<nics/>")
-        return sendXml(response, 200, "<vm id=\"1\"/>")
-      }
-    })),
-  (e) => Effect.promise(() => e.close())
-)
+const engine = fakeEngine({
+  api: (request, response) => {
+    const path = request.url.split("?")[0]!
+    if (request.method === "DELETE") return sendXml(response, 200, "")
+    if (path.endsWith("/start")) return sendXml(response, 200, "<action><status>complete</status></action>")
+    if (path.endsWith("/nics")) return sendXml(response, request.method === "POST" ? 201 : 200, request.method === "POST" ? "<nic id=\"n\"/>" : "<nics/>")
+    return sendXml(response, 200, "<vm id=\"1\"/>")
+  }
+})
 
 const connect = (e: FakeEngine) =>
   Connection.layer({ url: e.url, username: USERNAME, password: Redacted.make(PASSWORD), caCerts: e.caPem })

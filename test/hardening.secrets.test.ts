@@ -11,7 +11,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Logger, LogLevel, Redacted, Tracer } from "effect"
 import * as Connection from "../src/services/Connection.js"
 import { system } from "../src/services/index.js"
-import { startEngine, USERNAME } from "./support/FakeEngine.js"
+import { fakeEngine, USERNAME } from "./support/FakeEngine.js"
 import type { RecordedRequest } from "./support/TestServer.js"
 import { sendHtml, sendJson, sendXml } from "./support/TestServer.js"
 
@@ -65,8 +65,7 @@ const expectNone = (texts: ReadonlyArray<string>, secrets: ReadonlyArray<string>
   for (const text of texts) for (const secret of secrets) for (const shape of shapesOf(secret)) expect(text).not.toContain(shape)
 }
 
-const engine = (options: Parameters<typeof startEngine>[0]) =>
-  Effect.acquireRelease(Effect.promise(() => startEngine(options)), (e) => Effect.promise(() => e.close()))
+const engine = fakeEngine
 
 const connect = (url: string, caPem: string) =>
   Connection.layer({ url, username: USERNAME, password: Redacted.make(PASSWORD), caCerts: caPem, debug: true })

@@ -3,6 +3,7 @@
  * answers each test scripts. Tokens are `token-1`, `token-2`, ... in the order they are issued.
  */
 import type * as http from "node:http"
+import { Effect, type Scope } from "effect"
 import type { Certificates } from "../../src/simulator/Certificates.js"
 import { type RecordedRequest, sendJson, sendXml, startServer, type TestServer } from "./TestServer.js"
 
@@ -95,3 +96,7 @@ export const startEngine = async (options: FakeEngineOptions = {}): Promise<Fake
   }
   return engine
 }
+
+/** A FakeEngine for the current scope: started now, closed when the scope closes. */
+export const fakeEngine = (options: FakeEngineOptions = {}): Effect.Effect<FakeEngine, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => startEngine(options)), (engine) => Effect.promise(() => engine.close()))
