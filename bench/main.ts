@@ -32,6 +32,7 @@ import * as Xml from "../src/types/Xml.js"
 import * as Types from "../src/types/index.js"
 import { measureStream, type StreamConsumer, type StreamResult } from "./stream.js"
 import { vmsJson, vmsXml } from "./vmsDocument.js"
+import { median } from "./util.js"
 
 const args = process.argv.slice(2)
 const option = (name: string, fallback: string): string => {
@@ -64,7 +65,6 @@ const timeIt = (runs: number, f: () => unknown): { readonly ms: number; readonly
     const used = process.cpuUsage(cpuStart)
     cpu.push((used.user + used.system) / 1000)
   }
-  const median = (xs: Array<number>) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]
   return { ms: median(times), cpuMs: median(cpu) }
 }
 
@@ -203,7 +203,6 @@ const wholeProcessPhase = (count: number, built: string | undefined): void => {
     }
     const go = (count * GO_OVIRT_US_PER_VM) / 1000
     line(`whole process: node starts, imports effect-ovirt, reads ${count} VMs from a file and decodes them (median of 3, alternating; CPU: the child's user + system):`)
-    const median = (t: Array<number>) => [...t].sort((a, b) => a - b)[1]
     const medians = times.map(median)
     WHOLE_PROCESS_MODES.forEach(({ what }, m) =>
       line(`  ${(medians[m] / 1000).toFixed(2)} s (${(medians[m] / go).toFixed(2)}x, CPU ${(median(cpuTimes[m]) / 1000).toFixed(2)} s) ${what}`)

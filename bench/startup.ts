@@ -17,6 +17,7 @@ import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import { median } from "./util.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const args = process.argv.slice(2)
@@ -26,10 +27,6 @@ const bundleOnly = args.includes("--bundle-only")
 
 const line = (text = ""): void => {
   process.stdout.write(`${text}\n`)
-}
-const median = (xs: ReadonlyArray<number>): number => {
-  const sorted = [...xs].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]
 }
 
 if (!fs.existsSync(path.join(root, "dist/src/index.js"))) {
