@@ -230,9 +230,11 @@ describe("tokenizer on random documents", () => {
       // production (saxes does): its text comes from bytes through TextDecoder, which never yields a
       // lone surrogate, so such a document is no case to compare.
       .filter((text) => !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text))
+    // CI runs one fixed seed (a run that must land cannot hinge on a rare case found that day); elsewhere
+    // every run explores new documents, and fast-check prints the seed and the document of a failure
     fc.assert(
       fc.property(mutated, (text) => agree(text)),
-      { numRuns: 1500 }
+      { numRuns: 1500, ...(process.env.CI === "true" ? { seed: 20261207 } : {}) }
     )
   })
 })
